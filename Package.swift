@@ -1,0 +1,41 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+/// Swift's SIMD types only become FMA instructions when the compiler knows the
+/// target CPU; without it every `addProduct` lane is a call to `fmaf`.
+let fastMath: [SwiftSetting] = [
+    .unsafeFlags(["-target-cpu", "native"], .when(configuration: .release)),
+]
+
+let package = Package(
+    name: "ResLab",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "reslab", targets: ["reslab"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        .systemLibrary(name: "CNCurses", path: "Sources/CNCurses"),
+        .target(name: "Kernels", swiftSettings: fastMath),
+        .target(name: "Network", dependencies: ["Kernels"], swiftSettings: fastMath),
+        .target(name: "Datasets", dependencies: ["Kernels"], swiftSettings: fastMath),
+        .target(name: "Lab", dependencies: ["Network", "Datasets"], swiftSettings: fastMath),
+        .target(name: "Dashboard", dependencies: ["Lab", "CNCurses"], swiftSettings: fastMath),
+        .executableTarget(
+            name: "reslab",
+            dependencies: [
+                "Lab", "Dashboard",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: fastMath),
+        .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
+        .testTarget(name: "NetworkTests", dependencies: ["Network"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),
+        .testTarget(name: "LabTests", dependencies: ["Lab"]),
+        .testTarget(name: "DashboardTests", dependencies: ["Dashboard"]),
+        .testTarget(name: "ReslabTests", dependencies: ["reslab"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,205 @@
+/// Whether a GEMM operand is read as stored or transposed.
+public enum Transpose: Sendable {
+    case none
+    case transposed
+}
+
+/// Rows of C computed by one micro-kernel call.
+let microRows = 8
+/// Columns of C computed by one micro-kernel call: two 16-lane vectors.
+let microColumns = 32
+/// Depth of one packed panel: a B micro-panel (kc × 32 floats) stays in L1.
+let depthBlock = 256
+/// Rows of A packed at once: the packed block stays in L2.
+let rowBlock = 64
+/// Columns of B packed at once.
+let columnBlock = 2048
+
+/// Single-precision matrix product on row-major storage:
+/// `C[m×n] = alpha · op(A)[m×k] · op(B)[k×n] + beta · C`.
+///
+/// `op(A)` is `A` (stored m×k with row stride `lda`) or its transpose (stored
+/// k×m). The work is blocked for the caches (Goto's scheme), operands are
+/// packed into contiguous panels, and an 8×32 SIMD micro-kernel does the
+/// arithmetic. Columns (or, for narrow products, rows) of C are split across
+/// the worker pool; every element of C is summed in the same order whatever
+/// the thread count, so results are bit-identical with 1 or 2 threads.
+public func sgemm(
+    _ transA: Transpose, _ transB: Transpose,
+    m: Int, n: Int, k: Int, alpha: Float = 1,
+    a: UnsafePointer<Float>, lda: Int,
+    b: UnsafePointer<Float>, ldb: Int,
+    beta: Float,
+    c: UnsafeMutablePointer<Float>, ldc: Int,
+    pool: WorkerPool = .shared
+) {
+    guard m > 0, n > 0 else { return }
+    let operands = GemmOperands(transA: transA, transB: transB, k: k, alpha: alpha,
+                                a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+    let flops = 2 * m * n * max(k, 1)
+    if flops < 1 << 17 || pool.threads == 1 {
+        operands.compute(rows: 0..<m, columns: 0..<n)
+    } else if n >= 2 * microColumns * pool.threads {
+        pool.forEachChunk(of: n, grain: microColumns) { operands.compute(rows: 0..<m, columns: $0) }
+    } else {
+        pool.forEachChunk(of: m, grain: microRows) { operands.compute(rows: $0, columns: 0..<n) }
+    }
+}
+
+/// The arguments of one `sgemm` call, so that each thread can compute its
+/// own rectangle of C.
+struct GemmOperands {
+    let transA: Transpose, transB: Transpose
+    let k: Int, alpha: Float
+    let a: UnsafePointer<Float>, lda: Int
+    let b: UnsafePointer<Float>, ldb: Int
+    let beta: Float
+    let c: UnsafeMutablePointer<Float>, ldc: Int
+
+    /// Computes `C[rows, columns]`, packing its own panels.
+    func compute(rows: Range<Int>, columns: Range<Int>) {
+        scaleC(rows: rows, columns: columns)
+        guard k > 0, alpha != 0 else { return }
+        let packedA = UnsafeMutablePointer<Float>.allocate(capacity: rowBlock * depthBlock)
+        let packedB = UnsafeMutablePointer<Float>.allocate(capacity: depthBlock * columnBlock)
+        defer { packedA.deallocate(); packedB.deallocate() }
+
+        for jc in stride(from: columns.lowerBound, to: columns.upperBound, by: columnBlock) {
+            let nc = min(columnBlock, columns.upperBound - jc)
+            for pc in stride(from: 0, to: k, by: depthBlock) {
+                let kc = min(depthBlock, k - pc)
+                packB(into: packedB, depth: pc, kc: kc, column: jc, nc: nc)
+                for ic in stride(from: rows.lowerBound, to: rows.upperBound, by: rowBlock) {
+                    let mc = min(rowBlock, rows.upperBound - ic)
+                    packA(into: packedA, row: ic, mc: mc, depth: pc, kc: kc)
+                    multiplyBlock(packedA: packedA, packedB: packedB, row: ic, mc: mc, column: jc, nc: nc, kc: kc)
+                }
+            }
+        }
+    }
+
+    /// `C ← beta · C` on the rectangle, with `beta = 0` clearing NaNs too.
+    private func scaleC(rows: Range<Int>, columns: Range<Int>) {
+        guard beta != 1 else { return }
+        for i in rows {
+            let row = c + i * ldc
+            for j in columns { row[j] = beta == 0 ? 0 : beta * row[j] }
+        }
+    }
+
+    /// Packs `op(A)[row..<row+mc, depth..<depth+kc]` as panels of 8 rows,
+    /// depth-major inside a panel, padding missing rows with zeros.
+    private func packA(into dst: UnsafeMutablePointer<Float>, row: Int, mc: Int, depth: Int, kc: Int) {
+        var out = dst
+        for panel in stride(from: 0, to: mc, by: microRows) {
+            let rowsHere = min(microRows, mc - panel)
+            for p in 0..<kc {
+                for r in 0..<microRows {
+                    if r < rowsHere {
+                        let i = row + panel + r, q = depth + p
+                        out[r] = transA == .none ? a[i * lda + q] : a[q * lda + i]
+                    } else {
+                        out[r] = 0
+                    }
+                }
+                out += microRows
+            }
+        }
+    }
+
+    /// Packs `op(B)[depth..<depth+kc, column..<column+nc]` as panels of 32
+    /// columns, depth-major inside a panel, padding missing columns with zeros.
+    private func packB(into dst: UnsafeMutablePointer<Float>, depth: Int, kc: Int, column: Int, nc: Int) {
+        var out = dst
+        for panel in stride(from: 0, to: nc, by: microColumns) {
+            let columnsHere = min(microColumns, nc - panel)
+            for p in 0..<kc {
+                let q = depth + p
+                if transB == .none {
+                    let source = b + q * ldb + column + panel
+                    for j in 0..<columnsHere { out[j] = source[j] }
+                } else {
+                    let source = b + (column + panel) * ldb + q
+                    for j in 0..<columnsHere { out[j] = source[j * ldb] }
+                }
+                for j in columnsHere..<microColumns { out[j] = 0 }
+                out += microColumns
+            }
+        }
+    }
+
+    /// Runs the micro-kernel over every 8×32 tile of one packed block.
+    private func multiplyBlock(packedA: UnsafeMutablePointer<Float>, packedB: UnsafeMutablePointer<Float>,
+                               row: Int, mc: Int, column: Int, nc: Int, kc: Int) {
+        var edgeTile = (SIMD16<Float>(), SIMD16<Float>(), SIMD16<Float>(), SIMD16<Float>(),
+                        SIMD16<Float>(), SIMD16<Float>(), SIMD16<Float>(), SIMD16<Float>(),
+                        SIMD16<Float>(), SIMD16<Float>(), SIMD16<Float>(), SIMD16<Float>(),
+                        SIMD16<Float>(), SIMD16<Float>(), SIMD16<Float>(), SIMD16<Float>())
+        for jr in stride(from: 0, to: nc, by: microColumns) {
+            let columnsHere = min(microColumns, nc - jr)
+            let bPanel = packedB + jr * kc
+            for ir in stride(from: 0, to: mc, by: microRows) {
+                let rowsHere = min(microRows, mc - ir)
+                let aPanel = packedA + ir * kc
+                let target = c + (row + ir) * ldc + column + jr
+                if rowsHere == microRows && columnsHere == microColumns {
+                    microKernel(kc: kc, a: aPanel, b: bPanel, c: target, ldc: ldc, alpha: alpha)
+                } else {
+                    withUnsafeMutableBytes(of: &edgeTile) { raw in
+                        let tile = raw.baseAddress!.assumingMemoryBound(to: Float.self)
+                        tile.initialize(repeating: 0, count: microRows * microColumns)
+                        microKernel(kc: kc, a: aPanel, b: bPanel, c: tile, ldc: microColumns, alpha: alpha)
+                        for r in 0..<rowsHere {
+                            for j in 0..<columnsHere { target[r * ldc + j] += tile[r * microColumns + j] }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// `C[8×32] += alpha · A·B` for one packed 8-row A panel and one packed
+/// 32-column B panel: sixteen 16-lane accumulators, two B vectors and one
+/// broadcast A value live in registers; each step is 16 fused multiply-adds.
+@inline(__always)
+func microKernel(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
+                 c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float) {
+    var c00 = SIMD16<Float>(), c01 = SIMD16<Float>(), c10 = SIMD16<Float>(), c11 = SIMD16<Float>()
+    var c20 = SIMD16<Float>(), c21 = SIMD16<Float>(), c30 = SIMD16<Float>(), c31 = SIMD16<Float>()
+    var c40 = SIMD16<Float>(), c41 = SIMD16<Float>(), c50 = SIMD16<Float>(), c51 = SIMD16<Float>()
+    var c60 = SIMD16<Float>(), c61 = SIMD16<Float>(), c70 = SIMD16<Float>(), c71 = SIMD16<Float>()
+    var ap = a, bp = UnsafeRawPointer(b)
+    for _ in 0..<kc {
+        let b0 = bp.loadUnaligned(as: SIMD16<Float>.self)
+        let b1 = bp.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self)
+        var x = SIMD16<Float>(repeating: ap[0]); c00.addProduct(x, b0); c01.addProduct(x, b1)
+        x = SIMD16<Float>(repeating: ap[1]); c10.addProduct(x, b0); c11.addProduct(x, b1)
+        x = SIMD16<Float>(repeating: ap[2]); c20.addProduct(x, b0); c21.addProduct(x, b1)
+        x = SIMD16<Float>(repeating: ap[3]); c30.addProduct(x, b0); c31.addProduct(x, b1)
+        x = SIMD16<Float>(repeating: ap[4]); c40.addProduct(x, b0); c41.addProduct(x, b1)
+        x = SIMD16<Float>(repeating: ap[5]); c50.addProduct(x, b0); c51.addProduct(x, b1)
+        x = SIMD16<Float>(repeating: ap[6]); c60.addProduct(x, b0); c61.addProduct(x, b1)
+        x = SIMD16<Float>(repeating: ap[7]); c70.addProduct(x, b0); c71.addProduct(x, b1)
+        ap += microRows
+        bp += microColumns * MemoryLayout<Float>.stride
+    }
+    addRow(c, lo: c00, hi: c01, alpha: alpha)
+    addRow(c + ldc, lo: c10, hi: c11, alpha: alpha)
+    addRow(c + 2 * ldc, lo: c20, hi: c21, alpha: alpha)
+    addRow(c + 3 * ldc, lo: c30, hi: c31, alpha: alpha)
+    addRow(c + 4 * ldc, lo: c40, hi: c41, alpha: alpha)
+    addRow(c + 5 * ldc, lo: c50, hi: c51, alpha: alpha)
+    addRow(c + 6 * ldc, lo: c60, hi: c61, alpha: alpha)
+    addRow(c + 7 * ldc, lo: c70, hi: c71, alpha: alpha)
+}
+
+/// `row[0..<32] += alpha · (lo, hi)`.
+@inline(__always)
+private func addRow(_ row: UnsafeMutablePointer<Float>, lo: SIMD16<Float>, hi: SIMD16<Float>, alpha: Float) {
+    let out = UnsafeMutableRawPointer(row)
+    let oldLo = out.loadUnaligned(as: SIMD16<Float>.self)
+    let oldHi = out.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self)
+    out.storeBytes(of: oldLo + alpha * lo, as: SIMD16<Float>.self)
+    out.storeBytes(of: oldHi + alpha * hi, toByteOffset: 64, as: SIMD16<Float>.self)
+}

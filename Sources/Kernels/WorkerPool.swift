@@ -1,0 +1,114 @@
+import Foundation
+import Synchronization
+
+/// A persistent pool of worker threads that splits one piece of work across
+/// the machine's cores.
+///
+/// Waking a core through Dispatch costs tens of microseconds, longer than a
+/// small layer takes to compute. These workers instead spin on an atomic
+/// generation counter for a short while after each job, so back-to-back
+/// training steps find them awake; when idle for longer they sleep on a
+/// semaphore and cost nothing.
+public final class WorkerPool: @unchecked Sendable {
+    // Why `@unchecked Sendable` is safe: the only non-atomic mutable state is
+    // `job`. It is written by `run` while it holds `callerLock`, strictly
+    // before `generation` is incremented (sequentially consistent), and read
+    // by a worker only after it has observed that new generation. `run` then
+    // waits until `pending` reaches zero, i.e. until every worker has finished
+    // calling `job`, before it clears `job` and releases the lock. So no read
+    // of `job` ever races with a write.
+    private var job: ((Int) -> Void)?
+    private let generation = Atomic<Int>(0)
+    private let pending = Atomic<Int>(0)
+    private let sleepers = Atomic<Int>(0)
+    private let activeThreads: Atomic<Int>
+    private let wake = DispatchSemaphore(value: 0)
+    private let callerLock = Mutex<Void>(())
+
+    /// The number of threads the pool owns, the calling thread included.
+    public let capacity: Int
+
+    /// The pool shared by every kernel, sized to the machine.
+    public static let shared = WorkerPool(capacity: ProcessInfo.processInfo.activeProcessorCount)
+
+    /// Creates a pool of `capacity` threads: the caller plus `capacity - 1` workers.
+    public init(capacity: Int) {
+        self.capacity = max(1, capacity)
+        activeThreads = Atomic(self.capacity)
+        for index in 1..<self.capacity {
+            let thread = Thread { [self] in self.workerLoop(index: index) }
+            thread.name = "reslab-worker-\(index)"
+            thread.start()
+        }
+    }
+
+    /// How many threads `run` uses, at most `capacity`. Changing it never
+    /// changes a result: work is always split so that each output element is
+    /// computed by one thread in the same order.
+    public var threads: Int {
+        get { activeThreads.load(ordering: .relaxed) }
+        set { activeThreads.store(min(max(1, newValue), capacity), ordering: .relaxed) }
+    }
+
+    /// Calls `body(i)` for every `i` in `0..<threads`, in parallel, and
+    /// returns when all calls have finished. A nested or concurrent call runs
+    /// all parts on the calling thread instead.
+    public func run(_ body: (Int) -> Void) {
+        let parts = threads
+        if parts == 1 { body(0); return }
+        let ran: Bool? = callerLock.withLockIfAvailable { _ in
+            withoutActuallyEscaping(body) { escapable in
+                job = { index in if index < parts { escapable(index) } }
+                pending.store(capacity - 1, ordering: .sequentiallyConsistent)
+                generation.add(1, ordering: .sequentiallyConsistent)
+                let sleeping = sleepers.exchange(0, ordering: .sequentiallyConsistent)
+                for _ in 0..<sleeping { wake.signal() }
+                escapable(0)
+                while pending.load(ordering: .sequentiallyConsistent) != 0 {}
+                job = nil
+            }
+            return true
+        }
+        if ran == nil { for index in 0..<parts { body(index) } }
+    }
+
+    /// Splits `0..<count` into `threads` contiguous chunks (rounded to
+    /// multiples of `grain`) and calls `body` on each chunk in parallel.
+    public func forEachChunk(of count: Int, grain: Int = 1, _ body: (Range<Int>) -> Void) {
+        let parts = min(threads, max(1, count / max(grain, 1)))
+        if parts <= 1 { body(0..<count); return }
+        let units = (count + grain - 1) / grain
+        run { index in
+            guard index < parts else { return }
+            let lower = min(count, units * index / parts * grain)
+            let upper = min(count, units * (index + 1) / parts * grain)
+            if lower < upper { body(lower..<upper) }
+        }
+    }
+
+    private func workerLoop(index: Int) {
+        var seen = 0
+        let spinLimit = 200_000
+        while true {
+            var spins = 0
+            var current = generation.load(ordering: .sequentiallyConsistent)
+            while current == seen {
+                spins += 1
+                if spins > spinLimit {
+                    sleepers.add(1, ordering: .sequentiallyConsistent)
+                    if generation.load(ordering: .sequentiallyConsistent) == seen { wake.wait() }
+                    spins = 0
+                }
+                current = generation.load(ordering: .sequentiallyConsistent)
+            }
+            seen = current
+            do {
+                // The local copy is released at the end of this scope, before
+                // `pending` says the job is done.
+                let work = job
+                work?(index)
+            }
+            pending.subtract(1, ordering: .sequentiallyConsistent)
+        }
+    }
+}

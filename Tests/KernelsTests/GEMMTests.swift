@@ -1,0 +1,74 @@
+import Testing
+import Kernels
+
+/// A triple loop, obviously right, to check the blocked GEMM against.
+func naiveGemm(_ ta: Transpose, _ tb: Transpose, m: Int, n: Int, k: Int, alpha: Float,
+               _ a: [Float], lda: Int, _ b: [Float], ldb: Int, beta: Float, _ c: [Float], ldc: Int) -> [Float] {
+    var out = c
+    for i in 0..<m {
+        for j in 0..<n {
+            var sum: Double = 0
+            for p in 0..<k {
+                let x = ta == .none ? a[i * lda + p] : a[p * lda + i]
+                let y = tb == .none ? b[p * ldb + j] : b[j * ldb + p]
+                sum += Double(x) * Double(y)
+            }
+            out[i * ldc + j] = alpha * Float(sum) + beta * c[i * ldc + j]
+        }
+    }
+    return out
+}
+
+func randomArray(_ count: Int, _ rng: inout SeededGenerator) -> [Float] {
+    (0..<count).map { _ in rng.uniform(in: -1...1) }
+}
+
+struct GEMMTests {
+    static let shapes: [(Int, Int, Int)] = [
+        (1, 1, 1), (7, 7, 7), (33, 33, 33), (129, 129, 129),
+        (1, 129, 7), (129, 1, 33), (7, 33, 300), (70, 300, 5), (9, 2100, 17),
+    ]
+
+    @Test(arguments: [Transpose.none, .transposed], [Transpose.none, .transposed])
+    func matchesNaiveProductOnAwkwardSizes(transA: Transpose, transB: Transpose) {
+        var rng = SeededGenerator(seed: 1)
+        for (m, n, k) in Self.shapes {
+            // Leading dimensions larger than the logical width test the strides.
+            let lda = (transA == .none ? k : m) + 3
+            let ldb = (transB == .none ? n : k) + 2
+            let ldc = n + 1
+            let a = randomArray((transA == .none ? m : k) * lda, &rng)
+            let b = randomArray((transB == .none ? k : n) * ldb, &rng)
+            let c0 = randomArray(m * ldc, &rng)
+            var c = c0
+            gemm(transA, transB, m: m, n: n, k: k, alpha: 0.5, a, lda: lda, b, ldb: ldb, beta: 2, &c, ldc: ldc)
+            let expected = naiveGemm(transA, transB, m: m, n: n, k: k, alpha: 0.5, a, lda: lda, b, ldb: ldb,
+                                     beta: 2, c0, ldc: ldc)
+            let worst = zip(c, expected).map { abs($0 - $1) }.max()!
+            #expect(worst < 1e-4 * Float(k + 1), "m=\(m) n=\(n) k=\(k) worst=\(worst)")
+        }
+    }
+
+    @Test func betaZeroIgnoresGarbageInC() {
+        var rng = SeededGenerator(seed: 2)
+        let a = randomArray(40 * 50, &rng), b = randomArray(50 * 60, &rng)
+        var c = [Float](repeating: .nan, count: 40 * 60)
+        gemm(.none, .none, m: 40, n: 60, k: 50, a, lda: 50, b, ldb: 60, beta: 0, &c, ldc: 60)
+        #expect(c.allSatisfy { $0.isFinite })
+    }
+
+    @Test func resultDoesNotDependOnThreadCount() {
+        var rng = SeededGenerator(seed: 3)
+        let (m, n, k) = (200, 700, 300)
+        let a = randomArray(m * k, &rng), b = randomArray(k * n, &rng)
+        var one = [Float](repeating: 0, count: m * n), two = one
+        let pool = WorkerPool.shared
+        let saved = pool.threads
+        pool.threads = 1
+        gemm(.none, .transposed, m: m, n: n, k: k, a, lda: k, b, ldb: k, &one, ldc: n)
+        pool.threads = 2
+        gemm(.none, .transposed, m: m, n: n, k: k, a, lda: k, b, ldb: k, &two, ldc: n)
+        pool.threads = saved
+        #expect(one == two)
+    }
+}
