@@ -1,0 +1,44 @@
+/// One differentiable step of a network.
+///
+/// `forward` remembers what `backward` needs; `backward` takes the gradient
+/// of the loss with respect to the output of the last `forward`, *adds* the
+/// gradients of the layer's parameters into `Parameter.gradient`, and
+/// returns the gradient with respect to the input.
+public protocol Layer: AnyObject {
+    func forward(_ input: Tensor, training: Bool) -> Tensor
+    func backward(_ outputGradient: Tensor) -> Tensor
+    /// Learnable tensors, by local name (`weight`, `bias`).
+    var parameters: [NamedParameter] { get }
+    /// Non-learnable state saved with the weights (batch-norm running statistics).
+    var buffers: [NamedParameter] { get }
+}
+
+extension Layer {
+    public var parameters: [NamedParameter] { [] }
+    public var buffers: [NamedParameter] { [] }
+}
+
+/// Layers applied one after another, each with a name for its parameters.
+public final class Sequential: Layer {
+    public let layers: [(name: String, layer: any Layer)]
+
+    public init(_ layers: [(name: String, layer: any Layer)]) {
+        self.layers = layers
+    }
+
+    public func forward(_ input: Tensor, training: Bool) -> Tensor {
+        layers.reduce(input) { $1.layer.forward($0, training: training) }
+    }
+
+    public func backward(_ outputGradient: Tensor) -> Tensor {
+        layers.reversed().reduce(outputGradient) { $1.layer.backward($0) }
+    }
+
+    public var parameters: [NamedParameter] {
+        layers.flatMap { $0.layer.parameters.prefixed($0.name) }
+    }
+
+    public var buffers: [NamedParameter] {
+        layers.flatMap { $0.layer.buffers.prefixed($0.name) }
+    }
+}

@@ -1,0 +1,49 @@
+import Kernels
+
+/// A fully connected layer, `y = x·Wᵀ + b`, on `[batch, inputs]`.
+/// The weight is stored `[outputs, inputs]`, as in PyTorch.
+public final class Linear: Layer {
+    public let weight: Parameter
+    public let bias: Parameter
+    private var input = Tensor(zeros: [0])
+
+    public init(inputs: Int, outputs: Int) {
+        weight = Parameter(shape: [outputs, inputs], repeating: 0)
+        bias = Parameter(shape: [outputs], repeating: 0)
+    }
+
+    var inputs: Int { weight.shape[1] }
+    var outputs: Int { weight.shape[0] }
+
+    public func forward(_ input: Tensor, training: Bool) -> Tensor {
+        precondition(input.shape.count == 2 && input.shape[1] == inputs, "Linear expects [N, \(inputs)], got \(input.shape)")
+        self.input = input
+        let batch = input.shape[0]
+        var out = [Float](repeating: 0, count: batch * outputs)
+        for n in 0..<batch {
+            for j in 0..<outputs { out[n * outputs + j] = bias.value[j] }
+        }
+        gemm(.none, .transposed, m: batch, n: outputs, k: inputs,
+             input.data, lda: inputs, weight.value, ldb: inputs, beta: 1, &out, ldc: outputs)
+        return Tensor(shape: [batch, outputs], data: out)
+    }
+
+    public func backward(_ outputGradient: Tensor) -> Tensor {
+        let batch = input.shape[0]
+        let dy = outputGradient.data
+        // dW += dyᵀ·x ; db += Σₙ dy ; dx = dy·W
+        gemm(.transposed, .none, m: outputs, n: inputs, k: batch,
+             dy, lda: outputs, input.data, ldb: inputs, beta: 1, &weight.gradient, ldc: inputs)
+        for n in 0..<batch {
+            for j in 0..<outputs { bias.gradient[j] += dy[n * outputs + j] }
+        }
+        var dx = [Float](repeating: 0, count: batch * inputs)
+        gemm(.none, .none, m: batch, n: inputs, k: outputs,
+             dy, lda: outputs, weight.value, ldb: inputs, beta: 0, &dx, ldc: inputs)
+        return Tensor(shape: input.shape, data: dx)
+    }
+
+    public var parameters: [NamedParameter] {
+        [NamedParameter(name: "weight", parameter: weight), NamedParameter(name: "bias", parameter: bias)]
+    }
+}

@@ -1,0 +1,68 @@
+/// Fully connected or convolutional ResNet.
+public enum ModelKind: String, CaseIterable, Codable, Sendable {
+    case dense, conv
+}
+
+/// The normalisation used inside every branch.
+public enum NormKind: String, CaseIterable, Codable, Sendable {
+    case batch, layer, none
+}
+
+/// How weights are drawn at the start.
+public enum InitKind: String, CaseIterable, Codable, Sendable {
+    /// N(0, 2/fan_in), for ReLU-like activations.
+    case he
+    /// N(0, 2/(fan_in + fan_out)), for tanh and sigmoid.
+    case xavier
+    /// He, but the last layer of every branch starts at zero, so every block
+    /// starts as the identity (Fixup, Goyal et al.).
+    case zero
+}
+
+/// Everything needed to build a network: its architecture, not its weights.
+public struct ModelSpec: Codable, Sendable, Equatable {
+    public var kind: ModelKind
+    /// `[features]` for dense models, `[channels, height, width]` for conv models.
+    public var inputShape: [Int]
+    public var classes: Int
+    /// Blocks in all for dense models; blocks per stage (three stages) for conv models.
+    public var depth: Int
+    /// Hidden width; conv stages use width, 2·width and 4·width channels.
+    public var width: Int
+    public var activation: ActivationKind
+    public var norm: NormKind
+    public var initialization: InitKind
+
+    public init(kind: ModelKind, inputShape: [Int], classes: Int, depth: Int, width: Int,
+                activation: ActivationKind = .relu, norm: NormKind = .batch, initialization: InitKind = .he) {
+        self.kind = kind
+        self.inputShape = inputShape
+        self.classes = classes
+        self.depth = depth
+        self.width = width
+        self.activation = activation
+        self.norm = norm
+        self.initialization = initialization
+    }
+
+    /// Number of residual blocks.
+    public var blockCount: Int { kind == .dense ? depth : 3 * depth }
+
+    /// Features of one input sample.
+    public var inputFeatures: Int { inputShape.reduce(1, *) }
+
+    /// Why this specification cannot be built, or nil if it can.
+    public var problem: String? {
+        if depth < 1 { return "depth must be at least 1 (got \(depth))" }
+        if width < 1 { return "width must be at least 1 (got \(width))" }
+        if classes < 2 { return "a classifier needs at least 2 classes (got \(classes))" }
+        if width > 4096 { return "width \(width) is larger than this CPU lab supports (at most 4096)" }
+        if depth > 1000 { return "depth \(depth) is larger than this lab supports (at most 1000)" }
+        if kind == .conv {
+            if inputShape.count != 3 { return "the conv model needs image data; this dataset's samples have shape \(inputShape)" }
+            if norm == .layer { return "layer norm is available for dense models only; use --norm batch or none" }
+            if inputShape[1] < 4 || inputShape[2] < 4 { return "images must be at least 4×4 for the conv model" }
+        }
+        return nil
+    }
+}

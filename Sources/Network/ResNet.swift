@@ -1,0 +1,132 @@
+import Kernels
+
+/// A residual network: a stem, a chain of residual blocks and a head.
+///
+/// Dense: linear stem → n blocks → norm → act → linear head.
+/// Conv (CIFAR-style): 3×3 conv stem → three stages of n blocks with
+/// width, 2·width and 4·width channels, stride 2 at the start of stages 2 and 3
+/// (with a 1×1 projection shortcut) → norm → act → global average pool → linear head.
+public final class ResNet {
+    public let spec: ModelSpec
+    public let stem: Sequential
+    public let blocks: [ResidualBlock]
+    public let head: Sequential
+
+    /// Builds the network described by `spec` and initialises it from `seed`.
+    public init(spec: ModelSpec, seed: UInt64) {
+        precondition(spec.problem == nil, spec.problem ?? "")
+        self.spec = spec
+        switch spec.kind {
+        case .dense: (stem, blocks, head) = Self.dense(spec)
+        case .conv: (stem, blocks, head) = Self.conv(spec)
+        }
+        var generator = SeededGenerator(seed: seed)
+        initialize(using: &generator)
+    }
+
+    /// Logits `[batch, classes]` for a batch of flat samples `[batch, features]`.
+    public func forward(_ input: Tensor, modes: [BlockMode], training: Bool) -> Tensor {
+        precondition(modes.count == blocks.count, "\(modes.count) modes for \(blocks.count) blocks")
+        var x = stem.forward(input, training: training)
+        for (block, mode) in zip(blocks, modes) { x = block.forward(x, mode: mode, training: training) }
+        return head.forward(x, training: training)
+    }
+
+    /// Backpropagates `∂L/∂logits`, adding every parameter's gradient, and
+    /// returns `∂L/∂input`. `routes`, if given, forces each block's route.
+    @discardableResult
+    public func backward(_ logitsGradient: Tensor, routes: [GradientRoute]? = nil) -> Tensor {
+        var g = head.backward(logitsGradient)
+        for index in blocks.indices.reversed() {
+            g = blocks[index].backward(g, route: routes?[index])
+        }
+        return stem.backward(g)
+    }
+
+    public func zeroGradients() {
+        for entry in parameters { entry.parameter.zeroGradient() }
+    }
+
+    /// Every learnable tensor with its dotted name, in a fixed order.
+    public var parameters: [NamedParameter] {
+        stem.parameters.prefixed("stem")
+            + blocks.enumerated().flatMap { $0.element.parameters.prefixed("blocks.\($0.offset)") }
+            + head.parameters.prefixed("head")
+    }
+
+    /// Every non-learnable state tensor (batch-norm running statistics).
+    public var buffers: [NamedParameter] {
+        stem.buffers.prefixed("stem")
+            + blocks.enumerated().flatMap { $0.element.buffers.prefixed("blocks.\($0.offset)") }
+            + head.buffers.prefixed("head")
+    }
+
+    /// Per-block measurements of the last step, input to output.
+    public var blockStatistics: [BlockStatistics] { blocks.map(\.statistics) }
+
+    // MARK: - Construction
+
+    private static func norm(_ kind: NormKind, _ features: Int) -> (any Layer)? {
+        switch kind {
+        case .batch: return BatchNorm(features: features)
+        case .layer: return LayerNorm(features: features)
+        case .none: return nil
+        }
+    }
+
+    /// norm? → act → transform, named with the given index.
+    private static func preActivated(_ spec: ModelSpec, features: Int, index: Int, transformName: String,
+                                     _ transform: any Layer) -> [(name: String, layer: any Layer)] {
+        var layers: [(name: String, layer: any Layer)] = []
+        if let n = norm(spec.norm, features) { layers.append(("norm\(index)", n)) }
+        layers.append(("act\(index)", Activation(spec.activation)))
+        layers.append(("\(transformName)\(index)", transform))
+        return layers
+    }
+
+    private static func dense(_ spec: ModelSpec) -> (Sequential, [ResidualBlock], Sequential) {
+        let w = spec.width
+        let stem = Sequential([("linear", Linear(inputs: spec.inputFeatures, outputs: w))])
+        let blocks = (0..<spec.depth).map { _ in
+            ResidualBlock(branch: Sequential(
+                preActivated(spec, features: w, index: 1, transformName: "linear", Linear(inputs: w, outputs: w))
+                + preActivated(spec, features: w, index: 2, transformName: "linear", Linear(inputs: w, outputs: w))),
+                shortcut: nil)
+        }
+        var headLayers: [(name: String, layer: any Layer)] = []
+        if let n = norm(spec.norm, w) { headLayers.append(("norm", n)) }
+        headLayers.append(("act", Activation(spec.activation)))
+        headLayers.append(("linear", Linear(inputs: w, outputs: spec.classes)))
+        return (stem, blocks, Sequential(headLayers))
+    }
+
+    private static func conv(_ spec: ModelSpec) -> (Sequential, [ResidualBlock], Sequential) {
+        let (channels, height, width) = (spec.inputShape[0], spec.inputShape[1], spec.inputShape[2])
+        let stem = Sequential([
+            ("layout", ChannelMajor(channels: channels, height: height, width: width)),
+            ("conv", Convolution(inputs: channels, outputs: spec.width, kernel: 3, padding: 1)),
+        ])
+        var blocks: [ResidualBlock] = []
+        var inputs = spec.width
+        for stage in 0..<3 {
+            let outputs = spec.width << stage
+            for index in 0..<spec.depth {
+                let stride = stage > 0 && index == 0 ? 2 : 1
+                let first = Convolution(inputs: inputs, outputs: outputs, kernel: 3, stride: stride, padding: 1)
+                let second = Convolution(inputs: outputs, outputs: outputs, kernel: 3, padding: 1)
+                let branch = Sequential(preActivated(spec, features: inputs, index: 1, transformName: "conv", first)
+                                        + preActivated(spec, features: outputs, index: 2, transformName: "conv", second))
+                let projection = stride != 1 || inputs != outputs
+                    ? Convolution(inputs: inputs, outputs: outputs, kernel: 1, stride: stride) : nil
+                blocks.append(ResidualBlock(branch: branch, shortcut: projection))
+                inputs = outputs
+            }
+        }
+        var headLayers: [(name: String, layer: any Layer)] = []
+        if let n = norm(spec.norm, inputs) { headLayers.append(("norm", n)) }
+        headLayers.append(("act", Activation(spec.activation)))
+        headLayers.append(("pool", GlobalAveragePool()))
+        headLayers.append(("linear", Linear(inputs: inputs, outputs: spec.classes)))
+        return (stem, blocks, Sequential(headLayers))
+    }
+}

@@ -1,0 +1,97 @@
+/// How a residual block combines its branch F and its shortcut S.
+public enum BlockMode: String, CaseIterable, Codable, Sendable {
+    /// S(x) + F(x): the ResNet.
+    case residual
+    /// F(x) alone: the skip connection switched off, a plain deep net.
+    case plain
+    /// S(x) alone: the block removed, its shortcut kept (Veit's lesion).
+    case deleted
+}
+
+/// Which way the gradient flows back through a block. Normally it follows
+/// the mode; Veit's path measurement forces it through one side only.
+public enum GradientRoute: Sendable {
+    case both, branch, shortcut
+}
+
+/// What one block measured in its last forward and backward pass.
+public struct BlockStatistics: Sendable, Codable, Equatable {
+    /// ‖∂L/∂W‖ over the branch's parameters.
+    public var weightGradientNorm: Float
+    /// ‖∂L/∂x‖ at the block's input.
+    public var inputGradientNorm: Float
+    /// ‖F(x)‖ / ‖S(x)‖, when the last forward computed both.
+    public var branchRatio: Float?
+}
+
+/// A pre-activation residual block (He et al. 2016): the branch is
+/// norm → act → linear/conv → norm → act → linear/conv, and the shortcut is
+/// the identity or, where the shape changes, a projection.
+public final class ResidualBlock {
+    public let branch: Sequential
+    /// `nil` is the identity.
+    public let shortcut: (any Layer)?
+    private var lastMode: BlockMode = .residual
+    private var lastRatio: Float?
+    private var lastInputGradientNorm: Float = 0
+
+    public init(branch: Sequential, shortcut: (any Layer)?) {
+        self.branch = branch
+        self.shortcut = shortcut
+    }
+
+    public func forward(_ x: Tensor, mode: BlockMode, training: Bool) -> Tensor {
+        lastMode = mode
+        lastRatio = nil
+        switch mode {
+        case .residual:
+            let f = branch.forward(x, training: training)
+            let s = shortcut?.forward(x, training: training) ?? x
+            let sNorm = s.norm
+            lastRatio = sNorm > 0 ? f.norm / sNorm : nil
+            return f + s
+        case .plain:
+            return branch.forward(x, training: training)
+        case .deleted:
+            return shortcut?.forward(x, training: training) ?? x
+        }
+    }
+
+    /// Backpropagates through the sides the last forward used, or only
+    /// through `route`'s side when one is given (the last forward must have
+    /// computed that side).
+    public func backward(_ dy: Tensor, route: GradientRoute? = nil) -> Tensor {
+        let route = route ?? defaultRoute
+        let dx: Tensor
+        switch route {
+        case .both: dx = branch.backward(dy) + (shortcut?.backward(dy) ?? dy)
+        case .branch: dx = branch.backward(dy)
+        case .shortcut: dx = shortcut?.backward(dy) ?? dy
+        }
+        lastInputGradientNorm = dx.norm
+        return dx
+    }
+
+    private var defaultRoute: GradientRoute {
+        switch lastMode {
+        case .residual: return .both
+        case .plain: return .branch
+        case .deleted: return .shortcut
+        }
+    }
+
+    /// The measurements of the last step.
+    public var statistics: BlockStatistics {
+        let squares = branch.parameters.reduce(0.0) { $0 + $1.parameter.gradientSquaredSum }
+        return BlockStatistics(weightGradientNorm: Float(squares.squareRoot()),
+                               inputGradientNorm: lastInputGradientNorm, branchRatio: lastRatio)
+    }
+
+    public var parameters: [NamedParameter] {
+        branch.parameters.prefixed("branch") + (shortcut?.parameters.prefixed("shortcut") ?? [])
+    }
+
+    public var buffers: [NamedParameter] {
+        branch.buffers.prefixed("branch") + (shortcut?.buffers.prefixed("shortcut") ?? [])
+    }
+}

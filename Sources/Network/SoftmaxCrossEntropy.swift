@@ -1,0 +1,42 @@
+import Foundation
+
+/// The mean softmax cross-entropy of a batch, with its gradient.
+public struct LossResult: Sendable {
+    /// Mean over the batch of −log p(true class).
+    public let loss: Float
+    /// ∂loss/∂logits: (softmax − one-hot) / batch.
+    public let gradient: Tensor
+    /// How many samples have their true class as the largest logit.
+    public let correct: Int
+}
+
+/// Softmax cross-entropy of `logits` `[batch, classes]` against integer labels,
+/// computed stably by subtracting each row's maximum first.
+public func softmaxCrossEntropy(logits: Tensor, labels: [Int]) -> LossResult {
+    let (batch, classes) = (logits.shape[0], logits.shape[1])
+    precondition(labels.count == batch, "\(labels.count) labels for a batch of \(batch)")
+    var gradient = [Float](repeating: 0, count: logits.count)
+    var total: Double = 0
+    var correct = 0
+    for n in 0..<batch {
+        let row = n * classes
+        var largest = logits.data[row], best = 0
+        for j in 1..<classes where logits.data[row + j] > largest {
+            largest = logits.data[row + j]
+            best = j
+        }
+        if best == labels[n] { correct += 1 }
+        var sum: Float = 0
+        for j in 0..<classes {
+            let e = exp(logits.data[row + j] - largest)
+            gradient[row + j] = e
+            sum += e
+        }
+        total += Double(log(sum) + largest - logits.data[row + labels[n]])
+        for j in 0..<classes {
+            gradient[row + j] = (gradient[row + j] / sum - (j == labels[n] ? 1 : 0)) / Float(batch)
+        }
+    }
+    return LossResult(loss: Float(total / Double(batch)), gradient: Tensor(shape: logits.shape, data: gradient),
+                      correct: correct)
+}

@@ -1,0 +1,35 @@
+/// A dense array of floats with a shape. Row-major; dense activations are
+/// `[batch, features]` and convolutional activations are channel-major
+/// `[channels, batch, height, width]`, so that one GEMM covers a whole batch.
+public struct Tensor: Sendable, Equatable {
+    public var shape: [Int]
+    public var data: [Float]
+
+    public init(shape: [Int], data: [Float]) {
+        precondition(shape.reduce(1, *) == data.count, "shape \(shape) does not hold \(data.count) values")
+        self.shape = shape
+        self.data = data
+    }
+
+    /// A tensor of zeros.
+    public init(zeros shape: [Int]) {
+        self.init(shape: shape, data: [Float](repeating: 0, count: shape.reduce(1, *)))
+    }
+
+    public var count: Int { data.count }
+
+    /// The Euclidean norm of all values, accumulated in double precision.
+    public var norm: Float {
+        var sum: Double = 0
+        for v in data { sum += Double(v) * Double(v) }
+        return Float(sum.squareRoot())
+    }
+
+    /// Element-wise sum of two tensors of the same shape.
+    public static func + (lhs: Tensor, rhs: Tensor) -> Tensor {
+        precondition(lhs.shape == rhs.shape, "cannot add \(lhs.shape) and \(rhs.shape)")
+        var out = lhs
+        for i in out.data.indices { out.data[i] += rhs.data[i] }
+        return out
+    }
+}

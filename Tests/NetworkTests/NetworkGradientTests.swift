@@ -1,0 +1,73 @@
+import Kernels
+import Network
+import Testing
+
+/// Whole networks, in every block mode, against central finite differences
+/// of the cross-entropy loss.
+struct NetworkGradientTests {
+    static let cases: [(ModelKind, BlockMode, NormKind)] = ModelKind.allCases.flatMap { kind in
+        BlockMode.allCases.flatMap { mode in
+            (kind == .dense ? NormKind.allCases : [.batch, .none]).map { (kind, mode, $0) }
+        }
+    }
+
+    @Test(arguments: cases)
+    func wholeNetwork(kind: ModelKind, mode: BlockMode, norm: NormKind) {
+        let spec = ModelSpec(kind: kind, inputShape: kind == .dense ? [3] : [1, 6, 6], classes: 3,
+                             depth: 2, width: kind == .dense ? 5 : 2, activation: .tanh, norm: norm,
+                             initialization: .xavier)
+        let net = ResNet(spec: spec, seed: 9)
+        var rng = SeededGenerator(seed: 4)
+        let batch = 4
+        var input = Tensor(shape: [batch, spec.inputFeatures],
+                           data: (0..<batch * spec.inputFeatures).map { _ in rng.normal() })
+        let labels = [0, 1, 2, 1]
+        // Mix the modes: the chosen one on every other block, residual on the rest.
+        let modes = (0..<spec.blockCount).map { $0 % 2 == 0 ? mode : .residual }
+        func loss() -> Double {
+            Double(softmaxCrossEntropy(logits: net.forward(input, modes: modes, training: true), labels: labels).loss)
+        }
+        net.zeroGradients()
+        let result = softmaxCrossEntropy(logits: net.forward(input, modes: modes, training: true), labels: labels)
+        let inputGradient = net.backward(result.gradient)
+
+        var numeric: [Double] = [], analytic: [Double] = []
+        for entry in net.parameters {
+            let p = entry.parameter
+            let gradient = p.gradient
+            for index in sampleIndices(p.value.count, 3) {
+                numeric.append(numericDerivative(p, at: index, epsilon: 1e-2, loss))
+                analytic.append(Double(gradient[index]))
+            }
+        }
+        for index in sampleIndices(input.count, 8) {
+            numeric.append(numericDerivative(get: { input.data[index] }, set: { input.data[index] = $0 },
+                                             epsilon: 1e-2, loss))
+            analytic.append(Double(inputGradient.data[index]))
+        }
+        let error = relativeError(numeric, analytic)
+        #expect(error < 2e-2, "\(kind) \(mode) \(norm): relative error \(error)")
+    }
+
+    @Test func deletedBlockLeavesItsBranchWithoutGradient() {
+        let spec = ModelSpec(kind: .dense, inputShape: [2], classes: 2, depth: 3, width: 4)
+        let net = ResNet(spec: spec, seed: 1)
+        let input = Tensor(shape: [2, 2], data: [0.5, -1, 2, 0.25])
+        net.zeroGradients()
+        let logits = net.forward(input, modes: [.residual, .deleted, .residual], training: true)
+        net.backward(softmaxCrossEntropy(logits: logits, labels: [0, 1]).gradient)
+        let stats = net.blockStatistics
+        #expect(stats[1].weightGradientNorm == 0)
+        #expect(stats[0].weightGradientNorm > 0)
+        #expect(stats[2].weightGradientNorm > 0)
+    }
+
+    @Test func zeroInitialisationMakesEveryBlockTheIdentity() {
+        let spec = ModelSpec(kind: .dense, inputShape: [2], classes: 2, depth: 4, width: 6, initialization: .zero)
+        let net = ResNet(spec: spec, seed: 3)
+        let input = Tensor(shape: [3, 2], data: [1, 2, 3, 4, 5, 6])
+        let all = net.forward(input, modes: Array(repeating: .residual, count: 4), training: false)
+        let none = net.forward(input, modes: Array(repeating: .deleted, count: 4), training: false)
+        #expect(all == none)
+    }
+}
