@@ -1,0 +1,84 @@
+/// A labelled classification dataset, already split.
+public struct Dataset: Sendable {
+    /// The name used on the command line (`spirals`, `fashion-mnist`, …).
+    public let name: String
+    /// `[features]` for points, `[channels, height, width]` for images.
+    public let sampleShape: [Int]
+    /// One human-readable name per class, in label order.
+    public let classNames: [String]
+    public let train: LabeledSamples
+    public let validation: LabeledSamples
+    public let test: LabeledSamples
+
+    public init(name: String, sampleShape: [Int], classNames: [String],
+                train: LabeledSamples, validation: LabeledSamples, test: LabeledSamples) {
+        self.name = name
+        self.sampleShape = sampleShape
+        self.classNames = classNames
+        self.train = train
+        self.validation = validation
+        self.test = test
+    }
+
+    public var classCount: Int { classNames.count }
+    public var featureCount: Int { sampleShape.reduce(1, *) }
+    /// Two-dimensional points, which can be drawn as a decision map.
+    public var isPlanar: Bool { sampleShape == [2] }
+}
+
+/// Samples with integer labels. Points are stored as floats; images as bytes
+/// (a quarter of the memory) and normalised only when a batch is gathered.
+public struct LabeledSamples: Sendable {
+    /// How feature values are kept.
+    public enum Storage: Sendable {
+        case floats([Float])
+        /// Raw bytes, mapped to `(byte / 255 − mean) / std` on the way out.
+        case bytes([UInt8], mean: Float, std: Float)
+    }
+
+    public let storage: Storage
+    public let labels: [Int]
+    public let featureCount: Int
+
+    public init(storage: Storage, labels: [Int], featureCount: Int) {
+        self.storage = storage
+        self.labels = labels
+        self.featureCount = featureCount
+    }
+
+    public var count: Int { labels.count }
+
+    /// Copies the samples at `indices` into `features` (`[indices.count, featureCount]`)
+    /// and their labels into `labels`, reusing both arrays' storage.
+    public func gather<C: Collection>(_ indices: C, features: inout [Float], labels: inout [Int]) where C.Element == Int {
+        let needed = indices.count * featureCount
+        if features.count != needed { features = [Float](repeating: 0, count: needed) }
+        labels.removeAll(keepingCapacity: true)
+        var offset = 0
+        for index in indices {
+            let source = index * featureCount
+            switch storage {
+            case .floats(let values):
+                for j in 0..<featureCount { features[offset + j] = values[source + j] }
+            case .bytes(let bytes, let mean, let std):
+                let scale = 1 / (255 * std), shift = -mean / std
+                for j in 0..<featureCount { features[offset + j] = Float(bytes[source + j]) * scale + shift }
+            }
+            labels.append(self.labels[index])
+            offset += featureCount
+        }
+    }
+
+    /// The samples at `indices`, as a new set (used to split one pool of samples).
+    public func subset(_ indices: [Int]) -> LabeledSamples {
+        let f = featureCount
+        let picked: Storage
+        switch storage {
+        case .floats(let values):
+            picked = .floats(indices.flatMap { values[$0 * f..<($0 + 1) * f] })
+        case .bytes(let bytes, let mean, let std):
+            picked = .bytes(indices.flatMap { bytes[$0 * f..<($0 + 1) * f] }, mean: mean, std: std)
+        }
+        return LabeledSamples(storage: picked, labels: indices.map { labels[$0] }, featureCount: f)
+    }
+}

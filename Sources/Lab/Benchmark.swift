@@ -1,0 +1,108 @@
+import Datasets
+import Foundation
+import Kernels
+import Network
+
+/// The reference training workloads of `reslab bench`: full SGD-momentum
+/// steps (forward, backward, update) on random inputs.
+public enum BenchmarkWorkload: String, CaseIterable, Codable, Sendable {
+    case mlpSpiral = "mlp-spiral"
+    case mlpFashion = "mlp-fashion"
+    case convFashion = "conv-fashion"
+
+    public var spec: ModelSpec {
+        switch self {
+        case .mlpSpiral:
+            return ModelSpec(kind: .dense, inputShape: [2], classes: 3, depth: 30, width: 32, norm: .none)
+        case .mlpFashion:
+            return ModelSpec(kind: .dense, inputShape: [784], classes: 10, depth: 20, width: 128)
+        case .convFashion:
+            return ModelSpec(kind: .conv, inputShape: [1, 28, 28], classes: 10, depth: 3, width: 16)
+        }
+    }
+
+    public var batchSize: Int {
+        switch self {
+        case .mlpSpiral: return 256
+        case .mlpFashion: return 128
+        case .convFashion: return 64
+        }
+    }
+}
+
+/// One measured figure.
+public struct BenchmarkResult: Codable, Sendable {
+    public var kind = "bench"
+    public let workload: String
+    public let threads: Int
+    /// Training samples per second (workloads) …
+    public let samplesPerSecond: Double?
+    /// … or billions of floating-point operations per second (GEMM).
+    public let gflops: Double?
+    public let seconds: Double
+
+    enum CodingKeys: String, CodingKey {
+        case kind, workload, threads, seconds, gflops
+        case samplesPerSecond = "samples_per_s"
+    }
+}
+
+/// Times the workloads and the GEMM kernel.
+public enum Benchmark {
+    /// Trains `workload` on random data for about `seconds` after a warm-up.
+    public static func run(_ workload: BenchmarkWorkload, seconds: Double, threads: Int) -> BenchmarkResult {
+        WorkerPool.shared.threads = threads
+        let spec = workload.spec
+        var rng = SeededGenerator(seed: 99)
+        let batch = workload.batchSize
+        let features = (0..<batch * spec.inputFeatures).map { _ in rng.normal() }
+        let labels = (0..<batch).map { _ in rng.index(below: spec.classes) }
+        let samples = LabeledSamples(storage: .floats(features), labels: labels, featureCount: spec.inputFeatures)
+        let trainer = Trainer(spec: spec, optimizer: OptimizerSettings(kind: .sgd, nesterov: false), seed: 1)
+        let modes = Array(repeating: BlockMode.residual, count: spec.blockCount)
+        let indices = 0..<batch
+        for _ in 0..<3 { _ = trainer.step(on: samples, indices: indices, modes: modes, rate: 0.01) }
+        let (steps, elapsed) = repeatFor(seconds: seconds) {
+            _ = trainer.step(on: samples, indices: indices, modes: modes, rate: 0.01)
+        }
+        return BenchmarkResult(workload: workload.rawValue, threads: threads,
+                               samplesPerSecond: Double(steps * batch) / elapsed, gflops: nil, seconds: elapsed)
+    }
+
+    /// The GEMM shapes of `reslab bench --gemm`: three cubes and the shape of
+    /// the first conv-fashion stage (M=32, N=64·28·28, K=32·9).
+    public static let gemmShapes: [(name: String, m: Int, n: Int, k: Int)] = [
+        ("gemm-128", 128, 128, 128), ("gemm-256", 256, 256, 256), ("gemm-1024", 1024, 1024, 1024),
+        ("gemm-conv", 32, 50176, 288),
+    ]
+
+    /// GFLOP/s of `C = A·B` for one shape.
+    public static func gemm(name: String, m: Int, n: Int, k: Int, seconds: Double, threads: Int) -> BenchmarkResult {
+        WorkerPool.shared.threads = threads
+        var rng = SeededGenerator(seed: 5)
+        let a = (0..<m * k).map { _ in rng.normal() }, b = (0..<k * n).map { _ in rng.normal() }
+        var c = [Float](repeating: 0, count: m * n)
+        Kernels.gemm(.none, .none, m: m, n: n, k: k, a, lda: k, b, ldb: n, &c, ldc: n)
+        let (calls, elapsed) = repeatFor(seconds: seconds) {
+            Kernels.gemm(.none, .none, m: m, n: n, k: k, a, lda: k, b, ldb: n, &c, ldc: n)
+        }
+        return BenchmarkResult(workload: name, threads: threads, samplesPerSecond: nil,
+                               gflops: 2 * Double(m) * Double(n) * Double(k) * Double(calls) / elapsed / 1e9,
+                               seconds: elapsed)
+    }
+
+    /// Calls `body` until `seconds` have passed (at least three times);
+    /// returns the count and the elapsed seconds.
+    private static func repeatFor(seconds: Double, _ body: () -> Void) -> (Int, Double) {
+        let clock = ContinuousClock()
+        let start = clock.now
+        var count = 0
+        var elapsed = 0.0
+        repeat {
+            body()
+            count += 1
+            elapsed = (clock.now - start).seconds
+        } while elapsed < seconds || count < 3
+        return (count, elapsed)
+    }
+}

@@ -1,0 +1,283 @@
+import Datasets
+import Foundation
+import Kernels
+import Network
+import Synchronization
+
+/// When the engine publishes snapshots.
+public enum PublishPolicy: Sendable {
+    /// After every evaluation, and never drop one: a log that is the same for
+    /// the same seed (headless runs).
+    case everyEvaluation
+    /// Also on a timer, keeping only the newest (screens).
+    case live(interval: Duration)
+}
+
+/// The training engine. It owns the dataset, the network and the loop; the
+/// outside world talks to it only through `send(_:)` and `snapshots`.
+public actor Engine {
+    public let configuration: RunConfiguration
+    public let dataset: Dataset
+    /// Published snapshots; finishes when the run ends.
+    public nonisolated let snapshots: AsyncStream<Snapshot>
+
+    private let continuation: AsyncStream<Snapshot>.Continuation
+    private let mailbox = Mutex<[Command]>([])
+    private let policy: PublishPolicy
+    private let trainer: Trainer
+    private var sampler: BatchSampler
+    private let totalSteps: Int
+    private let evaluationInterval: Int
+    private let validationLimit: Int
+
+    private var step = 0
+    private var modes: [BlockMode]
+    private var scope: LesionScope
+    private var peakRate: Float
+    private var state = EngineState.training
+    private var pendingSteps = 0
+    private var quitRequested = false
+    private var latest = Snapshot()
+    private var events: [EngineEvent] = []
+    private var eventCount = 0
+    private let clock = ContinuousClock()
+    private let start: ContinuousClock.Instant
+
+    // Accumulated since the last snapshot.
+    private var lossSum: Double = 0
+    private var correctSum = 0
+    private var sampleSum = 0
+    private var stepsSinceSnapshot = 0
+    private var trainingTime = Duration.zero
+    private var statisticSums: [(weight: Double, input: Double)] = []
+    private var lastPublish: ContinuousClock.Instant
+
+    /// Builds the dataset and the network. Throws with a readable message if
+    /// the configuration is invalid or the data cannot be read.
+    public init(configuration: RunConfiguration, policy: PublishPolicy = .everyEvaluation) throws {
+        if let problem = configuration.problems.first { throw DatasetError(description: problem) }
+        self.configuration = configuration
+        self.policy = policy
+        dataset = try configuration.loadDataset()
+        let spec = configuration.modelSpec(sampleShape: dataset.sampleShape, classes: dataset.classCount)
+        if let problem = spec.problem { throw DatasetError(description: problem) }
+        WorkerPool.shared.threads = configuration.threads
+        trainer = Trainer(spec: spec, optimizer: configuration.optimizerSettings, seed: configuration.seed)
+        let sampler = BatchSampler(count: dataset.train.count, batchSize: configuration.batchSize,
+                                   seed: configuration.seed &+ 1)
+        self.sampler = sampler
+        totalSteps = configuration.totalSteps(batchesPerEpoch: sampler.batchesPerEpoch)
+        evaluationInterval = configuration.evaluationInterval ?? max(1, min(sampler.batchesPerEpoch, 100))
+        validationLimit = 10_000
+        modes = Array(repeating: configuration.skip ? .residual : .plain, count: spec.blockCount)
+        scope = configuration.skip ? .eval : .train
+        peakRate = configuration.peakLearningRate
+        start = clock.now
+        lastPublish = start
+        statisticSums = Array(repeating: (0, 0), count: spec.blockCount)
+        switch policy {
+        case .everyEvaluation: (snapshots, continuation) = AsyncStream.makeStream(bufferingPolicy: .unbounded)
+        case .live: (snapshots, continuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
+        }
+    }
+
+    /// Queues a command; it takes effect before the next training step.
+    public nonisolated func send(_ command: Command) {
+        mailbox.withLock { $0.append(command) }
+    }
+
+    /// Trains until the run's length is reached, a `quit` arrives, or the
+    /// loss diverges; then publishes a final snapshot and finishes the stream.
+    public func run() async {
+        note("training \(dataset.name) · \(configuration.model.rawValue) · \(modes.count) blocks")
+        evaluateAndPublish()
+        while !quitRequested && !Task.isCancelled {
+            applyCommands()
+            if quitRequested { break }
+            if step >= totalSteps { break }
+            if state != .training && pendingSteps == 0 {
+                try? await Task.sleep(for: .milliseconds(15))
+                continue
+            }
+            if pendingSteps > 0 { pendingSteps -= 1 }
+            trainOneStep()
+            if state == .diverged { continue }
+            if step % evaluationInterval == 0 || step == totalSteps {
+                evaluateAndPublish()
+            } else if case .live(let interval) = policy, clock.now - lastPublish >= interval {
+                publish()
+            }
+            await Task.yield()
+        }
+        finish()
+    }
+
+    // MARK: - Steps
+
+    private var trainingModes: [BlockMode] {
+        scope == .train ? modes : Array(repeating: .residual, count: modes.count)
+    }
+
+    private func trainOneStep() {
+        let rate = configuration.resolvedSchedule.rate(step: step, totalSteps: totalSteps, peak: peakRate)
+        let began = clock.now
+        let result = trainer.step(on: dataset.train, indices: sampler.next(), modes: trainingModes, rate: rate)
+        trainingTime += clock.now - began
+        step += 1
+        latest.learningRate = rate
+        guard result.loss.isFinite else {
+            state = .diverged
+            note("diverged at step \(step): loss is \(result.loss); lower the learning rate (now \(peakRate))")
+            publish()
+            return
+        }
+        lossSum += Double(result.loss)
+        correctSum += result.correct
+        sampleSum += result.samples
+        stepsSinceSnapshot += 1
+        for (index, stats) in trainer.network.blockStatistics.enumerated() {
+            statisticSums[index].weight += Double(stats.weightGradientNorm)
+            statisticSums[index].input += Double(stats.inputGradientNorm)
+        }
+        latest.branchRatios = trainer.network.blockStatistics.map(\.branchRatio)
+    }
+
+    private func evaluateAndPublish() {
+        let trained = trainer.evaluate(dataset.validation, modes: trainingModes, limit: validationLimit)
+        latest.validationLoss = trained.loss.isFinite ? trained.loss : nil
+        latest.validationAccuracy = trained.accuracy
+        if modes != trainingModes {
+            latest.lesionedValidationAccuracy =
+                trainer.evaluate(dataset.validation, modes: modes, limit: validationLimit).accuracy
+        } else {
+            latest.lesionedValidationAccuracy = nil
+        }
+        publish()
+    }
+
+    // MARK: - Commands
+
+    private func applyCommands() {
+        let commands = mailbox.withLock { queue in
+            defer { queue.removeAll() }
+            return queue
+        }
+        for command in commands { apply(command) }
+    }
+
+    private func apply(_ command: Command) {
+        switch command {
+        case .pause where state == .training:
+            state = .paused
+            note("paused at step \(step)")
+        case .resume where state == .paused:
+            state = .training
+            note("resumed")
+        case .pause, .resume:
+            break
+        case .step:
+            if state == .paused { pendingSteps += 1 }
+        case .setMode(let block, let mode):
+            guard modes.indices.contains(block), modes[block] != mode else { return }
+            changeModes(describing: "block \(block + 1) \(mode.rawValue)") { $0[block] = mode }
+        case .setAllModes(let mode):
+            changeModes(describing: "all blocks \(mode.rawValue)") { $0 = $0.map { _ in mode } }
+        case .setScope(let newScope):
+            guard newScope != scope else { return }
+            scope = newScope
+            note("lesion scope: \(newScope == .eval ? "evaluation only" : "training and evaluation")")
+            evaluateAndPublish()
+        case .evaluate:
+            evaluateAndPublish()
+            note("evaluated at step \(step): val acc \(percent(latest.validationAccuracy))")
+        case .scaleLearningRate(let factor):
+            guard factor > 0, factor.isFinite else { return }
+            peakRate *= factor
+            note("learning rate \(peakRate)")
+        case .reset:
+            trainer.reset(seed: configuration.seed)
+            sampler = BatchSampler(count: dataset.train.count, batchSize: configuration.batchSize, seed: configuration.seed &+ 1)
+            step = 0
+            state = .training
+            note("reset to the initial weights, learning rate \(peakRate)")
+            evaluateAndPublish()
+        case .quit:
+            quitRequested = true
+        }
+    }
+
+    /// Changes the modes, evaluates at once and logs the accuracy change.
+    private func changeModes(describing change: String, _ edit: (inout [BlockMode]) -> Void) {
+        let before = currentAccuracy
+        edit(&modes)
+        evaluateAndPublish()
+        note("\(change) · val acc \(percent(before)) → \(percent(currentAccuracy))")
+        publish()
+    }
+
+    /// The accuracy with the current modes.
+    private var currentAccuracy: Float? { latest.lesionedValidationAccuracy ?? latest.validationAccuracy }
+
+    // MARK: - Publishing
+
+    private func note(_ message: String) {
+        eventCount += 1
+        events.append(EngineEvent(id: eventCount, time: (clock.now - start).seconds, message: message))
+        if events.count > 20 { events.removeFirst(events.count - 20) }
+    }
+
+    private func publish() {
+        var snapshot = latest
+        snapshot.step = step
+        snapshot.totalSteps = totalSteps
+        snapshot.epoch = Double(step) / Double(max(sampler.batchesPerEpoch, 1))
+        if stepsSinceSnapshot > 0 {
+            snapshot.trainLoss = Float(lossSum / Double(stepsSinceSnapshot))
+            snapshot.trainAccuracy = Float(correctSum) / Float(max(sampleSum, 1))
+            snapshot.gradientNorms = statisticSums.map { Float($0.weight / Double(stepsSinceSnapshot)) }
+            snapshot.inputGradientNorms = statisticSums.map { Float($0.input / Double(stepsSinceSnapshot)) }
+            let seconds = trainingTime.seconds
+            snapshot.samplesPerSecond = seconds > 0 ? Double(sampleSum) / seconds : 0
+        }
+        snapshot.blockModes = modes
+        snapshot.scope = scope
+        snapshot.state = state
+        snapshot.elapsedSeconds = (clock.now - start).seconds
+        snapshot.events = events
+        latest = snapshot
+        continuation.yield(snapshot)
+        lossSum = 0
+        correctSum = 0
+        sampleSum = 0
+        stepsSinceSnapshot = 0
+        trainingTime = .zero
+        statisticSums = statisticSums.map { _ in (0, 0) }
+        lastPublish = clock.now
+    }
+
+    private func finish() {
+        if state != .diverged {
+            let test = trainer.evaluate(dataset.test, modes: trainingModes)
+            latest.testLoss = test.loss
+            latest.testAccuracy = test.accuracy
+            state = .finished
+            note("finished at step \(step): test acc \(percent(test.accuracy))")
+        }
+        publish()
+        continuation.finish()
+    }
+}
+
+/// "93.6 %", or "–" when unknown.
+func percent(_ value: Float?) -> String {
+    guard let value else { return "–" }
+    return String(format: "%.1f %%", 100 * value)
+}
+
+extension Duration {
+    /// The duration in seconds, as a double.
+    var seconds: Double {
+        let (whole, attoseconds) = components
+        return Double(whole) + Double(attoseconds) * 1e-18
+    }
+}

@@ -1,0 +1,101 @@
+import Foundation
+import Network
+
+/// The datasets ResLab can train on.
+public enum DatasetName: String, CaseIterable, Codable, Sendable {
+    case spirals, moons, circles, xor, gauss, checkerboard
+}
+
+/// Where block modes apply: to evaluation only (training goes on with the
+/// intact network), or to training and evaluation alike.
+public enum LesionScope: String, CaseIterable, Codable, Sendable {
+    case eval, train
+}
+
+/// Everything that defines a run. Optional fields fall back to defaults that
+/// depend on the others (see the computed properties below).
+public struct RunConfiguration: Codable, Sendable, Equatable {
+    public var dataset: DatasetName = .spirals
+    public var dataPath: String?
+    public var samples: Int = 3000
+    public var noise: Float = 0.03
+    public var arms: Int = 3
+    public var model: ModelKind = .dense
+    /// Blocks (dense) or blocks per stage (conv); defaults to 20 or 3.
+    public var depth: Int?
+    /// Hidden width; defaults to 32 (dense) or 16 (conv).
+    public var width: Int?
+    public var activation: ActivationKind = .relu
+    public var norm: NormKind = .batch
+    public var initialization: InitKind = .he
+    /// `false` starts every block in plain mode, in scope "train".
+    public var skip = true
+    public var optimizer: OptimizerKind = .sgd
+    /// Peak learning rate; defaults to 0.1 for SGD, 3e-3 for Adam.
+    public var learningRate: Float?
+    /// Defaults to one-cycle when the run has a length.
+    public var schedule: LearningRateSchedule?
+    public var momentum: Float = 0.9
+    public var weightDecay: Float = 5e-4
+    public var batchSize = 128
+    public var seed: UInt64 = 1
+    public var threads = ProcessInfo.processInfo.activeProcessorCount
+    public var steps: Int?
+    public var epochs: Int?
+    /// Steps between evaluations on the validation set.
+    public var evaluationInterval: Int?
+
+    public init() {}
+
+    public var resolvedDepth: Int { depth ?? (model == .dense ? 20 : 3) }
+    public var resolvedWidth: Int { width ?? (model == .dense ? 32 : 16) }
+    public var peakLearningRate: Float { learningRate ?? (optimizer == .sgd ? 0.1 : 3e-3) }
+    public var resolvedSchedule: LearningRateSchedule { schedule ?? .onecycle }
+
+    /// The run's length in steps, given the batches in one epoch.
+    public func totalSteps(batchesPerEpoch: Int) -> Int {
+        if let steps { return steps }
+        if let epochs { return epochs * batchesPerEpoch }
+        return 2000
+    }
+
+    public var optimizerSettings: OptimizerSettings {
+        OptimizerSettings(kind: optimizer, momentum: momentum, nesterov: true, weightDecay: weightDecay)
+    }
+
+    /// The network for samples of `shape` in `classes` classes.
+    public func modelSpec(sampleShape: [Int], classes: Int) -> ModelSpec {
+        ModelSpec(kind: model, inputShape: sampleShape, classes: classes, depth: resolvedDepth, width: resolvedWidth,
+                  activation: activation, norm: norm, initialization: initialization)
+    }
+
+    /// Every reason this configuration cannot run, as sentences for the user.
+    public var problems: [String] {
+        var found: [String] = []
+        func positive(_ value: Int?, _ name: String) {
+            if let value, value < 1 { found.append("--\(name) must be at least 1 (got \(value))") }
+        }
+        positive(depth, "depth")
+        positive(width, "width")
+        positive(batchSize, "batch")
+        positive(steps, "steps")
+        positive(epochs, "epochs")
+        positive(threads, "threads")
+        positive(evaluationInterval, "eval-every")
+        if samples < 10 { found.append("--samples must be at least 10 (got \(samples))") }
+        if arms < 2 { found.append("--arms must be at least 2 (got \(arms))") }
+        if !(noise >= 0) { found.append("--noise must be zero or positive (got \(noise))") }
+        if let learningRate, !(learningRate > 0 && learningRate.isFinite) {
+            found.append("--lr must be a positive number (got \(learningRate))")
+        }
+        if !(momentum >= 0 && momentum < 1) { found.append("--momentum must be in [0, 1) (got \(momentum))") }
+        if !(weightDecay >= 0) { found.append("--weight-decay must be zero or positive (got \(weightDecay))") }
+        if batchSize > 1 << 16 { found.append("--batch \(batchSize) is too large (at most 65536)") }
+        // Rough memory estimate: activations kept for backward, per sample.
+        let perSample = Double(resolvedWidth) * Double(resolvedDepth) * (model == .dense ? 12 : 12 * 784)
+        if Double(batchSize) * perSample * 4 > 16e9 {
+            found.append("--width \(resolvedWidth) × --depth \(resolvedDepth) × --batch \(batchSize) needs more memory than this machine has")
+        }
+        return found
+    }
+}

@@ -1,0 +1,73 @@
+import Datasets
+import Network
+
+/// The result of one training step.
+public struct StepResult: Sendable {
+    public let loss: Float
+    public let correct: Int
+    public let samples: Int
+}
+
+/// Loss and accuracy of a network on a set of samples.
+public struct Evaluation: Sendable, Codable, Equatable {
+    public let loss: Float
+    public let accuracy: Float
+}
+
+/// Owns a network and its optimizer and performs the arithmetic of a run:
+/// training steps and evaluations. Not thread-safe; the `Engine` (or a
+/// benchmark) owns one.
+public final class Trainer {
+    public private(set) var network: ResNet
+    private var optimizer: Optimizer
+    private let settings: OptimizerSettings
+    private var features: [Float] = []
+    private var labels: [Int] = []
+
+    public init(spec: ModelSpec, optimizer settings: OptimizerSettings, seed: UInt64) {
+        network = ResNet(spec: spec, seed: seed)
+        self.settings = settings
+        optimizer = Optimizer(settings: settings, parameters: network.parameters.map(\.parameter))
+    }
+
+    /// Rebuilds the network from its seed and forgets the optimizer's state.
+    public func reset(seed: UInt64) {
+        network = ResNet(spec: network.spec, seed: seed)
+        optimizer = Optimizer(settings: settings, parameters: network.parameters.map(\.parameter))
+    }
+
+    /// Forward, backward and update on the samples at `indices`. If the loss
+    /// is not finite, the weights are left untouched.
+    public func step<C: Collection>(on samples: LabeledSamples, indices: C, modes: [BlockMode], rate: Float) -> StepResult
+    where C.Element == Int {
+        samples.gather(indices, features: &features, labels: &labels)
+        let input = Tensor(shape: [labels.count, samples.featureCount], data: features)
+        network.zeroGradients()
+        let logits = network.forward(input, modes: modes, training: true)
+        let result = softmaxCrossEntropy(logits: logits, labels: labels)
+        if result.loss.isFinite {
+            network.backward(result.gradient)
+            optimizer.step(rate: rate)
+        }
+        return StepResult(loss: result.loss, correct: result.correct, samples: labels.count)
+    }
+
+    /// Mean loss and accuracy over the first `limit` samples (all by default),
+    /// in evaluation mode, in batches of `batchSize`.
+    public func evaluate(_ samples: LabeledSamples, modes: [BlockMode], limit: Int? = nil, batchSize: Int = 500) -> Evaluation {
+        let count = min(limit ?? samples.count, samples.count)
+        guard count > 0 else { return Evaluation(loss: .nan, accuracy: 0) }
+        var totalLoss: Double = 0
+        var correct = 0
+        for start in stride(from: 0, to: count, by: batchSize) {
+            let end = min(start + batchSize, count)
+            samples.gather(start..<end, features: &features, labels: &labels)
+            let input = Tensor(shape: [end - start, samples.featureCount], data: features)
+            let logits = network.forward(input, modes: modes, training: false)
+            let result = softmaxCrossEntropy(logits: logits, labels: labels)
+            totalLoss += Double(result.loss) * Double(end - start)
+            correct += result.correct
+        }
+        return Evaluation(loss: Float(totalLoss / Double(count)), accuracy: Float(correct) / Float(count))
+    }
+}

@@ -1,0 +1,10 @@
+import ArgumentParser
+
+/// The `reslab` command: a residual-network laboratory.
+@main
+struct Reslab: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "reslab",
+        abstract: "Train a residual network on the CPU and see why skip connections work.",
+        subcommands: [TrainCommand.self, BenchCommand.self])
+}

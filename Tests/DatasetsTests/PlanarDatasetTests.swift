@@ -1,0 +1,69 @@
+import Datasets
+import Testing
+
+struct PlanarDatasetTests {
+    @Test(arguments: PlanarShape.allCases)
+    func generatedSetsAreSeededBalancedAndSplit(shape: PlanarShape) {
+        let a = shape.generate(samples: 1000, noise: 0.05, seed: 7)
+        let b = shape.generate(samples: 1000, noise: 0.05, seed: 7)
+        let c = shape.generate(samples: 1000, noise: 0.05, seed: 8)
+        #expect(a.train.count == 800 && a.validation.count == 100 && a.test.count == 100)
+        #expect(a.train.labels == b.train.labels)
+        #expect(points(a.train) == points(b.train))
+        #expect(points(a.train) != points(c.train))
+        let counts = Dictionary(grouping: a.train.labels + a.validation.labels + a.test.labels, by: { $0 }).mapValues(\.count)
+        #expect(counts.count == a.classCount)
+        #expect(counts.values.allSatisfy { abs($0 - 1000 / a.classCount) <= 1 })
+        #expect(points(a.train).allSatisfy { abs($0) < 2 })
+    }
+
+    @Test func spiralArmsAreTheRequestedNumber() {
+        let five = PlanarShape.spirals.generate(samples: 500, noise: 0, arms: 5, seed: 1)
+        #expect(five.classNames == ["arm 1", "arm 2", "arm 3", "arm 4", "arm 5"])
+        #expect(Set(five.train.labels) == Set(0..<5))
+    }
+
+    @Test func xorLabelsMatchTheQuadrants() {
+        let set = PlanarShape.xor.generate(samples: 400, noise: 0, seed: 3)
+        let xy = points(set.train)
+        for (index, label) in set.train.labels.enumerated() {
+            let (x, y) = (xy[2 * index], xy[2 * index + 1])
+            #expect(((x > 0) != (y > 0) ? 1 : 0) == label)
+        }
+    }
+
+    private func points(_ samples: LabeledSamples) -> [Float] {
+        var features: [Float] = [], labels: [Int] = []
+        samples.gather(0..<samples.count, features: &features, labels: &labels)
+        return features
+    }
+}
+
+struct BatchSamplerTests {
+    @Test func everySampleOncePerEpochInFreshOrder() {
+        var sampler = BatchSampler(count: 100, batchSize: 10, seed: 1)
+        let first = (0..<10).flatMap { _ in sampler.next() }
+        #expect(sampler.epoch == 0)
+        let second = (0..<10).flatMap { _ in sampler.next() }
+        #expect(sampler.epoch == 1)
+        #expect(first.sorted() == Array(0..<100))
+        #expect(second.sorted() == Array(0..<100))
+        #expect(first != second)
+    }
+
+    @Test func partialLastBatchIsDropped() {
+        var sampler = BatchSampler(count: 25, batchSize: 10, seed: 2)
+        #expect(sampler.batchesPerEpoch == 2)
+        _ = sampler.next(); _ = sampler.next()
+        #expect(sampler.next().count == 10)
+        #expect(sampler.epoch == 1)
+    }
+
+    @Test func byteStorageIsNormalisedWhenGathered() {
+        let samples = LabeledSamples(storage: .bytes([0, 255, 51, 102], mean: 0.5, std: 0.5), labels: [1, 0], featureCount: 2)
+        var features: [Float] = [], labels: [Int] = []
+        samples.gather([1, 0], features: &features, labels: &labels)
+        #expect(labels == [0, 1])
+        #expect(zip(features, [-0.6, -0.2, -1, 1]).allSatisfy { abs($0 - $1) < 1e-5 })
+    }
+}
