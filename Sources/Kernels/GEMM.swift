@@ -60,8 +60,10 @@ struct GemmOperands {
     func compute(rows: Range<Int>, columns: Range<Int>) {
         scaleC(rows: rows, columns: columns)
         guard k > 0, alpha != 0 else { return }
-        let packedA = UnsafeMutablePointer<Float>.allocate(capacity: rowBlock * depthBlock)
-        let packedB = UnsafeMutablePointer<Float>.allocate(capacity: depthBlock * columnBlock)
+        let paddedColumns = min(columnBlock, (columns.count + microColumns - 1) / microColumns * microColumns)
+        let paddedRows = min(rowBlock, (rows.count + microRows - 1) / microRows * microRows)
+        let packedA = UnsafeMutablePointer<Float>.allocate(capacity: paddedRows * min(depthBlock, k))
+        let packedB = UnsafeMutablePointer<Float>.allocate(capacity: min(depthBlock, k) * paddedColumns)
         defer { packedA.deallocate(); packedB.deallocate() }
 
         for jc in stride(from: columns.lowerBound, to: columns.upperBound, by: columnBlock) {

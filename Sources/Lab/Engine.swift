@@ -72,6 +72,7 @@ public actor Engine {
         modes = Array(repeating: configuration.skip ? .residual : .plain, count: spec.blockCount)
         scope = configuration.skip ? .eval : .train
         peakRate = configuration.peakLearningRate
+        latest.learningRate = configuration.resolvedSchedule.rate(step: 0, totalSteps: totalSteps, peak: peakRate)
         start = clock.now
         lastPublish = start
         statisticSums = Array(repeating: (0, 0), count: spec.blockCount)

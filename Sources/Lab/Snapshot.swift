@@ -12,6 +12,12 @@ public struct EngineEvent: Codable, Sendable, Equatable {
     /// Seconds since the run started.
     public let time: Double
     public let message: String
+
+    public init(id: Int, time: Double, message: String) {
+        self.id = id
+        self.time = time
+        self.message = message
+    }
 }
 
 /// Everything a screen or a log line needs to know about a run at one

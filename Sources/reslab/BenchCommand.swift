@@ -22,13 +22,16 @@ struct BenchCommand: AsyncParsableCommand {
     func run() async throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
+        func name(_ result: BenchmarkResult) -> String {
+            result.workload.padding(toLength: 14, withPad: " ", startingAt: 0) + "\(result.threads) threads  "
+        }
         func report(_ result: BenchmarkResult) {
             if json {
                 print(String(decoding: (try? encoder.encode(result)) ?? Data(), as: UTF8.self))
             } else if let gflops = result.gflops {
-                print(String(format: "%-14@ %2d threads  %7.1f GFLOP/s", result.workload, result.threads, gflops))
+                print(name(result) + String(format: "%7.1f GFLOP/s", gflops))
             } else if let rate = result.samplesPerSecond {
-                print(String(format: "%-14@ %2d threads  %10.0f samples/s", result.workload, result.threads, rate))
+                print(name(result) + String(format: "%10.0f samples/s", rate))
             }
         }
         if gemm {

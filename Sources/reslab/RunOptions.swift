@@ -41,11 +41,9 @@ struct RunOptions: ParsableArguments {
     @Option(help: "Training steps.") var steps: Int?
     @Option(help: "Training epochs (used when --steps is not given).") var epochs: Int?
     @Option(name: .customLong("eval-every"), help: "Steps between validation passes.") var evalEvery: Int?
-    @Option(help: "A named lesson preset.") var preset: String?
 
     /// The run configuration these options describe.
     func configuration() throws -> RunConfiguration {
-        if let preset { throw ValidationError("unknown preset '\(preset)'; no presets are defined yet") }
         var c = RunConfiguration()
         c.dataset = dataset
         c.dataPath = data

@@ -1,0 +1,135 @@
+import Lab
+import Network
+import Testing
+
+/// A small, fast spirals run.
+func smallConfiguration(steps: Int = 60, seed: UInt64 = 3) -> RunConfiguration {
+    var c = RunConfiguration()
+    c.depth = 4
+    c.width = 16
+    c.samples = 600
+    c.batchSize = 64
+    c.steps = steps
+    c.evaluationInterval = 10
+    c.seed = seed
+    c.threads = 1
+    return c
+}
+
+/// Runs an engine to the end and returns every snapshot it published. A
+/// diverged engine waits for the user, so this quits it.
+func collect(_ engine: Engine) async -> [Snapshot] {
+    async let run: Void = engine.run()
+    var all: [Snapshot] = []
+    for await snapshot in engine.snapshots {
+        all.append(snapshot)
+        if snapshot.state == .diverged { engine.send(.quit) }
+    }
+    await run
+    return all
+}
+
+struct EngineTests {
+    @Test func trainingLearnsSpiralsWellAboveChance() async throws {
+        var c = smallConfiguration(steps: 400)
+        c.evaluationInterval = 100
+        let snapshots = await collect(try Engine(configuration: c))
+        let last = try #require(snapshots.last)
+        #expect(last.state == .finished)
+        #expect(last.step == 400)
+        #expect(try #require(last.validationAccuracy) > 0.9)
+        #expect(try #require(last.testAccuracy) > 0.85)
+        #expect(try #require(snapshots.first?.validationAccuracy) < 0.6)
+    }
+
+    @Test func sameSeedGivesTheSameLossCurve() async throws {
+        let a = await collect(try Engine(configuration: smallConfiguration()))
+        let b = await collect(try Engine(configuration: smallConfiguration()))
+        let c = await collect(try Engine(configuration: smallConfiguration(seed: 4)))
+        #expect(a.map(\.trainLoss) == b.map(\.trainLoss))
+        #expect(a.map(\.validationLoss) == b.map(\.validationLoss))
+        #expect(a.map(\.trainLoss) != c.map(\.trainLoss))
+        #expect(a.count == 8)
+    }
+
+    @Test func snapshotsCarryOneValuePerBlock() async throws {
+        let snapshots = await collect(try Engine(configuration: smallConfiguration(steps: 20)))
+        let last = try #require(snapshots.last)
+        #expect(last.gradientNorms.count == 4)
+        #expect(last.inputGradientNorms.count == 4)
+        #expect(last.blockModes == Array(repeating: .residual, count: 4))
+        #expect(last.gradientNorms.allSatisfy { $0 > 0 })
+    }
+
+    @Test func modeChangesApplyToEvaluationOnlyByDefault() async throws {
+        let engine = try Engine(configuration: smallConfiguration(steps: 30))
+        engine.send(.pause)
+        engine.send(.setAllModes(.deleted))
+        engine.send(.resume)
+        let last = try #require(await collect(engine).last)
+        #expect(last.blockModes == Array(repeating: .deleted, count: 4))
+        #expect(last.scope == .eval)
+        // Training went on with the intact network, so its gradients are alive …
+        #expect(last.gradientNorms.allSatisfy { $0 > 0 })
+        // … while the lesioned accuracy is reported beside the intact one.
+        #expect(last.lesionedValidationAccuracy != nil)
+        #expect(last.events.contains { $0.message.hasPrefix("all blocks deleted") })
+    }
+
+    @Test func trainingScopeTrainsTheLesionedNetwork() async throws {
+        let engine = try Engine(configuration: smallConfiguration(steps: 30))
+        engine.send(.setScope(.train))
+        engine.send(.setMode(block: 1, mode: .deleted))
+        let last = try #require(await collect(engine).last)
+        #expect(last.scope == .train)
+        #expect(last.gradientNorms[1] == 0)
+        #expect(last.gradientNorms[0] > 0)
+        #expect(last.lesionedValidationAccuracy == nil)
+    }
+
+    @Test func quitStopsTheRunEarly() async throws {
+        let engine = try Engine(configuration: smallConfiguration(steps: 100_000))
+        engine.send(.quit)
+        let last = try #require(await collect(engine).last)
+        #expect(last.step < 100)
+        #expect(last.state == .finished)
+    }
+
+    @Test func pausedEngineStepsOnlyOnRequest() async throws {
+        let engine = try Engine(configuration: smallConfiguration(steps: 1000))
+        engine.send(.pause)
+        engine.send(.step)
+        engine.send(.step)
+        async let run: Void = engine.run()
+        var seen: [Snapshot] = []
+        for await snapshot in engine.snapshots {
+            seen.append(snapshot)
+            if seen.count == 1 {
+                try await Task.sleep(for: .milliseconds(200))
+                engine.send(.evaluate)
+            } else {
+                engine.send(.quit)
+            }
+        }
+        await run
+        #expect(seen[1].step == 2)
+        #expect(seen[1].state == .paused)
+    }
+
+    @Test func divergingLearningRateIsReportedNotHidden() async throws {
+        var c = smallConfiguration(steps: 200)
+        c.norm = .none
+        c.learningRate = 1e6
+        c.schedule = .constant
+        let last = try #require(await collect(try Engine(configuration: c)).last)
+        #expect(last.state == .diverged)
+        #expect(last.events.contains { $0.message.contains("diverged at step") })
+    }
+
+    @Test func invalidConfigurationIsRefusedWithAReason() {
+        var c = smallConfiguration()
+        c.depth = 0
+        #expect(throws: DatasetError.self) { try Engine(configuration: c) }
+        #expect(c.problems == ["--depth must be at least 1 (got 0)"])
+    }
+}

@@ -1,0 +1,101 @@
+import Foundation
+import Testing
+
+/// What one run of the built `reslab` binary produced.
+struct Outcome {
+    let status: Int32
+    let stdout: String
+    let stderr: String
+}
+
+/// Runs the `reslab` binary that `swift test` built next to this test bundle.
+func reslab(_ arguments: String...) throws -> Outcome {
+    try reslab(arguments: arguments)
+}
+
+/// Runs the `reslab` binary with an argument array.
+func reslab(arguments: [String]) throws -> Outcome {
+    let products = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+    let process = Process()
+    process.executableURL = products.appendingPathComponent("reslab")
+    process.arguments = arguments
+    let out = Pipe(), err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    let stdout = out.fileHandleForReading.readDataToEndOfFile()
+    let stderr = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return Outcome(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                   stderr: String(decoding: stderr, as: UTF8.self))
+}
+
+/// The command-line contract, exercised through the real binary.
+struct CommandLineTests {
+    @Test func unknownDatasetListsTheValidChoices() throws {
+        let result = try reslab("train", "--dataset", "imagenet")
+        #expect(result.status == 64)
+        #expect(result.stderr.contains("spirals"))
+        #expect(result.stderr.contains("checkerboard"))
+    }
+
+    @Test func unknownActivationListsTheValidChoices() throws {
+        let result = try reslab("train", "--activation", "swish")
+        #expect(result.status == 64)
+        #expect(result.stderr.contains("gelu"))
+    }
+
+    @Test(arguments: [["--depth", "0"], ["--batch", "0"], ["--width", "-3"], ["--width", "100000", "--depth", "1000"]])
+    func impossibleSizesAreRefused(arguments: [String]) throws {
+        let result = try reslab(arguments: ["train"] + arguments)
+        #expect(result.status == 64)
+        #expect(result.stderr.contains("--\(arguments[0].dropFirst(2))"))
+        #expect(result.stdout.isEmpty)
+    }
+
+    @Test func divergenceStopsWithAHintAndNoGarbage() throws {
+        let result = try reslab("train", "--lr", "100000", "--norm", "none", "--schedule", "constant",
+                                "--depth", "4", "--width", "16", "--steps", "300", "--json")
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("diverged at step"))
+        #expect(result.stderr.contains("--lr"))
+        #expect(!result.stdout.contains("NaN"))
+        #expect(!result.stdout.contains("Infinity"))
+    }
+
+    @Test func jsonLinesCarryTheDocumentedKeys() throws {
+        let result = try reslab("train", "--depth", "3", "--width", "8", "--steps", "30", "--eval-every", "10",
+                                "--json", "--threads", "1")
+        #expect(result.status == 0)
+        let lines = result.stdout.split(separator: "\n")
+        #expect(lines.count == 5)
+        for line in lines {
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            for key in ["step", "epoch", "val_loss", "val_acc", "grad_norm", "block_modes", "samples_per_s"] {
+                #expect(object[key] != nil, "missing \(key) in \(line)")
+            }
+            #expect((object["block_modes"] as? [String])?.count == 3)
+        }
+        let last = try #require(try JSONSerialization.jsonObject(with: Data(lines.last!.utf8)) as? [String: Any])
+        #expect(last["state"] as? String == "finished")
+        #expect(last["test_acc"] != nil)
+    }
+
+    @Test(arguments: ["train", "bench"])
+    func everySubcommandHasHelp(subcommand: String) throws {
+        let result = try reslab(subcommand, "--help")
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("USAGE: reslab \(subcommand)"))
+    }
+
+    @Test func gemmBenchmarkReportsEveryShape() throws {
+        let result = try reslab("bench", "--gemm", "--seconds", "0.01", "--json")
+        #expect(result.status == 0)
+        let names = try result.stdout.split(separator: "\n").map { line in
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            #expect((object["gflops"] as? Double ?? 0) > 0)
+            return object["workload"] as? String ?? ""
+        }
+        #expect(names == ["gemm-128", "gemm-256", "gemm-1024", "gemm-conv"])
+    }
+}
