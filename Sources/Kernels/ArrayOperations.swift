@@ -2,21 +2,29 @@
 /// pointers. Each one borrows the arrays' storage for the duration of the call.
 
 /// `c = alpha · op(a) · op(b) + beta · c` on row-major arrays; see `sgemm`.
+/// Each matrix may start at an offset into its array, so that a block of
+/// columns of a larger matrix can be used in place.
 public func gemm(
     _ transA: Transpose, _ transB: Transpose,
     m: Int, n: Int, k: Int, alpha: Float = 1,
-    _ a: [Float], lda: Int, _ b: [Float], ldb: Int,
-    beta: Float = 0, _ c: inout [Float], ldc: Int
+    _ a: [Float], aOffset: Int = 0, lda: Int,
+    _ b: [Float], bOffset: Int = 0, ldb: Int,
+    beta: Float = 0, _ c: inout [Float], cOffset: Int = 0, ldc: Int
 ) {
-    precondition(a.count >= (transA == .none ? m * lda : k * lda) - (lda - (transA == .none ? k : m)), "A too small")
-    precondition(b.count >= (transB == .none ? k * ldb : n * ldb) - (ldb - (transB == .none ? n : k)), "B too small")
-    precondition(c.count >= m * ldc - (ldc - n), "C too small")
+    /// The last element index a row-major `rows × columns` matrix touches.
+    func extent(_ rows: Int, _ columns: Int, _ ld: Int, _ offset: Int) -> Int {
+        rows == 0 || columns == 0 ? 0 : offset + (rows - 1) * ld + columns
+    }
+    precondition(a.count >= (transA == .none ? extent(m, k, lda, aOffset) : extent(k, m, lda, aOffset)), "A too small")
+    precondition(b.count >= (transB == .none ? extent(k, n, ldb, bOffset) : extent(n, k, ldb, bOffset)), "B too small")
+    precondition(c.count >= extent(m, n, ldc, cOffset), "C too small")
+    guard m > 0, n > 0 else { return }
     a.withUnsafeBufferPointer { a in
         b.withUnsafeBufferPointer { b in
             c.withUnsafeMutableBufferPointer { c in
                 sgemm(transA, transB, m: m, n: n, k: k, alpha: alpha,
-                      a: a.baseAddress!, lda: lda, b: b.baseAddress!, ldb: ldb,
-                      beta: beta, c: c.baseAddress!, ldc: ldc)
+                      a: a.baseAddress! + aOffset, lda: lda, b: b.baseAddress! + bOffset, ldb: ldb,
+                      beta: beta, c: c.baseAddress! + cOffset, ldc: ldc)
             }
         }
     }
@@ -35,39 +43,53 @@ public struct ConvGeometry: Sendable, Equatable {
 
     public var outputHeight: Int { (height + 2 * padding - kernel) / stride + 1 }
     public var outputWidth: Int { (width + 2 * padding - kernel) / stride + 1 }
+    /// The output columns whose input column `ox·stride − padding + kx` lies
+    /// inside the image, for kernel column `kx`.
+    func validColumns(_ kx: Int) -> Range<Int> {
+        let shift = padding - kx
+        let lower = shift > 0 ? (shift + stride - 1) / stride : 0
+        let upper = min(outputWidth, (width - 1 + shift) / stride + 1)
+        return lower..<max(lower, upper)
+    }
+
     /// Rows of the column matrix: one per (channel, ky, kx), PyTorch's weight order.
     public var patchSize: Int { channels * kernel * kernel }
     /// Columns of the column matrix: one per output pixel of every image.
     public var outputPixels: Int { batch * outputHeight * outputWidth }
 }
 
-/// Unfolds `input` (CNHW) into `columns`, a `[patchSize, outputPixels]`
-/// matrix whose column j holds the receptive field of output pixel j.
-public func im2col(_ input: [Float], _ g: ConvGeometry, into columns: inout [Float]) {
-    precondition(input.count == g.channels * g.batch * g.height * g.width)
-    if columns.count != g.patchSize * g.outputPixels {
-        columns = [Float](repeating: 0, count: g.patchSize * g.outputPixels)
-    }
+/// Unfolds images `images` of `input` (CNHW) into `columns`, a
+/// `[patchSize, images.count · Ho · Wo]` matrix whose column j holds the
+/// receptive field of output pixel j. Working on a few images at a time keeps
+/// the column matrix in cache.
+public func im2col(_ input: [Float], _ g: ConvGeometry, images: Range<Int>, into columns: inout [Float]) {
+    precondition(input.count == g.channels * g.batch * g.height * g.width && images.upperBound <= g.batch)
+    let (oh, ow, plane) = (g.outputHeight, g.outputWidth, g.height * g.width)
+    let width = images.count * oh * ow
+    if columns.count != g.patchSize * width { columns = [Float](repeating: 0, count: g.patchSize * width) }
     input.withUnsafeBufferPointer { x in
         columns.withUnsafeMutableBufferPointer { col in
-            let (oh, ow, plane) = (g.outputHeight, g.outputWidth, g.height * g.width)
             WorkerPool.shared.forEachChunk(of: g.patchSize) { rows in
                 for row in rows {
                     let c = row / (g.kernel * g.kernel)
                     let ky = (row / g.kernel) % g.kernel, kx = row % g.kernel
-                    var out = col.baseAddress! + row * g.outputPixels
-                    for n in 0..<g.batch {
+                    let valid = g.validColumns(kx)
+                    var out = col.baseAddress! + row * width
+                    for n in images {
                         let image = x.baseAddress! + (c * g.batch + n) * plane
                         for oy in 0..<oh {
                             let iy = oy * g.stride - g.padding + ky
                             if iy < 0 || iy >= g.height {
                                 out.update(repeating: 0, count: ow)
                             } else {
-                                let line = image + iy * g.width
-                                for ox in 0..<ow {
-                                    let ix = ox * g.stride - g.padding + kx
-                                    out[ox] = ix >= 0 && ix < g.width ? line[ix] : 0
+                                let line = image + iy * g.width - g.padding + kx
+                                out.update(repeating: 0, count: valid.lowerBound)
+                                if g.stride == 1 {
+                                    (out + valid.lowerBound).update(from: line + valid.lowerBound, count: valid.count)
+                                } else {
+                                    for ox in valid { out[ox] = line[ox * g.stride] }
                                 }
+                                (out + valid.upperBound).update(repeating: 0, count: ow - valid.upperBound)
                             }
                             out += ow
                         }
@@ -78,31 +100,37 @@ public func im2col(_ input: [Float], _ g: ConvGeometry, into columns: inout [Flo
     }
 }
 
-/// The adjoint of `im2col`: adds every column entry back to the input pixel
-/// it was read from. `gradient` (CNHW) is overwritten.
-public func col2im(_ columns: [Float], _ g: ConvGeometry, into gradient: inout [Float]) {
-    precondition(columns.count == g.patchSize * g.outputPixels)
-    let size = g.channels * g.batch * g.height * g.width
+/// The adjoint of `im2col`: adds every entry of `columns` (for `images`)
+/// back to the input pixel it was read from. Those images of `gradient`
+/// (CNHW, allocated to the full batch if needed) are overwritten; the others
+/// are left alone.
+public func col2im(_ columns: [Float], _ g: ConvGeometry, images: Range<Int>, into gradient: inout [Float]) {
+    let (oh, ow, plane, taps) = (g.outputHeight, g.outputWidth, g.height * g.width, g.kernel * g.kernel)
+    let width = images.count * oh * ow
+    precondition(columns.count == g.patchSize * width && images.upperBound <= g.batch)
+    let size = g.channels * g.batch * plane
     if gradient.count != size { gradient = [Float](repeating: 0, count: size) }
     columns.withUnsafeBufferPointer { col in
         gradient.withUnsafeMutableBufferPointer { dx in
-            let (oh, ow, plane, taps) = (g.outputHeight, g.outputWidth, g.height * g.width, g.kernel * g.kernel)
             // Each thread owns whole channels, so no two threads add to one pixel.
             WorkerPool.shared.forEachChunk(of: g.channels) { channels in
                 for c in channels {
-                    (dx.baseAddress! + c * g.batch * plane).update(repeating: 0, count: g.batch * plane)
+                    let first = dx.baseAddress! + (c * g.batch + images.lowerBound) * plane
+                    first.update(repeating: 0, count: images.count * plane)
                     for tap in 0..<taps {
                         let ky = tap / g.kernel, kx = tap % g.kernel
-                        var source = col.baseAddress! + (c * taps + tap) * g.outputPixels
-                        for n in 0..<g.batch {
+                        let valid = g.validColumns(kx)
+                        var source = col.baseAddress! + (c * taps + tap) * width
+                        for n in images {
                             let image = dx.baseAddress! + (c * g.batch + n) * plane
                             for oy in 0..<oh {
                                 let iy = oy * g.stride - g.padding + ky
                                 if iy >= 0 && iy < g.height {
-                                    let line = image + iy * g.width
-                                    for ox in 0..<ow {
-                                        let ix = ox * g.stride - g.padding + kx
-                                        if ix >= 0 && ix < g.width { line[ix] += source[ox] }
+                                    let line = image + iy * g.width - g.padding + kx
+                                    if g.stride == 1 {
+                                        addInPlace(line + valid.lowerBound, source + valid.lowerBound, count: valid.count)
+                                    } else {
+                                        for ox in valid { line[ox * g.stride] += source[ox] }
                                     }
                                 }
                                 source += ow
@@ -112,5 +140,21 @@ public func col2im(_ columns: [Float], _ g: ConvGeometry, into gradient: inout [
                 }
             }
         }
+    }
+}
+
+/// `target[0..<count] += source[0..<count]`, sixteen lanes at a time.
+@inline(__always)
+private func addInPlace(_ target: UnsafeMutablePointer<Float>, _ source: UnsafePointer<Float>, count: Int) {
+    var i = 0
+    while i + 16 <= count {
+        let sum = UnsafeRawPointer(target + i).loadUnaligned(as: SIMD16<Float>.self)
+            + UnsafeRawPointer(source + i).loadUnaligned(as: SIMD16<Float>.self)
+        UnsafeMutableRawPointer(target + i).storeBytes(of: sum, as: SIMD16<Float>.self)
+        i += 16
+    }
+    while i < count {
+        target[i] += source[i]
+        i += 1
     }
 }

@@ -90,42 +90,45 @@ struct GemmOperands {
     }
 
     /// Packs `op(A)[row..<row+mc, depth..<depth+kc]` as panels of 8 rows,
-    /// depth-major inside a panel, padding missing rows with zeros.
+    /// depth-major inside a panel, padding missing rows with zeros. Source
+    /// memory is always read along its rows.
     private func packA(into dst: UnsafeMutablePointer<Float>, row: Int, mc: Int, depth: Int, kc: Int) {
-        var out = dst
         for panel in stride(from: 0, to: mc, by: microRows) {
+            let out = dst + panel * kc
             let rowsHere = min(microRows, mc - panel)
-            for p in 0..<kc {
-                for r in 0..<microRows {
-                    if r < rowsHere {
-                        let i = row + panel + r, q = depth + p
-                        out[r] = transA == .none ? a[i * lda + q] : a[q * lda + i]
-                    } else {
-                        out[r] = 0
-                    }
+            if rowsHere < microRows { out.initialize(repeating: 0, count: microRows * kc) }
+            if transA == .none {
+                for r in 0..<rowsHere {
+                    let source = a + (row + panel + r) * lda + depth
+                    for p in 0..<kc { out[p * microRows + r] = source[p] }
                 }
-                out += microRows
+            } else {
+                for p in 0..<kc {
+                    let source = a + (depth + p) * lda + row + panel
+                    for r in 0..<rowsHere { out[p * microRows + r] = source[r] }
+                }
             }
         }
     }
 
     /// Packs `op(B)[depth..<depth+kc, column..<column+nc]` as panels of 32
-    /// columns, depth-major inside a panel, padding missing columns with zeros.
+    /// columns, depth-major inside a panel, padding missing columns with
+    /// zeros. Source memory is always read along its rows.
     private func packB(into dst: UnsafeMutablePointer<Float>, depth: Int, kc: Int, column: Int, nc: Int) {
-        var out = dst
         for panel in stride(from: 0, to: nc, by: microColumns) {
+            let out = dst + panel * kc
             let columnsHere = min(microColumns, nc - panel)
-            for p in 0..<kc {
-                let q = depth + p
-                if transB == .none {
-                    let source = b + q * ldb + column + panel
-                    for j in 0..<columnsHere { out[j] = source[j] }
-                } else {
-                    let source = b + (column + panel) * ldb + q
-                    for j in 0..<columnsHere { out[j] = source[j * ldb] }
+            if columnsHere < microColumns { out.initialize(repeating: 0, count: microColumns * kc) }
+            if transB == .none {
+                for p in 0..<kc {
+                    let source = b + (depth + p) * ldb + column + panel
+                    for j in 0..<columnsHere { out[p * microColumns + j] = source[j] }
                 }
-                for j in columnsHere..<microColumns { out[j] = 0 }
-                out += microColumns
+            } else {
+                for j in 0..<columnsHere {
+                    let source = b + (column + panel + j) * ldb + depth
+                    for p in 0..<kc { out[p * microColumns + j] = source[p] }
+                }
             }
         }
     }

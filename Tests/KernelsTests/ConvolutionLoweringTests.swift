@@ -10,11 +10,24 @@ struct ConvolutionLoweringTests {
         let x = randomArray(3 * 2 * 7 * 6, &rng)
         let y = randomArray(g.patchSize * g.outputPixels, &rng)
         var columns: [Float] = [], back: [Float] = []
-        im2col(x, g, into: &columns)
-        col2im(y, g, into: &back)
+        im2col(x, g, images: 0..<2, into: &columns)
+        col2im(y, g, images: 0..<2, into: &back)
         let lhs = zip(columns, y).reduce(0.0) { $0 + Double($1.0 * $1.1) }
         let rhs = zip(x, back).reduce(0.0) { $0 + Double($1.0 * $1.1) }
         #expect(abs(lhs - rhs) < 1e-3 * max(1, abs(lhs)))
+    }
+
+    @Test func imageGroupsTileTheWholeBatch() {
+        var rng = SeededGenerator(seed: 12)
+        let g = ConvGeometry(channels: 2, batch: 3, height: 5, width: 5, kernel: 3, stride: 2, padding: 1)
+        let x = randomArray(2 * 3 * 25, &rng)
+        var whole: [Float] = [], part: [Float] = []
+        im2col(x, g, images: 0..<3, into: &whole)
+        im2col(x, g, images: 1..<2, into: &part)
+        let pixels = g.outputHeight * g.outputWidth
+        for row in 0..<g.patchSize {
+            #expect(Array(whole[(row * 3 + 1) * pixels..<(row * 3 + 2) * pixels]) == Array(part[row * pixels..<(row + 1) * pixels]))
+        }
     }
 
     @Test func im2colPlacesPixelsWherePyTorchWouldRead() {
@@ -23,7 +36,7 @@ struct ConvolutionLoweringTests {
         // (row 0) falls in the padding.
         let g = ConvGeometry(channels: 1, batch: 1, height: 3, width: 3, kernel: 3, stride: 1, padding: 1)
         var columns: [Float] = []
-        im2col((1...9).map(Float.init), g, into: &columns)
+        im2col((1...9).map(Float.init), g, images: 0..<1, into: &columns)
         #expect(columns[4 * 9 + 0] == 1)
         #expect(columns[0 * 9 + 0] == 0)
         #expect(columns[8 * 9 + 0] == 5)
