@@ -18,9 +18,10 @@ let package = Package(
     ],
     targets: [
         .systemLibrary(name: "CNCurses", path: "Sources/CNCurses"),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         .target(name: "Kernels", swiftSettings: fastMath),
         .target(name: "Network", dependencies: ["Kernels"], swiftSettings: fastMath),
-        .target(name: "Datasets", dependencies: ["Kernels"], swiftSettings: fastMath),
+        .target(name: "Datasets", dependencies: ["Kernels", "CZlib"], swiftSettings: fastMath),
         .target(name: "Lab", dependencies: ["Network", "Datasets"], swiftSettings: fastMath),
         .target(name: "Dashboard", dependencies: ["Lab", "CNCurses"], swiftSettings: fastMath),
         .executableTarget(

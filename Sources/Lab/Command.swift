@@ -16,6 +16,8 @@ public enum Command: Sendable, Codable, Equatable {
     case scaleLearningRate(Float)
     /// Start again from the seed, with the current learning rate and modes.
     case reset
+    /// Write a checkpoint to this path.
+    case save(path: String)
     /// Stop the run.
     case quit
 }

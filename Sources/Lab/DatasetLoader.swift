@@ -1,17 +1,23 @@
 import Datasets
-
-/// A dataset could not be loaded; the message names the file and the problem.
-public struct DatasetError: Error, CustomStringConvertible {
-    public let description: String
-}
+import Foundation
 
 extension RunConfiguration {
-    /// Builds or reads the dataset this configuration names.
+    /// Builds or reads the dataset this configuration names. Errors name the
+    /// file and the problem.
     public func loadDataset() throws -> Dataset {
+        let directory = dataPath.map { URL(fileURLWithPath: $0) }
         switch dataset {
         case .spirals, .moons, .circles, .xor, .gauss, .checkerboard:
             let shape = PlanarShape(rawValue: dataset.rawValue)!
-            return shape.generate(samples: samples, noise: noise, arms: arms, seed: seed &+ 0x5EED)
+            return shape.generate(samples: resolvedSamples, noise: resolvedNoise, arms: arms, seed: seed &+ 0x5EED)
+        case .shapes:
+            return ShapesDataset.generate(samples: resolvedSamples, noise: resolvedNoise, seed: seed &+ 0x5EED)
+        case .fashionMNIST:
+            return try ImageDatasets.fashionMNIST(directory: directory)
+        case .mnist:
+            return try ImageDatasets.mnist(directory: directory)
+        case .cifar10:
+            return try ImageDatasets.cifar10(directory: directory)
         }
     }
 }

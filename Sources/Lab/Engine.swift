@@ -54,22 +54,39 @@ public actor Engine {
 
     /// Builds the dataset and the network. Throws with a readable message if
     /// the configuration is invalid or the data cannot be read.
-    public init(configuration: RunConfiguration, policy: PublishPolicy = .everyEvaluation) throws {
-        if let problem = configuration.problems.first { throw DatasetError(description: problem) }
+    public init(configuration: RunConfiguration, policy: PublishPolicy = .everyEvaluation,
+                checkpoint: CheckpointContents? = nil) throws {
+        if let problem = configuration.problems.first { throw RunError(problem) }
         self.configuration = configuration
         self.policy = policy
-        dataset = try configuration.loadDataset()
+        do {
+            dataset = try configuration.loadDataset()
+        } catch let error as DataError {
+            throw RunError(error.description)
+        }
         let spec = configuration.modelSpec(sampleShape: dataset.sampleShape, classes: dataset.classCount)
-        if let problem = spec.problem { throw DatasetError(description: problem) }
+        if let problem = spec.problem { throw RunError(problem) }
         WorkerPool.shared.threads = configuration.threads
         trainer = Trainer(spec: spec, optimizer: configuration.optimizerSettings, seed: configuration.seed)
-        let sampler = BatchSampler(count: dataset.train.count, batchSize: configuration.batchSize,
+        if let checkpoint {
+            let differences = Checkpoint.differences(stored: checkpoint.spec, requested: spec)
+            guard differences.isEmpty else {
+                throw RunError("the checkpoint holds a different network: " + differences.joined(separator: "; "))
+            }
+            do {
+                try trainer.network.load(checkpoint.tensors)
+            } catch let error as CheckpointError {
+                throw RunError(error.description)
+            }
+        }
+        let sampler = BatchSampler(count: dataset.train.count, batchSize: configuration.resolvedBatchSize,
                                    seed: configuration.seed &+ 1)
         self.sampler = sampler
         totalSteps = configuration.totalSteps(batchesPerEpoch: sampler.batchesPerEpoch)
-        evaluationInterval = configuration.evaluationInterval ?? max(1, min(sampler.batchesPerEpoch, 100))
-        validationLimit = 10_000
-        modes = Array(repeating: configuration.skip ? .residual : .plain, count: spec.blockCount)
+        evaluationInterval = configuration.evaluationInterval
+            ?? max(1, min(sampler.batchesPerEpoch, configuration.dataset.isPlanar ? 100 : 200))
+        validationLimit = configuration.dataset.isPlanar ? 10_000 : 2000
+        modes = checkpoint?.modes ?? Array(repeating: configuration.skip ? .residual : .plain, count: spec.blockCount)
         scope = configuration.skip ? .eval : .train
         peakRate = configuration.peakLearningRate
         latest.learningRate = configuration.resolvedSchedule.rate(step: 0, totalSteps: totalSteps, peak: peakRate)
@@ -115,6 +132,9 @@ public actor Engine {
 
     // MARK: - Steps
 
+    /// Evaluation batches as large as training's keep memory at its level.
+    private var evaluationBatch: Int { max(configuration.resolvedBatchSize, 100) }
+
     private var trainingModes: [BlockMode] {
         scope == .train ? modes : Array(repeating: .residual, count: modes.count)
     }
@@ -144,12 +164,13 @@ public actor Engine {
     }
 
     private func evaluateAndPublish() {
-        let trained = trainer.evaluate(dataset.validation, modes: trainingModes, limit: validationLimit)
+        let trained = trainer.evaluate(dataset.validation, modes: trainingModes, limit: validationLimit,
+                                       batchSize: evaluationBatch)
         latest.validationLoss = trained.loss.isFinite ? trained.loss : nil
         latest.validationAccuracy = trained.accuracy
         if modes != trainingModes {
             latest.lesionedValidationAccuracy =
-                trainer.evaluate(dataset.validation, modes: modes, limit: validationLimit).accuracy
+                trainer.evaluate(dataset.validation, modes: modes, limit: validationLimit, batchSize: evaluationBatch).accuracy
         } else {
             latest.lesionedValidationAccuracy = nil
         }
@@ -197,11 +218,18 @@ public actor Engine {
             note("learning rate \(peakRate)")
         case .reset:
             trainer.reset(seed: configuration.seed)
-            sampler = BatchSampler(count: dataset.train.count, batchSize: configuration.batchSize, seed: configuration.seed &+ 1)
+            sampler = BatchSampler(count: dataset.train.count, batchSize: configuration.resolvedBatchSize,
+                                   seed: configuration.seed &+ 1)
             step = 0
             state = .training
             note("reset to the initial weights, learning rate \(peakRate)")
             evaluateAndPublish()
+        case .save(let path):
+            do {
+                try saveCheckpoint(to: path)
+            } catch {
+                note("could not save: \(error)")
+            }
         case .quit:
             quitRequested = true
         }
@@ -218,6 +246,14 @@ public actor Engine {
 
     /// The accuracy with the current modes.
     private var currentAccuracy: Float? { latest.lesionedValidationAccuracy ?? latest.validationAccuracy }
+
+    /// Writes the network, its configuration, the block modes and the step
+    /// to a safetensors file (atomically).
+    public func saveCheckpoint(to path: String) throws {
+        try Checkpoint.save(network: trainer.network, configuration: configuration, modes: modes, step: step,
+                            to: URL(fileURLWithPath: path))
+        note("saved checkpoint \(path) at step \(step)")
+    }
 
     // MARK: - Publishing
 
@@ -258,7 +294,7 @@ public actor Engine {
 
     private func finish() {
         if state != .diverged {
-            let test = trainer.evaluate(dataset.test, modes: trainingModes)
+            let test = trainer.evaluate(dataset.test, modes: trainingModes, batchSize: evaluationBatch)
             latest.testLoss = test.loss
             latest.testAccuracy = test.accuracy
             state = .finished

@@ -4,6 +4,18 @@ import Network
 /// The datasets ResLab can train on.
 public enum DatasetName: String, CaseIterable, Codable, Sendable {
     case spirals, moons, circles, xor, gauss, checkerboard
+    case shapes
+    case mnist
+    case fashionMNIST = "fashion-mnist"
+    case cifar10
+
+    /// Generated two-dimensional points.
+    public var isPlanar: Bool {
+        switch self {
+        case .spirals, .moons, .circles, .xor, .gauss, .checkerboard: return true
+        case .shapes, .mnist, .fashionMNIST, .cifar10: return false
+        }
+    }
 }
 
 /// Where block modes apply: to evaluation only (training goes on with the
@@ -17,8 +29,10 @@ public enum LesionScope: String, CaseIterable, Codable, Sendable {
 public struct RunConfiguration: Codable, Sendable, Equatable {
     public var dataset: DatasetName = .spirals
     public var dataPath: String?
-    public var samples: Int = 3000
-    public var noise: Float = 0.03
+    /// Generated samples; defaults to 3000 points or 12 000 shapes.
+    public var samples: Int?
+    /// Noise of generated samples; defaults to 0.03 for points, 0.1 for shapes.
+    public var noise: Float?
     public var arms: Int = 3
     public var model: ModelKind = .dense
     /// Blocks (dense) or blocks per stage (conv); defaults to 20 or 3.
@@ -37,7 +51,8 @@ public struct RunConfiguration: Codable, Sendable, Equatable {
     public var schedule: LearningRateSchedule?
     public var momentum: Float = 0.9
     public var weightDecay: Float = 5e-4
-    public var batchSize = 128
+    /// Defaults to 128 for points, 64 for images.
+    public var batchSize: Int?
     public var seed: UInt64 = 1
     public var threads = ProcessInfo.processInfo.activeProcessorCount
     public var steps: Int?
@@ -47,6 +62,9 @@ public struct RunConfiguration: Codable, Sendable, Equatable {
 
     public init() {}
 
+    public var resolvedSamples: Int { samples ?? (dataset.isPlanar ? 3000 : 12_000) }
+    public var resolvedNoise: Float { noise ?? (dataset.isPlanar ? 0.03 : 0.1) }
+    public var resolvedBatchSize: Int { batchSize ?? (dataset.isPlanar ? 128 : 64) }
     public var resolvedDepth: Int { depth ?? (model == .dense ? 20 : 3) }
     public var resolvedWidth: Int { width ?? (model == .dense ? 32 : 16) }
     public var peakLearningRate: Float { learningRate ?? (optimizer == .sgd ? 0.1 : 3e-3) }
@@ -56,7 +74,7 @@ public struct RunConfiguration: Codable, Sendable, Equatable {
     public func totalSteps(batchesPerEpoch: Int) -> Int {
         if let steps { return steps }
         if let epochs { return epochs * batchesPerEpoch }
-        return 2000
+        return dataset.isPlanar ? 2000 : batchesPerEpoch
     }
 
     public var optimizerSettings: OptimizerSettings {
@@ -82,19 +100,19 @@ public struct RunConfiguration: Codable, Sendable, Equatable {
         positive(epochs, "epochs")
         positive(threads, "threads")
         positive(evaluationInterval, "eval-every")
-        if samples < 10 { found.append("--samples must be at least 10 (got \(samples))") }
+        if let samples, samples < 10 { found.append("--samples must be at least 10 (got \(samples))") }
         if arms < 2 { found.append("--arms must be at least 2 (got \(arms))") }
-        if !(noise >= 0) { found.append("--noise must be zero or positive (got \(noise))") }
+        if let noise, !(noise >= 0) { found.append("--noise must be zero or positive (got \(noise))") }
         if let learningRate, !(learningRate > 0 && learningRate.isFinite) {
             found.append("--lr must be a positive number (got \(learningRate))")
         }
         if !(momentum >= 0 && momentum < 1) { found.append("--momentum must be in [0, 1) (got \(momentum))") }
         if !(weightDecay >= 0) { found.append("--weight-decay must be zero or positive (got \(weightDecay))") }
-        if batchSize > 1 << 16 { found.append("--batch \(batchSize) is too large (at most 65536)") }
+        if resolvedBatchSize > 1 << 16 { found.append("--batch \(resolvedBatchSize) is too large (at most 65536)") }
         // Rough memory estimate: activations kept for backward, per sample.
         let perSample = Double(resolvedWidth) * Double(resolvedDepth) * (model == .dense ? 12 : 12 * 784)
-        if Double(batchSize) * perSample * 4 > 16e9 {
-            found.append("--width \(resolvedWidth) × --depth \(resolvedDepth) × --batch \(batchSize) needs more memory than this machine has")
+        if Double(resolvedBatchSize) * perSample * 4 > 16e9 {
+            found.append("--width \(resolvedWidth) × --depth \(resolvedDepth) × --batch \(resolvedBatchSize) needs more memory than this machine has")
         }
         return found
     }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Lab
 import Network
 
@@ -17,57 +18,78 @@ enum Switch: String, ExpressibleByArgument, CaseIterable {
 }
 
 /// The options every training front end shares (DESIGN.md, "CLI").
+/// Every option is optional: what is not given comes from the checkpoint
+/// named by `--load`, or else from the defaults of `RunConfiguration`.
 struct RunOptions: ParsableArguments {
-    @Option(help: "Dataset.") var dataset: DatasetName = .spirals
-    @Option(help: "Directory with the dataset's files.") var data: String?
-    @Option(help: "Points to generate (2-D datasets).") var samples: Int = 3000
-    @Option(help: "Gaussian noise of generated points.") var noise: Float = 0.03
-    @Option(help: "Spiral arms (or gaussian blobs).") var arms: Int = 3
-    @Option(help: "Network family.") var model: ModelKind = .dense
-    @Option(help: "Blocks (dense) or blocks per stage (conv). Default 20 or 3.") var depth: Int?
-    @Option(help: "Hidden width. Default 32 (dense) or 16 (conv).") var width: Int?
-    @Option(help: "Activation.") var activation: ActivationKind = .relu
-    @Option(help: "Normalisation in each branch.") var norm: NormKind = .batch
-    @Option(help: "Initialisation; 'zero' starts every branch at zero.") var `init`: InitKind = .he
-    @Option(help: "Skip connections on, or off (a plain net).") var skip: Switch = .on
-    @Option(help: "Optimizer.") var optimizer: OptimizerKind = .sgd
-    @Option(help: "Peak learning rate. Default 0.1 (sgd) or 0.003 (adam).") var lr: Float?
-    @Option(help: "Learning-rate schedule.") var schedule: LearningRateSchedule = .onecycle
-    @Option(help: "SGD momentum.") var momentum: Float = 0.9
-    @Option(name: .customLong("weight-decay"), help: "L2 weight decay.") var weightDecay: Float = 5e-4
-    @Option(help: "Mini-batch size.") var batch: Int = 128
-    @Option(help: "Random seed: the same seed and thread count give the same run.") var seed: UInt64 = 1
-    @Option(help: "Threads for the kernels.") var threads: Int = RunConfiguration().threads
-    @Option(help: "Training steps.") var steps: Int?
-    @Option(help: "Training epochs (used when --steps is not given).") var epochs: Int?
+    @Option(help: "Dataset. (default: spirals)") var dataset: DatasetName?
+    @Option(help: "Directory with the dataset's files (mnist, cifar10; fashion-mnist defaults to the Debian package's).")
+    var data: String?
+    @Option(help: "Samples to generate (2-D sets and shapes). (default: 3000 points, 12000 shapes)") var samples: Int?
+    @Option(help: "Noise of generated samples. (default: 0.03 points, 0.1 shapes)") var noise: Float?
+    @Option(help: "Spiral arms (or gaussian blobs). (default: 3)") var arms: Int?
+    @Option(help: "Network family. (default: dense)") var model: ModelKind?
+    @Option(help: "Blocks (dense) or blocks per stage (conv). (default: 20 dense, 3 conv)") var depth: Int?
+    @Option(help: "Hidden width. (default: 32 dense, 16 conv)") var width: Int?
+    @Option(help: "Activation. (default: relu)") var activation: ActivationKind?
+    @Option(help: "Normalisation in each branch. (default: batch)") var norm: NormKind?
+    @Option(help: "Initialisation; 'zero' starts every branch at zero. (default: he)") var `init`: InitKind?
+    @Option(help: "Skip connections on, or off (a plain net). (default: on)") var skip: Switch?
+    @Option(help: "Optimizer. (default: sgd)") var optimizer: OptimizerKind?
+    @Option(help: "Peak learning rate. (default: 0.1 sgd, 0.003 adam)") var lr: Float?
+    @Option(help: "Learning-rate schedule. (default: onecycle)") var schedule: LearningRateSchedule?
+    @Option(help: "SGD momentum. (default: 0.9)") var momentum: Float?
+    @Option(name: .customLong("weight-decay"), help: "L2 weight decay. (default: 0.0005)") var weightDecay: Float?
+    @Option(help: "Mini-batch size. (default: 128 points, 64 images)") var batch: Int?
+    @Option(help: "Random seed: the same seed and thread count give the same run. (default: 1)") var seed: UInt64?
+    @Option(help: "Threads for the kernels. (default: all cores)") var threads: Int?
+    @Option(help: "Training steps. (default: 2000 for points, one epoch for images)") var steps: Int?
+    @Option(help: "Training epochs, used when --steps is not given.") var epochs: Int?
     @Option(name: .customLong("eval-every"), help: "Steps between validation passes.") var evalEvery: Int?
+    @Option(help: "Start from the weights, configuration and block modes of this checkpoint.") var load: String?
+    @Option(help: "Write a checkpoint (safetensors) here when the run ends.") var save: String?
 
-    /// The run configuration these options describe.
-    func configuration() throws -> RunConfiguration {
-        var c = RunConfiguration()
-        c.dataset = dataset
-        c.dataPath = data
-        c.samples = samples
-        c.noise = noise
-        c.arms = arms
-        c.model = model
-        c.depth = depth
-        c.width = width
-        c.activation = activation
-        c.norm = norm
-        c.initialization = `init`
-        c.skip = skip == .on
-        c.optimizer = optimizer
-        c.learningRate = lr
-        c.schedule = schedule
-        c.momentum = momentum
-        c.weightDecay = weightDecay
-        c.batchSize = batch
-        c.seed = seed
-        c.threads = threads
-        c.steps = steps
-        c.epochs = epochs
-        c.evaluationInterval = evalEvery
+    /// The checkpoint named by `--load`, if any.
+    func checkpoint() throws -> CheckpointContents? {
+        guard let load else { return nil }
+        do {
+            return try Checkpoint.load(URL(fileURLWithPath: load))
+        } catch let error as CheckpointError {
+            throw RunError(error.description)
+        }
+    }
+
+    /// The run configuration: `base` with every given option applied.
+    func configuration(base: RunConfiguration = RunConfiguration()) throws -> RunConfiguration {
+        var c = base
+        func set<T>(_ keyPath: WritableKeyPath<RunConfiguration, T>, _ value: T?) {
+            if let value { c[keyPath: keyPath] = value }
+        }
+        func set<T>(_ keyPath: WritableKeyPath<RunConfiguration, T?>, _ value: T?) {
+            if let value { c[keyPath: keyPath] = value }
+        }
+        set(\.dataset, dataset)
+        set(\.dataPath, data)
+        set(\.samples, samples)
+        set(\.noise, noise)
+        set(\.arms, arms)
+        set(\.model, model)
+        set(\.depth, depth)
+        set(\.width, width)
+        set(\.activation, activation)
+        set(\.norm, norm)
+        set(\.initialization, `init`)
+        set(\.skip, skip.map { $0 == .on })
+        set(\.optimizer, optimizer)
+        set(\.learningRate, lr)
+        set(\.schedule, schedule)
+        set(\.momentum, momentum)
+        set(\.weightDecay, weightDecay)
+        set(\.batchSize, batch)
+        set(\.seed, seed)
+        c.threads = threads ?? RunConfiguration().threads
+        set(\.steps, steps)
+        set(\.epochs, epochs)
+        set(\.evaluationInterval, evalEvery)
         if let problem = c.problems.first { throw ValidationError(problem) }
         return c
     }

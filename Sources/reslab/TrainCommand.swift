@@ -15,8 +15,10 @@ struct TrainCommand: AsyncParsableCommand {
     func run() async throws {
         let engine: Engine
         do {
-            engine = try Engine(configuration: try options.configuration(), policy: .everyEvaluation)
-        } catch let error as DatasetError {
+            let checkpoint = try options.checkpoint()
+            let configuration = try options.configuration(base: checkpoint?.configuration ?? RunConfiguration())
+            engine = try Engine(configuration: configuration, policy: .everyEvaluation, checkpoint: checkpoint)
+        } catch let error as RunError {
             printError(error.description)
             throw ExitCode.failure
         }
@@ -35,6 +37,15 @@ struct TrainCommand: AsyncParsableCommand {
             throw ExitCode.failure
         }
         await task.value
+        if let path = options.save {
+            do {
+                try await engine.saveCheckpoint(to: path)
+                if !json { print("· saved checkpoint \(path)") }
+            } catch {
+                printError("\(error)")
+                throw ExitCode.failure
+            }
+        }
     }
 }
 

@@ -129,7 +129,7 @@ struct EngineTests {
     @Test func invalidConfigurationIsRefusedWithAReason() {
         var c = smallConfiguration()
         c.depth = 0
-        #expect(throws: DatasetError.self) { try Engine(configuration: c) }
+        #expect(throws: RunError.self) { try Engine(configuration: c) }
         #expect(c.problems == ["--depth must be at least 1 (got 0)"])
     }
 }

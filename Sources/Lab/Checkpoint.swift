@@ -1,0 +1,80 @@
+import Foundation
+import Network
+
+/// A checkpoint read back: the weights and everything needed to rebuild the
+/// run they came from.
+public struct CheckpointContents: Sendable {
+    public let configuration: RunConfiguration
+    public let spec: ModelSpec
+    public let modes: [BlockMode]
+    public let step: Int
+    public let tensors: [StoredTensor]
+    /// Further string entries of `__metadata__` (for example lesion results).
+    public let extras: [String: String]
+}
+
+/// Checkpoints as safetensors files, with the run configuration, the model
+/// specification, the block modes and the step in `__metadata__`.
+public enum Checkpoint {
+    static let configurationKey = "reslab.configuration"
+    static let specKey = "reslab.model"
+    static let modesKey = "reslab.block_modes"
+    static let stepKey = "reslab.step"
+
+    /// Writes `network` and its run to `url`, atomically.
+    public static func save(network: ResNet, configuration: RunConfiguration, modes: [BlockMode], step: Int,
+                            extras: [String: String] = [:], to url: URL) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        func json<T: Encodable>(_ value: T) throws -> String { String(decoding: try encoder.encode(value), as: UTF8.self) }
+        var metadata = extras
+        metadata["format"] = "pt"
+        metadata[configurationKey] = try json(configuration)
+        metadata[specKey] = try json(network.spec)
+        metadata[modesKey] = try json(modes)
+        metadata[stepKey] = String(step)
+        try SafeTensors.write(network.storedTensors, metadata: metadata, to: url)
+    }
+
+    /// Reads and validates a checkpoint written by `save`.
+    public static func load(_ url: URL) throws -> CheckpointContents {
+        let (tensors, metadata) = try SafeTensors.read(url)
+        let decoder = JSONDecoder()
+        func decode<T: Decodable>(_ type: T.Type, _ key: String) throws -> T {
+            guard let text = metadata[key] else {
+                throw CheckpointError("\(url.path): no \(key) in __metadata__; was it written by reslab?")
+            }
+            do {
+                return try decoder.decode(type, from: Data(text.utf8))
+            } catch {
+                throw CheckpointError("\(url.path): \(key) in __metadata__ is not valid")
+            }
+        }
+        let spec = try decode(ModelSpec.self, specKey)
+        let modes = try decode([BlockMode].self, modesKey)
+        guard modes.count == spec.blockCount else {
+            throw CheckpointError("\(url.path): \(modes.count) block modes for a network of \(spec.blockCount) blocks")
+        }
+        let known: Set = ["format", configurationKey, specKey, modesKey, stepKey]
+        return CheckpointContents(configuration: try decode(RunConfiguration.self, configurationKey), spec: spec,
+                                  modes: modes, step: Int(metadata[stepKey] ?? "") ?? 0, tensors: tensors,
+                                  extras: metadata.filter { !known.contains($0.key) })
+    }
+
+    /// What differs between the network a checkpoint holds and the one a run
+    /// asks for, as readable phrases (empty when they agree).
+    public static func differences(stored: ModelSpec, requested: ModelSpec) -> [String] {
+        var found: [String] = []
+        func compare<T: Equatable>(_ name: String, _ a: T, _ b: T) {
+            if a != b { found.append("\(name): checkpoint \(a), requested \(b)") }
+        }
+        compare("model", stored.kind.rawValue, requested.kind.rawValue)
+        compare("depth", stored.depth, requested.depth)
+        compare("width", stored.width, requested.width)
+        compare("input shape", stored.inputShape, requested.inputShape)
+        compare("classes", stored.classes, requested.classes)
+        compare("activation", stored.activation.rawValue, requested.activation.rawValue)
+        compare("norm", stored.norm.rawValue, requested.norm.rawValue)
+        return found
+    }
+}

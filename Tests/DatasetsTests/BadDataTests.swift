@@ -1,0 +1,204 @@
+import Datasets
+import Foundation
+import Testing
+
+/// A fresh temporary directory for one test.
+func temporaryDirectory() throws -> URL {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("reslab-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    return url
+}
+
+/// An IDX file: magic, big-endian dimensions, bytes.
+func idx(rank: Int, dimensions: [Int], bytes: [UInt8], magic: Int? = nil) -> [UInt8] {
+    func bigEndian(_ v: Int) -> [UInt8] { [24, 16, 8, 0].map { UInt8(truncatingIfNeeded: v >> $0) } }
+    return bigEndian(magic ?? (0x0800 | rank)) + dimensions.flatMap(bigEndian) + bytes
+}
+
+/// gzip-compresses `bytes` with the system's gzip.
+func gzip(_ bytes: [UInt8]) throws -> [UInt8] {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/gzip")
+    process.arguments = ["-c"]
+    let input = Pipe(), output = Pipe()
+    process.standardInput = input
+    process.standardOutput = output
+    try process.run()
+    input.fileHandleForWriting.write(Data(bytes))
+    try input.fileHandleForWriting.close()
+    let data = output.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return [UInt8](data)
+}
+
+/// Writes the four files of a small MNIST-format set (4 training and 2 test
+/// images of 28×28), letting a test replace any one of them.
+func writeMNIST(in directory: URL, replacing: [String: [UInt8]] = [:], compress: Bool = true) throws {
+    let files: [String: [UInt8]] = [
+        "train-images-idx3-ubyte": idx(rank: 3, dimensions: [4, 28, 28], bytes: (0..<4 * 784).map { UInt8($0 % 251) }),
+        "train-labels-idx1-ubyte": idx(rank: 1, dimensions: [4], bytes: [0, 1, 2, 9]),
+        "t10k-images-idx3-ubyte": idx(rank: 3, dimensions: [2, 28, 28], bytes: (0..<2 * 784).map { UInt8($0 % 7) }),
+        "t10k-labels-idx1-ubyte": idx(rank: 1, dimensions: [2], bytes: [3, 4]),
+    ]
+    for (name, content) in files {
+        let bytes = replacing[name] ?? content
+        let url = directory.appendingPathComponent(compress ? name + ".gz" : name)
+        try Data(compress && !bytes.isEmpty ? try gzip(bytes) : bytes).write(to: url)
+    }
+}
+
+/// The message of the error `body` throws.
+func dataErrorMessage(_ body: () throws -> Dataset) -> String {
+    do {
+        _ = try body()
+        return "no error"
+    } catch {
+        return "\(error)"
+    }
+}
+
+struct IDXReaderTests {
+    @Test(arguments: [true, false])
+    func readsAWellFormedSetCompressedOrPlain(compress: Bool) throws {
+        let directory = try temporaryDirectory()
+        try writeMNIST(in: directory, compress: compress)
+        let set = try ImageDatasets.mnist(directory: directory)
+        #expect(set.sampleShape == [1, 28, 28])
+        #expect(set.classNames[9] == "digit 9")
+        #expect(set.train.count + set.validation.count == 4)
+        #expect(set.test.labels == [3, 4])
+        #expect(Set(set.train.labels + set.validation.labels) == [0, 1, 2, 9])
+    }
+
+    @Test func fashionClassNamesAreTheOriginalOnes() {
+        #expect(ImageDatasets.fashionClassNames.first == "T-shirt/top")
+        #expect(ImageDatasets.fashionClassNames.last == "Ankle boot")
+    }
+
+    @Test func missingDirectorySaysHowToGetTheData() {
+        let message = dataErrorMessage { try ImageDatasets.fashionMNIST(directory: URL(fileURLWithPath: "/nonexistent/fm")) }
+        #expect(message.contains("/nonexistent/fm"))
+        #expect(message.contains("apt-get install dataset-fashion-mnist"))
+        #expect(message.contains("--data DIR"))
+    }
+
+    @Test func wrongMagicNumber() throws {
+        let directory = try temporaryDirectory()
+        try writeMNIST(in: directory, replacing: ["train-labels-idx1-ubyte": idx(rank: 1, dimensions: [4], bytes: [0, 1, 2, 3], magic: 0x0803)])
+        let message = dataErrorMessage { try ImageDatasets.mnist(directory: directory) }
+        #expect(message.contains("train-labels-idx1-ubyte.gz"))
+        #expect(message.contains("wrong magic number 0x00000803"))
+    }
+
+    @Test func truncatedGzipStream() throws {
+        let directory = try temporaryDirectory()
+        try writeMNIST(in: directory)
+        let url = directory.appendingPathComponent("train-images-idx3-ubyte.gz")
+        let whole = try Data(contentsOf: url)
+        try whole.prefix(whole.count / 2).write(to: url)
+        let message = dataErrorMessage { try ImageDatasets.mnist(directory: directory) }
+        #expect(message.contains("train-images-idx3-ubyte.gz"))
+        #expect(message.contains("truncated gzip stream"))
+    }
+
+    @Test func imageAndLabelCountsDiffer() throws {
+        let directory = try temporaryDirectory()
+        try writeMNIST(in: directory, replacing: ["train-labels-idx1-ubyte": idx(rank: 1, dimensions: [3], bytes: [0, 1, 2])])
+        let message = dataErrorMessage { try ImageDatasets.mnist(directory: directory) }
+        #expect(message.contains("holds 4 images but train-labels-idx1-ubyte.gz holds 3 labels"))
+    }
+
+    @Test func wrongImageDimensions() throws {
+        let directory = try temporaryDirectory()
+        try writeMNIST(in: directory, replacing: ["t10k-images-idx3-ubyte": idx(rank: 3, dimensions: [2, 32, 32], bytes: [UInt8](repeating: 0, count: 2048))])
+        let message = dataErrorMessage { try ImageDatasets.mnist(directory: directory) }
+        #expect(message.contains("t10k-images-idx3-ubyte.gz holds 32×32 images; expected 28×28"))
+    }
+
+    @Test func headerThatDisagreesWithTheData() throws {
+        let directory = try temporaryDirectory()
+        try writeMNIST(in: directory, replacing: ["t10k-labels-idx1-ubyte": idx(rank: 1, dimensions: [5], bytes: [1, 2])])
+        let message = dataErrorMessage { try ImageDatasets.mnist(directory: directory) }
+        #expect(message.contains("holds 2 bytes of data but its header [5] needs 5"))
+    }
+
+    @Test func labelOutOfRange() throws {
+        let directory = try temporaryDirectory()
+        try writeMNIST(in: directory, replacing: ["train-labels-idx1-ubyte": idx(rank: 1, dimensions: [4], bytes: [0, 1, 12, 3])])
+        let message = dataErrorMessage { try ImageDatasets.mnist(directory: directory) }
+        #expect(message.contains("has label 12 at index 2; labels must be below 10"))
+    }
+
+    @Test func emptyFile() throws {
+        let directory = try temporaryDirectory()
+        try writeMNIST(in: directory, replacing: ["t10k-labels-idx1-ubyte": []])
+        let message = dataErrorMessage { try ImageDatasets.mnist(directory: directory) }
+        #expect(message.contains("t10k-labels-idx1-ubyte.gz is empty"))
+    }
+}
+
+struct CIFARReaderTests {
+    func record(_ label: UInt8) -> [UInt8] { [label] + [UInt8](repeating: label, count: 3072) }
+
+    func writeCIFAR(in directory: URL, testBatch: [UInt8]? = nil) throws {
+        for index in 1...5 {
+            try Data(record(UInt8(index)) + record(0)).write(to: directory.appendingPathComponent("data_batch_\(index).bin"))
+        }
+        try Data(testBatch ?? record(9)).write(to: directory.appendingPathComponent("test_batch.bin"))
+    }
+
+    @Test func readsBinaryBatches() throws {
+        let directory = try temporaryDirectory()
+        try writeCIFAR(in: directory)
+        let set = try ImageDatasets.cifar10(directory: directory)
+        #expect(set.sampleShape == [3, 32, 32])
+        #expect(set.train.count + set.validation.count == 10)
+        #expect(set.test.labels == [9])
+        #expect(set.classNames[9] == "truck")
+    }
+
+    @Test func partialRecordIsRefused() throws {
+        let directory = try temporaryDirectory()
+        try writeCIFAR(in: directory, testBatch: record(1) + [1, 2, 3])
+        let message = dataErrorMessage { try ImageDatasets.cifar10(directory: directory) }
+        #expect(message.contains("test_batch.bin is 3076 bytes, not a whole number of 3073-byte CIFAR-10 records"))
+    }
+
+    @Test func labelOutOfRangeIsRefused() throws {
+        let directory = try temporaryDirectory()
+        try writeCIFAR(in: directory, testBatch: record(10))
+        let message = dataErrorMessage { try ImageDatasets.cifar10(directory: directory) }
+        #expect(message.contains("has label 10 in record 0"))
+    }
+
+    @Test func missingDirectoryIsNamed() {
+        let message = dataErrorMessage { try ImageDatasets.cifar10(directory: URL(fileURLWithPath: "/nope/cifar")) }
+        #expect(message.contains("/nope/cifar: no such directory"))
+    }
+}
+
+struct ShapesTests {
+    @Test func shapesAreSeededBalancedAndImages() {
+        let a = ShapesDataset.generate(samples: 600, noise: 0.1, seed: 4)
+        let b = ShapesDataset.generate(samples: 600, noise: 0.1, seed: 4)
+        #expect(a.sampleShape == [1, 28, 28])
+        #expect(a.classCount >= 6)
+        #expect(a.train.labels == b.train.labels)
+        guard case .bytes(let pa, _, _) = a.train.storage, case .bytes(let pb, _, _) = b.train.storage else {
+            Issue.record("shapes should be stored as bytes")
+            return
+        }
+        #expect(pa == pb)
+        let counts = Dictionary(grouping: a.train.labels + a.validation.labels + a.test.labels, by: { $0 }).mapValues(\.count)
+        #expect(counts.values.allSatisfy { $0 == 100 })
+    }
+
+    @Test func everyShapeHasInk() {
+        let set = ShapesDataset.generate(samples: 60, noise: 0, seed: 1)
+        guard case .bytes(let pixels, _, _) = set.train.storage else { return }
+        for index in 0..<set.train.count {
+            let image = pixels[index * 784..<(index + 1) * 784]
+            #expect(image.filter { $0 > 100 }.count >= 10, "class \(set.train.labels[index]) drew almost nothing")
+        }
+    }
+}
