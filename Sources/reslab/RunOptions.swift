@@ -91,6 +91,13 @@ struct RunOptions: ParsableArguments {
         set(\.epochs, epochs)
         set(\.evaluationInterval, evalEvery)
         if let problem = c.problems.first { throw ValidationError(problem) }
+        if let save {
+            // Refuse now rather than lose a finished run to an unwritable path.
+            let directory = URL(fileURLWithPath: save).deletingLastPathComponent().path
+            guard FileManager.default.isWritableFile(atPath: directory) else {
+                throw ValidationError("--save \(save): the directory \(directory) does not exist or is not writable")
+            }
+        }
         return c
     }
 }

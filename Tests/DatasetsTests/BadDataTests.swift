@@ -202,3 +202,22 @@ struct ShapesTests {
         }
     }
 }
+
+struct FashionMNISTPackageTests {
+    /// `.ci/run` installs Debian's `dataset-fashion-mnist`; this reads it for real.
+    @Test func readsTheDebianPackage() throws {
+        let set = try ImageDatasets.fashionMNIST(directory: nil)
+        #expect(set.train.count + set.validation.count == 60_000)
+        #expect(set.validation.count == 5000)
+        #expect(set.test.count == 10_000)
+        #expect(set.classNames[0] == "T-shirt/top")
+        let counts = Dictionary(grouping: set.test.labels, by: { $0 }).mapValues(\.count)
+        #expect(counts.count == 10 && counts.values.allSatisfy { $0 == 1000 })
+        guard case .bytes(let pixels, let mean, let std) = set.train.storage else {
+            Issue.record("images should be held as bytes")
+            return
+        }
+        #expect(pixels.count == set.train.count * 784)
+        #expect(abs(mean - 0.286) < 0.01 && abs(std - 0.353) < 0.01)
+    }
+}

@@ -99,3 +99,40 @@ struct CommandLineTests {
         #expect(names == ["gemm-128", "gemm-256", "gemm-1024", "gemm-conv"])
     }
 }
+
+struct CheckpointCommandLineTests {
+    @Test func saveThenLoadContinuesTheSameNetwork() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("cli-\(UUID().uuidString).safetensors").path
+        let saved = try reslab("train", "--depth", "3", "--width", "8", "--steps", "100", "--json", "--save", file)
+        #expect(saved.status == 0)
+        let loaded = try reslab("train", "--load", file, "--steps", "1", "--json")
+        #expect(loaded.status == 0)
+        let last = try #require(saved.stdout.split(separator: "\n").last)
+        let first = try #require(loaded.stdout.split(separator: "\n").first)
+        let before = try #require(try JSONSerialization.jsonObject(with: Data(last.utf8)) as? [String: Any])
+        let after = try #require(try JSONSerialization.jsonObject(with: Data(first.utf8)) as? [String: Any])
+        #expect(before["val_acc"] as? Double == after["val_acc"] as? Double)
+        #expect((after["block_modes"] as? [String])?.count == 3)
+    }
+
+    @Test func loadingIntoADifferentArchitectureSaysWhatDiffers() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("cli-\(UUID().uuidString).safetensors").path
+        #expect(try reslab("train", "--depth", "2", "--width", "8", "--steps", "2", "--save", file).status == 0)
+        let result = try reslab("train", "--load", file, "--depth", "5")
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("depth: checkpoint 2, requested 5"))
+    }
+
+    @Test func missingDataDirectoryIsOneClearLine() throws {
+        let result = try reslab("train", "--dataset", "mnist", "--data", "/nonexistent/mnist")
+        #expect(result.status == 1)
+        #expect(result.stderr == "error: /nonexistent/mnist: no such directory for mnist; pass --data DIR with the four IDX files\n")
+    }
+
+    @Test func unwritableSavePathIsRefusedBeforeTraining() throws {
+        let result = try reslab("train", "--save", "/nonexistent/dir/model.safetensors")
+        #expect(result.status == 64)
+        #expect(result.stderr.contains("/nonexistent/dir does not exist"))
+        #expect(result.stdout.isEmpty)
+    }
+}
