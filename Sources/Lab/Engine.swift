@@ -85,11 +85,17 @@ public actor Engine {
         totalSteps = configuration.totalSteps(batchesPerEpoch: sampler.batchesPerEpoch)
         evaluationInterval = configuration.evaluationInterval
             ?? max(1, min(sampler.batchesPerEpoch, configuration.dataset.isPlanar ? 100 : 200))
-        validationLimit = configuration.dataset.isPlanar ? 10_000 : 2000
+        switch (policy, configuration.dataset.isPlanar) {
+        case (_, true): validationLimit = 10_000
+        case (.live, false): validationLimit = 256
+        case (.everyEvaluation, false): validationLimit = 2000
+        }
         modes = checkpoint?.modes ?? Array(repeating: configuration.skip ? .residual : .plain, count: spec.blockCount)
         scope = configuration.skip ? .eval : .train
         peakRate = configuration.peakLearningRate
         latest.learningRate = configuration.resolvedSchedule.rate(step: 0, totalSteps: totalSteps, peak: peakRate)
+        let size = configuration.model == .dense ? "\(spec.depth)×\(spec.width)" : "3×\(spec.depth)×\(spec.width)"
+        latest.title = "\(dataset.name) · \(configuration.model.rawValue) \(size)"
         start = clock.now
         lastPublish = start
         statisticSums = Array(repeating: (0, 0), count: spec.blockCount)
@@ -112,7 +118,13 @@ public actor Engine {
         while !quitRequested && !Task.isCancelled {
             applyCommands()
             if quitRequested { break }
-            if step >= totalSteps { break }
+            if step >= totalSteps {
+                guard isLive else { break }
+                // A screen keeps the finished network for lesions until it quits.
+                if state != .finished { finishTraining() }
+                try? await Task.sleep(for: .milliseconds(15))
+                continue
+            }
             if state != .training && pendingSteps == 0 {
                 try? await Task.sleep(for: .milliseconds(15))
                 continue
@@ -122,7 +134,7 @@ public actor Engine {
             if state == .diverged { continue }
             if step % evaluationInterval == 0 || step == totalSteps {
                 evaluateAndPublish()
-            } else if case .live(let interval) = policy, clock.now - lastPublish >= interval {
+            } else if case .live(let interval) = policy, clock.now - lastPublish >= interval || state == .paused {
                 publish()
             }
             await Task.yield()
@@ -131,6 +143,11 @@ public actor Engine {
     }
 
     // MARK: - Steps
+
+    private var isLive: Bool {
+        if case .live = policy { return true }
+        return false
+    }
 
     /// Evaluation batches as large as training's keep memory at its level.
     private var evaluationBatch: Int { max(configuration.resolvedBatchSize, 100) }
@@ -174,6 +191,10 @@ public actor Engine {
         } else {
             latest.lesionedValidationAccuracy = nil
         }
+        latest.evaluatedAtStep = step
+        if isLive && dataset.isPlanar {
+            latest.decisionMap = trainer.decisionMap(for: dataset.validation, modes: modes)
+        }
         publish()
     }
 
@@ -185,6 +206,8 @@ public actor Engine {
             return queue
         }
         for command in commands { apply(command) }
+        // Let a screen see the new state at once, even while paused.
+        if !commands.isEmpty && isLive && !quitRequested { publish() }
     }
 
     private func apply(_ command: Command) {
@@ -292,15 +315,18 @@ public actor Engine {
         lastPublish = clock.now
     }
 
-    private func finish() {
-        if state != .diverged {
-            let test = trainer.evaluate(dataset.test, modes: trainingModes, batchSize: evaluationBatch)
-            latest.testLoss = test.loss
-            latest.testAccuracy = test.accuracy
-            state = .finished
-            note("finished at step \(step): test acc \(percent(test.accuracy))")
-        }
+    /// Evaluates on the test split and marks the run finished.
+    private func finishTraining() {
+        let test = trainer.evaluate(dataset.test, modes: trainingModes, batchSize: evaluationBatch)
+        latest.testLoss = test.loss
+        latest.testAccuracy = test.accuracy
+        state = .finished
+        note("finished at step \(step): test acc \(percent(test.accuracy))")
         publish()
+    }
+
+    private func finish() {
+        if state != .diverged && state != .finished { finishTraining() } else { publish() }
         continuation.finish()
     }
 }

@@ -53,11 +53,20 @@ public struct Snapshot: Codable, Sendable, Equatable {
     public var elapsedSeconds: Double = 0
     /// The most recent events, oldest first.
     public var events: [EngineEvent] = []
+    /// The step of the latest evaluation, so a screen knows when the
+    /// validation figures are new.
+    public var evaluatedAtStep = 0
+    /// Decision regions with the current modes (2-D datasets, live runs).
+    public var decisionMap: DecisionMap?
+    /// Names for the header: dataset, model and size.
+    public var title = ""
 
     public init() {}
 
     enum CodingKeys: String, CodingKey {
-        case kind, step, epoch, scope, state, events
+        case kind, step, epoch, scope, state, events, title
+        case evaluatedAtStep = "evaluated_at_step"
+        case decisionMap = "decision_map"
         case totalSteps = "total_steps"
         case trainLoss = "train_loss"
         case trainAccuracy = "train_acc"

@@ -6,5 +6,6 @@ struct Reslab: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "reslab",
         abstract: "Train a residual network on the CPU and see why skip connections work.",
-        subcommands: [TrainCommand.self, BenchCommand.self])
+        subcommands: [DashboardCommand.self, TrainCommand.self, BenchCommand.self, ThemesCommand.self],
+        defaultSubcommand: DashboardCommand.self)
 }

@@ -1,0 +1,88 @@
+import Foundation
+import Lab
+import Synchronization
+
+/// The newest snapshot, handed from the stream's task to the UI loop.
+final class SnapshotMailbox: Sendable {
+    private let latest = Mutex<Snapshot?>(nil)
+
+    func put(_ snapshot: Snapshot) { latest.withLock { $0 = snapshot } }
+    func take() -> Snapshot? { latest.withLock { value in defer { value = nil }; return value } }
+}
+
+/// The interactive front end: reads keys, sends commands, and draws the
+/// newest snapshot at most twenty times a second. Training runs in the
+/// engine meanwhile and never waits for the screen.
+@MainActor
+public final class DashboardApp {
+    private let engine: Engine
+    private var themes: [Theme]
+    private var themeIndex: Int
+    private let savePath: String?
+    private var model = DashboardModel()
+
+    public init(engine: Engine, themes: [Theme], theme: Theme, savePath: String?) {
+        self.engine = engine
+        self.themes = themes.contains(theme) ? themes : [theme] + themes
+        themeIndex = self.themes.firstIndex(of: theme) ?? 0
+        self.savePath = savePath
+        model.themeName = theme.name
+    }
+
+    /// Throws a `TerminalError` if standard input and output are not a
+    /// terminal that ncurses knows.
+    public static func preflight() throws {
+        try Terminal.preflight()
+    }
+
+    /// Runs until the user quits or a termination signal arrives. The
+    /// terminal is restored on every way out.
+    public func run() async throws {
+        let terminal = try Terminal(theme: themes[themeIndex])
+        defer { terminal.stop() }
+        let mailbox = SnapshotMailbox()
+        let engine = self.engine
+        let training = Task.detached { await engine.run() }
+        let listener = Task.detached {
+            for await snapshot in engine.snapshots { mailbox.put(snapshot) }
+        }
+        let clock = ContinuousClock()
+        var lastFrame = clock.now - .seconds(1)
+        var dirty = true
+        loop: while pendingSignal.load(ordering: .relaxed) == 0 {
+            if let key = terminal.readKey(waiting: 25) {
+                dirty = true
+                if let action = KeyMap.action(for: key) {
+                    let effect = model.handle(action)
+                    for command in effect.commands { engine.send(command) }
+                    if effect.nextTheme {
+                        themeIndex = (themeIndex + 1) % themes.count
+                        terminal.setTheme(themes[themeIndex])
+                        model.themeName = themes[themeIndex].name
+                    }
+                    if effect.save { engine.send(.save(path: savePath ?? defaultSavePath())) }
+                    if effect.quit { break loop }
+                }
+            }
+            if let snapshot = mailbox.take() {
+                model.absorb(snapshot)
+                dirty = true
+            }
+            if dirty && clock.now - lastFrame >= .milliseconds(50) {
+                let (width, height) = terminal.size
+                terminal.draw(Screen.render(&model, width: width, height: height))
+                lastFrame = clock.now
+                dirty = false
+            }
+        }
+        engine.send(.quit)
+        await training.value
+        listener.cancel()
+    }
+
+    /// `reslab-<dataset>-step<N>.safetensors` in the current directory.
+    private func defaultSavePath() -> String {
+        let dataset = model.snapshot.title.split(separator: " ").first.map(String.init) ?? "run"
+        return "reslab-\(dataset)-step\(model.snapshot.step).safetensors"
+    }
+}

@@ -1,0 +1,76 @@
+import Foundation
+
+/// Finds theme files: `--theme PATH`, then by name in the user's
+/// `~/.config/reslab/themes`, the current directory's `themes/`, the
+/// repository's `themes/` (found from the executable's location), and
+/// finally the built-in default, so that a lone binary still works.
+public enum ThemeLibrary {
+    /// The folders searched by name, most personal first.
+    public static var directories: [URL] {
+        var found: [URL] = []
+        let home = FileManager.default.homeDirectoryForCurrentUser
+        found.append(home.appendingPathComponent(".config/reslab/themes"))
+        found.append(URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("themes"))
+        // .build/<triple>/release/reslab → the repository root is three levels up.
+        var executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        for _ in 0..<4 {
+            executable.deleteLastPathComponent()
+            found.append(executable.appendingPathComponent("themes"))
+        }
+        var unique: [URL] = []
+        for url in found where !unique.contains(where: { $0.standardizedFileURL == url.standardizedFileURL }) {
+            unique.append(url)
+        }
+        return unique
+    }
+
+    /// Every theme found, the built-in default first unless a file named
+    /// `default` replaces it, and warnings for files that could not be used.
+    public static func all() -> (themes: [Theme], warnings: [String]) {
+        var themes: [String: Theme] = [:]
+        var warnings: [String] = []
+        for directory in directories.reversed() {
+            let files = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+            for file in files.sorted() where file.hasSuffix(".yaml") || file.hasSuffix(".yml") {
+                switch read(directory.appendingPathComponent(file)) {
+                case .success(let theme): themes[theme.name] = theme
+                case .failure(let warning): warnings.append(warning.description)
+                }
+            }
+        }
+        let defaultTheme = themes["default"] ?? .builtIn
+        themes["default"] = nil
+        return ([defaultTheme] + themes.values.sorted { $0.name < $1.name }, warnings)
+    }
+
+    /// The theme `nameOrPath` names (a file path, or a name to search for),
+    /// or the default with a warning when it cannot be used.
+    public static func load(_ nameOrPath: String?) -> (theme: Theme, warnings: [String]) {
+        let (themes, warnings) = all()
+        guard let nameOrPath else { return (themes[0], warnings) }
+        if nameOrPath.contains("/") || nameOrPath.hasSuffix(".yaml") {
+            switch read(URL(fileURLWithPath: nameOrPath)) {
+            case .success(let theme): return (theme, [])
+            case .failure(let warning): return (themes[0], [warning.description + "; using the default theme"])
+            }
+        }
+        if let theme = themes.first(where: { $0.name == nameOrPath }) { return (theme, warnings) }
+        let names = themes.map(\.name).joined(separator: ", ")
+        return (themes[0], warnings + ["no theme named '\(nameOrPath)' (found: \(names)); using the default theme"])
+    }
+
+    static func read(_ url: URL) -> Result<Theme, Theme.ParseError> {
+        guard let text = try? String(contentsOf: url, encoding: .utf8) else {
+            return .failure(Theme.ParseError(description: "\(url.path): cannot be read as text"))
+        }
+        do {
+            var theme = try Theme.parse(text, source: url.path)
+            if theme.name == url.path { theme.name = url.deletingPathExtension().lastPathComponent }
+            return .success(theme)
+        } catch let error as Theme.ParseError {
+            return .failure(error)
+        } catch {
+            return .failure(Theme.ParseError(description: "\(url.path): \(error)"))
+        }
+    }
+}

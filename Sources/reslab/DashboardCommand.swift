@@ -1,0 +1,52 @@
+import ArgumentParser
+import Dashboard
+import Foundation
+import Lab
+
+/// `reslab` (or `reslab dashboard`): the live ncurses dashboard.
+struct DashboardCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dashboard",
+        abstract: "Train with a live dashboard: loss, accuracy, gradient bars, lesions at a keystroke.")
+
+    @OptionGroup var options: RunOptions
+    @Option(help: "Theme: a name from `reslab themes`, or a path to a theme file.") var theme: String?
+
+    @MainActor
+    func run() async throws {
+        do {
+            try DashboardApp.preflight()
+        } catch let error as TerminalError {
+            printError(error.description)
+            throw ExitCode.failure
+        }
+        let (chosen, warnings) = ThemeLibrary.load(theme)
+        for warning in warnings { printWarning(warning) }
+        let engine: Engine
+        do {
+            let checkpoint = try options.checkpoint()
+            var configuration = try options.configuration(base: checkpoint?.configuration ?? RunConfiguration())
+            // A screen run keeps going until the user quits: by default as long
+            // as a headless run, after which the network stays up for lesions.
+            if configuration.steps == nil && configuration.epochs == nil && checkpoint == nil && configuration.dataset.isPlanar {
+                configuration.steps = 4000
+            }
+            engine = try Engine(configuration: configuration, policy: .live(interval: .milliseconds(100)), checkpoint: checkpoint)
+        } catch let error as RunError {
+            printError(error.description)
+            throw ExitCode.failure
+        }
+        let app = DashboardApp(engine: engine, themes: ThemeLibrary.all().themes, theme: chosen, savePath: options.save)
+        do {
+            try await app.run()
+        } catch let error as TerminalError {
+            printError(error.description)
+            throw ExitCode.failure
+        }
+    }
+}
+
+/// Writes `warning: message` to standard error.
+func printWarning(_ message: String) {
+    FileHandle.standardError.write(Data("warning: \(message)\n".utf8))
+}
