@@ -17,6 +17,14 @@ public struct DecisionMap: Codable, Sendable, Equatable {
     /// Validation points as `x, y` pairs, and their true classes.
     public let points: [Float]
     public let labels: [UInt8]
+
+    public init(resolution: Int, bounds: [Float], classes: [UInt8], points: [Float], labels: [UInt8]) {
+        self.resolution = resolution
+        self.bounds = bounds
+        self.classes = classes
+        self.points = points
+        self.labels = labels
+    }
 }
 
 extension Trainer {

@@ -1,0 +1,115 @@
+import Foundation
+import Testing
+
+/// A tmux session on its own server, driving the real `reslab` binary the
+/// way a person would: keys in, screen text out.
+final class TmuxSession {
+    let socket = "reslab-test-\(UUID().uuidString.prefix(8))"
+
+    init(command: String, width: Int = 120, height: Int = 36) throws {
+        let products = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path
+        // The shell reports how the program ended, and whether the terminal is
+        // back in its normal (canonical, echoing) mode.
+        let script = "cd \(products) && TERM=xterm-256color ./reslab \(command); echo EXITED $?; stty -a | grep -o ' icanon'; sleep 60"
+        try tmux(["new-session", "-d", "-s", "t", "-x", "\(width)", "-y", "\(height)", script])
+    }
+
+    deinit { _ = try? tmux(["kill-server"]) }
+
+    /// Runs `tmux -L socket arguments…`. It goes through bash, which first
+    /// closes every inherited descriptor above 2: a tmux server started from
+    /// this process would otherwise keep the test runner's pipes open, and
+    /// Foundation's `Process` would wait for it forever.
+    @discardableResult
+    func tmux(_ arguments: [String]) throws -> String {
+        let closeInherited = "for fd in $(ls /proc/$$/fd); do if [ \"$fd\" -gt 2 ]; then eval \"exec $fd>&-\"; fi; done 2>/dev/null; "
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
+        process.arguments = ["-c", closeInherited + "exec /usr/bin/tmux \"$@\"", "tmux", "-L", socket] + arguments
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    var screen: String { (try? tmux(["capture-pane", "-p", "-t", "t"])) ?? "" }
+
+    func send(_ keys: String...) throws { try tmux(["send-keys", "-t", "t"] + keys) }
+
+    func resize(width: Int, height: Int) throws {
+        try tmux(["resize-window", "-t", "t", "-x", "\(width)", "-y", "\(height)"])
+    }
+
+    /// Waits up to `seconds` for `text` to appear on screen.
+    func waitFor(_ text: String, seconds: Double = 20) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if screen.contains(text) { return true }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        return false
+    }
+}
+
+@Suite(.serialized)
+struct DashboardEndToEndTests {
+    @Test func lesionsHelpResizeAndQuitLikeAPerson() throws {
+        let session = try TmuxSession(command: "--depth 6 --steps 100000")
+        #expect(session.waitFor("▶ training"))
+        #expect(session.waitFor("samples/s"))
+        try session.send("j", "d")
+        #expect(session.waitFor("block 2 deleted · val acc"))
+        #expect(session.screen.contains("▸02 ✕"))
+        #expect(session.waitFor("━ lesioned"))
+        try session.send("d")
+        #expect(session.waitFor("block 2 residual · val acc"))
+        try session.send("s")
+        #expect(session.waitFor("block 2 plain · val acc"))
+        #expect(session.screen.contains("▸02 ○"))
+        try session.send("Space")
+        #expect(session.waitFor("⏸ paused"))
+        try session.send("?")
+        #expect(session.waitFor("Scope is EVALUATION ONLY"))
+        try session.send("?", "m")
+        #expect(session.waitFor("scope: TRAIN + eval"))
+        try session.resize(width: 50, height: 12)
+        #expect(session.waitFor("enlarge terminal to 60×16 (now 50×12)"))
+        try session.resize(width: 120, height: 36)
+        #expect(session.waitFor("‖∂L/∂W‖ per block"))
+        try session.send("q")
+        #expect(session.waitFor("EXITED 0"))
+        #expect(session.waitFor(" icanon"))
+    }
+
+    @Test func interruptRestoresTheTerminal() throws {
+        let session = try TmuxSession(command: "--depth 4")
+        #expect(session.waitFor("samples/s"))
+        try session.send("C-c")
+        #expect(session.waitFor("EXITED 0"))
+        #expect(session.waitFor(" icanon"))
+    }
+
+    @Test func divergenceShowsTheBanner() throws {
+        let session = try TmuxSession(command: "--depth 4 --norm none --schedule constant --lr 100000")
+        #expect(session.waitFor("✕ diverged"))
+        #expect(session.screen.contains("then R to reset"))
+        try session.send("q")
+        #expect(session.waitFor("EXITED 0"))
+    }
+
+    @Test func unknownTerminalTypeIsExplained() throws {
+        let session = try TmuxSession(command: "--depth 4 2>&1 | cat; TERM=nonsense-term ./reslab")
+        #expect(session.waitFor("TERM=nonsense-term is unknown"))
+    }
+}
+
+struct DashboardWithoutTerminalTests {
+    @Test func pipedOutputPointsToTrain() throws {
+        let result = try reslab("--depth", "4")
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("use `reslab train`"))
+    }
+}
