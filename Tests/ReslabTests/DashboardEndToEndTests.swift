@@ -57,7 +57,8 @@ final class TmuxSession {
 @Suite(.serialized)
 struct DashboardEndToEndTests {
     @Test func lesionsHelpResizeAndQuitLikeAPerson() throws {
-        let session = try TmuxSession(command: "--depth 6 --steps 100000")
+        let checkpoint = FileManager.default.temporaryDirectory.appendingPathComponent("dash-\(UUID().uuidString).safetensors").path
+        let session = try TmuxSession(command: "--depth 6 --steps 100000 --save \(checkpoint)")
         #expect(session.waitFor("▶ training"))
         #expect(session.waitFor("samples/s"))
         try session.send("j", "d")
@@ -75,6 +76,11 @@ struct DashboardEndToEndTests {
         #expect(session.waitFor("Scope is EVALUATION ONLY"))
         try session.send("?", "m")
         #expect(session.waitFor("scope: TRAIN + eval"))
+        try session.send("w")
+        #expect(session.waitFor("saved checkpoint \(checkpoint)"))
+        #expect(FileManager.default.fileExists(atPath: checkpoint))
+        try session.send("t")
+        #expect(session.waitFor("‖∂L/∂W‖ per block"))
         try session.resize(width: 50, height: 12)
         #expect(session.waitFor("enlarge terminal to 60×16 (now 50×12)"))
         try session.resize(width: 120, height: 36)
