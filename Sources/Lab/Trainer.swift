@@ -53,8 +53,10 @@ public final class Trainer {
     }
 
     /// Mean loss and accuracy over the first `limit` samples (all by default),
-    /// in evaluation mode, in batches of `batchSize`.
-    public func evaluate(_ samples: LabeledSamples, modes: [BlockMode], limit: Int? = nil, batchSize: Int = 500) -> Evaluation {
+    /// in evaluation mode, in batches of `batchSize`, with the blocks in
+    /// `order` if one is given.
+    public func evaluate(_ samples: LabeledSamples, modes: [BlockMode], limit: Int? = nil, batchSize: Int = 500,
+                         order: [Int]? = nil) -> Evaluation {
         let count = min(limit ?? samples.count, samples.count)
         guard count > 0 else { return Evaluation(loss: .nan, accuracy: 0) }
         var totalLoss: Double = 0
@@ -63,7 +65,7 @@ public final class Trainer {
             let end = min(start + batchSize, count)
             samples.gather(start..<end, features: &features, labels: &labels)
             let input = Tensor(shape: [end - start, samples.featureCount], data: features)
-            let logits = network.forward(input, modes: modes, training: false)
+            let logits = network.forward(input, modes: modes, training: false, order: order)
             let result = softmaxCrossEntropy(logits: logits, labels: labels)
             totalLoss += Double(result.loss) * Double(end - start)
             correct += result.correct

@@ -25,11 +25,26 @@ public final class ResNet {
     }
 
     /// Logits `[batch, classes]` for a batch of flat samples `[batch, features]`.
-    public func forward(_ input: Tensor, modes: [BlockMode], training: Bool) -> Tensor {
+    /// `order`, if given, runs the blocks in that order (Veit's reordering
+    /// lesion); `modes` are indexed by block, not by position.
+    public func forward(_ input: Tensor, modes: [BlockMode], training: Bool, order: [Int]? = nil) -> Tensor {
         precondition(modes.count == blocks.count, "\(modes.count) modes for \(blocks.count) blocks")
         var x = stem.forward(input, training: training)
-        for (block, mode) in zip(blocks, modes) { x = block.forward(x, mode: mode, training: training) }
+        for index in order ?? Array(blocks.indices) {
+            x = blocks[index].forward(x, mode: modes[index], training: training)
+        }
         return head.forward(x, training: training)
+    }
+
+    /// Groups of blocks that can swap places: same input and output shape.
+    /// Dense: all blocks. Conv: each stage without its first (projection) block.
+    public var interchangeableBlocks: [[Int]] {
+        switch spec.kind {
+        case .dense: return [Array(blocks.indices)]
+        case .conv:
+            return (0..<3).map { stage in Array(stage * spec.depth + (stage == 0 ? 0 : 1)..<(stage + 1) * spec.depth) }
+                .filter { $0.count > 1 }
+        }
     }
 
     /// Backpropagates `∂L/∂logits`, adding every parameter's gradient, and

@@ -6,6 +6,7 @@ struct Reslab: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "reslab",
         abstract: "Train a residual network on the CPU and see why skip connections work.",
-        subcommands: [DashboardCommand.self, TrainCommand.self, BenchCommand.self, ThemesCommand.self],
+        subcommands: [DashboardCommand.self, TrainCommand.self, LesionCommand.self, PathsCommand.self, BenchCommand.self,
+                      ThemesCommand.self],
         defaultSubcommand: DashboardCommand.self)
 }

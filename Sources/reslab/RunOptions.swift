@@ -11,6 +11,7 @@ extension InitKind: ExpressibleByArgument {}
 extension OptimizerKind: ExpressibleByArgument {}
 extension LearningRateSchedule: ExpressibleByArgument {}
 extension BenchmarkWorkload: ExpressibleByArgument {}
+extension BlockMode: ExpressibleByArgument {}
 
 /// `on` or `off`, for `--skip`.
 enum Switch: String, ExpressibleByArgument, CaseIterable {

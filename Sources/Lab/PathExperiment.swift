@@ -1,0 +1,91 @@
+import Datasets
+import Foundation
+import Kernels
+import Network
+
+/// How the gradient is spread over the paths of a residual network
+/// (Veit et al. 2016, figure 6).
+public struct PathResult: Codable, Sendable {
+    public var kind = "paths"
+    /// Number of blocks n; path lengths run from 0 to n.
+    public let blocks: Int
+    /// Share of paths of each length: Binomial(n, ½).
+    public let distribution: [Double]
+    /// Mean ‖∂L/∂x‖ at the input for one path of each length.
+    public let gradientPerPath: [Double]
+    /// Share of the total gradient carried by all paths of each length:
+    /// distribution × gradient per path, normalised.
+    public let totalGradient: [Double]
+    /// The shortest interval of lengths carrying 90 % of the total gradient.
+    public let effectiveRange: [Int]
+
+    enum CodingKeys: String, CodingKey {
+        case kind, blocks, distribution
+        case gradientPerPath = "gradient_per_path"
+        case totalGradient = "total_gradient"
+        case effectiveRange = "effective_range"
+    }
+}
+
+extension Trainer {
+    /// Veit's measurement: one batch forward through the whole (residual)
+    /// network; then, for each length k and `repeats` times, a backward pass
+    /// routed through the branches of k random blocks and the shortcuts of
+    /// the others, recording the norm of the gradient at the input.
+    public func pathGradients(batch samples: LabeledSamples, batchSize: Int, repeats: Int, seed: UInt64,
+                              progress: (Int, Int) -> Void = { _, _ in }) -> PathResult {
+        var features: [Float] = [], labels: [Int] = []
+        samples.gather(0..<min(batchSize, samples.count), features: &features, labels: &labels)
+        let n = network.blocks.count
+        let logits = network.forward(Tensor(shape: [labels.count, samples.featureCount], data: features),
+                                     modes: Array(repeating: .residual, count: n), training: true)
+        let gradient = softmaxCrossEntropy(logits: logits, labels: labels).gradient
+        var rng = SeededGenerator(seed: seed)
+        var perPath: [Double] = []
+        for k in 0...n {
+            var sum = 0.0
+            for _ in 0..<repeats {
+                var chosen = Array(0..<n)
+                chosen.seededShuffle(using: &rng)
+                var routes = Array(repeating: GradientRoute.shortcut, count: n)
+                for block in chosen.prefix(k) { routes[block] = .branch }
+                network.zeroGradients()
+                sum += Double(network.backward(gradient, routes: routes).norm)
+            }
+            perPath.append(sum / Double(repeats))
+            progress(k + 1, n + 1)
+        }
+        network.zeroGradients()
+        let distribution = binomialHalf(n)
+        let weighted = zip(distribution, perPath).map { $0 * $1 }
+        let total = weighted.reduce(0, +)
+        let shares = weighted.map { total > 0 ? $0 / total : 0 }
+        return PathResult(blocks: n, distribution: distribution, gradientPerPath: perPath, totalGradient: shares,
+                          effectiveRange: shortestInterval(shares, carrying: 0.9))
+    }
+}
+
+/// P(k) for k = 0…n under Binomial(n, ½), computed in log space.
+func binomialHalf(_ n: Int) -> [Double] {
+    let all = lgamma(Double(n + 1)) - Double(n) * log(2.0)
+    return (0...n).map { k -> Double in
+        let ways: Double = lgamma(Double(k + 1)) + lgamma(Double(n - k + 1))
+        return exp(all - ways)
+    }
+}
+
+/// `[first, last]` of the shortest run of indices whose shares add up to `fraction`.
+func shortestInterval(_ shares: [Double], carrying fraction: Double) -> [Int] {
+    var best = [0, max(0, shares.count - 1)]
+    for start in shares.indices {
+        var sum = 0.0
+        for end in start..<shares.count {
+            sum += shares[end]
+            if sum >= fraction - 1e-12 {
+                if end - start < best[1] - best[0] { best = [start, end] }
+                break
+            }
+        }
+    }
+    return best
+}

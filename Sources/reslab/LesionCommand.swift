@@ -1,0 +1,170 @@
+import ArgumentParser
+import Foundation
+import Lab
+import Network
+
+/// Options shared by the experiments that start from a checkpoint.
+struct CheckpointOptions: ParsableArguments {
+    @Option(help: "The trained network (a checkpoint written by --save).") var load: String
+    @Option(help: "Directory with the dataset's files, if not where the checkpoint says.") var data: String?
+    @Option(help: "Threads. (default: all cores)") var threads: Int?
+    @Flag(help: "Print one JSON object per line instead of a table.") var json = false
+
+    func network() throws -> LoadedNetwork {
+        do {
+            let checkpoint = try Checkpoint.load(URL(fileURLWithPath: load))
+            return try LoadedNetwork(checkpoint: checkpoint, dataPath: data, threads: threads)
+        } catch let error as CheckpointError {
+            printError(error.description)
+            throw ExitCode.failure
+        } catch let error as RunError {
+            printError(error.description)
+            throw ExitCode.failure
+        }
+    }
+}
+
+/// `reslab lesion`: Veit's lesion experiments on a trained network.
+struct LesionCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lesion",
+        abstract: "Delete (or un-skip) blocks of a trained network and measure the test accuracy.")
+
+    @OptionGroup var checkpoint: CheckpointOptions
+    @Option(help: "What to do to each block in the single-block sweep: deleted or plain.") var mode: BlockMode = .deleted
+    @Option(help: "Numbers of blocks to delete at once: a list like 1,2,4, or 'all' for 0…n.") var k: String?
+    @Option(help: "Random subsets (or reorderings) per k.") var samples: Int = 10
+    @Flag(help: "Also swap random pairs of interchangeable blocks and report accuracy against Kendall's τ.")
+    var reorder = false
+    @Option(help: "Evaluate on the first N test samples only.") var limit: Int?
+    @Option(help: "Seed for the random subsets.") var seed: UInt64 = 1
+
+    func validate() throws {
+        guard mode != .residual else { throw ValidationError("--mode must be deleted or plain") }
+        guard samples >= 1 else { throw ValidationError("--samples must be at least 1 (got \(samples))") }
+        if let limit, limit < 1 { throw ValidationError("--limit must be at least 1 (got \(limit))") }
+    }
+
+    func run() throws {
+        let loaded = try checkpoint.network()
+        let n = loaded.trainer.network.blocks.count
+        let ks: [Int]
+        switch k {
+        case nil: ks = []
+        case "all"?: ks = Array(0...n)
+        case let list?:
+            let parsed = list.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+            guard parsed.allSatisfy({ $0 != nil && (0...n).contains($0!) }) else {
+                throw ValidationError("--k takes numbers from 0 to \(n) separated by commas, or 'all' (got \(list))")
+            }
+            ks = parsed.map { $0! }
+        }
+        var lab = LesionLab(trainer: loaded.trainer, samples: loaded.dataset.test, limit: limit,
+                            batchSize: max(loaded.configuration.resolvedBatchSize, 100))
+        let output = ExperimentOutput(json: checkpoint.json)
+        lab.progress = { done, total in progressLine("evaluating \(done)/\(total)") }
+
+        let single = lab.single(mode: mode)
+        output.emit(single) {
+            var lines = [String(format: "intact test accuracy %.1f %%  (%@, %d blocks)", 100 * single.intact, loaded.dataset.name, n),
+                         "block  \(mode.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0))  change"]
+            for (index, value) in single.accuracy.enumerated() {
+                lines.append(String(format: "%5d  %6.1f %%  %+6.1f", index + 1, 100 * value, 100 * (value - single.intact)))
+            }
+            let mean = single.accuracy.reduce(0, +) / Float(max(1, n))
+            lines.append(String(format: " mean  %6.1f %%  %+6.1f", 100 * mean, 100 * (mean - single.intact)))
+            return lines
+        }
+        if !ks.isEmpty {
+            let results = lab.kDeletions(ks, repeats: samples, seed: seed)
+            output.emitAll(results, header: "k deleted  accuracy (mean ± std over \(samples) subsets)") {
+                String(format: "%9d  %5.1f %% ± %4.1f", $0.k, 100 * $0.mean, 100 * $0.std)
+            }
+        }
+        if reorder {
+            let results = lab.reorderings([1, 2, 4, 8, 16], repeats: samples, seed: seed)
+            if checkpoint.json {
+                output.emitAll(results, header: "") { _ in "" }
+            } else {
+                let groups = Dictionary(grouping: results, by: \.swaps).sorted { $0.key < $1.key }
+                output.emit(results) {
+                    ["swaps  mean Kendall τ  accuracy (mean ± std over \(samples) reorderings)"] + groups.map { swaps, runs in
+                        let tau = runs.map(\.kendallTau).reduce(0, +) / Float(runs.count)
+                        let accuracies = runs.map(\.accuracy)
+                        let mean = accuracies.reduce(0, +) / Float(runs.count)
+                        let std = (accuracies.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Float(runs.count)).squareRoot()
+                        return String(format: "%5d  %15.2f  %5.1f %% ± %4.1f", swaps, tau, 100 * mean, 100 * std)
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// `reslab paths`: how the gradient is spread over path lengths.
+struct PathsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "paths",
+        abstract: "Measure the gradient carried by paths of each length, Veit's way.")
+
+    @OptionGroup var checkpoint: CheckpointOptions
+    @Option(help: "Backward passes sampled per path length.") var samples: Int = 20
+    @Option(help: "Batch size of the forward pass.") var batch: Int = 128
+    @Option(help: "Seed for the random routes.") var seed: UInt64 = 1
+
+    func validate() throws {
+        guard samples >= 1 else { throw ValidationError("--samples must be at least 1 (got \(samples))") }
+        guard batch >= 2 else { throw ValidationError("--batch must be at least 2 (got \(batch))") }
+    }
+
+    func run() throws {
+        let loaded = try checkpoint.network()
+        let result = loaded.trainer.pathGradients(batch: loaded.dataset.train, batchSize: batch, repeats: samples, seed: seed) {
+            progressLine("path length \($0 - 1) of \($1 - 1)")
+        }
+        ExperimentOutput(json: checkpoint.json).emit(result) {
+            var lines = ["length  paths (share)  gradient per path  share of total gradient"]
+            for k in 0...result.blocks {
+                lines.append(String(format: "%6d  %13.4f  %17.3e  %8.4f", k, result.distribution[k], result.gradientPerPath[k],
+                                    result.totalGradient[k]))
+            }
+            lines.append("90 % of the gradient comes from paths of length \(result.effectiveRange[0])–\(result.effectiveRange[1]) of \(result.blocks)")
+            return lines
+        }
+    }
+}
+
+/// Prints experiment results as a table, or as JSON lines with a `kind` field.
+struct ExperimentOutput {
+    let json: Bool
+
+    func emit<T: Encodable>(_ value: T, table: () -> [String]) {
+        finishProgress()
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            print(String(decoding: (try? encoder.encode(value)) ?? Data(), as: UTF8.self))
+        } else {
+            for line in table() { print(line) }
+            print("")
+        }
+    }
+
+    func emitAll<T: Encodable>(_ values: [T], header: String, row: (T) -> String) {
+        if json {
+            for value in values { emit(value) { [] } }
+        } else {
+            emit(values) { [header] + values.map(row) }
+        }
+    }
+}
+
+/// Rewrites one progress line on standard error.
+func progressLine(_ text: String) {
+    FileHandle.standardError.write(Data("\r\(text)\u{1B}[K".utf8))
+}
+
+/// Ends the progress line, if one was written.
+func finishProgress() {
+    FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+}
