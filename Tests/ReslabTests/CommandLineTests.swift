@@ -136,3 +136,44 @@ struct CheckpointCommandLineTests {
         #expect(result.stdout.isEmpty)
     }
 }
+
+struct ExperimentCommandLineTests {
+    func trainedCheckpoint() throws -> String {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("exp-\(UUID().uuidString).safetensors").path
+        #expect(try reslab("train", "--depth", "4", "--width", "16", "--steps", "300", "--save", file).status == 0)
+        return file
+    }
+
+    @Test func lesionPrintsKindedJSONForEveryExperiment() throws {
+        let file = try trainedCheckpoint()
+        let result = try reslab("lesion", "--load", file, "--k", "0,2,4", "--samples", "3", "--reorder", "--json")
+        #expect(result.status == 0)
+        let kinds = try result.stdout.split(separator: "\n").map { line -> String in
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            return object["kind"] as? String ?? ""
+        }
+        #expect(kinds.first == "lesion-single")
+        #expect(kinds.filter { $0 == "lesion-k" }.count == 3)
+        #expect(kinds.filter { $0 == "lesion-reorder" }.count == 15)
+        #expect(result.stderr.contains("evaluating"))
+    }
+
+    @Test func pathsPrintsATableWithTheEffectiveRange() throws {
+        let file = try trainedCheckpoint()
+        let result = try reslab("paths", "--load", file, "--samples", "3")
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("90 % of the gradient comes from paths of length"))
+        #expect(result.stdout.split(separator: "\n").count >= 7)
+    }
+
+    @Test func experimentsRefuseBadArguments() throws {
+        let file = try trainedCheckpoint()
+        let badK = try reslab("lesion", "--load", file, "--k", "1,99")
+        #expect(badK.status == 64)
+        #expect(badK.stderr.contains("--k takes numbers from 0 to 4"))
+        let missing = try reslab("paths", "--load", "/nonexistent.safetensors")
+        #expect(missing.status == 1)
+        #expect(missing.stderr.contains("/nonexistent.safetensors"))
+        #expect(try reslab("lesion").status == 64)
+    }
+}
