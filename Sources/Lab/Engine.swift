@@ -55,7 +55,7 @@ public actor Engine {
     /// Builds the dataset and the network. Throws with a readable message if
     /// the configuration is invalid or the data cannot be read.
     public init(configuration: RunConfiguration, policy: PublishPolicy = .everyEvaluation,
-                checkpoint: CheckpointContents? = nil) throws {
+                checkpoint: CheckpointContents? = nil, label: String? = nil) throws {
         if let problem = configuration.problems.first { throw RunError(problem) }
         self.configuration = configuration
         self.policy = policy
@@ -91,11 +91,12 @@ public actor Engine {
         case (.everyEvaluation, false): validationLimit = 2000
         }
         modes = checkpoint?.modes ?? Array(repeating: configuration.skip ? .residual : .plain, count: spec.blockCount)
-        scope = configuration.skip ? .eval : .train
+        scope = configuration.resolvedScope
         peakRate = configuration.peakLearningRate
         latest.learningRate = configuration.resolvedSchedule.rate(step: 0, totalSteps: totalSteps, peak: peakRate)
         let size = configuration.model == .dense ? "\(spec.depth)×\(spec.width)" : "3×\(spec.depth)×\(spec.width)"
         latest.title = "\(dataset.name) · \(configuration.model.rawValue) \(size)"
+        latest.run = label
         start = clock.now
         lastPublish = start
         statisticSums = Array(repeating: (0, 0), count: spec.blockCount)
@@ -260,6 +261,7 @@ public actor Engine {
 
     /// Changes the modes, evaluates at once and logs the accuracy change.
     private func changeModes(describing change: String, _ edit: (inout [BlockMode]) -> Void) {
+        if latest.evaluatedAtStep != step { evaluateAndPublish() }
         let before = currentAccuracy
         edit(&modes)
         evaluateAndPublish()

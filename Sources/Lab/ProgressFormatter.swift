@@ -24,7 +24,8 @@ public struct ProgressFormatter {
             let data = (try? encoder.encode(fresh)) ?? Data("{}".utf8)
             return [String(decoding: data, as: UTF8.self)]
         }
-        return fresh.events.map { "· \($0.message)" } + [text(snapshot)]
+        let prefix = snapshot.run.map { "[\($0)] " } ?? ""
+        return (fresh.events.map { "· \($0.message)" } + [text(snapshot)]).map { prefix + $0 }
     }
 
     /// `step  400/2000  epoch 21.3  loss 0.412  acc 91.2 %  val 0.392 92.0 %  lr 0.0812  41.2k samples/s`

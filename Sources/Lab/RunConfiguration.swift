@@ -44,6 +44,10 @@ public struct RunConfiguration: Codable, Sendable, Equatable {
     public var initialization: InitKind = .he
     /// `false` starts every block in plain mode, in scope "train".
     public var skip = true
+    /// Where block modes apply at the start; defaults to "eval", or "train" when skips are off.
+    public var scope: LesionScope?
+    /// Also train the plain twin: the same network, weights and batches, without skips.
+    public var twin = false
     public var optimizer: OptimizerKind = .sgd
     /// Peak learning rate; defaults to 0.1 for SGD, 3e-3 for Adam.
     public var learningRate: Float?
@@ -65,6 +69,17 @@ public struct RunConfiguration: Codable, Sendable, Equatable {
     public var resolvedSamples: Int { samples ?? (dataset.isPlanar ? 3000 : 12_000) }
     public var resolvedNoise: Float { noise ?? (dataset.isPlanar ? 0.03 : 0.1) }
     public var resolvedBatchSize: Int { batchSize ?? (dataset.isPlanar ? 128 : 64) }
+    public var resolvedScope: LesionScope { scope ?? (skip ? .eval : .train) }
+
+    /// The plain twin of this run: every skip off, trained that way.
+    public var plainTwin: RunConfiguration {
+        var twin = self
+        twin.skip = false
+        twin.scope = .train
+        twin.twin = false
+        return twin
+    }
+
     public var resolvedDepth: Int { depth ?? (model == .dense ? 20 : 3) }
     public var resolvedWidth: Int { width ?? (model == .dense ? 32 : 16) }
     public var peakLearningRate: Float { learningRate ?? (optimizer == .sgd ? 0.1 : 3e-3) }

@@ -24,6 +24,8 @@ public struct EngineEvent: Codable, Sendable, Equatable {
 /// moment. A value: it crosses the actor boundary by copy.
 public struct Snapshot: Codable, Sendable, Equatable {
     public var kind = "train"
+    /// Which run of a pair this is (`residual` or `plain` with `--twin`), or nil.
+    public var run: String?
     public var step = 0
     public var totalSteps = 0
     /// Epochs completed, with the fraction of the current one.
@@ -64,7 +66,7 @@ public struct Snapshot: Codable, Sendable, Equatable {
     public init() {}
 
     enum CodingKeys: String, CodingKey {
-        case kind, step, epoch, scope, state, events, title
+        case kind, run, step, epoch, scope, state, events, title
         case evaluatedAtStep = "evaluated_at_step"
         case decisionMap = "decision_map"
         case totalSteps = "total_steps"

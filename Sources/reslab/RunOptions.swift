@@ -12,6 +12,8 @@ extension OptimizerKind: ExpressibleByArgument {}
 extension LearningRateSchedule: ExpressibleByArgument {}
 extension BenchmarkWorkload: ExpressibleByArgument {}
 extension BlockMode: ExpressibleByArgument {}
+extension LesionScope: ExpressibleByArgument {}
+extension Preset: ExpressibleByArgument {}
 
 /// `on` or `off`, for `--skip`.
 enum Switch: String, ExpressibleByArgument, CaseIterable {
@@ -46,6 +48,11 @@ struct RunOptions: ParsableArguments {
     @Option(help: "Training steps. (default: 2000 for points, one epoch for images)") var steps: Int?
     @Option(help: "Training epochs, used when --steps is not given.") var epochs: Int?
     @Option(name: .customLong("eval-every"), help: "Steps between validation passes.") var evalEvery: Int?
+    @Option(help: "A lesson: vanishing, degradation, lesion or paths. Options given as well override it.")
+    var preset: Preset?
+    @Flag(help: "Also train the plain twin (same weights and batches, skips off), side by side.") var twin = false
+    @Option(help: "Where lesions apply at the start: eval (training stays intact) or train. (default: eval)")
+    var scope: LesionScope?
     @Option(help: "Start from the weights, configuration and block modes of this checkpoint.") var load: String?
     @Option(help: "Write a checkpoint (safetensors) here when the run ends.") var save: String?
 
@@ -57,6 +64,12 @@ struct RunOptions: ParsableArguments {
         } catch let error as CheckpointError {
             throw RunError(error.description)
         }
+    }
+
+    /// The runs these options describe: one, or one per run of a preset.
+    func configurations(base: RunConfiguration = RunConfiguration()) throws -> [RunConfiguration] {
+        guard let preset else { return [try configuration(base: base)] }
+        return try preset.configurations(base: base).map { try configuration(base: $0) }
     }
 
     /// The run configuration: `base` with every given option applied.
@@ -91,6 +104,8 @@ struct RunOptions: ParsableArguments {
         set(\.steps, steps)
         set(\.epochs, epochs)
         set(\.evaluationInterval, evalEvery)
+        set(\.scope, scope)
+        if twin { c.twin = true }
         if let problem = c.problems.first { throw ValidationError(problem) }
         if let save {
             // Refuse now rather than lose a finished run to an unwritable path.

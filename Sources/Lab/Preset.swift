@@ -1,0 +1,66 @@
+/// The lessons: named settings, chosen by measuring, that make one result
+/// of the papers visible.
+public enum Preset: String, CaseIterable, Codable, Sendable {
+    case vanishing, degradation, lesion, paths
+
+    /// What to press and what to look for (for the help overlay and `--help`).
+    public var lesson: String {
+        switch self {
+        case .vanishing:
+            return "A 20-block sigmoid net without normalisation, and its plain twin. In the plain twin the "
+                + "gradient shrinks by a factor of four or more per block: its first block's gradient is about "
+                + "1e-24 of its last one's and it stays at chance, while the residual net's gradients stay within "
+                + "a factor of 2 of each other. Press a (scope is train) to switch the residual net's skips off "
+                + "and watch its bars fall the same way."
+        case .degradation:
+            return "Plain and residual nets of 8 and 32 blocks. The deeper plain net ends with a higher training "
+                + "loss than the shallower one; the deeper residual net does as well as the shallower one."
+        case .lesion:
+            return "A 48-block residual net whose branches start at zero. Once trained, delete any single block "
+                + "with d: the accuracy barely moves, because the net behaves like an ensemble of shallow paths."
+        case .paths:
+            return "A trained 12-block residual net. The paths report shows that most of the gradient flows "
+                + "through short paths, far shorter than the typical path length n/2."
+        }
+    }
+
+    /// The configurations of the preset (degradation has one per depth).
+    public func configurations(base: RunConfiguration = RunConfiguration()) -> [RunConfiguration] {
+        var c = base
+        c.dataset = .spirals
+        c.model = .dense
+        c.width = 32
+        switch self {
+        case .vanishing:
+            c.depth = 20
+            c.activation = .sigmoid
+            c.initialization = .xavier
+            c.norm = .none
+            c.learningRate = 0.1
+            c.twin = true
+            c.scope = .train
+            c.steps = 2000
+            return [c]
+        case .degradation:
+            c.norm = .batch
+            c.twin = true
+            c.steps = 1500
+            return [8, 32].map { depth in
+                var run = c
+                run.depth = depth
+                return run
+            }
+        case .lesion:
+            c.depth = 48
+            c.initialization = .zero
+            c.norm = .batch
+            c.steps = 2000
+            return [c]
+        case .paths:
+            c.depth = 12
+            c.norm = .batch
+            c.steps = 2000
+            return [c]
+        }
+    }
+}
