@@ -21,12 +21,13 @@ public final class DashboardApp {
     private let savePath: String?
     private var model = DashboardModel()
 
-    public init(engine: Engine, themes: [Theme], theme: Theme, savePath: String?) {
+    public init(engine: Engine, themes: [Theme], theme: Theme, savePath: String?, lesson: String? = nil) {
         self.engine = engine
         self.themes = themes.contains(theme) ? themes : [theme] + themes
         themeIndex = self.themes.firstIndex(of: theme) ?? 0
         self.savePath = savePath
         model.themeName = theme.name
+        model.lesson = lesson
     }
 
     /// Throws a `TerminalError` if standard input and output are not a

@@ -32,6 +32,8 @@ public struct DashboardModel: Sendable {
     public var gradientKind = GradientKind.weights
     public var showHelp = false
     public var themeName = "default"
+    /// The explanation of the lesson preset, shown in the help.
+    public var lesson: String?
     /// Where the bars were last drawn, to map mouse clicks to blocks.
     public var barRows: [Int: Int] = [:]
 

@@ -35,7 +35,7 @@ public enum Screen {
         }
         keyBar(into: &canvas, y: height - 1)
         if model.snapshot.state == .diverged { divergedBanner(model.snapshot, into: &canvas) }
-        if model.showHelp { helpOverlay(model.snapshot, into: &canvas) }
+        if model.showHelp { helpOverlay(model.snapshot, lesson: model.lesson, into: &canvas) }
         return canvas
     }
 
@@ -164,7 +164,21 @@ public enum Screen {
                    title: "diverged", role: .warning, into: &canvas)
     }
 
-    static func helpOverlay(_ s: Snapshot, into canvas: inout Canvas) {
-        centredBox(KeyMap.help(scope: s.scope), title: "help", role: .title, into: &canvas)
+    static func helpOverlay(_ s: Snapshot, lesson: String?, into canvas: inout Canvas) {
+        let explanation = lesson.map { ["", "This lesson:"] + wrap($0, width: 70) } ?? []
+        centredBox(KeyMap.help(scope: s.scope) + explanation, title: "help", role: .title, into: &canvas)
+    }
+
+    /// `text` broken into lines of at most `width` characters, at spaces.
+    static func wrap(_ text: String, width: Int) -> [String] {
+        var lines: [String] = [], line = ""
+        for word in text.split(separator: " ") {
+            if !line.isEmpty && line.count + word.count + 1 > width {
+                lines.append(line)
+                line = ""
+            }
+            line += (line.isEmpty ? "" : " ") + word
+        }
+        return line.isEmpty ? lines : lines + [line]
     }
 }

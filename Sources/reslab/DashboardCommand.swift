@@ -25,7 +25,11 @@ struct DashboardCommand: AsyncParsableCommand {
         let engine: Engine
         do {
             let checkpoint = try options.checkpoint()
-            var configuration = try options.configuration(base: checkpoint?.configuration ?? RunConfiguration())
+            guard var configuration = try options.configurations(base: checkpoint?.configuration ?? RunConfiguration()).first
+            else { throw RunError("nothing to run") }
+            if configuration.twin {
+                throw RunError("the dashboard does not show twins yet; run `reslab train --twin` (or the preset) headless")
+            }
             // A screen run keeps going until the user quits: by default as long
             // as a headless run, after which the network stays up for lesions.
             if configuration.steps == nil && configuration.epochs == nil && checkpoint == nil && configuration.dataset.isPlanar {
@@ -36,7 +40,8 @@ struct DashboardCommand: AsyncParsableCommand {
             printError(error.description)
             throw ExitCode.failure
         }
-        let app = DashboardApp(engine: engine, themes: ThemeLibrary.all().themes, theme: chosen, savePath: options.save)
+        let app = DashboardApp(engine: engine, themes: ThemeLibrary.all().themes, theme: chosen, savePath: options.save,
+                               lesson: options.preset?.lesson)
         do {
             try await app.run()
         } catch let error as TerminalError {

@@ -5,27 +5,54 @@ import Network
 
 /// Options shared by the experiments that start from a checkpoint.
 struct CheckpointOptions: ParsableArguments {
-    @Option(help: "The trained network (a checkpoint written by --save).") var load: String
+    @Option(help: "The trained network (a checkpoint written by --save).") var load: String?
+    @Option(help: "Train this lesson's network first (lesion, paths, …) instead of loading one.") var preset: Preset?
     @Option(help: "Directory with the dataset's files, if not where the checkpoint says.") var data: String?
     @Option(help: "Threads. (default: all cores)") var threads: Int?
     @Flag(help: "Print one JSON object per line instead of a table.") var json = false
 
-    func network() throws -> LoadedNetwork {
+    func validate() throws {
+        guard (load == nil) != (preset == nil) else { throw ValidationError("give either --load FILE or --preset NAME") }
+    }
+
+    func network() async throws -> LoadedNetwork {
         do {
-            let checkpoint = try Checkpoint.load(URL(fileURLWithPath: load))
+            let path: String
+            if let load { path = load } else { path = try await trainPreset() }
+            let checkpoint = try Checkpoint.load(URL(fileURLWithPath: path))
             return try LoadedNetwork(checkpoint: checkpoint, dataPath: data, threads: threads)
         } catch let error as CheckpointError {
             printError(error.description)
             throw ExitCode.failure
         } catch let error as RunError {
+            finishProgress()
             printError(error.description)
             throw ExitCode.failure
         }
     }
 }
 
+extension CheckpointOptions {
+    /// Trains the preset's (first) network headless, showing progress on
+    /// stderr, and returns the path of its checkpoint.
+    func trainPreset() async throws -> String {
+        guard let configuration = preset?.configurations().first else { throw RunError("no preset") }
+        var single = configuration
+        single.twin = false
+        let engine = try Engine(configuration: single)
+        async let run: Void = engine.run()
+        for await snapshot in engine.snapshots {
+            progressLine("training the \(preset!.rawValue) network: step \(snapshot.step)/\(snapshot.totalSteps)")
+        }
+        await run
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("reslab-\(preset!.rawValue)-\(UUID().uuidString).safetensors").path
+        try await engine.saveCheckpoint(to: path)
+        return path
+    }
+}
+
 /// `reslab lesion`: Veit's lesion experiments on a trained network.
-struct LesionCommand: ParsableCommand {
+struct LesionCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lesion",
         abstract: "Delete (or un-skip) blocks of a trained network and measure the test accuracy.")
@@ -45,8 +72,8 @@ struct LesionCommand: ParsableCommand {
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1 (got \(limit))") }
     }
 
-    func run() throws {
-        let loaded = try checkpoint.network()
+    func run() async throws {
+        let loaded = try await checkpoint.network()
         let n = loaded.trainer.network.blocks.count
         let ks: [Int]
         switch k {
@@ -102,7 +129,7 @@ struct LesionCommand: ParsableCommand {
 }
 
 /// `reslab paths`: how the gradient is spread over path lengths.
-struct PathsCommand: ParsableCommand {
+struct PathsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "paths",
         abstract: "Measure the gradient carried by paths of each length, Veit's way.")
@@ -117,8 +144,8 @@ struct PathsCommand: ParsableCommand {
         guard batch >= 2 else { throw ValidationError("--batch must be at least 2 (got \(batch))") }
     }
 
-    func run() throws {
-        let loaded = try checkpoint.network()
+    func run() async throws {
+        let loaded = try await checkpoint.network()
         let result = loaded.trainer.pathGradients(batch: loaded.dataset.train, batchSize: batch, repeats: samples, seed: seed) {
             progressLine("path length \($0 - 1) of \($1 - 1)")
         }
