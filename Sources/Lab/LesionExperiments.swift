@@ -30,6 +30,11 @@ public struct ReorderResult: Codable, Sendable {
     /// Kendall's τ between the new block order and the original one.
     public let kendallTau: Float
     public let accuracy: Float
+
+    enum CodingKeys: String, CodingKey {
+        case kind, swaps, accuracy
+        case kendallTau = "kendall_tau"
+    }
 }
 
 /// Lesion experiments on a trained network, evaluated on a fixed set of samples.
