@@ -14,6 +14,7 @@ public enum Action: Equatable, Sendable {
     case toggleSkip, toggleDelete, toggleAllSkips, restoreAll, toggleScope
     case pauseOrResume, singleStep, evaluate, reset
     case scaleLearningRate(Float)
+    case lesionSweep, kDeletionCurve, pathReport, cancelExperiment
     case nextTheme, save, toggleHelp, nextTab, toggleLogScale, toggleGradientKind
     case quit
 }
@@ -42,6 +43,10 @@ public enum KeyMap {
         case .character("w"): return .save
         case .character("l"): return .toggleLogScale
         case .character("g"): return .toggleGradientKind
+        case .character("L"): return .lesionSweep
+        case .character("K"): return .kDeletionCurve
+        case .character("P"): return .pathReport
+        case .character("c"), .character("\u{1B}"): return .cancelExperiment
         case .character("q"), .character("\u{03}"): return .quit
         default: return nil
         }
@@ -61,6 +66,7 @@ public enum KeyMap {
             "tab        next panel               l   log scale of the loss",
             "g          bars: ‖∂L/∂W‖ ↔ ‖∂L/∂x‖   t   next theme",
             "w          save a checkpoint        q   quit (also Ctrl-C)",
+            "L K P      lesion sweep, k-deletion curve, path report (c cancels)",
             "",
             scope == .eval
                 ? "Scope is EVALUATION ONLY: training goes on with the intact network;"
@@ -106,6 +112,16 @@ extension DashboardModel {
         case .evaluate: effect.commands = [.evaluate]
         case .reset: effect.commands = [.reset]
         case .scaleLearningRate(let factor): effect.commands = [.scaleLearningRate(factor)]
+        case .lesionSweep:
+            effect.commands = [.lesionSweep]
+            tab = .lesions
+        case .kDeletionCurve:
+            effect.commands = [.kDeletionCurve]
+            tab = .lesions
+        case .pathReport:
+            effect.commands = [.pathReport]
+            tab = .paths
+        case .cancelExperiment: effect.commands = [.cancelExperiment]
         case .nextTheme: effect.nextTheme = true
         case .save: effect.save = true
         case .toggleHelp: showHelp.toggle()

@@ -49,7 +49,7 @@ public enum Screen {
         switch s.state {
         case .training: state = "▶ training"
         case .paused: state = "⏸ paused"
-        case .evaluating: state = "… evaluating"
+        case .evaluating: state = s.experiment.map { "… \($0.name) \($0.done)/\($0.total)" } ?? "… evaluating"
         case .diverged: state = "✕ diverged"
         case .finished: state = "■ finished"
         }
@@ -120,8 +120,11 @@ public enum Screen {
         switch model.tab {
         case .heatmap: GradientHeatmap(columns: model.gradientHistory).draw(into: &canvas, in: inner)
         case .decisions: DecisionMapView(map: model.snapshot.decisionMap).draw(into: &canvas, in: inner)
-        case .lesions, .paths:
-            canvas.put("\(model.tab.rawValue): not available yet in this version", x: inner.x + 1, y: inner.y, style: CellStyle(.dim))
+        case .lesions:
+            LesionView(sweep: model.snapshot.lesionSweep, curve: model.snapshot.kDeletions,
+                       progress: model.snapshot.experiment).draw(into: &canvas, in: inner)
+        case .paths:
+            PathsView(result: model.snapshot.paths, progress: model.snapshot.experiment).draw(into: &canvas, in: inner)
         }
     }
 
@@ -138,7 +141,7 @@ public enum Screen {
 
     static func keyBar(into canvas: inout Canvas, y: Int) {
         let keys = [("space", "pause"), ("↑↓", "block"), ("s", "skip"), ("d", "delete"), ("a", "all skips"),
-                    ("r", "restore"), ("m", "scope"), ("tab", "panel"), ("?", "help"), ("q", "quit")]
+                    ("r", "restore"), ("m", "scope"), ("L K P", "lesions·paths"), ("tab", "panel"), ("?", "help"), ("q", "quit")]
         var x = 1
         for (key, meaning) in keys where x + key.count + meaning.count + 3 <= canvas.width {
             canvas.put(key, x: x, y: y, style: CellStyle(.accent, bold: true))

@@ -16,6 +16,14 @@ public enum Command: Sendable, Codable, Equatable {
     case scaleLearningRate(Float)
     /// Start again from the seed, with the current learning rate and modes.
     case reset
+    /// Delete each block in turn and measure the accuracy (training pauses).
+    case lesionSweep
+    /// Accuracy against the number of blocks deleted at random.
+    case kDeletionCurve
+    /// Veit's path statistics.
+    case pathReport
+    /// Stop the running experiment.
+    case cancelExperiment
     /// Write a checkpoint to this path.
     case save(path: String)
     /// Stop the run.

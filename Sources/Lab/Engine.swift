@@ -38,6 +38,9 @@ public actor Engine {
     private var pendingSteps = 0
     private var quitRequested = false
     private var latest = Snapshot()
+    private var experiment: LiveExperiment?
+    private var queuedExperiments: [LiveExperiment.Kind] = []
+    private var stateBeforeExperiment = EngineState.training
     private var events: [EngineEvent] = []
     private var eventCount = 0
     private let clock = ContinuousClock()
@@ -119,6 +122,11 @@ public actor Engine {
         while !quitRequested && !Task.isCancelled {
             applyCommands()
             if quitRequested { break }
+            if let running = experiment {
+                advance(running)
+                await Task.yield()
+                continue
+            }
             if step >= totalSteps {
                 guard isLive else { break }
                 // A screen keeps the finished network for lesions until it quits.
@@ -248,6 +256,14 @@ public actor Engine {
             state = .training
             note("reset to the initial weights, learning rate \(peakRate)")
             evaluateAndPublish()
+        case .lesionSweep: start(.sweep)
+        case .kDeletionCurve: start(.kCurve)
+        case .pathReport: start(.paths)
+        case .cancelExperiment:
+            guard let running = experiment else { return }
+            queuedExperiments.removeAll()
+            note("\(running.kind.rawValue) cancelled")
+            endExperiment()
         case .save(let path):
             do {
                 try saveCheckpoint(to: path)
@@ -272,11 +288,76 @@ public actor Engine {
     /// The accuracy with the current modes.
     private var currentAccuracy: Float? { latest.lesionedValidationAccuracy ?? latest.validationAccuracy }
 
+    // MARK: - Experiments
+
+    private func start(_ kind: LiveExperiment.Kind) {
+        guard state != .diverged else { return }
+        guard experiment == nil else {
+            queuedExperiments.append(kind)
+            note("\(kind.rawValue) queued")
+            return
+        }
+        stateBeforeExperiment = state
+        state = .evaluating
+        experiment = LiveExperiment(kind: kind, trainer: trainer, samples: dataset.validation, limit: validationLimit,
+                                    batchSize: evaluationBatch)
+        note("\(kind.rawValue) started; training paused")
+    }
+
+    /// One unit of the running experiment; publishes progress, and the result at the end.
+    private func advance(_ running: LiveExperiment) {
+        running.advance()
+        latest.experiment = running.progress
+        guard running.isComplete else {
+            if clock.now - lastPublish >= .milliseconds(100) { publish() }
+            return
+        }
+        if let sweep = running.sweepResult {
+            latest.lesionSweep = sweep
+            let mean = sweep.accuracy.reduce(0, +) / Float(max(sweep.accuracy.count, 1))
+            let worst = sweep.accuracy.indices.min { sweep.accuracy[$0] < sweep.accuracy[$1] } ?? 0
+            note("lesion sweep: intact \(percent(sweep.intact)), mean with one block deleted \(percent(mean)), worst block \(worst + 1) \(percent(sweep.accuracy.isEmpty ? nil : sweep.accuracy[worst]))")
+        }
+        if let curve = running.kCurveResult {
+            latest.kDeletions = curve
+            note("k-deletion curve: " + curve.map { "k=\($0.k) \(percent($0.mean))" }.joined(separator: ", "))
+        }
+        if let paths = running.pathResult {
+            latest.paths = paths
+            note("paths: 90 % of the gradient from lengths \(paths.effectiveRange[0])–\(paths.effectiveRange[1]) of \(paths.blocks)")
+        }
+        endExperiment()
+    }
+
+    private func endExperiment() {
+        experiment = nil
+        latest.experiment = nil
+        state = stateBeforeExperiment
+        if !queuedExperiments.isEmpty {
+            start(queuedExperiments.removeFirst())
+        }
+        publish()
+    }
+
+    /// The experiments' results, as checkpoint metadata.
+    private var experimentMetadata: [String: String] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        func json<T: Encodable>(_ value: T?) -> String? {
+            value.flatMap { try? encoder.encode($0) }.map { String(decoding: $0, as: UTF8.self) }
+        }
+        var metadata: [String: String] = [:]
+        metadata["reslab.lesion_sweep"] = json(latest.lesionSweep)
+        metadata["reslab.k_deletions"] = json(latest.kDeletions)
+        metadata["reslab.paths"] = json(latest.paths)
+        return metadata
+    }
+
     /// Writes the network, its configuration, the block modes and the step
     /// to a safetensors file (atomically).
     public func saveCheckpoint(to path: String) throws {
         try Checkpoint.save(network: trainer.network, configuration: configuration, modes: modes, step: step,
-                            to: URL(fileURLWithPath: path))
+                            extras: experimentMetadata, to: URL(fileURLWithPath: path))
         note("saved checkpoint \(path) at step \(step)")
     }
 

@@ -4,7 +4,7 @@ import Kernels
 import Network
 
 /// Accuracy with each block lesioned alone (Veit et al. 2016, figure 3).
-public struct SingleLesionResult: Codable, Sendable {
+public struct SingleLesionResult: Codable, Sendable, Equatable {
     public var kind = "lesion-single"
     /// What was done to each block: `deleted` or `plain`.
     public let mode: BlockMode
@@ -12,10 +12,16 @@ public struct SingleLesionResult: Codable, Sendable {
     public let intact: Float
     /// Accuracy with block i (0-based) lesioned, input to output.
     public let accuracy: [Float]
+
+    public init(mode: BlockMode, intact: Float, accuracy: [Float]) {
+        self.mode = mode
+        self.intact = intact
+        self.accuracy = accuracy
+    }
 }
 
 /// Accuracy with k random blocks deleted (Veit et al., figure 5a).
-public struct KDeletionResult: Codable, Sendable {
+public struct KDeletionResult: Codable, Sendable, Equatable {
     public var kind = "lesion-k"
     public let k: Int
     public let samples: Int
@@ -24,7 +30,7 @@ public struct KDeletionResult: Codable, Sendable {
 }
 
 /// Accuracy after swapping random pairs of interchangeable blocks (Veit et al., figure 5b).
-public struct ReorderResult: Codable, Sendable {
+public struct ReorderResult: Codable, Sendable, Equatable {
     public var kind = "lesion-reorder"
     public let swaps: Int
     /// Kendall's τ between the new block order and the original one.

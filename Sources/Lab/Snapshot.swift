@@ -62,6 +62,12 @@ public struct Snapshot: Codable, Sendable, Equatable {
     public var decisionMap: DecisionMap?
     /// Names for the header: dataset, model and size.
     public var title = ""
+    /// The experiment running now, if any (training is paused meanwhile).
+    public var experiment: ExperimentProgress?
+    /// The latest results of the screen's experiments.
+    public var lesionSweep: SingleLesionResult?
+    public var kDeletions: [KDeletionResult]?
+    public var paths: PathResult?
 
     public init() {}
 
@@ -69,6 +75,10 @@ public struct Snapshot: Codable, Sendable, Equatable {
         case kind, run, step, epoch, scope, state, events, title
         case evaluatedAtStep = "evaluated_at_step"
         case decisionMap = "decision_map"
+        case experiment
+        case lesionSweep = "lesion_sweep"
+        case kDeletions = "k_deletions"
+        case paths
         case totalSteps = "total_steps"
         case trainLoss = "train_loss"
         case trainAccuracy = "train_acc"

@@ -107,3 +107,27 @@ struct HeatmapAndDecisionMapTests {
         #expect(canvas[7, 0].style.foreground == .class1)
     }
 }
+
+struct ExperimentViewTests {
+    @Test func sweepDrawsOneBarPerBlockWithTheIntactMark() {
+        var canvas = Canvas(width: 40, height: 6)
+        let sweep = SingleLesionResult(mode: .deleted, intact: 1, accuracy: [0.3, 1, 0.95])
+        LesionView(sweep: sweep, curve: nil, progress: nil).draw(into: &canvas, in: Rect(x: 0, y: 0, width: 40, height: 6))
+        let lines = canvas.lines
+        #expect(lines[0].contains("intact 100.0 %"))
+        #expect(lines[1].hasPrefix(" 01") && lines[1].contains(" 30.0%") && lines[1].contains("│"))
+        #expect(lines[2].contains("100.0%"))
+        #expect(canvas[8, 1].style.foreground == .deleted)
+        #expect(canvas[8, 2].style.foreground == .residual)
+    }
+
+    @Test func progressAndEmptyStatesExplainThemselves() {
+        var canvas = Canvas(width: 60, height: 4)
+        LesionView(sweep: nil, curve: nil, progress: ExperimentProgress(name: "lesion sweep", done: 3, total: 9))
+            .draw(into: &canvas, in: Rect(x: 0, y: 0, width: 60, height: 4))
+        #expect(canvas.lines[0].contains("running lesion sweep 3/9 — c cancels"))
+        var empty = Canvas(width: 60, height: 4)
+        PathsView(result: nil, progress: nil).draw(into: &empty, in: Rect(x: 0, y: 0, width: 60, height: 4))
+        #expect(empty.lines[0].contains("P: measure the gradient per path length"))
+    }
+}

@@ -133,3 +133,37 @@ struct EngineTests {
         #expect(c.problems == ["--depth must be at least 1 (got 0)"])
     }
 }
+
+@Suite(.timeLimit(.minutes(1)))
+struct LiveExperimentTests {
+    /// Runs a live engine until `done` says so, sending `commands` after the first snapshot.
+    func run(_ commands: [Command], until done: @escaping (Snapshot) -> Bool) async throws -> Snapshot {
+        let engine = try Engine(configuration: smallConfiguration(steps: 40), policy: .live(interval: .milliseconds(20)))
+        async let run: Void = engine.run()
+        var sent = false, last = Snapshot()
+        for await snapshot in engine.snapshots {
+            last = snapshot
+            if !sent { commands.forEach(engine.send); sent = true }
+            if done(snapshot) { engine.send(.quit) }
+        }
+        await run
+        return last
+    }
+
+    @Test func sweepCurveAndPathsArriveInSnapshots() async throws {
+        let last = try await run([.lesionSweep, .kDeletionCurve, .pathReport]) {
+            $0.lesionSweep != nil && $0.kDeletions != nil && $0.paths != nil
+        }
+        #expect(last.lesionSweep?.accuracy.count == 4)
+        #expect(last.kDeletions?.map(\.k) == [0, 1, 2, 4])
+        #expect(last.paths?.blocks == 4)
+        #expect(last.experiment == nil)
+        #expect(last.events.contains { $0.message.hasPrefix("lesion sweep: intact") })
+    }
+
+    @Test func cancelStopsTheExperimentAndTrainingResumes() async throws {
+        let last = try await run([.pathReport, .cancelExperiment]) { $0.events.contains { $0.message == "path report cancelled" } }
+        #expect(last.paths == nil)
+        #expect(last.state != .evaluating)
+    }
+}

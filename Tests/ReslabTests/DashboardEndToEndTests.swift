@@ -54,7 +54,7 @@ final class TmuxSession {
     }
 }
 
-@Suite(.serialized)
+@Suite(.serialized, .timeLimit(.minutes(2)))
 struct DashboardEndToEndTests {
     @Test func lesionsHelpResizeAndQuitLikeAPerson() throws {
         let checkpoint = FileManager.default.temporaryDirectory.appendingPathComponent("dash-\(UUID().uuidString).safetensors").path
@@ -81,6 +81,9 @@ struct DashboardEndToEndTests {
         #expect(FileManager.default.fileExists(atPath: checkpoint))
         try session.send("t")
         #expect(session.waitFor("‖∂L/∂W‖ per block"))
+        try session.send("L")
+        #expect(session.waitFor("lesion sweep: intact"))
+        #expect(session.screen.contains("one block deleted · intact"))
         try session.resize(width: 50, height: 12)
         #expect(session.waitFor("enlarge terminal to 60×16 (now 50×12)"))
         try session.resize(width: 120, height: 36)

@@ -1,0 +1,111 @@
+import Foundation
+import Lab
+
+/// The lesion tab: the single-block sweep as one bar per block (accuracy,
+/// with a mark at the intact accuracy) above the k-deletion curve.
+public struct LesionView {
+    public var sweep: SingleLesionResult?
+    public var curve: [KDeletionResult]?
+    public var progress: ExperimentProgress?
+
+    public init(sweep: SingleLesionResult?, curve: [KDeletionResult]?, progress: ExperimentProgress?) {
+        self.sweep = sweep
+        self.curve = curve
+        self.progress = progress
+    }
+
+    public func draw(into canvas: inout Canvas, in rect: Rect) {
+        var top = rect.y
+        if let progress {
+            canvas.put("running \(progress.name) \(progress.done)/\(progress.total) — c cancels", x: rect.x + 1, y: top,
+                       style: CellStyle(.accent, bold: true))
+            top += 1
+        }
+        guard sweep != nil || curve != nil else {
+            if progress == nil {
+                canvas.put("L: delete each block in turn   K: delete k random blocks", x: rect.x + 1, y: top, style: CellStyle(.dim))
+            }
+            return
+        }
+        let remaining = rect.y + rect.height - top
+        let sweepHeight = curve == nil ? remaining : (sweep == nil ? 0 : remaining / 2)
+        if let sweep, sweepHeight >= 3 {
+            drawSweep(sweep, into: &canvas, in: Rect(x: rect.x, y: top, width: rect.width, height: sweepHeight))
+        }
+        if let curve, remaining - sweepHeight >= 4 {
+            let area = Rect(x: rect.x, y: top + sweepHeight, width: rect.width, height: remaining - sweepHeight)
+            canvas.put("accuracy with k random blocks deleted", x: area.x + 1, y: area.y, style: CellStyle(.title))
+            var chart = BrailleChart(series: [ChartSeries(role: .lesioned, points: curve.map { (Double($0.k), Double($0.mean)) })])
+            chart.yRange = 0...1
+            chart.formatY = { String(format: "%.0f%%", 100 * $0) }
+            chart.draw(into: &canvas, in: Rect(x: area.x, y: area.y + 1, width: area.width, height: area.height - 1))
+        }
+    }
+
+    /// Rows of `accuracy` bars, several blocks per row when there are more blocks than rows.
+    func drawSweep(_ sweep: SingleLesionResult, into canvas: inout Canvas, in rect: Rect) {
+        canvas.put(String(format: "one block deleted · intact %.1f %% (│)", 100 * sweep.intact), x: rect.x + 1, y: rect.y,
+                   style: CellStyle(.title))
+        let rows = rect.height - 1
+        let perRow = max(1, Int((Double(sweep.accuracy.count) / Double(max(rows, 1))).rounded(.up)))
+        let barWidth = rect.width - 16
+        guard barWidth >= 5 else { return }
+        let intactColumn = rect.x + 8 + Int(Double(sweep.intact) * Double(barWidth - 1))
+        for row in 0..<min(rows, (sweep.accuracy.count + perRow - 1) / perRow) {
+            let blocks = row * perRow..<min((row + 1) * perRow, sweep.accuracy.count)
+            let worst = blocks.map { sweep.accuracy[$0] }.min() ?? 0
+            let y = rect.y + 1 + row
+            let label = blocks.count == 1 ? String(format: "%02d", blocks.lowerBound + 1)
+                : String(format: "%02d-%02d", blocks.lowerBound + 1, blocks.upperBound)
+            canvas.put(label, x: rect.x + 1, y: y, style: CellStyle(.dim))
+            let length = Int(Double(worst) * Double(barWidth))
+            canvas.put(String(repeating: "█", count: length), x: rect.x + 8, y: y,
+                       style: CellStyle(worst < sweep.intact - 0.05 ? .deleted : .residual))
+            canvas.put("│", x: intactColumn, y: y, style: CellStyle(.selected, bold: true))
+            canvas.put(String(format: "%5.1f%%", 100 * worst), x: rect.x + 9 + barWidth, y: y, style: CellStyle(.text))
+        }
+    }
+}
+
+/// The paths tab: the distribution of path lengths, the gradient per path
+/// (log), and the share of the total gradient per length, with the range
+/// that carries 90 % of it.
+public struct PathsView {
+    public var result: PathResult?
+    public var progress: ExperimentProgress?
+
+    public init(result: PathResult?, progress: ExperimentProgress?) {
+        self.result = result
+        self.progress = progress
+    }
+
+    public func draw(into canvas: inout Canvas, in rect: Rect) {
+        var top = rect.y
+        if let progress {
+            canvas.put("running \(progress.name) \(progress.done)/\(progress.total) — c cancels", x: rect.x + 1, y: top,
+                       style: CellStyle(.accent, bold: true))
+            top += 1
+        }
+        guard let result else {
+            if progress == nil { canvas.put("P: measure the gradient per path length", x: rect.x + 1, y: top, style: CellStyle(.dim)) }
+            return
+        }
+        let lengths = (0...result.blocks).map(Double.init)
+        let panels: [(String, [Double], Bool, Role)] = [
+            ("paths of each length (Binomial)", result.distribution, false, .train),
+            ("gradient per path (log)", result.gradientPerPath, true, .validation),
+            ("share of the total gradient · 90 % from lengths \(result.effectiveRange[0])–\(result.effectiveRange[1])",
+             result.totalGradient, false, .lesioned),
+        ]
+        let height = (rect.y + rect.height - top) / panels.count
+        guard height >= 3 else { return }
+        for (index, (title, values, log, role)) in panels.enumerated() {
+            let y = top + index * height
+            canvas.put(title, x: rect.x + 1, y: y, style: CellStyle(.title), limit: rect.width - 2)
+            var chart = BrailleChart(series: [ChartSeries(role: role, points: Array(zip(lengths, values)))])
+            chart.logScale = log
+            chart.formatY = { String(format: log ? "%.0e" : "%.2f", $0) }
+            chart.draw(into: &canvas, in: Rect(x: rect.x, y: y + 1, width: rect.width, height: height - 1))
+        }
+    }
+}
