@@ -16,13 +16,17 @@ final class SnapshotMailbox: Sendable {
 @MainActor
 public final class DashboardApp {
     private let engine: Engine
+    /// The plain twin trained beside `engine`, if any.
+    private let twin: Engine?
     private var themes: [Theme]
     private var themeIndex: Int
     private let savePath: String?
     private var model = DashboardModel()
 
-    public init(engine: Engine, themes: [Theme], theme: Theme, savePath: String?, lesson: String? = nil) {
+    public init(engine: Engine, twin: Engine? = nil, themes: [Theme], theme: Theme, savePath: String?,
+                lesson: String? = nil) {
         self.engine = engine
+        self.twin = twin
         self.themes = themes.contains(theme) ? themes : [theme] + themes
         themeIndex = self.themes.firstIndex(of: theme) ?? 0
         self.savePath = savePath
@@ -42,10 +46,16 @@ public final class DashboardApp {
         let terminal = try Terminal(theme: themes[themeIndex])
         defer { terminal.stop() }
         let mailbox = SnapshotMailbox()
-        let engine = self.engine
+        let twinMailbox = SnapshotMailbox()
+        let engine = self.engine, twin = self.twin
         let training = Task.detached { await engine.run() }
+        let twinTraining = Task.detached { await twin?.run() }
         let listener = Task.detached {
             for await snapshot in engine.snapshots { mailbox.put(snapshot) }
+        }
+        let twinListener = Task.detached {
+            guard let twin else { return }
+            for await snapshot in twin.snapshots { twinMailbox.put(snapshot) }
         }
         let clock = ContinuousClock()
         var lastFrame = clock.now - .seconds(1)
@@ -55,7 +65,10 @@ public final class DashboardApp {
                 dirty = true
                 if let action = KeyMap.action(for: key) {
                     let effect = model.handle(action)
-                    for command in effect.commands { engine.send(command) }
+                    for command in effect.commands {
+                        engine.send(command)
+                        if command.concernsBothTwins { twin?.send(command) }
+                    }
                     if effect.nextTheme {
                         themeIndex = (themeIndex + 1) % themes.count
                         terminal.setTheme(themes[themeIndex])
@@ -69,6 +82,10 @@ public final class DashboardApp {
                 model.absorb(snapshot)
                 dirty = true
             }
+            if let snapshot = twinMailbox.take() {
+                model.absorbTwin(snapshot)
+                dirty = true
+            }
             if dirty && clock.now - lastFrame >= .milliseconds(50) {
                 let (width, height) = terminal.size
                 terminal.draw(Screen.render(&model, width: width, height: height))
@@ -77,13 +94,27 @@ public final class DashboardApp {
             }
         }
         engine.send(.quit)
+        twin?.send(.quit)
         await training.value
+        await twinTraining.value
         listener.cancel()
+        twinListener.cancel()
     }
 
     /// `reslab-<dataset>-step<N>.safetensors` in the current directory.
     private func defaultSavePath() -> String {
         let dataset = model.snapshot.title.split(separator: " ").first.map(String.init) ?? "run"
         return "reslab-\(dataset)-step\(model.snapshot.step).safetensors"
+    }
+}
+
+extension Command {
+    /// Whether a key sends this to the plain twin as well: the run controls
+    /// do; lesions, scope and experiments belong to the residual net alone.
+    public var concernsBothTwins: Bool {
+        switch self {
+        case .pause, .resume, .step, .reset, .scaleLearningRate, .evaluate, .quit: return true
+        default: return false
+        }
     }
 }

@@ -34,6 +34,10 @@ public struct DashboardModel: Sendable {
     public var themeName = "default"
     /// The explanation of the lesson preset, shown in the help.
     public var lesson: String?
+    /// The plain twin, when one trains beside the network.
+    public var twin: Snapshot?
+    public var twinTrainLoss: [(x: Double, y: Double)] = []
+    public var twinValidationAccuracy: [(x: Double, y: Double)] = []
     /// Where the bars were last drawn, to map mouse clicks to blocks.
     public var barRows: [Int: Int] = [:]
 
@@ -68,8 +72,21 @@ public struct DashboardModel: Sendable {
         selectedBlock = min(selectedBlock, max(0, blockCount - 1))
     }
 
+    /// Takes in a snapshot of the plain twin.
+    public mutating func absorbTwin(_ new: Snapshot) {
+        if new.step < (twin?.step ?? 0) { twinTrainLoss = []; twinValidationAccuracy = [] }
+        if let loss = new.trainLoss, new.step != twin?.step { twinTrainLoss.append((Double(new.step), Double(loss))) }
+        if new.evaluatedAtStep != twin?.evaluatedAtStep, let accuracy = new.validationAccuracy {
+            twinValidationAccuracy.append((Double(new.evaluatedAtStep), Double(accuracy)))
+        }
+        twin = new
+    }
+
     /// The gradient values the bars show.
-    public var barValues: [Float] {
+    public var barValues: [Float] { values(of: snapshot) }
+
+    /// The gradient values of `snapshot` the bars show.
+    func values(of snapshot: Snapshot) -> [Float] {
         gradientKind == .weights ? snapshot.gradientNorms : snapshot.inputGradientNorms
     }
 }

@@ -68,19 +68,21 @@ public struct GradientBars {
             canvas.put(bar, x: rect.x + prefix, y: y, style: CellStyle(fraction < 0.5 ? .barLow : .barHigh), limit: barWidth)
             canvas.put(String(format: "%7.1e", value), x: rect.x + prefix + barWidth + 1, y: y, style: CellStyle(.text))
         }
-        // Decade ticks under the bars, labelled where there is room.
+        // Decade ticks under the bars (every few decades when they span many),
+        // labelled where there is room.
         let axisY = rect.y + rect.height - 1
         let decadeCount = max(span.upperBound - span.lowerBound, 1)
+        let every = max(1, Int((Double(decadeCount) / Double(max(1, barWidth / 6))).rounded(.up)))
+        let ticks = stride(from: 0, through: decadeCount, by: every).map { offset in
+            (x: rect.x + prefix + offset * (barWidth - 1) / decadeCount, label: "1e\(span.lowerBound + offset)")
+        }
+        for tick in ticks { canvas.put("╵", x: tick.x, y: axisY, style: CellStyle(.dim)) }
         var nextFree = rect.x + prefix
-        for (offset, exponent) in span.enumerated() {
-            let x = rect.x + prefix + offset * (barWidth - 1) / decadeCount
-            let label = "1e\(exponent)"
-            canvas.put("╵", x: x, y: axisY, style: CellStyle(.dim))
-            let start = min(x + 1, rect.x + prefix + barWidth + suffix - label.count)
-            if start >= nextFree {
-                canvas.put(label, x: start, y: axisY, style: CellStyle(.dim))
-                nextFree = start + label.count + 1
-            }
+        for tick in ticks {
+            let start = min(tick.x + 1, rect.x + prefix + barWidth + suffix - tick.label.count)
+            guard start >= nextFree else { continue }
+            canvas.put(tick.label, x: start, y: axisY, style: CellStyle(.dim))
+            nextFree = start + tick.label.count + 1
         }
     }
 }

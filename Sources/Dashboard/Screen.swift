@@ -74,9 +74,14 @@ public enum Screen {
     }
 
     static func lossChart(_ model: DashboardModel, into canvas: inout Canvas, in rect: Rect) {
-        panel(&canvas, rect, legend: [("loss\(model.logLoss ? " (log)" : "")", .title), ("━ train", .train), ("━ val", .validation)])
-        var chart = BrailleChart(series: [ChartSeries(role: .train, points: model.trainLoss),
-                                          ChartSeries(role: .validation, points: model.validationLoss)])
+        var legend: [(String, Role)] = [("loss\(model.logLoss ? " (log)" : "")", .title), ("━ train", .train), ("━ val", .validation)]
+        var series = [ChartSeries(role: .train, points: model.trainLoss), ChartSeries(role: .validation, points: model.validationLoss)]
+        if model.twin != nil {
+            legend.append(("━ plain twin", .plain))
+            series.append(ChartSeries(role: .plain, points: model.twinTrainLoss))
+        }
+        panel(&canvas, rect, legend: legend)
+        var chart = BrailleChart(series: series)
         chart.logScale = model.logLoss
         chart.draw(into: &canvas, in: rect.inner)
     }
@@ -89,6 +94,10 @@ public enum Screen {
             legend.append(("━ lesioned", .lesioned))
             series.append(ChartSeries(role: .lesioned, points: model.lesionedAccuracy))
         }
+        if model.twin != nil {
+            legend.append(("━ plain twin", .plain))
+            series.append(ChartSeries(role: .plain, points: model.twinValidationAccuracy))
+        }
         panel(&canvas, rect, legend: legend)
         var chart = BrailleChart(series: series)
         chart.yRange = 0...1
@@ -99,7 +108,16 @@ public enum Screen {
     static func bars(_ model: inout DashboardModel, into canvas: inout Canvas, in rect: Rect) {
         let title = model.gradientKind == .weights ? "‖∂L/∂W‖ per block (log)" : "‖∂L/∂x‖ per block (log)"
         panel(&canvas, rect, legend: [(title, .title), ("● res", .residual), ("○ plain", .plain), ("✕ del", .deleted)])
-        let inner = rect.inner
+        var inner = rect.inner
+        if let twin = model.twin, inner.height >= 8 {
+            // The twin's bars below the network's, for side-by-side reading.
+            let twinHeight = inner.height / 2
+            let twinArea = Rect(x: inner.x, y: inner.y + inner.height - twinHeight, width: inner.width, height: twinHeight)
+            canvas.put("plain twin", x: twinArea.x + 1, y: twinArea.y, style: CellStyle(.plain, bold: true))
+            GradientBars(values: model.values(of: twin), modes: twin.blockModes, selected: -1)
+                .draw(into: &canvas, in: Rect(x: twinArea.x, y: twinArea.y + 1, width: twinArea.width, height: twinHeight - 1))
+            inner.height -= twinHeight
+        }
         let bars = GradientBars(values: model.barValues, modes: model.snapshot.blockModes, selected: model.selectedBlock)
         bars.draw(into: &canvas, in: inner)
         let first = GradientBars.scroll(selected: model.selectedBlock, count: model.barValues.count, rows: inner.height - 1)

@@ -23,24 +23,31 @@ struct DashboardCommand: AsyncParsableCommand {
         let (chosen, warnings) = ThemeLibrary.load(theme)
         for warning in warnings { printWarning(warning) }
         let engine: Engine
+        let twin: Engine?
         do {
             let checkpoint = try options.checkpoint()
             guard var configuration = try options.configurations(base: checkpoint?.configuration ?? RunConfiguration()).first
             else { throw RunError("nothing to run") }
-            if configuration.twin {
-                throw RunError("the dashboard does not show twins yet; run `reslab train --twin` (or the preset) headless")
+            if configuration.twin && checkpoint != nil {
+                throw RunError("--twin trains two networks from scratch; it cannot --load")
             }
             // A screen run keeps going until the user quits: by default as long
             // as a headless run, after which the network stays up for lesions.
             if configuration.steps == nil && configuration.epochs == nil && checkpoint == nil && configuration.dataset.isPlanar {
                 configuration.steps = 4000
             }
-            engine = try Engine(configuration: configuration, policy: .live(interval: .milliseconds(100)), checkpoint: checkpoint)
+            let policy = PublishPolicy.live(interval: .milliseconds(100))
+            if configuration.twin {
+                let twins = try TwinRun(configuration: configuration, policy: policy)
+                (engine, twin) = (twins.residual, twins.plain)
+            } else {
+                (engine, twin) = (try Engine(configuration: configuration, policy: policy, checkpoint: checkpoint), nil)
+            }
         } catch let error as RunError {
             printError(error.description)
             throw ExitCode.failure
         }
-        let app = DashboardApp(engine: engine, themes: ThemeLibrary.all().themes, theme: chosen, savePath: options.save,
+        let app = DashboardApp(engine: engine, twin: twin, themes: ThemeLibrary.all().themes, theme: chosen, savePath: options.save,
                                lesson: options.preset?.lesson)
         do {
             try await app.run()

@@ -128,3 +128,20 @@ struct KeyTests {
         #expect(m.trainLoss.count == 1)
     }
 }
+
+struct TwinScreenTests {
+    @Test func twinAddsCurvesAndItsOwnBars() {
+        var model = DashboardModel()
+        model.absorb(sampleSnapshot())
+        var twin = sampleSnapshot(modes: Array(repeating: .plain, count: 4))
+        twin.run = "plain"
+        twin.gradientNorms = [1e-20, 1e-15, 1e-10, 1e-5]
+        model.absorbTwin(twin)
+        let text = Screen.render(&model, width: 120, height: 40).lines.joined(separator: "\n")
+        #expect(text.contains("━ plain twin"))
+        #expect(text.contains(" plain twin "))
+        #expect(text.contains("1.0e-20"))
+        #expect(model.twinTrainLoss.count == 1)
+        #expect(Command.pause.concernsBothTwins && !Command.setAllModes(.plain).concernsBothTwins)
+    }
+}
