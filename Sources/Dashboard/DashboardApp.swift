@@ -23,8 +23,12 @@ public final class DashboardApp {
     private let savePath: String?
     private var model = DashboardModel()
 
+    /// Sent once when training finishes (a lesson's experiment), if any.
+    private var whenFinished: Command?
+
     public init(engine: Engine, twin: Engine? = nil, themes: [Theme], theme: Theme, savePath: String?,
-                lesson: String? = nil) {
+                lesson: String? = nil, startTab: Tab = .heatmap, whenFinished: Command? = nil) {
+        self.whenFinished = whenFinished
         self.engine = engine
         self.twin = twin
         self.themes = themes.contains(theme) ? themes : [theme] + themes
@@ -32,6 +36,7 @@ public final class DashboardApp {
         self.savePath = savePath
         model.themeName = theme.name
         model.lesson = lesson
+        model.tab = startTab
     }
 
     /// Throws a `TerminalError` if standard input and output are not a
@@ -81,6 +86,10 @@ public final class DashboardApp {
             if let snapshot = mailbox.take() {
                 model.absorb(snapshot)
                 dirty = true
+                if snapshot.state == .finished, let command = whenFinished {
+                    engine.send(command)
+                    whenFinished = nil
+                }
             }
             if let snapshot = twinMailbox.take() {
                 model.absorbTwin(snapshot)

@@ -14,13 +14,15 @@ public enum Preset: String, CaseIterable, Codable, Sendable {
                 + "and watch its bars fall the same way."
         case .degradation:
             return "Plain and residual nets of 8 and 32 blocks. The deeper plain net ends with a higher training "
-                + "loss than the shallower one; the deeper residual net does as well as the shallower one."
+                + "loss than the shallower one; the deeper residual net does as well as the shallower one. "
+                + "The dashboard shows the 32-block pair; `reslab train --preset degradation` runs all four."
         case .lesion:
-            return "A 48-block residual net whose branches start at zero. Once trained, delete any single block "
-                + "with d: the accuracy barely moves, because the net behaves like an ensemble of shallow paths."
+            return "A 48-block residual net whose branches start at zero. When training ends the lesion sweep runs "
+                + "(L): deleting any single block but the first barely moves the accuracy, because the net behaves "
+                + "like an ensemble of shallow paths. Try d on a block, and K for several at once."
         case .paths:
-            return "A trained 12-block residual net. The paths report shows that most of the gradient flows "
-                + "through short paths, far shorter than the typical path length n/2."
+            return "A 12-block residual net. When training ends the path report runs (P): most of the gradient "
+                + "flows through short paths, far shorter than the typical path length n/2."
         }
     }
 

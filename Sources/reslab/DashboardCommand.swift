@@ -26,7 +26,8 @@ struct DashboardCommand: AsyncParsableCommand {
         let twin: Engine?
         do {
             let checkpoint = try options.checkpoint()
-            guard var configuration = try options.configurations(base: checkpoint?.configuration ?? RunConfiguration()).first
+            // A lesson with several runs (degradation) shows its last, deepest pair.
+            guard var configuration = try options.configurations(base: checkpoint?.configuration ?? RunConfiguration()).last
             else { throw RunError("nothing to run") }
             if configuration.twin && checkpoint != nil {
                 throw RunError("--twin trains two networks from scratch; it cannot --load")
@@ -47,8 +48,14 @@ struct DashboardCommand: AsyncParsableCommand {
             printError(error.description)
             throw ExitCode.failure
         }
+        // The lessons about lesions and paths open their panel and run their experiment at the end.
+        let (tab, experiment): (Tab, Command?) = switch options.preset {
+        case .lesion?: (.lesions, .lesionSweep)
+        case .paths?: (.paths, .pathReport)
+        default: (.heatmap, nil)
+        }
         let app = DashboardApp(engine: engine, twin: twin, themes: ThemeLibrary.all().themes, theme: chosen, savePath: options.save,
-                               lesson: options.preset?.lesson)
+                               lesson: options.preset?.lesson, startTab: tab, whenFinished: experiment)
         do {
             try await app.run()
         } catch let error as TerminalError {
