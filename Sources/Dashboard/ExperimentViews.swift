@@ -15,12 +15,7 @@ public struct LesionView {
     }
 
     public func draw(into canvas: inout Canvas, in rect: Rect) {
-        var top = rect.y
-        if let progress {
-            canvas.put("running \(progress.name) \(progress.done)/\(progress.total) — c cancels", x: rect.x + 1, y: top,
-                       style: CellStyle(.accent, bold: true))
-            top += 1
-        }
+        let top = drawProgress(progress, into: &canvas, in: rect)
         guard sweep != nil || curve != nil else {
             if progress == nil {
                 canvas.put("L: delete each block in turn   K: delete k random blocks", x: rect.x + 1, y: top, style: CellStyle(.dim))
@@ -67,6 +62,15 @@ public struct LesionView {
     }
 }
 
+/// Draws the running experiment's progress line, if any, on the first row of
+/// `rect`; returns the first free row.
+func drawProgress(_ progress: ExperimentProgress?, into canvas: inout Canvas, in rect: Rect) -> Int {
+    guard let progress else { return rect.y }
+    canvas.put("running \(progress.name) \(progress.done)/\(progress.total) — c cancels", x: rect.x + 1, y: rect.y,
+               style: CellStyle(.accent, bold: true))
+    return rect.y + 1
+}
+
 /// The paths tab: the distribution of path lengths, the gradient per path
 /// (log), and the share of the total gradient per length, with the range
 /// that carries 90 % of it.
@@ -80,12 +84,7 @@ public struct PathsView {
     }
 
     public func draw(into canvas: inout Canvas, in rect: Rect) {
-        var top = rect.y
-        if let progress {
-            canvas.put("running \(progress.name) \(progress.done)/\(progress.total) — c cancels", x: rect.x + 1, y: top,
-                       style: CellStyle(.accent, bold: true))
-            top += 1
-        }
+        let top = drawProgress(progress, into: &canvas, in: rect)
         guard let result else {
             if progress == nil { canvas.put("P: measure the gradient per path length", x: rect.x + 1, y: top, style: CellStyle(.dim)) }
             return
