@@ -299,8 +299,8 @@ public actor Engine {
         }
         stateBeforeExperiment = state
         state = .evaluating
-        experiment = LiveExperiment(kind: kind, trainer: trainer, samples: dataset.validation, limit: validationLimit,
-                                    batchSize: evaluationBatch)
+        experiment = LiveExperiment(kind: kind, trainer: trainer, samples: dataset.validation, baseModes: trainingModes,
+                                    limit: validationLimit, batchSize: evaluationBatch)
         note("\(kind.rawValue) started; training paused")
     }
 

@@ -43,18 +43,23 @@ public struct ReorderResult: Codable, Sendable, Equatable {
     }
 }
 
-/// Lesion experiments on a trained network, evaluated on a fixed set of samples.
+/// Lesion experiments on a trained network, evaluated on a fixed set of
+/// samples. Lesions start from `baseModes`, the modes the network was
+/// trained with: all residual for a ResNet, all plain for its plain twin.
 public struct LesionLab {
     let trainer: Trainer
     let samples: LabeledSamples
+    let baseModes: [BlockMode]
     let limit: Int?
     let batchSize: Int
     /// Called after each evaluation with (done, total), for progress on stderr.
     public var progress: (Int, Int) -> Void = { _, _ in }
 
-    public init(trainer: Trainer, samples: LabeledSamples, limit: Int? = nil, batchSize: Int = 250) {
+    public init(trainer: Trainer, samples: LabeledSamples, baseModes: [BlockMode]? = nil, limit: Int? = nil,
+                batchSize: Int = 250) {
         self.trainer = trainer
         self.samples = samples
+        self.baseModes = baseModes ?? Array(repeating: .residual, count: trainer.network.blocks.count)
         self.limit = limit
         self.batchSize = batchSize
     }
@@ -67,9 +72,9 @@ public struct LesionLab {
 
     /// Lesions each block alone with `mode`.
     public func single(mode: BlockMode = .deleted) -> SingleLesionResult {
-        let intact = accuracy(Array(repeating: .residual, count: blockCount))
+        let intact = accuracy(baseModes)
         let results = (0..<blockCount).map { block -> Float in
-            var modes = Array(repeating: BlockMode.residual, count: blockCount)
+            var modes = baseModes
             modes[block] = mode
             defer { progress(block + 1, blockCount) }
             return accuracy(modes)
@@ -85,7 +90,7 @@ public struct LesionLab {
             let values = (0..<(k == 0 || k == blockCount ? 1 : repeats)).map { _ -> Double in
                 var chosen = Array(0..<blockCount)
                 chosen.seededShuffle(using: &rng)
-                var modes = Array(repeating: BlockMode.residual, count: blockCount)
+                var modes = baseModes
                 for block in chosen.prefix(k) { modes[block] = .deleted }
                 done += 1
                 progress(done, ks.count * repeats)
@@ -101,7 +106,7 @@ public struct LesionLab {
     public func reorderings(_ swapCounts: [Int], repeats: Int, seed: UInt64) -> [ReorderResult] {
         var rng = SeededGenerator(seed: seed)
         let groups = trainer.network.interchangeableBlocks
-        let modes = Array(repeating: BlockMode.residual, count: blockCount)
+        let modes = baseModes
         var results: [ReorderResult] = []
         for swaps in swapCounts {
             for _ in 0..<repeats {

@@ -31,6 +31,7 @@ final class LiveExperiment {
     private let limit: Int
     private let batchSize: Int
     private let blocks: Int
+    private let baseModes: [BlockMode]
     private var intact: Float?
     private var sweep: [Float] = []
     private let ks: [Int]
@@ -39,7 +40,8 @@ final class LiveExperiment {
     private var generator = SeededGenerator(seed: 7)
     private var probe: PathProbe?
 
-    init(kind: Kind, trainer: Trainer, samples: LabeledSamples, limit: Int, batchSize: Int) {
+    init(kind: Kind, trainer: Trainer, samples: LabeledSamples, baseModes: [BlockMode], limit: Int, batchSize: Int) {
+        self.baseModes = baseModes
         self.kind = kind
         self.trainer = trainer
         self.samples = samples
@@ -74,7 +76,7 @@ final class LiveExperiment {
     var isComplete: Bool { done >= total }
 
     private func accuracy(deleting deleted: some Sequence<Int>) -> Float {
-        var modes = Array(repeating: BlockMode.residual, count: blocks)
+        var modes = baseModes
         for block in deleted { modes[block] = .deleted }
         return trainer.evaluate(samples, modes: modes, limit: limit, batchSize: batchSize).accuracy
     }

@@ -9,6 +9,8 @@ public struct LoadedNetwork {
     public let configuration: RunConfiguration
     public let dataset: Dataset
     public let trainer: Trainer
+    /// The block modes the network was saved with.
+    public let modes: [BlockMode]
 
     /// Rebuilds the network of `checkpoint` and loads its weights; `dataPath`
     /// overrides where the dataset's files are.
@@ -30,5 +32,6 @@ public struct LoadedNetwork {
         WorkerPool.shared.threads = configuration.threads
         self.configuration = configuration
         self.trainer = trainer
+        modes = checkpoint.modes
     }
 }

@@ -17,9 +17,10 @@ public enum Preset: String, CaseIterable, Codable, Sendable {
                 + "loss than the shallower one; the deeper residual net does as well as the shallower one. "
                 + "The dashboard shows the 32-block pair; `reslab train --preset degradation` runs all four."
         case .lesion:
-            return "A 48-block residual net whose branches start at zero. When training ends the lesion sweep runs "
-                + "(L): deleting any single block but the first barely moves the accuracy, because the net behaves "
-                + "like an ensemble of shallow paths. Try d on a block, and K for several at once."
+            return "A 12-block residual net on moons and its plain twin, both trained to 100 %. When training ends "
+                + "the lesion sweep runs (L): deleting any single block of the residual net barely moves its "
+                + "accuracy, because it behaves like an ensemble of shallow paths; `reslab lesion --preset lesion` "
+                + "shows the plain twin falling to chance. Try d on a block, and K for several at once."
         case .paths:
             return "A 12-block residual net. When training ends the path report runs (P): most of the gradient "
                 + "flows through short paths, far shorter than the typical path length n/2."
@@ -53,10 +54,11 @@ public enum Preset: String, CaseIterable, Codable, Sendable {
                 return run
             }
         case .lesion:
-            c.depth = 48
-            c.initialization = .zero
+            c.dataset = .moons
+            c.depth = 12
             c.norm = .batch
-            c.steps = 2000
+            c.twin = true
+            c.steps = 1500
             return [c]
         case .paths:
             c.depth = 12

@@ -15,12 +15,20 @@ struct CheckpointOptions: ParsableArguments {
         guard (load == nil) != (preset == nil) else { throw ValidationError("give either --load FILE or --preset NAME") }
     }
 
+    /// The network to experiment on: the checkpoint, or the preset's first network.
     func network() async throws -> LoadedNetwork {
+        guard let first = try await networks().first else { throw ExitCode.failure }
+        return first
+    }
+
+    /// The checkpoint's network, or every network the preset trains (a twin pair gives two).
+    func networks() async throws -> [LoadedNetwork] {
         do {
-            let path: String
-            if let load { path = load } else { path = try await trainPreset() }
-            let checkpoint = try Checkpoint.load(URL(fileURLWithPath: path))
-            return try LoadedNetwork(checkpoint: checkpoint, dataPath: data, threads: threads)
+            let paths: [String]
+            if let load { paths = [load] } else { paths = try await trainPreset() }
+            return try paths.map { path in
+                try LoadedNetwork(checkpoint: try Checkpoint.load(URL(fileURLWithPath: path)), dataPath: data, threads: threads)
+            }
         } catch let error as CheckpointError {
             printError(error.description)
             throw ExitCode.failure
@@ -30,24 +38,27 @@ struct CheckpointOptions: ParsableArguments {
             throw ExitCode.failure
         }
     }
-}
 
-extension CheckpointOptions {
-    /// Trains the preset's (first) network headless, showing progress on
-    /// stderr, and returns the path of its checkpoint.
-    func trainPreset() async throws -> String {
-        guard let configuration = preset?.configurations().first else { throw RunError("no preset") }
-        var single = configuration
-        single.twin = false
-        let engine = try Engine(configuration: single)
-        async let run: Void = engine.run()
-        for await snapshot in engine.snapshots {
-            progressLine("training the \(preset!.rawValue) network: step \(snapshot.step)/\(snapshot.totalSteps)")
+    /// Trains the preset's (first) run headless, with progress on stderr,
+    /// and returns the paths of its checkpoints: the network, then its plain twin if it has one.
+    func trainPreset() async throws -> [String] {
+        guard let preset, let configuration = preset.configurations().first else { throw RunError("no preset") }
+        let engines = configuration.twin
+            ? try TwinRun(configuration: configuration, policy: .everyEvaluation).engines
+            : [try Engine(configuration: configuration)]
+        var paths: [String] = []
+        for engine in engines {
+            async let run: Void = engine.run()
+            for await snapshot in engine.snapshots {
+                progressLine("training the \(preset.rawValue) network\(snapshot.run.map { " (\($0))" } ?? ""): step \(snapshot.step)/\(snapshot.totalSteps)")
+            }
+            await run
+            let path = FileManager.default.temporaryDirectory
+                .appendingPathComponent("reslab-\(preset.rawValue)-\(UUID().uuidString).safetensors").path
+            try await engine.saveCheckpoint(to: path)
+            paths.append(path)
         }
-        await run
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("reslab-\(preset!.rawValue)-\(UUID().uuidString).safetensors").path
-        try await engine.saveCheckpoint(to: path)
-        return path
+        return paths
     }
 }
 
@@ -73,7 +84,11 @@ struct LesionCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let loaded = try await checkpoint.network()
+        for loaded in try await checkpoint.networks() { try lesion(loaded) }
+    }
+
+    /// Every requested experiment on one network.
+    func lesion(_ loaded: LoadedNetwork) throws {
         let n = loaded.trainer.network.blocks.count
         let ks: [Int]
         switch k {
@@ -86,14 +101,17 @@ struct LesionCommand: AsyncParsableCommand {
             }
             ks = parsed.map { $0! }
         }
-        var lab = LesionLab(trainer: loaded.trainer, samples: loaded.dataset.test, limit: limit,
+        // A plain twin is lesioned from its own (plain) modes; anything else from the residual network.
+        let base = loaded.modes.allSatisfy { $0 == .plain } ? loaded.modes : Array(repeating: BlockMode.residual, count: n)
+        var lab = LesionLab(trainer: loaded.trainer, samples: loaded.dataset.test, baseModes: base, limit: limit,
                             batchSize: max(loaded.configuration.resolvedBatchSize, 100))
         let output = ExperimentOutput(json: checkpoint.json)
         lab.progress = { done, total in progressLine("evaluating \(done)/\(total)") }
 
         let single = lab.single(mode: mode)
         output.emit(single) {
-            var lines = [String(format: "intact test accuracy %.1f %%  (%@, %d blocks)", 100 * single.intact, loaded.dataset.name, n),
+            let kind = base.first == .plain ? "plain twin" : "residual"
+            var lines = [String(format: "intact test accuracy %.1f %%  ", 100 * single.intact) + "(\(loaded.dataset.name), \(kind), \(n) blocks)",
                          "block  \(mode.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0))  change"]
             for (index, value) in single.accuracy.enumerated() {
                 lines.append(String(format: "%5d  %6.1f %%  %+6.1f", index + 1, 100 * value, 100 * (value - single.intact)))
@@ -146,6 +164,9 @@ struct PathsCommand: AsyncParsableCommand {
 
     func run() async throws {
         let loaded = try await checkpoint.network()
+        guard loaded.modes.contains(where: { $0 != .plain }) else {
+            throw ValidationError("paths are a property of residual networks; this checkpoint is a plain net")
+        }
         let result = loaded.trainer.pathGradients(batch: loaded.dataset.train, batchSize: batch, repeats: samples, seed: seed) {
             progressLine("path length \($0 - 1) of \($1 - 1)")
         }

@@ -39,6 +39,15 @@ struct LesionTests {
         #expect(residualDrop < plainDrop, "residual drop \(residualDrop), plain drop \(plainDrop)")
     }
 
+    @Test func plainTwinsAreLesionedFromTheirOwnModes() async throws {
+        let (plain, configuration) = try await trainedTrainer(skip: false)
+        let data = try configuration.loadDataset()
+        let lab = LesionLab(trainer: plain, samples: data.test, baseModes: Array(repeating: .plain, count: 6))
+        let sweep = lab.single()
+        #expect(sweep.intact > 0.9)
+        #expect(sweep.accuracy.allSatisfy { $0 < sweep.intact })
+    }
+
     @Test func deletingMoreBlocksCostsMoreAccuracy() async throws {
         let (trainer, configuration) = try await trainedTrainer(skip: true)
         let lab = LesionLab(trainer: trainer, samples: try configuration.loadDataset().test)
