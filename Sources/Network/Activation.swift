@@ -45,7 +45,8 @@ public final class Activation: Layer {
 
     public func backward(_ outputGradient: Tensor) -> Tensor {
         var dx = outputGradient.data
-        for i in dx.indices { dx[i] *= kind.derivative(input[i], output[i]) }
+        let (x, y) = (input, output)
+        for i in dx.indices { dx[i] *= kind.derivative(x[i], y[i]) }
         return Tensor(shape: outputGradient.shape, data: dx)
     }
 }

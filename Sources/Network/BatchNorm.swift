@@ -34,13 +34,19 @@ public final class BatchNorm: Layer {
         return shape.count == 2 ? (shape[0], 1) : (1, shape[1] * shape[2] * shape[3])
     }
 
+    // Hot loops work on local arrays moved out of the layer (`take`), so that
+    // no element access goes through a dynamically checked class property.
+
     public func forward(_ input: Tensor, training: Bool) -> Tensor {
         let (outer, inner) = view(input.shape)
         let x = input.data, m = outer * inner
         shape = input.shape
         wasTraining = training
+        var normalized = take(&self.normalized)
         if normalized.count != x.count { normalized = [Float](repeating: 0, count: x.count) }
-        inverseStd = [Float](repeating: 0, count: features)
+        var inverseStd = [Float](repeating: 0, count: features)
+        var runningMean = take(&self.runningMean.value), runningVariance = take(&self.runningVariance.value)
+        let (gammas, betas) = (gamma.value, beta.value)
         var out = [Float](repeating: 0, count: x.count)
         for c in 0..<features {
             var mean: Float, variance: Float
@@ -55,27 +61,33 @@ public final class BatchNorm: Layer {
                 mean = Float(mu)
                 variance = Float(squares / Double(m))
                 let unbiased = m > 1 ? variance * Float(m) / Float(m - 1) : variance
-                runningMean.value[c] += momentum * (mean - runningMean.value[c])
-                runningVariance.value[c] += momentum * (unbiased - runningVariance.value[c])
+                runningMean[c] += momentum * (mean - runningMean[c])
+                runningVariance[c] += momentum * (unbiased - runningVariance[c])
             } else {
-                mean = runningMean.value[c]
-                variance = runningVariance.value[c]
+                mean = runningMean[c]
+                variance = runningVariance[c]
             }
             let invStd = 1 / (variance + epsilon).squareRoot()
             inverseStd[c] = invStd
-            let (g, b) = (gamma.value[c], beta.value[c])
+            let (g, b) = (gammas[c], betas[c])
             forEachIndex(channel: c, outer: outer, inner: inner) {
                 let xHat = (x[$0] - mean) * invStd
                 normalized[$0] = xHat
                 out[$0] = g * xHat + b
             }
         }
+        self.normalized = normalized
+        self.inverseStd = inverseStd
+        self.runningMean.value = runningMean
+        self.runningVariance.value = runningVariance
         return Tensor(shape: input.shape, data: out)
     }
 
     public func backward(_ outputGradient: Tensor) -> Tensor {
         let (outer, inner) = view(shape)
         let dy = outputGradient.data, m = Float(outer * inner)
+        let (normalized, inverseStd, gammas) = (self.normalized, self.inverseStd, gamma.value)
+        var gammaGradient = take(&gamma.gradient), betaGradient = take(&beta.gradient)
         var dx = [Float](repeating: 0, count: dy.count)
         for c in 0..<features {
             var sumDy: Float = 0, sumDyXHat: Float = 0
@@ -83,9 +95,9 @@ public final class BatchNorm: Layer {
                 sumDy += dy[$0]
                 sumDyXHat += dy[$0] * normalized[$0]
             }
-            gamma.gradient[c] += sumDyXHat
-            beta.gradient[c] += sumDy
-            let scale = gamma.value[c] * inverseStd[c]
+            gammaGradient[c] += sumDyXHat
+            betaGradient[c] += sumDy
+            let scale = gammas[c] * inverseStd[c]
             if wasTraining {
                 // dx = γ/σ · (dy − mean(dy) − x̂ · mean(dy·x̂))
                 let (meanDy, meanDyXHat) = (sumDy / m, sumDyXHat / m)
@@ -96,6 +108,8 @@ public final class BatchNorm: Layer {
                 forEachIndex(channel: c, outer: outer, inner: inner) { dx[$0] = scale * dy[$0] }
             }
         }
+        gamma.gradient = gammaGradient
+        beta.gradient = betaGradient
         return Tensor(shape: shape, data: dx)
     }
 

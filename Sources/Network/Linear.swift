@@ -20,8 +20,9 @@ public final class Linear: Layer {
         self.input = input
         let batch = input.shape[0]
         var out = [Float](repeating: 0, count: batch * outputs)
+        let b = bias.value
         for n in 0..<batch {
-            for j in 0..<outputs { out[n * outputs + j] = bias.value[j] }
+            for j in 0..<outputs { out[n * outputs + j] = b[j] }
         }
         gemm(.none, .transposed, m: batch, n: outputs, k: inputs,
              input.data, lda: inputs, weight.value, ldb: inputs, beta: 1, &out, ldc: outputs)
@@ -34,13 +35,18 @@ public final class Linear: Layer {
         // dW += dyᵀ·x ; db += Σₙ dy ; dx = dy·W
         gemm(.transposed, .none, m: outputs, n: inputs, k: batch,
              dy, lda: outputs, input.data, ldb: inputs, beta: 1, &weight.gradient, ldc: inputs)
-        for n in 0..<batch {
-            for j in 0..<outputs { bias.gradient[j] += dy[n * outputs + j] }
-        }
+        Self.addColumnSums(dy, rows: batch, columns: outputs, into: &bias.gradient)
         var dx = [Float](repeating: 0, count: batch * inputs)
         gemm(.none, .none, m: batch, n: inputs, k: outputs,
              dy, lda: outputs, weight.value, ldb: inputs, beta: 0, &dx, ldc: inputs)
         return Tensor(shape: input.shape, data: dx)
+    }
+
+    /// `sums[j] += Σₙ matrix[n, j]`.
+    private static func addColumnSums(_ matrix: [Float], rows: Int, columns: Int, into sums: inout [Float]) {
+        for n in 0..<rows {
+            for j in 0..<columns { sums[j] += matrix[n * columns + j] }
+        }
     }
 
     public var parameters: [NamedParameter] {

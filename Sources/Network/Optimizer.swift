@@ -51,23 +51,38 @@ public final class Optimizer {
         }
     }
 
+    // The updates take the parameter's arrays as `inout` arguments: one
+    // exclusive access per tensor, instead of a dynamically checked access to
+    // a class property for every element.
+
     private func sgd(_ p: Parameter, _ velocity: inout [Float], _ rate: Float) {
-        let (mu, decay) = (settings.momentum, settings.weightDecay)
-        for i in p.value.indices {
-            let g = p.gradient[i] + decay * p.value[i]
-            velocity[i] = steps == 1 ? g : mu * velocity[i] + g
-            p.value[i] -= rate * (settings.nesterov ? g + mu * velocity[i] : velocity[i])
+        Self.sgdUpdate(&p.value, p.gradient, &velocity, rate: rate, momentum: settings.momentum,
+                       decay: settings.weightDecay, nesterov: settings.nesterov, first: steps == 1)
+    }
+
+    private static func sgdUpdate(_ value: inout [Float], _ gradient: [Float], _ velocity: inout [Float], rate: Float,
+                                  momentum mu: Float, decay: Float, nesterov: Bool, first: Bool) {
+        for i in value.indices {
+            let g = gradient[i] + decay * value[i]
+            velocity[i] = first ? g : mu * velocity[i] + g
+            value[i] -= rate * (nesterov ? g + mu * velocity[i] : velocity[i])
         }
     }
 
     private func adam(_ p: Parameter, _ m: inout [Float], _ v: inout [Float], _ rate: Float) {
+        let correction1 = 1 - pow(settings.beta1, Float(steps)), correction2 = 1 - pow(settings.beta2, Float(steps))
+        Self.adamUpdate(&p.value, p.gradient, &m, &v, rate: rate, settings: settings,
+                        corrections: (correction1, correction2))
+    }
+
+    private static func adamUpdate(_ value: inout [Float], _ gradient: [Float], _ m: inout [Float], _ v: inout [Float],
+                                   rate: Float, settings: OptimizerSettings, corrections: (Float, Float)) {
         let (b1, b2, decay) = (settings.beta1, settings.beta2, settings.weightDecay)
-        let correction1 = 1 - pow(b1, Float(steps)), correction2 = 1 - pow(b2, Float(steps))
-        for i in p.value.indices {
-            let g = p.gradient[i] + decay * p.value[i]
+        for i in value.indices {
+            let g = gradient[i] + decay * value[i]
             m[i] = b1 * m[i] + (1 - b1) * g
             v[i] = b2 * v[i] + (1 - b2) * g * g
-            p.value[i] -= rate * (m[i] / correction1) / ((v[i] / correction2).squareRoot() + settings.epsilon)
+            value[i] -= rate * (m[i] / corrections.0) / ((v[i] / corrections.1).squareRoot() + settings.epsilon)
         }
     }
 }
