@@ -44,37 +44,32 @@ public final class BatchNorm: Layer {
         wasTraining = training
         var normalized = take(&self.normalized)
         if normalized.count != x.count { normalized = [Float](repeating: 0, count: x.count) }
-        var inverseStd = [Float](repeating: 0, count: features)
         var runningMean = take(&self.runningMean.value), runningVariance = take(&self.runningVariance.value)
+        var mean = runningMean, variance = runningVariance
+        if training {
+            // Two passes over the batch, in memory order: the means, then the variances.
+            var sums = [Double](repeating: 0, count: features)
+            forEachElement(outer: outer, inner: inner) { index, c in sums[c] += Double(x[index]) }
+            mean = sums.map { Float($0 / Double(m)) }
+            var squares = [Double](repeating: 0, count: features)
+            forEachElement(outer: outer, inner: inner) { index, c in
+                let d = Double(x[index] - mean[c])
+                squares[c] += d * d
+            }
+            variance = squares.map { Float($0 / Double(m)) }
+            for c in 0..<features {
+                let unbiased = m > 1 ? variance[c] * Float(m) / Float(m - 1) : variance[c]
+                runningMean[c] += momentum * (mean[c] - runningMean[c])
+                runningVariance[c] += momentum * (unbiased - runningVariance[c])
+            }
+        }
+        let inverseStd = variance.map { 1 / ($0 + epsilon).squareRoot() }
         let (gammas, betas) = (gamma.value, beta.value)
         var out = [Float](repeating: 0, count: x.count)
-        for c in 0..<features {
-            var mean: Float, variance: Float
-            if training {
-                var sum: Double = 0, squares: Double = 0
-                forEachIndex(channel: c, outer: outer, inner: inner) { sum += Double(x[$0]) }
-                let mu = sum / Double(m)
-                forEachIndex(channel: c, outer: outer, inner: inner) {
-                    let d = Double(x[$0]) - mu
-                    squares += d * d
-                }
-                mean = Float(mu)
-                variance = Float(squares / Double(m))
-                let unbiased = m > 1 ? variance * Float(m) / Float(m - 1) : variance
-                runningMean[c] += momentum * (mean - runningMean[c])
-                runningVariance[c] += momentum * (unbiased - runningVariance[c])
-            } else {
-                mean = runningMean[c]
-                variance = runningVariance[c]
-            }
-            let invStd = 1 / (variance + epsilon).squareRoot()
-            inverseStd[c] = invStd
-            let (g, b) = (gammas[c], betas[c])
-            forEachIndex(channel: c, outer: outer, inner: inner) {
-                let xHat = (x[$0] - mean) * invStd
-                normalized[$0] = xHat
-                out[$0] = g * xHat + b
-            }
+        forEachElement(outer: outer, inner: inner) { index, c in
+            let xHat = (x[index] - mean[c]) * inverseStd[c]
+            normalized[index] = xHat
+            out[index] = gammas[c] * xHat + betas[c]
         }
         self.normalized = normalized
         self.inverseStd = inverseStd
@@ -87,37 +82,44 @@ public final class BatchNorm: Layer {
         let (outer, inner) = view(shape)
         let dy = outputGradient.data, m = Float(outer * inner)
         let (normalized, inverseStd, gammas) = (self.normalized, self.inverseStd, gamma.value)
+        var sumDy = [Float](repeating: 0, count: features), sumDyXHat = sumDy
+        forEachElement(outer: outer, inner: inner) { index, c in
+            sumDy[c] += dy[index]
+            sumDyXHat[c] += dy[index] * normalized[index]
+        }
         var gammaGradient = take(&gamma.gradient), betaGradient = take(&beta.gradient)
-        var dx = [Float](repeating: 0, count: dy.count)
         for c in 0..<features {
-            var sumDy: Float = 0, sumDyXHat: Float = 0
-            forEachIndex(channel: c, outer: outer, inner: inner) {
-                sumDy += dy[$0]
-                sumDyXHat += dy[$0] * normalized[$0]
-            }
-            gammaGradient[c] += sumDyXHat
-            betaGradient[c] += sumDy
-            let scale = gammas[c] * inverseStd[c]
-            if wasTraining {
-                // dx = γ/σ · (dy − mean(dy) − x̂ · mean(dy·x̂))
-                let (meanDy, meanDyXHat) = (sumDy / m, sumDyXHat / m)
-                forEachIndex(channel: c, outer: outer, inner: inner) {
-                    dx[$0] = scale * (dy[$0] - meanDy - normalized[$0] * meanDyXHat)
-                }
-            } else {
-                forEachIndex(channel: c, outer: outer, inner: inner) { dx[$0] = scale * dy[$0] }
-            }
+            gammaGradient[c] += sumDyXHat[c]
+            betaGradient[c] += sumDy[c]
         }
         gamma.gradient = gammaGradient
         beta.gradient = betaGradient
+        let scale = (0..<features).map { gammas[$0] * inverseStd[$0] }
+        var dx = [Float](repeating: 0, count: dy.count)
+        if wasTraining {
+            // dx = γ/σ · (dy − mean(dy) − x̂ · mean(dy·x̂))
+            let meanDy = sumDy.map { $0 / m }, meanDyXHat = sumDyXHat.map { $0 / m }
+            forEachElement(outer: outer, inner: inner) { index, c in
+                dx[index] = scale[c] * (dy[index] - meanDy[c] - normalized[index] * meanDyXHat[c])
+            }
+        } else {
+            forEachElement(outer: outer, inner: inner) { index, c in dx[index] = scale[c] * dy[index] }
+        }
         return Tensor(shape: shape, data: dx)
     }
 
+    /// Visits every element in memory order with its channel:
+    /// `[outer, channels, inner]`, innermost index fastest.
     @inline(__always)
-    private func forEachIndex(channel c: Int, outer: Int, inner: Int, _ body: (Int) -> Void) {
-        for o in 0..<outer {
-            let base = (o * features + c) * inner
-            for i in 0..<inner { body(base + i) }
+    private func forEachElement(outer: Int, inner: Int, _ body: (_ index: Int, _ channel: Int) -> Void) {
+        var index = 0
+        for _ in 0..<outer {
+            for c in 0..<features {
+                for _ in 0..<inner {
+                    body(index, c)
+                    index += 1
+                }
+            }
         }
     }
 
