@@ -53,8 +53,9 @@ struct LesionTests {
         let lab = LesionLab(trainer: trainer, samples: try configuration.loadDataset().test)
         let means = lab.kDeletions([0, 1, 2, 3, 4, 5, 6], repeats: 12, seed: 3).map(\.mean)
         #expect(means[0] > 0.9)
-        // Monotone within noise: no step up by more than two points.
-        for (a, b) in zip(means, means.dropFirst()) { #expect(b <= a + 0.02, "\(means)") }
+        // Monotone within noise: no step up by more than five points (12 subsets
+        // of a 120-sample test set; near chance the means wander by a few points).
+        for (a, b) in zip(means, means.dropFirst()) { #expect(b <= a + 0.05, "\(means)") }
         #expect(means[6] < means[0] - 0.2)
     }
 
