@@ -17,7 +17,7 @@ public enum Preset: String, CaseIterable, Codable, Sendable {
                 + "loss than the shallower one; the deeper residual net does as well as the shallower one. "
                 + "The dashboard shows the 32-block pair; `reslab train --preset degradation` runs all four."
         case .lesion:
-            return "A 12-block residual net on moons and its plain twin, both trained to 100 %. When training ends "
+            return "A 16-block residual net on moons and its plain twin, both trained to 100 %. When training ends "
                 + "the lesion sweep runs (L): deleting any single block of the residual net barely moves its "
                 + "accuracy, because it behaves like an ensemble of shallow paths; `reslab lesion --preset lesion` "
                 + "shows the plain twin falling to chance. Try d on a block, and K for several at once."
@@ -55,7 +55,7 @@ public enum Preset: String, CaseIterable, Codable, Sendable {
             }
         case .lesion:
             c.dataset = .moons
-            c.depth = 12
+            c.depth = 16
             c.norm = .batch
             c.twin = true
             c.steps = 1500
