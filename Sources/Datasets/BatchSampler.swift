@@ -34,7 +34,4 @@ public struct BatchSampler: Sendable {
         defer { position += batchSize }
         return order[position..<position + batchSize]
     }
-
-    /// Epochs completed, with the fraction of the current one.
-    public var progress: Double { Double(epoch) + Double(position) / Double(count) }
 }

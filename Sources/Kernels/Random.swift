@@ -52,12 +52,6 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
         Int(next() % UInt64(bound))
     }
 
-    /// A generator for an independent stream, derived from this one's seed
-    /// material and a label, so that adding a consumer does not shift others.
-    public func fork(_ label: UInt64) -> SeededGenerator {
-        SeededGenerator(seed: state.0 ^ (label &* 0x9E37_79B9_7F4A_7C15))
-    }
-
     private func rotate(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
 }
 

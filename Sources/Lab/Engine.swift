@@ -182,11 +182,12 @@ public actor Engine {
         correctSum += result.correct
         sampleSum += result.samples
         stepsSinceSnapshot += 1
-        for (index, stats) in trainer.network.blockStatistics.enumerated() {
+        let statistics = trainer.network.blockStatistics
+        for (index, stats) in statistics.enumerated() {
             statisticSums[index].weight += Double(stats.weightGradientNorm)
             statisticSums[index].input += Double(stats.inputGradientNorm)
         }
-        latest.branchRatios = trainer.network.blockStatistics.map(\.branchRatio)
+        latest.branchRatios = statistics.map(\.branchRatio)
     }
 
     private func evaluateAndPublish() {

@@ -40,15 +40,19 @@ public final class ResidualBlock {
         self.shortcut = shortcut
     }
 
+    /// Computes the block's output. Training passes also measure ‖F(x)‖/‖S(x)‖;
+    /// evaluations skip that work and leave the last measurement alone.
     public func forward(_ x: Tensor, mode: BlockMode, training: Bool) -> Tensor {
         lastMode = mode
-        lastRatio = nil
+        if training { lastRatio = nil }
         switch mode {
         case .residual:
             let f = branch.forward(x, training: training)
             let s = shortcut?.forward(x, training: training) ?? x
-            let sNorm = s.norm
-            lastRatio = sNorm > 0 ? f.norm / sNorm : nil
+            if training {
+                let sNorm = s.norm
+                lastRatio = sNorm > 0 ? f.norm / sNorm : nil
+            }
             return f + s
         case .plain:
             return branch.forward(x, training: training)
