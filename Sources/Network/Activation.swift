@@ -1,4 +1,5 @@
 import Foundation
+import Kernels
 
 /// The element-wise non-linearities a block can use.
 public enum ActivationKind: String, CaseIterable, Codable, Sendable {
@@ -14,13 +15,14 @@ public enum ActivationKind: String, CaseIterable, Codable, Sendable {
         }
     }
 
-    /// f'(x), given x and y = f(x).
-    func derivative(_ x: Float, _ y: Float) -> Float {
+    /// f'(x), from what the layer saved: y = f(x), or x itself for GELU.
+    func derivative(savedValue: Float) -> Float {
         switch self {
-        case .relu: return x > 0 ? 1 : 0
-        case .tanh: return 1 - y * y
-        case .sigmoid: return y * (1 - y)
+        case .relu: let y = savedValue; return y > 0 ? 1 : 0
+        case .tanh: let y = savedValue; return 1 - y * y
+        case .sigmoid: let y = savedValue; return y * (1 - y)
         case .gelu:
+            let x = savedValue
             // Φ(x) + x·φ(x), the exact (erf) GELU as PyTorch defines it.
             let cdf = 0.5 * (1 + erf(x / Float(2).squareRoot()))
             let pdf = exp(-0.5 * x * x) / (2 * Float.pi).squareRoot()
@@ -29,24 +31,25 @@ public enum ActivationKind: String, CaseIterable, Codable, Sendable {
     }
 }
 
-/// An element-wise activation layer.
+/// An element-wise activation layer. It keeps the one tensor its
+/// derivative needs: the output, or for GELU the input.
 public final class Activation: Layer {
     public let kind: ActivationKind
-    private var input: [Float] = []
-    private var output: [Float] = []
+    private var saved: [Float] = []
 
     public init(_ kind: ActivationKind) { self.kind = kind }
 
     public func forward(_ input: Tensor, training: Bool) -> Tensor {
-        self.input = input.data
-        output = input.data.map(kind.value)
+        let output = kind == .relu ? relu(input.data) : input.data.map(kind.value)
+        saved = kind == .gelu ? input.data : output
         return Tensor(shape: input.shape, data: output)
     }
 
     public func backward(_ outputGradient: Tensor) -> Tensor {
+        if kind == .relu { return Tensor(shape: outputGradient.shape, data: reluBackward(outputGradient.data, output: saved)) }
         var dx = outputGradient.data
-        let (x, y) = (input, output)
-        for i in dx.indices { dx[i] *= kind.derivative(x[i], y[i]) }
+        let saved = saved, kind = kind
+        for i in dx.indices { dx[i] *= kind.derivative(savedValue: saved[i]) }
         return Tensor(shape: outputGradient.shape, data: dx)
     }
 }

@@ -1,3 +1,5 @@
+import Kernels
+
 /// Batch normalisation over the channel axis: `[batch, features]` for dense
 /// layers, `[channels, batch, height, width]` for convolutions.
 ///
@@ -28,99 +30,49 @@ public final class BatchNorm: Layer {
 
     /// The tensor seen as `[outer, channels, inner]`: dense `[N, F, 1]`,
     /// channel-major conv `[1, C, N·H·W]`.
-    private func view(_ shape: [Int]) -> (outer: Int, inner: Int) {
+    private func layout(_ shape: [Int]) -> ChannelLayout {
         precondition((shape.count == 2 && shape[1] == features) || (shape.count == 4 && shape[0] == features),
                      "BatchNorm(\(features)) cannot normalise \(shape)")
-        return shape.count == 2 ? (shape[0], 1) : (1, shape[1] * shape[2] * shape[3])
+        return shape.count == 2 ? ChannelLayout(outer: shape[0], channels: features, inner: 1)
+            : ChannelLayout(outer: 1, channels: features, inner: shape[1] * shape[2] * shape[3])
     }
 
-    // Hot loops work on local arrays moved out of the layer (`take`), so that
-    // no element access goes through a dynamically checked class property.
-
     public func forward(_ input: Tensor, training: Bool) -> Tensor {
-        let (outer, inner) = view(input.shape)
-        let x = input.data, m = outer * inner
+        let layout = layout(input.shape)
+        let x = input.data, m = Float(layout.count / features)
         shape = input.shape
         wasTraining = training
-        var normalized = take(&self.normalized)
-        if normalized.count != x.count { normalized = [Float](repeating: 0, count: x.count) }
-        var runningMean = take(&self.runningMean.value), runningVariance = take(&self.runningVariance.value)
-        var mean = runningMean, variance = runningVariance
+        var mean = runningMean.value, variance = runningVariance.value
         if training {
-            // Two passes over the batch, in memory order: the means, then the variances.
-            var sums = [Double](repeating: 0, count: features)
-            forEachElement(outer: outer, inner: inner) { index, c in sums[c] += Double(x[index]) }
-            mean = sums.map { Float($0 / Double(m)) }
-            var squares = [Double](repeating: 0, count: features)
-            forEachElement(outer: outer, inner: inner) { index, c in
-                let d = Double(x[index] - mean[c])
-                squares[c] += d * d
-            }
-            variance = squares.map { Float($0 / Double(m)) }
-            for c in 0..<features {
-                let unbiased = m > 1 ? variance[c] * Float(m) / Float(m - 1) : variance[c]
-                runningMean[c] += momentum * (mean[c] - runningMean[c])
-                runningVariance[c] += momentum * (unbiased - runningVariance[c])
+            // Two passes over the batch: the means, then the (biased) variances.
+            mean = channelSums(x, layout).map { $0 / m }
+            variance = channelSquaredDeviations(x, from: mean, layout).map { $0 / m }
+            let unbiasing = m > 1 ? m / (m - 1) : 1
+            runningMean.value = (0..<features).map { runningMean.value[$0] + momentum * (mean[$0] - runningMean.value[$0]) }
+            runningVariance.value = (0..<features).map {
+                runningVariance.value[$0] + momentum * (variance[$0] * unbiasing - runningVariance.value[$0])
             }
         }
-        let inverseStd = variance.map { 1 / ($0 + epsilon).squareRoot() }
-        let (gammas, betas) = (gamma.value, beta.value)
-        var out = [Float](repeating: 0, count: x.count)
-        forEachElement(outer: outer, inner: inner) { index, c in
-            let xHat = (x[index] - mean[c]) * inverseStd[c]
-            normalized[index] = xHat
-            out[index] = gammas[c] * xHat + betas[c]
-        }
-        self.normalized = normalized
-        self.inverseStd = inverseStd
-        self.runningMean.value = runningMean
-        self.runningVariance.value = runningVariance
-        return Tensor(shape: input.shape, data: out)
+        inverseStd = variance.map { 1 / ($0 + epsilon).squareRoot() }
+        // x̂ = (x − mean)/σ, then y = γ·x̂ + β.
+        normalized = channelAffine(x, scale: inverseStd, shift: (0..<features).map { -mean[$0] * inverseStd[$0] }, layout)
+        return Tensor(shape: input.shape, data: channelAffine(normalized, scale: gamma.value, shift: beta.value, layout))
     }
 
     public func backward(_ outputGradient: Tensor) -> Tensor {
-        let (outer, inner) = view(shape)
-        let dy = outputGradient.data, m = Float(outer * inner)
-        let (normalized, inverseStd, gammas) = (self.normalized, self.inverseStd, gamma.value)
-        var sumDy = [Float](repeating: 0, count: features), sumDyXHat = sumDy
-        forEachElement(outer: outer, inner: inner) { index, c in
-            sumDy[c] += dy[index]
-            sumDyXHat[c] += dy[index] * normalized[index]
-        }
-        var gammaGradient = take(&gamma.gradient), betaGradient = take(&beta.gradient)
-        for c in 0..<features {
-            gammaGradient[c] += sumDyXHat[c]
-            betaGradient[c] += sumDy[c]
-        }
-        gamma.gradient = gammaGradient
-        beta.gradient = betaGradient
-        let scale = (0..<features).map { gammas[$0] * inverseStd[$0] }
-        var dx = [Float](repeating: 0, count: dy.count)
-        if wasTraining {
-            // dx = γ/σ · (dy − mean(dy) − x̂ · mean(dy·x̂))
-            let meanDy = sumDy.map { $0 / m }, meanDyXHat = sumDyXHat.map { $0 / m }
-            forEachElement(outer: outer, inner: inner) { index, c in
-                dx[index] = scale[c] * (dy[index] - meanDy[c] - normalized[index] * meanDyXHat[c])
-            }
-        } else {
-            forEachElement(outer: outer, inner: inner) { index, c in dx[index] = scale[c] * dy[index] }
-        }
+        let layout = layout(shape)
+        let dy = outputGradient.data, m = Float(layout.count / features)
+        let sumDy = channelSums(dy, layout), sumDyXHat = channelDots(dy, normalized, layout)
+        gamma.gradient = (0..<features).map { gamma.gradient[$0] + sumDyXHat[$0] }
+        beta.gradient = (0..<features).map { beta.gradient[$0] + sumDy[$0] }
+        let scale = (0..<features).map { gamma.value[$0] * inverseStd[$0] }
+        let zeros = [Float](repeating: 0, count: features)
+        guard wasTraining else { return Tensor(shape: shape, data: channelAffine(dy, scale: scale, shift: zeros, layout)) }
+        // dx = γ/σ · (dy − mean(dy) − x̂ · mean(dy·x̂))
+        let dx = channelCombination(dy, times: scale,
+                                    normalized, times: (0..<features).map { -scale[$0] * sumDyXHat[$0] / m },
+                                    plus: (0..<features).map { -scale[$0] * sumDy[$0] / m }, layout)
         return Tensor(shape: shape, data: dx)
-    }
-
-    /// Visits every element in memory order with its channel:
-    /// `[outer, channels, inner]`, innermost index fastest.
-    @inline(__always)
-    private func forEachElement(outer: Int, inner: Int, _ body: (_ index: Int, _ channel: Int) -> Void) {
-        var index = 0
-        for _ in 0..<outer {
-            for c in 0..<features {
-                for _ in 0..<inner {
-                    body(index, c)
-                    index += 1
-                }
-            }
-        }
     }
 
     public var parameters: [NamedParameter] {

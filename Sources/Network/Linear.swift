@@ -19,11 +19,7 @@ public final class Linear: Layer {
         precondition(input.shape.count == 2 && input.shape[1] == inputs, "Linear expects [N, \(inputs)], got \(input.shape)")
         self.input = input
         let batch = input.shape[0]
-        var out = [Float](repeating: 0, count: batch * outputs)
-        let b = bias.value
-        for n in 0..<batch {
-            for j in 0..<outputs { out[n * outputs + j] = b[j] }
-        }
+        var out = repeatedRows(bias.value, count: batch)
         gemm(.none, .transposed, m: batch, n: outputs, k: inputs,
              input.data, lda: inputs, weight.value, ldb: inputs, beta: 1, &out, ldc: outputs)
         return Tensor(shape: [batch, outputs], data: out)
@@ -35,18 +31,11 @@ public final class Linear: Layer {
         // dW += dyᵀ·x ; db += Σₙ dy ; dx = dy·W
         gemm(.transposed, .none, m: outputs, n: inputs, k: batch,
              dy, lda: outputs, input.data, ldb: inputs, beta: 1, &weight.gradient, ldc: inputs)
-        Self.addColumnSums(dy, rows: batch, columns: outputs, into: &bias.gradient)
+        bias.gradient = add(bias.gradient, channelSums(dy, ChannelLayout(outer: batch, channels: outputs, inner: 1)))
         var dx = [Float](repeating: 0, count: batch * inputs)
         gemm(.none, .none, m: batch, n: inputs, k: outputs,
              dy, lda: outputs, weight.value, ldb: inputs, beta: 0, &dx, ldc: inputs)
         return Tensor(shape: input.shape, data: dx)
-    }
-
-    /// `sums[j] += Σₙ matrix[n, j]`.
-    private static func addColumnSums(_ matrix: [Float], rows: Int, columns: Int, into sums: inout [Float]) {
-        for n in 0..<rows {
-            for j in 0..<columns { sums[j] += matrix[n * columns + j] }
-        }
     }
 
     public var parameters: [NamedParameter] {

@@ -1,3 +1,5 @@
+import Kernels
+
 /// A learnable array and the gradient accumulated for it by `backward`.
 /// A reference type: layers, the optimizer and checkpoints share one instance.
 public final class Parameter {
@@ -18,12 +20,12 @@ public final class Parameter {
     }
 
     public func zeroGradient() {
-        for i in gradient.indices { gradient[i] = 0 }
+        setToZero(&gradient)
     }
 
     /// The sum of squared gradient entries.
     public var gradientSquaredSum: Double {
-        gradient.reduce(0) { $0 + Double($1) * Double($1) }
+        sumOfSquares(gradient)
     }
 }
 

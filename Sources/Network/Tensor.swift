@@ -1,3 +1,5 @@
+import Kernels
+
 /// A dense array of floats with a shape. Row-major; dense activations are
 /// `[batch, features]` and convolutional activations are channel-major
 /// `[channels, batch, height, width]`, so that one GEMM covers a whole batch.
@@ -20,16 +22,12 @@ public struct Tensor: Sendable, Equatable {
 
     /// The Euclidean norm of all values, accumulated in double precision.
     public var norm: Float {
-        var sum: Double = 0
-        for v in data { sum += Double(v) * Double(v) }
-        return Float(sum.squareRoot())
+        Float(sumOfSquares(data).squareRoot())
     }
 
     /// Element-wise sum of two tensors of the same shape.
     public static func + (lhs: Tensor, rhs: Tensor) -> Tensor {
         precondition(lhs.shape == rhs.shape, "cannot add \(lhs.shape) and \(rhs.shape)")
-        var out = lhs
-        for i in out.data.indices { out.data[i] += rhs.data[i] }
-        return out
+        return Tensor(shape: lhs.shape, data: add(lhs.data, rhs.data))
     }
 }

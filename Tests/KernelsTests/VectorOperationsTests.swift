@@ -1,0 +1,76 @@
+import Testing
+import Kernels
+
+/// The vectorised element-wise and per-channel kernels against plain loops,
+/// on sizes that leave partial vectors at the end of rows and runs.
+struct VectorOperationsTests {
+    /// Dense `[5, 19, 1]` (tails across features) and channel-major `[1, 3, 37]` (tails within runs).
+    static let layouts = [ChannelLayout(outer: 5, channels: 19, inner: 1), ChannelLayout(outer: 1, channels: 3, inner: 37),
+                          ChannelLayout(outer: 2, channels: 3, inner: 16)]
+
+    /// The channel of element `i`.
+    private func channel(_ i: Int, _ layout: ChannelLayout) -> Int { (i / layout.inner) % layout.channels }
+
+    @Test(arguments: layouts)
+    func channelReductionsMatchPlainSums(layout: ChannelLayout) {
+        var rng = SeededGenerator(seed: 21)
+        let x = randomArray(layout.count, &rng), y = randomArray(layout.count, &rng)
+        let mean = randomArray(layout.channels, &rng)
+        var sums = [Float](repeating: 0, count: layout.channels), deviations = sums, dots = sums
+        for i in x.indices {
+            let c = channel(i, layout)
+            sums[c] += x[i]
+            deviations[c] += (x[i] - mean[c]) * (x[i] - mean[c])
+            dots[c] += x[i] * y[i]
+        }
+        expectClose(channelSums(x, layout), sums)
+        expectClose(channelSquaredDeviations(x, from: mean, layout), deviations)
+        expectClose(channelDots(x, y, layout), dots)
+    }
+
+    @Test(arguments: layouts)
+    func channelCombinationAppliesEachChannelsCoefficients(layout: ChannelLayout) {
+        var rng = SeededGenerator(seed: 22)
+        let x = randomArray(layout.count, &rng), y = randomArray(layout.count, &rng)
+        let p = randomArray(layout.channels, &rng), q = randomArray(layout.channels, &rng)
+        let r = randomArray(layout.channels, &rng)
+        let expected = x.indices.map { i in
+            let c = channel(i, layout)
+            return p[c] * x[i] + q[c] * y[i] + r[c]
+        }
+        expectClose(channelCombination(x, times: p, y, times: q, plus: r, layout), expected)
+        expectClose(channelAffine(x, scale: p, shift: r, layout), x.indices.map { p[channel($0, layout)] * x[$0] + r[channel($0, layout)] })
+    }
+
+    @Test func reluKeepsNaNAndItsBackwardFollowsTheOutput() {
+        let x: [Float] = [-2, -0.5, 0, 0.5, 3, .nan] + (0..<20).map { Float($0) - 10 }
+        let y = relu(x)
+        #expect(y[0] == 0 && y[3] == 0.5 && y[4] == 3 && y[5].isNaN)
+        #expect(Array(y[6...]) == (0..<20).map { max(Float($0) - 10, 0) })
+        let dy = [Float](repeating: 2, count: x.count)
+        #expect(reluBackward(dy, output: y) == y.map { $0 > 0 ? 2 : 0 })
+    }
+
+    @Test func sumOfSquaresDoesNotUnderflowForVanishingGradients() {
+        let tiny = [Float](repeating: 1e-30, count: 33)
+        #expect(abs(sumOfSquares(tiny) - 33e-60) < 1e-64)
+        #expect(sumOfSquares([3, 4]) == 25)
+        #expect(sumOfSquares([]) == 0)
+    }
+
+    @Test func addAndRepeatedRowsAndZeroing() {
+        let a = (0..<21).map(Float.init), b = (0..<21).map { Float($0) * 10 }
+        #expect(add(a, b) == (0..<21).map { Float($0) * 11 })
+        #expect(repeatedRows([1, 2, 3], count: 3) == [1, 2, 3, 1, 2, 3, 1, 2, 3])
+        var z = a
+        setToZero(&z)
+        #expect(z == [Float](repeating: 0, count: 21))
+    }
+
+    private func expectClose(_ actual: [Float], _ expected: [Float], sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(actual.count == expected.count, sourceLocation: sourceLocation)
+        for (a, e) in zip(actual, expected) {
+            #expect(abs(a - e) <= 1e-5 * max(1, abs(e)), "\(a) vs \(e)", sourceLocation: sourceLocation)
+        }
+    }
+}
