@@ -90,46 +90,24 @@ struct GemmOperands {
     }
 
     /// Packs `op(A)[row..<row+mc, depth..<depth+kc]` as panels of 8 rows,
-    /// depth-major inside a panel, padding missing rows with zeros. Source
-    /// memory is always read along its rows.
+    /// depth-major inside a panel, padding missing rows with zeros.
     private func packA(into dst: UnsafeMutablePointer<Float>, row: Int, mc: Int, depth: Int, kc: Int) {
         for panel in stride(from: 0, to: mc, by: microRows) {
-            let out = dst + panel * kc
-            let rowsHere = min(microRows, mc - panel)
-            if rowsHere < microRows { out.initialize(repeating: 0, count: microRows * kc) }
-            if transA == .none {
-                for r in 0..<rowsHere {
-                    let source = a + (row + panel + r) * lda + depth
-                    for p in 0..<kc { out[p * microRows + r] = source[p] }
-                }
-            } else {
-                for p in 0..<kc {
-                    let source = a + (depth + p) * lda + row + panel
-                    for r in 0..<rowsHere { out[p * microRows + r] = source[r] }
-                }
-            }
+            let first = row + panel
+            packPanel(into: dst + panel * kc, width: microRows, count: min(microRows, mc - panel), kc: kc,
+                      source: transA == .none ? a + first * lda + depth : a + depth * lda + first,
+                      ld: lda, contiguousAcross: transA == .transposed)
         }
     }
 
     /// Packs `op(B)[depth..<depth+kc, column..<column+nc]` as panels of 32
-    /// columns, depth-major inside a panel, padding missing columns with
-    /// zeros. Source memory is always read along its rows.
+    /// columns, depth-major inside a panel, padding missing columns with zeros.
     private func packB(into dst: UnsafeMutablePointer<Float>, depth: Int, kc: Int, column: Int, nc: Int) {
         for panel in stride(from: 0, to: nc, by: microColumns) {
-            let out = dst + panel * kc
-            let columnsHere = min(microColumns, nc - panel)
-            if columnsHere < microColumns { out.initialize(repeating: 0, count: microColumns * kc) }
-            if transB == .none {
-                for p in 0..<kc {
-                    let source = b + (depth + p) * ldb + column + panel
-                    for j in 0..<columnsHere { out[p * microColumns + j] = source[j] }
-                }
-            } else {
-                for j in 0..<columnsHere {
-                    let source = b + (column + panel + j) * ldb + depth
-                    for p in 0..<kc { out[p * microColumns + j] = source[p] }
-                }
-            }
+            let first = column + panel
+            packPanel(into: dst + panel * kc, width: microColumns, count: min(microColumns, nc - panel), kc: kc,
+                      source: transB == .none ? b + depth * ldb + first : b + first * ldb + depth,
+                      ld: ldb, contiguousAcross: transB == .none)
         }
     }
 
@@ -207,4 +185,62 @@ private func addRow(_ row: UnsafeMutablePointer<Float>, lo: SIMD16<Float>, hi: S
     let oldHi = out.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self)
     out.storeBytes(of: oldLo + alpha * lo, as: SIMD16<Float>.self)
     out.storeBytes(of: oldHi + alpha * hi, toByteOffset: 64, as: SIMD16<Float>.self)
+}
+
+/// Writes one packed panel: `dst[p·width + j]` is element `j` (of `count`,
+/// the rest zero) at depth `p`, for `p < kc`. In the source, element `(j, p)`
+/// is at `source + p·ld + j` when `contiguousAcross` (a plain copy of rows)
+/// or at `source + j·ld + p` (a transpose, done 8×8 in registers).
+@inline(__always)
+func packPanel(into dst: UnsafeMutablePointer<Float>, width: Int, count: Int, kc: Int,
+               source: UnsafePointer<Float>, ld: Int, contiguousAcross: Bool) {
+    if count < width { dst.initialize(repeating: 0, count: width * kc) }
+    if contiguousAcross {
+        for p in 0..<kc {
+            let from = source + p * ld, to = dst + p * width
+            var j = 0
+            while j + 8 <= count {
+                UnsafeMutableRawPointer(to + j).storeBytes(of: UnsafeRawPointer(from + j).loadUnaligned(as: SIMD8<Float>.self),
+                                                           as: SIMD8<Float>.self)
+                j += 8
+            }
+            for j in j..<count { to[j] = from[j] }
+        }
+        return
+    }
+    var group = 0
+    while group + 8 <= count {
+        var p = 0
+        while p + 8 <= kc {
+            transpose8x8(from: source + group * ld + p, ld: ld, to: dst + p * width + group, ldTo: width)
+            p += 8
+        }
+        for p in p..<kc {
+            for j in group..<group + 8 { dst[p * width + j] = source[j * ld + p] }
+        }
+        group += 8
+    }
+    for j in group..<count {
+        for p in 0..<kc { dst[p * width + j] = source[j * ld + p] }
+    }
+}
+
+/// `to[c·ldTo + r] = from[r·ld + c]` for an 8×8 block: eight row vectors are
+/// unshuffled into their even and odd lanes three times, which rotates each
+/// element's 6-bit index (row, column) by three bits: the transpose.
+@inline(__always)
+func transpose8x8(from: UnsafePointer<Float>, ld: Int, to: UnsafeMutablePointer<Float>, ldTo: Int) {
+    func row(_ r: Int) -> SIMD8<Float> { UnsafeRawPointer(from + r * ld).loadUnaligned(as: SIMD8<Float>.self) }
+    var v = (row(0), row(1), row(2), row(3), row(4), row(5), row(6), row(7))
+    for _ in 0..<3 {
+        v = (SIMD8(lowHalf: v.0.evenHalf, highHalf: v.1.evenHalf), SIMD8(lowHalf: v.2.evenHalf, highHalf: v.3.evenHalf),
+             SIMD8(lowHalf: v.4.evenHalf, highHalf: v.5.evenHalf), SIMD8(lowHalf: v.6.evenHalf, highHalf: v.7.evenHalf),
+             SIMD8(lowHalf: v.0.oddHalf, highHalf: v.1.oddHalf), SIMD8(lowHalf: v.2.oddHalf, highHalf: v.3.oddHalf),
+             SIMD8(lowHalf: v.4.oddHalf, highHalf: v.5.oddHalf), SIMD8(lowHalf: v.6.oddHalf, highHalf: v.7.oddHalf))
+    }
+    func store(_ vector: SIMD8<Float>, _ r: Int) {
+        UnsafeMutableRawPointer(to + r * ldTo).storeBytes(of: vector, as: SIMD8<Float>.self)
+    }
+    store(v.0, 0); store(v.1, 1); store(v.2, 2); store(v.3, 3)
+    store(v.4, 4); store(v.5, 5); store(v.6, 6); store(v.7, 7)
 }

@@ -46,7 +46,7 @@ public final class Trainer {
         let logits = network.forward(input, modes: modes, training: true)
         let result = softmaxCrossEntropy(logits: logits, labels: labels)
         if result.loss.isFinite {
-            network.backward(result.gradient)
+            network.accumulateGradients(result.gradient)
             optimizer.step(rate: rate)
         }
         return StepResult(loss: result.loss, correct: result.correct, samples: labels.count)

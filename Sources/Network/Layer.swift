@@ -7,6 +7,9 @@
 public protocol Layer: AnyObject {
     func forward(_ input: Tensor, training: Bool) -> Tensor
     func backward(_ outputGradient: Tensor) -> Tensor
+    /// `backward` for the first layers of a network: adds the parameter
+    /// gradients and skips `∂L/∂input`, which nothing needs in training.
+    func accumulateParameterGradients(_ outputGradient: Tensor)
     /// Learnable tensors, by local name (`weight`, `bias`).
     var parameters: [NamedParameter] { get }
     /// Non-learnable state saved with the weights (batch-norm running statistics).
@@ -14,6 +17,10 @@ public protocol Layer: AnyObject {
 }
 
 extension Layer {
+    public func accumulateParameterGradients(_ outputGradient: Tensor) {
+        _ = backward(outputGradient)
+    }
+
     public var parameters: [NamedParameter] { [] }
     public var buffers: [NamedParameter] { [] }
 }
@@ -32,6 +39,14 @@ public final class Sequential: Layer {
 
     public func backward(_ outputGradient: Tensor) -> Tensor {
         layers.reversed().reduce(outputGradient) { $1.layer.backward($0) }
+    }
+
+    /// Backpropagates down to the first layer with parameters, which only
+    /// adds its parameter gradients; the layers before it are not visited.
+    public func accumulateParameterGradients(_ outputGradient: Tensor) {
+        guard let first = layers.firstIndex(where: { !$0.layer.parameters.isEmpty }) else { return }
+        let gradient = layers[(first + 1)...].reversed().reduce(outputGradient) { $1.layer.backward($0) }
+        layers[first].layer.accumulateParameterGradients(gradient)
     }
 
     public var parameters: [NamedParameter] {

@@ -26,16 +26,23 @@ public final class Linear: Layer {
     }
 
     public func backward(_ outputGradient: Tensor) -> Tensor {
+        accumulateParameterGradients(outputGradient)
+        // dx = dy·W
         let batch = input.shape[0]
         let dy = outputGradient.data
-        // dW += dyᵀ·x ; db += Σₙ dy ; dx = dy·W
-        gemm(.transposed, .none, m: outputs, n: inputs, k: batch,
-             dy, lda: outputs, input.data, ldb: inputs, beta: 1, &weight.gradient, ldc: inputs)
-        bias.gradient = add(bias.gradient, channelSums(dy, ChannelLayout(outer: batch, channels: outputs, inner: 1)))
         var dx = [Float](repeating: 0, count: batch * inputs)
         gemm(.none, .none, m: batch, n: inputs, k: outputs,
              dy, lda: outputs, weight.value, ldb: inputs, beta: 0, &dx, ldc: inputs)
         return Tensor(shape: input.shape, data: dx)
+    }
+
+    /// dW += dyᵀ·x ; db += Σₙ dy.
+    public func accumulateParameterGradients(_ outputGradient: Tensor) {
+        let batch = input.shape[0]
+        let dy = outputGradient.data
+        gemm(.transposed, .none, m: outputs, n: inputs, k: batch,
+             dy, lda: outputs, input.data, ldb: inputs, beta: 1, &weight.gradient, ldc: inputs)
+        bias.gradient = add(bias.gradient, channelSums(dy, ChannelLayout(outer: batch, channels: outputs, inner: 1)))
     }
 
     public var parameters: [NamedParameter] {

@@ -1,4 +1,5 @@
 import Foundation
+import Kernels
 
 /// Which update rule trains the network.
 public enum OptimizerKind: String, CaseIterable, Codable, Sendable {
@@ -52,37 +53,17 @@ public final class Optimizer {
     }
 
     // The updates take the parameter's arrays as `inout` arguments: one
-    // exclusive access per tensor, instead of a dynamically checked access to
-    // a class property for every element.
+    // exclusive access per tensor, and the element loop runs in a kernel.
 
     private func sgd(_ p: Parameter, _ velocity: inout [Float], _ rate: Float) {
-        Self.sgdUpdate(&p.value, p.gradient, &velocity, rate: rate, momentum: settings.momentum,
-                       decay: settings.weightDecay, nesterov: settings.nesterov, first: steps == 1)
-    }
-
-    private static func sgdUpdate(_ value: inout [Float], _ gradient: [Float], _ velocity: inout [Float], rate: Float,
-                                  momentum mu: Float, decay: Float, nesterov: Bool, first: Bool) {
-        for i in value.indices {
-            let g = gradient[i] + decay * value[i]
-            velocity[i] = first ? g : mu * velocity[i] + g
-            value[i] -= rate * (nesterov ? g + mu * velocity[i] : velocity[i])
-        }
+        sgdUpdate(&p.value, gradient: p.gradient, velocity: &velocity, rate: rate, momentum: settings.momentum,
+                  decay: settings.weightDecay, nesterov: settings.nesterov, first: steps == 1)
     }
 
     private func adam(_ p: Parameter, _ m: inout [Float], _ v: inout [Float], _ rate: Float) {
-        let correction1 = 1 - pow(settings.beta1, Float(steps)), correction2 = 1 - pow(settings.beta2, Float(steps))
-        Self.adamUpdate(&p.value, p.gradient, &m, &v, rate: rate, settings: settings,
-                        corrections: (correction1, correction2))
-    }
-
-    private static func adamUpdate(_ value: inout [Float], _ gradient: [Float], _ m: inout [Float], _ v: inout [Float],
-                                   rate: Float, settings: OptimizerSettings, corrections: (Float, Float)) {
-        let (b1, b2, decay) = (settings.beta1, settings.beta2, settings.weightDecay)
-        for i in value.indices {
-            let g = gradient[i] + decay * value[i]
-            m[i] = b1 * m[i] + (1 - b1) * g
-            v[i] = b2 * v[i] + (1 - b2) * g * g
-            value[i] -= rate * (m[i] / corrections.0) / ((v[i] / corrections.1).squareRoot() + settings.epsilon)
-        }
+        let corrections = (1 - pow(settings.beta1, Float(steps)), 1 - pow(settings.beta2, Float(steps)))
+        adamUpdate(&p.value, gradient: p.gradient, firstMoment: &m, secondMoment: &v, rate: rate,
+                   betas: (settings.beta1, settings.beta2), epsilon: settings.epsilon,
+                   decay: settings.weightDecay, corrections: corrections)
     }
 }

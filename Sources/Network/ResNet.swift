@@ -51,11 +51,23 @@ public final class ResNet {
     /// returns `∂L/∂input`. `routes`, if given, forces each block's route.
     @discardableResult
     public func backward(_ logitsGradient: Tensor, routes: [GradientRoute]? = nil) -> Tensor {
+        stem.backward(backwardToStem(logitsGradient, routes: routes))
+    }
+
+    /// Backpropagates `∂L/∂logits` for training: adds every parameter's
+    /// gradient and skips the input gradient, which the stem's first
+    /// transform would otherwise spend a whole matrix product on.
+    public func accumulateGradients(_ logitsGradient: Tensor) {
+        stem.accumulateParameterGradients(backwardToStem(logitsGradient, routes: nil))
+    }
+
+    /// `∂L/∂(stem output)`, through the head and the blocks.
+    private func backwardToStem(_ logitsGradient: Tensor, routes: [GradientRoute]?) -> Tensor {
         var g = head.backward(logitsGradient)
         for index in blocks.indices.reversed() {
             g = blocks[index].backward(g, route: routes?[index])
         }
-        return stem.backward(g)
+        return g
     }
 
     public func zeroGradients() {

@@ -49,6 +49,25 @@ struct NetworkGradientTests {
         #expect(error < 2e-2, "\(kind) \(mode) \(norm): relative error \(error)")
     }
 
+    /// Training's backward skips the input gradient but must add exactly the
+    /// parameter gradients the full backward adds.
+    @Test(arguments: ModelKind.allCases)
+    func trainingBackwardAddsTheSameParameterGradients(kind: ModelKind) {
+        let spec = ModelSpec(kind: kind, inputShape: kind == .dense ? [3] : [2, 6, 6], classes: 3, depth: 2, width: 4)
+        let net = ResNet(spec: spec, seed: 2)
+        var rng = SeededGenerator(seed: 5)
+        let input = Tensor(shape: [3, spec.inputFeatures], data: (0..<3 * spec.inputFeatures).map { _ in rng.normal() })
+        let modes = Array(repeating: BlockMode.residual, count: spec.blockCount)
+        func gradients(_ backward: (Tensor) -> Void) -> [[Float]] {
+            net.zeroGradients()
+            backward(softmaxCrossEntropy(logits: net.forward(input, modes: modes, training: true), labels: [0, 1, 2]).gradient)
+            return net.parameters.map(\.parameter.gradient)
+        }
+        let full = gradients { net.backward($0) }
+        #expect(full.allSatisfy { $0.contains { $0 != 0 } })
+        #expect(gradients { net.accumulateGradients($0) } == full)
+    }
+
     @Test func deletedBlockLeavesItsBranchWithoutGradient() {
         let spec = ModelSpec(kind: .dense, inputShape: [2], classes: 2, depth: 3, width: 4)
         let net = ResNet(spec: spec, seed: 1)

@@ -1,0 +1,54 @@
+/// The optimizers' per-element update rules, sixteen lanes at a time.
+/// Each is one pass over a parameter tensor and its state.
+
+/// One step of SGD with momentum, as `torch.optim.SGD` takes it:
+/// `g = ∇ + decay·w`, `v = g` on the first step and `μ·v + g` after, then
+/// `w −= rate · (g + μ·v)` with Nesterov or `w −= rate · v` without.
+public func sgdUpdate(_ value: inout [Float], gradient: [Float], velocity: inout [Float], rate: Float,
+                      momentum mu: Float, decay: Float, nesterov: Bool, first: Bool) {
+    precondition(gradient.count == value.count && velocity.count == value.count, "optimizer state does not match")
+    gradient.withUnsafeBufferPointer { gradient in
+        value.withUnsafeMutableBufferPointer { value in
+            velocity.withUnsafeMutableBufferPointer { velocity in
+                let (g0, w, v) = (gradient.baseAddress!, value.baseAddress!, velocity.baseAddress!)
+                forEachVector(value.count) { i, lanes in
+                    let weight = loadVector(w + i, count: lanes)
+                    let g = loadVector(g0 + i, count: lanes) + decay * weight
+                    let newVelocity = first ? g : mu * loadVector(v + i, count: lanes) + g
+                    storeVector(newVelocity, v + i, count: lanes)
+                    storeVector(weight - rate * (nesterov ? g + mu * newVelocity : newVelocity), w + i, count: lanes)
+                }
+            }
+        }
+    }
+}
+
+/// One step of Adam, as `torch.optim.Adam` takes it: `g = ∇ + decay·w`,
+/// moments `m = β₁m + (1−β₁)g`, `v = β₂v + (1−β₂)g²`, then
+/// `w −= rate · (m/c₁) / (√(v/c₂) + ε)` with the bias corrections `c₁`, `c₂`.
+public func adamUpdate(_ value: inout [Float], gradient: [Float], firstMoment: inout [Float], secondMoment: inout [Float],
+                       rate: Float, betas: (Float, Float), epsilon: Float, decay: Float, corrections: (Float, Float)) {
+    precondition([gradient.count, firstMoment.count, secondMoment.count].allSatisfy { $0 == value.count },
+                 "optimizer state does not match")
+    let (b1, b2) = betas
+    gradient.withUnsafeBufferPointer { gradient in
+        value.withUnsafeMutableBufferPointer { value in
+            firstMoment.withUnsafeMutableBufferPointer { firstMoment in
+                secondMoment.withUnsafeMutableBufferPointer { secondMoment in
+                    let (g0, w) = (gradient.baseAddress!, value.baseAddress!)
+                    let (m0, v0) = (firstMoment.baseAddress!, secondMoment.baseAddress!)
+                    forEachVector(value.count) { i, lanes in
+                        let weight = loadVector(w + i, count: lanes)
+                        let g = loadVector(g0 + i, count: lanes) + decay * weight
+                        let m = b1 * loadVector(m0 + i, count: lanes) + (1 - b1) * g
+                        let v = b2 * loadVector(v0 + i, count: lanes) + (1 - b2) * g * g
+                        storeVector(m, m0 + i, count: lanes)
+                        storeVector(v, v0 + i, count: lanes)
+                        let step = rate * (m / corrections.0) / ((v / corrections.1).squareRoot() + epsilon)
+                        storeVector(weight - step, w + i, count: lanes)
+                    }
+                }
+            }
+        }
+    }
+}
