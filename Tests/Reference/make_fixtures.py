@@ -169,6 +169,32 @@ def fixture(name, spec, batch, mode_patterns):
         json.dump(data, f)
 
 
+def optimizer_fixture():
+    """Three steps of each optimizer on one 37-element tensor (two full
+    16-lane vectors and a tail), with given gradients: the weights after each."""
+    generator = torch.Generator().manual_seed(7)
+    initial = torch.randn(37, generator=generator)
+    gradients = [torch.randn(37, generator=generator) for _ in range(3)]
+    settings = {
+        "sgd-nesterov": (torch.optim.SGD, {"lr": 0.1, "momentum": 0.9, "nesterov": True, "weight_decay": 5e-4}),
+        "sgd-momentum": (torch.optim.SGD, {"lr": 0.1, "momentum": 0.9, "nesterov": False, "weight_decay": 5e-4}),
+        "adam": (torch.optim.Adam, {"lr": 0.01, "betas": (0.9, 0.999), "eps": 1e-8, "weight_decay": 5e-4}),
+    }
+    runs = {}
+    for name, (kind, options) in settings.items():
+        weight = torch.nn.Parameter(initial.clone())
+        optimizer = kind([weight], **options)
+        after = []
+        for gradient in gradients:
+            weight.grad = gradient.clone()
+            optimizer.step()
+            after.append(flat(weight.detach()))
+        runs[name] = after
+    data = {"initial": flat(initial), "gradients": [flat(g) for g in gradients], "weights_after": runs}
+    with open(os.path.join(OUT, "optimizers.json"), "w") as f:
+        json.dump(data, f)
+
+
 def patterns(blocks):
     modes = ["residual", "plain", "deleted"]
     result = [["residual"] * blocks]
@@ -186,6 +212,7 @@ def main():
     conv = {"kind": "conv", "inputShape": [2, 8, 8], "classes": 3, "depth": 1, "width": 3,
             "activation": "relu", "norm": "batch", "initialization": "he"}
     fixture("conv-batchnorm", conv, 4, patterns(3))
+    optimizer_fixture()
     print("wrote fixtures to", os.path.abspath(OUT))
 
 
