@@ -14,17 +14,36 @@ public struct ChannelLayout: Sendable, Equatable {
 
 /// Per channel, `Σ x`.
 public func channelSums(_ x: [Float], _ layout: ChannelLayout) -> [Float] {
-    reduceChannels(layout, x, x, [Float](repeating: 0, count: layout.channels)) { x, _, _ in x }
+    reduceChannels(Value.self, layout, x, x, [Float](repeating: 0, count: layout.channels))
 }
 
 /// Per channel, `Σ (x − mean[c])²`.
 public func channelSquaredDeviations(_ x: [Float], from mean: [Float], _ layout: ChannelLayout) -> [Float] {
-    reduceChannels(layout, x, x, mean) { x, _, mean in (x - mean) * (x - mean) }
+    reduceChannels(SquaredDeviation.self, layout, x, x, mean)
 }
 
 /// Per channel, `Σ x·y`.
 public func channelDots(_ x: [Float], _ y: [Float], _ layout: ChannelLayout) -> [Float] {
-    reduceChannels(layout, x, y, [Float](repeating: 0, count: layout.channels)) { x, y, _ in x * y }
+    reduceChannels(Product.self, layout, x, y, [Float](repeating: 0, count: layout.channels))
+}
+
+/// The term a channel reduction sums, from `x`, `y` and the channel's centre.
+protocol ChannelTerm {
+    static func term(_ x: SIMD16<Float>, _ y: SIMD16<Float>, _ center: SIMD16<Float>) -> SIMD16<Float>
+}
+
+enum Value: ChannelTerm {
+    static func term(_ x: SIMD16<Float>, _: SIMD16<Float>, _: SIMD16<Float>) -> SIMD16<Float> { x }
+}
+
+enum SquaredDeviation: ChannelTerm {
+    static func term(_ x: SIMD16<Float>, _: SIMD16<Float>, _ center: SIMD16<Float>) -> SIMD16<Float> {
+        (x - center) * (x - center)
+    }
+}
+
+enum Product: ChannelTerm {
+    static func term(_ x: SIMD16<Float>, _ y: SIMD16<Float>, _: SIMD16<Float>) -> SIMD16<Float> { x * y }
 }
 
 /// `scale[c]·x + shift[c]` for every element of channel `c`.
@@ -43,26 +62,29 @@ public func channelCombination(_ x: [Float], times p: [Float], _ y: [Float], tim
     return [Float](unsafeUninitializedCapacity: layout.count) { out, initialized in
         withPointers(x, y, p, q, r) { x, y, p, q, r in
             let out = out.baseAddress!
-            if inner == 1 {
-                // Rows of features: the coefficients are vectors across the row.
-                for row in stride(from: 0, to: layout.count, by: channels) {
-                    forEachVector(channels) { c, lanes in
-                        let i = row + c
-                        let value = loadVector(p + c, count: lanes) * loadVector(x + i, count: lanes)
-                            + loadVector(q + c, count: lanes) * loadVector(y + i, count: lanes)
-                            + loadVector(r + c, count: lanes)
-                        storeVector(value, out + i, count: lanes)
+            forEachChannelRange(layout) { range in
+                if inner == 1 {
+                    // Rows of features: the coefficients are vectors across the row.
+                    for row in stride(from: 0, to: layout.count, by: channels) {
+                        forEachVector(range) { c, lanes in
+                            let i = row + c
+                            let value = loadVector(p + c, count: lanes) * loadVector(x + i, count: lanes)
+                                + loadVector(q + c, count: lanes) * loadVector(y + i, count: lanes)
+                                + loadVector(r + c, count: lanes)
+                            storeVector(value, out + i, count: lanes)
+                        }
                     }
-                }
-            } else {
-                // Runs of one channel: the coefficients are broadcast.
-                for run in 0..<layout.outer * channels {
-                    let c = run % channels, start = run * inner
-                    let (pc, qc, rc) = (SIMD16(repeating: p[c]), SIMD16(repeating: q[c]), SIMD16(repeating: r[c]))
-                    forEachVector(inner) { j, lanes in
-                        let i = start + j
-                        let value = pc * loadVector(x + i, count: lanes) + qc * loadVector(y + i, count: lanes) + rc
-                        storeVector(value, out + i, count: lanes)
+                } else {
+                    // Runs of one channel: the coefficients are broadcast.
+                    for o in 0..<layout.outer {
+                        for c in range {
+                            let start = (o * channels + c) * inner
+                            let (pc, qc, rc) = (SIMD16(repeating: p[c]), SIMD16(repeating: q[c]), SIMD16(repeating: r[c]))
+                            forEachVector(start..<start + inner) { i, lanes in
+                                let value = pc * loadVector(x + i, count: lanes) + qc * loadVector(y + i, count: lanes) + rc
+                                storeVector(value, out + i, count: lanes)
+                            }
+                        }
                     }
                 }
             }
@@ -71,11 +93,11 @@ public func channelCombination(_ x: [Float], times p: [Float], _ y: [Float], tim
     }
 }
 
-/// Per channel, the sum of `f(x, y, center[c])` over the channel's elements,
-/// in a fixed order (so results do not depend on the thread count).
+/// Per channel, the sum of `T.term(x, y, center[c])` over the channel's
+/// elements, in a fixed order (so results do not depend on the thread count).
 @inline(__always)
-private func reduceChannels(_ layout: ChannelLayout, _ x: [Float], _ y: [Float], _ center: [Float],
-                            _ f: (SIMD16<Float>, SIMD16<Float>, SIMD16<Float>) -> SIMD16<Float>) -> [Float] {
+private func reduceChannels<T: ChannelTerm>(_: T.Type, _ layout: ChannelLayout, _ x: [Float], _ y: [Float],
+                                            _ center: [Float]) -> [Float] {
     precondition(x.count == layout.count && y.count == layout.count, "tensor does not match \(layout)")
     let (channels, inner) = (layout.channels, layout.inner)
     var sums = [Float](repeating: 0, count: channels)
@@ -83,31 +105,42 @@ private func reduceChannels(_ layout: ChannelLayout, _ x: [Float], _ y: [Float],
     withPointers(x, y, center) { x, y, center in
         sums.withUnsafeMutableBufferPointer { sums in
             let sums = sums.baseAddress!
-            if inner == 1 {
-                for row in stride(from: 0, to: layout.count, by: channels) {
-                    forEachVector(channels) { c, lanes in
-                        let value = f(loadVector(x + row + c, count: lanes), loadVector(y + row + c, count: lanes),
-                                      loadVector(center + c, count: lanes))
-                        storeVector(loadVector(sums + c, count: lanes) + value, sums + c, count: lanes)
+            forEachChannelRange(layout) { range in
+                if inner == 1 {
+                    for row in stride(from: 0, to: layout.count, by: channels) {
+                        forEachVector(range) { c, lanes in
+                            let value = T.term(loadVector(x + row + c, count: lanes), loadVector(y + row + c, count: lanes),
+                                          loadVector(center + c, count: lanes))
+                            storeVector(loadVector(sums + c, count: lanes) + value, sums + c, count: lanes)
+                        }
                     }
-                }
-            } else {
-                let lane = SIMD16<Int32>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
-                for run in 0..<layout.outer * channels {
-                    let c = run % channels, start = run * inner
-                    let centre = SIMD16(repeating: center[c])
-                    var total = SIMD16<Float>()
-                    forEachVector(inner) { j, lanes in
-                        let value = f(loadVector(x + start + j, count: lanes), loadVector(y + start + j, count: lanes),
-                                      centre)
-                        total += value.replacing(with: 0, where: lane .>= Int32(lanes))
+                } else {
+                    let lane = SIMD16<Int32>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
+                    for o in 0..<layout.outer {
+                        for c in range {
+                            let start = (o * channels + c) * inner
+                            let centre = SIMD16(repeating: center[c])
+                            var total = SIMD16<Float>()
+                            forEachVector(start..<start + inner) { i, lanes in
+                                let value = T.term(loadVector(x + i, count: lanes), loadVector(y + i, count: lanes), centre)
+                                total += value.replacing(with: 0, where: lane .>= Int32(lanes))
+                            }
+                            sums[c] += total.sum()
+                        }
                     }
-                    sums[c] += total.sum()
                 }
             }
         }
     }
     return sums
+}
+
+/// Calls `body` on ranges of channels, in parallel for large tensors. Each
+/// channel is handled by one call, in the same order whatever the thread
+/// count, so sums do not depend on it.
+@inline(__always)
+private func forEachChannelRange(_ layout: ChannelLayout, _ body: (Range<Int>) -> Void) {
+    splitWork(layout.channels, grain: layout.inner == 1 ? 16 : 1, elements: layout.count, body)
 }
 
 /// Borrows the storage of several arrays at once.

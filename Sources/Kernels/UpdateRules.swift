@@ -11,12 +11,14 @@ public func sgdUpdate(_ value: inout [Float], gradient: [Float], velocity: inout
         value.withUnsafeMutableBufferPointer { value in
             velocity.withUnsafeMutableBufferPointer { velocity in
                 let (g0, w, v) = (gradient.baseAddress!, value.baseAddress!, velocity.baseAddress!)
-                forEachVector(value.count) { i, lanes in
-                    let weight = loadVector(w + i, count: lanes)
-                    let g = loadVector(g0 + i, count: lanes) + decay * weight
-                    let newVelocity = first ? g : mu * loadVector(v + i, count: lanes) + g
-                    storeVector(newVelocity, v + i, count: lanes)
-                    storeVector(weight - rate * (nesterov ? g + mu * newVelocity : newVelocity), w + i, count: lanes)
+                splitWork(value.count, elements: value.count) { chunk in
+                    forEachVector(chunk) { i, lanes in
+                        let weight = loadVector(w + i, count: lanes)
+                        let g = loadVector(g0 + i, count: lanes) + decay * weight
+                        let newVelocity = first ? g : mu * loadVector(v + i, count: lanes) + g
+                        storeVector(newVelocity, v + i, count: lanes)
+                        storeVector(weight - rate * (nesterov ? g + mu * newVelocity : newVelocity), w + i, count: lanes)
+                    }
                 }
             }
         }
@@ -37,15 +39,17 @@ public func adamUpdate(_ value: inout [Float], gradient: [Float], firstMoment: i
                 secondMoment.withUnsafeMutableBufferPointer { secondMoment in
                     let (g0, w) = (gradient.baseAddress!, value.baseAddress!)
                     let (m0, v0) = (firstMoment.baseAddress!, secondMoment.baseAddress!)
-                    forEachVector(value.count) { i, lanes in
-                        let weight = loadVector(w + i, count: lanes)
-                        let g = loadVector(g0 + i, count: lanes) + decay * weight
-                        let m = b1 * loadVector(m0 + i, count: lanes) + (1 - b1) * g
-                        let v = b2 * loadVector(v0 + i, count: lanes) + (1 - b2) * g * g
-                        storeVector(m, m0 + i, count: lanes)
-                        storeVector(v, v0 + i, count: lanes)
-                        let step = rate * (m / corrections.0) / ((v / corrections.1).squareRoot() + epsilon)
-                        storeVector(weight - step, w + i, count: lanes)
+                    splitWork(value.count, elements: value.count) { chunk in
+                        forEachVector(chunk) { i, lanes in
+                            let weight = loadVector(w + i, count: lanes)
+                            let g = loadVector(g0 + i, count: lanes) + decay * weight
+                            let m = b1 * loadVector(m0 + i, count: lanes) + (1 - b1) * g
+                            let v = b2 * loadVector(v0 + i, count: lanes) + (1 - b2) * g * g
+                            storeVector(m, m0 + i, count: lanes)
+                            storeVector(v, v0 + i, count: lanes)
+                            let step = rate * (m / corrections.0) / ((v / corrections.1).squareRoot() + epsilon)
+                            storeVector(weight - step, w + i, count: lanes)
+                        }
                     }
                 }
             }

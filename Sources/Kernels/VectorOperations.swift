@@ -19,39 +19,54 @@ func storeVector(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>, count: In
     for i in 0..<count { p[i] = v[i] }
 }
 
-/// Calls `body(offset, lanes)` for each run of up to sixteen elements of `0..<count`.
+/// Calls `body(offset, lanes)` for each run of up to sixteen elements of `range`.
 @inline(__always)
-func forEachVector(_ count: Int, _ body: (_ offset: Int, _ lanes: Int) -> Void) {
-    var offset = 0
-    while offset < count {
-        body(offset, min(16, count - offset))
+func forEachVector(_ range: Range<Int>, _ body: (_ offset: Int, _ lanes: Int) -> Void) {
+    var offset = range.lowerBound
+    while offset < range.upperBound {
+        body(offset, min(16, range.upperBound - offset))
         offset += 16
     }
 }
 
-/// `f(a)` element-wise, for an `f` written on vectors.
+/// Kernels touching at least this many elements split their work across the
+/// worker pool; below it, waking a second core costs more than it saves.
+let parallelThreshold = 1 << 13
+
+/// Calls `body` on chunks of `0..<count` whose bounds are multiples of
+/// `grain`: on the worker pool when the work covers at least
+/// `parallelThreshold` elements, else once on the whole range. Each chunk
+/// must write only its own outputs.
 @inline(__always)
-func mapVectors(_ a: [Float], _ f: (SIMD16<Float>) -> SIMD16<Float>) -> [Float] {
-    [Float](unsafeUninitializedCapacity: a.count) { out, initialized in
-        a.withUnsafeBufferPointer { a in
-            forEachVector(a.count) { i, lanes in
-                storeVector(f(loadVector(a.baseAddress! + i, count: lanes)), out.baseAddress! + i, count: lanes)
-            }
-        }
-        initialized = a.count
+func splitWork(_ count: Int, grain: Int = 16, elements: Int, _ body: (Range<Int>) -> Void) {
+    if elements >= parallelThreshold {
+        WorkerPool.shared.forEachChunk(of: count, grain: grain, body)
+    } else {
+        body(0..<count)
     }
 }
 
-/// `f(a, b)` element-wise, for an `f` written on vectors.
+/// An element-wise function of one or two vectors. Kernels take it as a
+/// type, not a closure, so that each use is specialised and inlined even
+/// inside the chunks handed to the worker pool.
+protocol ElementwiseFunction {
+    static func apply(_ a: SIMD16<Float>, _ b: SIMD16<Float>) -> SIMD16<Float>
+}
+
+/// `F(a, b)` element-wise (`F(a, a)` when `b` is omitted).
 @inline(__always)
-func mapVectors(_ a: [Float], _ b: [Float], _ f: (SIMD16<Float>, SIMD16<Float>) -> SIMD16<Float>) -> [Float] {
+func mapVectors<F: ElementwiseFunction>(_: F.Type, _ a: [Float], _ b: [Float]? = nil) -> [Float] {
+    let b = b ?? a
     precondition(a.count == b.count, "element-wise operands differ in size: \(a.count) and \(b.count)")
     return [Float](unsafeUninitializedCapacity: a.count) { out, initialized in
         a.withUnsafeBufferPointer { a in
             b.withUnsafeBufferPointer { b in
-                forEachVector(a.count) { i, lanes in
-                    let result = f(loadVector(a.baseAddress! + i, count: lanes), loadVector(b.baseAddress! + i, count: lanes))
-                    storeVector(result, out.baseAddress! + i, count: lanes)
+                splitWork(a.count, elements: a.count) { chunk in
+                    forEachVector(chunk) { i, lanes in
+                        let result = F.apply(loadVector(a.baseAddress! + i, count: lanes),
+                                             loadVector(b.baseAddress! + i, count: lanes))
+                        storeVector(result, out.baseAddress! + i, count: lanes)
+                    }
                 }
             }
         }
@@ -59,19 +74,33 @@ func mapVectors(_ a: [Float], _ b: [Float], _ f: (SIMD16<Float>, SIMD16<Float>) 
     }
 }
 
+enum Sum: ElementwiseFunction {
+    static func apply(_ a: SIMD16<Float>, _ b: SIMD16<Float>) -> SIMD16<Float> { a + b }
+}
+
+/// `max(a, 0)`, keeping NaN.
+enum RectifiedLinear: ElementwiseFunction {
+    static func apply(_ a: SIMD16<Float>, _: SIMD16<Float>) -> SIMD16<Float> { a.replacing(with: 0, where: a .< 0) }
+}
+
+/// `a` where `b > 0`, else 0.
+enum PositiveMask: ElementwiseFunction {
+    static func apply(_ a: SIMD16<Float>, _ b: SIMD16<Float>) -> SIMD16<Float> { a.replacing(with: 0, where: .!(b .> 0)) }
+}
+
 /// `a + b`, element-wise.
 public func add(_ a: [Float], _ b: [Float]) -> [Float] {
-    mapVectors(a, b, +)
+    mapVectors(Sum.self, a, b)
 }
 
 /// `max(x, 0)`, element-wise; a NaN stays NaN, so that divergence shows.
 public func relu(_ x: [Float]) -> [Float] {
-    mapVectors(x) { $0.replacing(with: 0, where: $0 .< 0) }
+    mapVectors(RectifiedLinear.self, x)
 }
 
 /// The gradient through a ReLU from its output `y`: `dy` where `y > 0`, else 0.
 public func reluBackward(_ dy: [Float], output y: [Float]) -> [Float] {
-    mapVectors(dy, y) { dy, y in dy.replacing(with: 0, where: .!(y .> 0)) }
+    mapVectors(PositiveMask.self, dy, y)
 }
 
 /// `Σ xᵢ²`, accumulated in double precision so that gradients as small as
@@ -79,7 +108,7 @@ public func reluBackward(_ dy: [Float], output y: [Float]) -> [Float] {
 public func sumOfSquares(_ x: [Float]) -> Double {
     x.withUnsafeBufferPointer { x in
         var low = SIMD8<Double>(), high = SIMD8<Double>()
-        forEachVector(x.count) { i, lanes in
+        forEachVector(0..<x.count) { i, lanes in
             let v = loadVector(x.baseAddress! + i, count: lanes)
             let l = SIMD8<Double>(v.lowHalf), h = SIMD8<Double>(v.highHalf)
             low.addProduct(l, l)
