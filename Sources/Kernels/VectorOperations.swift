@@ -31,7 +31,7 @@ func forEachVector(_ range: Range<Int>, _ body: (_ offset: Int, _ lanes: Int) ->
 
 /// Kernels touching at least this many elements split their work across the
 /// worker pool; below it, waking a second core costs more than it saves.
-let parallelThreshold = 1 << 13
+let parallelThreshold = 1 << 15
 
 /// Calls `body` on chunks of `0..<count` whose bounds are multiples of
 /// `grain`: on the worker pool when the work covers at least
