@@ -70,11 +70,11 @@ struct GemmOperands {
             let nc = min(columnBlock, columns.upperBound - jc)
             for pc in stride(from: 0, to: k, by: depthBlock) {
                 let kc = min(depthBlock, k - pc)
-                packB(into: packedB, depth: pc, kc: kc, column: jc, nc: nc)
+                let panels = bPanels(packedInto: packedB, depth: pc, kc: kc, column: jc, nc: nc)
                 for ic in stride(from: rows.lowerBound, to: rows.upperBound, by: rowBlock) {
                     let mc = min(rowBlock, rows.upperBound - ic)
                     packA(into: packedA, row: ic, mc: mc, depth: pc, kc: kc)
-                    multiplyBlock(packedA: packedA, packedB: packedB, row: ic, mc: mc, column: jc, nc: nc, kc: kc)
+                    multiplyBlock(packedA: packedA, bPanels: panels, row: ic, mc: mc, column: jc, nc: nc, kc: kc)
                 }
             }
         }
@@ -100,19 +100,49 @@ struct GemmOperands {
         }
     }
 
-    /// Packs `op(B)[depth..<depth+kc, column..<column+nc]` as panels of 32
-    /// columns, depth-major inside a panel, padding missing columns with zeros.
-    private func packB(into dst: UnsafeMutablePointer<Float>, depth: Int, kc: Int, column: Int, nc: Int) {
-        for panel in stride(from: 0, to: nc, by: microColumns) {
-            let first = column + panel
-            packPanel(into: dst + panel * kc, width: microColumns, count: min(microColumns, nc - panel), kc: kc,
-                      source: transB == .none ? b + depth * ldb + first : b + first * ldb + depth,
-                      ld: ldb, contiguousAcross: transB == .none)
+    /// Where the micro-kernel finds the 32-column panels of
+    /// `op(B)[depth..<depth+kc, column..<column+nc]`.
+    struct BPanels {
+        /// Panel `i` starts at `start + i·panelStride`; its depth rows are `rowStride` apart.
+        let start: UnsafePointer<Float>
+        let panelStride: Int
+        let rowStride: Int
+        /// A packed copy of the last panel when that one is only partly filled
+        /// and the others are read in place.
+        let packedLast: (index: Int, panel: UnsafePointer<Float>)?
+
+        /// The panel holding columns `jr..<jr+32` and its row stride.
+        func panel(at jr: Int) -> (UnsafePointer<Float>, rowStride: Int) {
+            let index = jr / microColumns
+            if let last = packedLast, last.index == index { return (last.panel, microColumns) }
+            return (start + index * panelStride, rowStride)
         }
     }
 
+    /// When B is stored untransposed, its full panels are read in place:
+    /// each depth row of a panel is already 32 contiguous floats, and the
+    /// blocking keeps them in cache. Only a partly filled last panel is
+    /// packed, padded with zero columns. A transposed B is packed whole into
+    /// `dst`, as panels of 32 columns, depth-major inside a panel.
+    private func bPanels(packedInto dst: UnsafeMutablePointer<Float>, depth: Int, kc: Int, column: Int, nc: Int) -> BPanels {
+        if transB == .none {
+            let start = b + depth * ldb + column
+            let full = nc / microColumns * microColumns
+            guard full < nc else { return BPanels(start: start, panelStride: microColumns, rowStride: ldb, packedLast: nil) }
+            packPanel(into: dst, width: microColumns, count: nc - full, kc: kc, source: start + full, ld: ldb,
+                      contiguousAcross: true)
+            return BPanels(start: start, panelStride: microColumns, rowStride: ldb,
+                           packedLast: (full / microColumns, UnsafePointer(dst)))
+        }
+        for panel in stride(from: 0, to: nc, by: microColumns) {
+            packPanel(into: dst + panel * kc, width: microColumns, count: min(microColumns, nc - panel), kc: kc,
+                      source: b + (column + panel) * ldb + depth, ld: ldb, contiguousAcross: false)
+        }
+        return BPanels(start: dst, panelStride: microColumns * kc, rowStride: microColumns, packedLast: nil)
+    }
+
     /// Runs the micro-kernel over every 8×32 tile of one packed block.
-    private func multiplyBlock(packedA: UnsafeMutablePointer<Float>, packedB: UnsafeMutablePointer<Float>,
+    private func multiplyBlock(packedA: UnsafeMutablePointer<Float>, bPanels: BPanels,
                                row: Int, mc: Int, column: Int, nc: Int, kc: Int) {
         var edgeTile = (SIMD16<Float>(), SIMD16<Float>(), SIMD16<Float>(), SIMD16<Float>(),
                         SIMD16<Float>(), SIMD16<Float>(), SIMD16<Float>(), SIMD16<Float>(),
@@ -120,18 +150,19 @@ struct GemmOperands {
                         SIMD16<Float>(), SIMD16<Float>(), SIMD16<Float>(), SIMD16<Float>())
         for jr in stride(from: 0, to: nc, by: microColumns) {
             let columnsHere = min(microColumns, nc - jr)
-            let bPanel = packedB + jr * kc
+            let (bPanel, ldb) = bPanels.panel(at: jr)
             for ir in stride(from: 0, to: mc, by: microRows) {
                 let rowsHere = min(microRows, mc - ir)
                 let aPanel = packedA + ir * kc
                 let target = c + (row + ir) * ldc + column + jr
                 if rowsHere == microRows && columnsHere == microColumns {
-                    microKernel(kc: kc, a: aPanel, b: bPanel, c: target, ldc: ldc, alpha: alpha)
+                    microKernel(kc: kc, a: aPanel, b: bPanel, ldb: ldb, c: target, ldc: ldc, alpha: alpha)
                 } else {
                     withUnsafeMutableBytes(of: &edgeTile) { raw in
                         let tile = raw.baseAddress!.assumingMemoryBound(to: Float.self)
                         tile.initialize(repeating: 0, count: microRows * microColumns)
-                        microKernel(kc: kc, a: aPanel, b: bPanel, c: tile, ldc: microColumns, alpha: alpha)
+                        microKernel(kc: kc, a: aPanel, b: bPanel, ldb: ldb, c: tile, ldc: microColumns,
+                                    alpha: alpha)
                         for r in 0..<rowsHere {
                             for j in 0..<columnsHere { target[r * ldc + j] += tile[r * microColumns + j] }
                         }
@@ -142,11 +173,12 @@ struct GemmOperands {
     }
 }
 
-/// `C[8×32] += alpha · A·B` for one packed 8-row A panel and one packed
-/// 32-column B panel: sixteen 16-lane accumulators, two B vectors and one
-/// broadcast A value live in registers; each step is 16 fused multiply-adds.
+/// `C[8×32] += alpha · A·B` for one packed 8-row A panel and one 32-column
+/// B panel whose depth rows are `ldb` floats apart: sixteen 16-lane
+/// accumulators, two B vectors and one broadcast A value live in registers;
+/// each step is 16 fused multiply-adds.
 @inline(__always)
-func microKernel(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
+func microKernel(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, ldb: Int,
                  c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float) {
     var c00 = SIMD16<Float>(), c01 = SIMD16<Float>(), c10 = SIMD16<Float>(), c11 = SIMD16<Float>()
     var c20 = SIMD16<Float>(), c21 = SIMD16<Float>(), c30 = SIMD16<Float>(), c31 = SIMD16<Float>()
@@ -165,7 +197,7 @@ func microKernel(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
         x = SIMD16<Float>(repeating: ap[6]); c60.addProduct(x, b0); c61.addProduct(x, b1)
         x = SIMD16<Float>(repeating: ap[7]); c70.addProduct(x, b0); c71.addProduct(x, b1)
         ap += microRows
-        bp += microColumns * MemoryLayout<Float>.stride
+        bp += ldb * MemoryLayout<Float>.stride
     }
     addRow(c, lo: c00, hi: c01, alpha: alpha)
     addRow(c + ldc, lo: c10, hi: c11, alpha: alpha)
