@@ -80,16 +80,19 @@ public func im2col(_ input: [Float], _ g: ConvGeometry, images: Range<Int>, into
                         for oy in 0..<oh {
                             let iy = oy * g.stride - g.padding + ky
                             if iy < 0 || iy >= g.height {
-                                out.update(repeating: 0, count: ow)
+                                forEachQuad(ow) { store(SIMD4(), out + $0) } single: { out[$0] = 0 }
                             } else {
                                 let line = image + iy * g.width - g.padding + kx
-                                out.update(repeating: 0, count: valid.lowerBound)
+                                for ox in 0..<valid.lowerBound { out[ox] = 0 }
                                 if g.stride == 1 {
-                                    (out + valid.lowerBound).update(from: line + valid.lowerBound, count: valid.count)
+                                    let (target, from) = (out + valid.lowerBound, line + valid.lowerBound)
+                                    forEachQuad(valid.count) { store(load(from + $0), target + $0) } single: {
+                                        target[$0] = from[$0]
+                                    }
                                 } else {
                                     for ox in valid { out[ox] = line[ox * g.stride] }
                                 }
-                                (out + valid.upperBound).update(repeating: 0, count: ow - valid.upperBound)
+                                for ox in valid.upperBound..<ow { out[ox] = 0 }
                             }
                             out += ow
                         }
@@ -128,7 +131,10 @@ public func col2im(_ columns: [Float], _ g: ConvGeometry, images: Range<Int>, in
                                 if iy >= 0 && iy < g.height {
                                     let line = image + iy * g.width - g.padding + kx
                                     if g.stride == 1 {
-                                        addInPlace(line + valid.lowerBound, source + valid.lowerBound, count: valid.count)
+                                        let (target, from) = (line + valid.lowerBound, source + valid.lowerBound)
+                                        forEachQuad(valid.count) { store(load(target + $0) + load(from + $0), target + $0) } single: {
+                                            target[$0] += from[$0]
+                                        }
                                     } else {
                                         for ox in valid { line[ox * g.stride] += source[ox] }
                                     }
@@ -143,18 +149,28 @@ public func col2im(_ columns: [Float], _ g: ConvGeometry, images: Range<Int>, in
     }
 }
 
-/// `target[0..<count] += source[0..<count]`, sixteen lanes at a time.
+/// Visits `0..<count` four elements at a time, then one at a time: the
+/// short runs (one image row) that im2col and col2im move are too short
+/// for a call to `memcpy` to pay off.
 @inline(__always)
-private func addInPlace(_ target: UnsafeMutablePointer<Float>, _ source: UnsafePointer<Float>, count: Int) {
+private func forEachQuad(_ count: Int, _ quad: (Int) -> Void, single: (Int) -> Void) {
     var i = 0
-    while i + 16 <= count {
-        let sum = UnsafeRawPointer(target + i).loadUnaligned(as: SIMD16<Float>.self)
-            + UnsafeRawPointer(source + i).loadUnaligned(as: SIMD16<Float>.self)
-        UnsafeMutableRawPointer(target + i).storeBytes(of: sum, as: SIMD16<Float>.self)
-        i += 16
+    while i + 4 <= count {
+        quad(i)
+        i += 4
     }
     while i < count {
-        target[i] += source[i]
+        single(i)
         i += 1
     }
+}
+
+@inline(__always)
+private func load(_ p: UnsafePointer<Float>) -> SIMD4<Float> {
+    UnsafeRawPointer(p).loadUnaligned(as: SIMD4<Float>.self)
+}
+
+@inline(__always)
+private func store(_ v: SIMD4<Float>, _ p: UnsafeMutablePointer<Float>) {
+    UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD4<Float>.self)
 }
