@@ -1,3 +1,5 @@
+import Synchronization
+
 /// Whether a GEMM operand is read as stored or transposed.
 public enum Transpose: Sendable {
     case none
@@ -14,6 +16,10 @@ let depthBlock = 256
 let rowBlock = 64
 /// Columns of B packed at once.
 let columnBlock = 2048
+
+/// Floating-point operations (2·m·n·k) of every `sgemm` call since launch,
+/// so that benchmarks report the arithmetic actually done.
+public let gemmOperations = Atomic<Int>(0)
 
 /// Single-precision matrix product on row-major storage:
 /// `C[m×n] = alpha · op(A)[m×k] · op(B)[k×n] + beta · C`.
@@ -34,6 +40,7 @@ public func sgemm(
     pool: WorkerPool = .shared
 ) {
     guard m > 0, n > 0 else { return }
+    gemmOperations.add(2 * m * n * k, ordering: .relaxed)
     let operands = GemmOperands(transA: transA, transB: transB, k: k, alpha: alpha,
                                 a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
     let flops = 2 * m * n * max(k, 1)

@@ -35,24 +35,35 @@ public struct BenchmarkResult: Codable, Sendable {
     public var kind = "bench"
     public let workload: String
     public let threads: Int
-    /// Training samples per second (workloads) …
+    /// Training samples per second (workloads; nil for GEMM).
     public let samplesPerSecond: Double?
-    /// … or billions of floating-point operations per second (GEMM).
+    /// Billions of floating-point operations per second: of the matrix
+    /// products a training step runs (workloads), or of the product (GEMM).
     public let gflops: Double?
     public let seconds: Double
+    /// The network's depth and width (workloads).
+    public var depth: Int?
+    public var width: Int?
+    /// Milliseconds per training step (workloads).
+    public var millisecondsPerStep: Double?
 
     enum CodingKeys: String, CodingKey {
-        case kind, workload, threads, seconds, gflops
+        case kind, workload, threads, seconds, gflops, depth, width
         case samplesPerSecond = "samples_per_s"
+        case millisecondsPerStep = "ms_per_step"
     }
 }
 
 /// Times the workloads and the GEMM kernel.
 public enum Benchmark {
     /// Trains `workload` on random data for about `seconds` after a warm-up.
-    public static func run(_ workload: BenchmarkWorkload, seconds: Double, threads: Int) -> BenchmarkResult {
+    /// `depth` and `width`, if given, replace the workload's own.
+    public static func run(_ workload: BenchmarkWorkload, seconds: Double, threads: Int,
+                           depth: Int? = nil, width: Int? = nil) -> BenchmarkResult {
         WorkerPool.shared.threads = threads
-        let spec = workload.spec
+        var spec = workload.spec
+        spec.depth = depth ?? spec.depth
+        spec.width = width ?? spec.width
         var rng = SeededGenerator(seed: 99)
         let batch = workload.batchSize
         let features = (0..<batch * spec.inputFeatures).map { _ in rng.normal() }
@@ -61,13 +72,26 @@ public enum Benchmark {
         let trainer = Trainer(spec: spec, optimizer: OptimizerSettings(kind: .sgd, nesterov: false), seed: 1)
         let modes = Array(repeating: BlockMode.residual, count: spec.blockCount)
         let indices = 0..<batch
-        for _ in 0..<3 { _ = trainer.step(on: samples, indices: indices, modes: modes, rate: 0.01) }
+        for _ in 0..<2 { _ = trainer.step(on: samples, indices: indices, modes: modes, rate: 0.01) }
+        let before = gemmOperations.load(ordering: .relaxed)
+        _ = trainer.step(on: samples, indices: indices, modes: modes, rate: 0.01)
+        let operationsPerStep = Double(gemmOperations.load(ordering: .relaxed) - before)
         let (steps, elapsed) = repeatFor(seconds: seconds) {
             _ = trainer.step(on: samples, indices: indices, modes: modes, rate: 0.01)
         }
-        return BenchmarkResult(workload: workload.rawValue, threads: threads,
-                               samplesPerSecond: Double(steps * batch) / elapsed, gflops: nil, seconds: elapsed)
+        var result = BenchmarkResult(workload: workload.rawValue, threads: threads,
+                                     samplesPerSecond: Double(steps * batch) / elapsed,
+                                     gflops: operationsPerStep * Double(steps) / elapsed / 1e9, seconds: elapsed)
+        result.depth = spec.depth
+        result.width = spec.width
+        result.millisecondsPerStep = elapsed / Double(steps) * 1000
+        return result
     }
+
+    /// The sizes of `reslab bench --scaling`: `mlp-fashion` at four depths
+    /// (its own width), then at four widths (its own depth).
+    public static let scalingSizes: [(depth: Int?, width: Int?)] =
+        [10, 20, 40, 80].map { (depth: $0, width: nil) } + [64, 128, 256, 512].map { (depth: nil, width: $0) }
 
     /// The GEMM shapes of `reslab bench --gemm`: three cubes and the shape of
     /// the first conv-fashion stage (M=32, N=64·28·28, K=32·9).

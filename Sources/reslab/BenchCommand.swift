@@ -10,6 +10,7 @@ struct BenchCommand: AsyncParsableCommand {
 
     @Option(help: "Workloads to run (default: all).") var workload: [BenchmarkWorkload] = []
     @Flag(help: "Measure the GEMM kernel instead.") var gemm = false
+    @Flag(help: "Measure mlp-fashion at depths 10-80 and widths 64-512 instead.") var scaling = false
     @Option(help: "Threads.") var threads: Int = RunConfiguration().threads
     @Option(help: "Seconds to time each figure.") var seconds: Double = 3
     @Flag(help: "Print one JSON object per line.") var json = false
@@ -17,6 +18,7 @@ struct BenchCommand: AsyncParsableCommand {
     func validate() throws {
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1 (got \(threads))") }
         guard seconds > 0 else { throw ValidationError("--seconds must be positive (got \(seconds))") }
+        guard !(gemm && scaling) else { throw ValidationError("--gemm and --scaling measure different things; pick one") }
     }
 
     func run() async throws {
@@ -30,11 +32,17 @@ struct BenchCommand: AsyncParsableCommand {
                 print(String(decoding: (try? encoder.encode(result)) ?? Data(), as: UTF8.self))
             } else if let gflops = result.gflops {
                 print(name(result) + String(format: "%7.1f GFLOP/s", gflops))
-            } else if let rate = result.samplesPerSecond {
-                print(name(result) + String(format: "%10.0f samples/s", rate))
+            } else if let rate = result.samplesPerSecond, let gflops = result.gflops {
+                let size = scaling ? String(format: "depth %3d width %3d  ", result.depth ?? 0, result.width ?? 0) : ""
+                print(name(result) + size + String(format: "%10.0f samples/s %7.1f GFLOP/s %8.2f ms/step",
+                                                   rate, gflops, result.millisecondsPerStep ?? 0))
             }
         }
-        if gemm {
+        if scaling {
+            for size in Benchmark.scalingSizes {
+                report(Benchmark.run(.mlpFashion, seconds: seconds, threads: threads, depth: size.depth, width: size.width))
+            }
+        } else if gemm {
             for shape in Benchmark.gemmShapes {
                 report(Benchmark.gemm(name: shape.name, m: shape.m, n: shape.n, k: shape.k, seconds: seconds, threads: threads))
             }

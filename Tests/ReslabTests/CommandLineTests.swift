@@ -98,6 +98,18 @@ struct CommandLineTests {
         }
         #expect(names == ["gemm-128", "gemm-256", "gemm-1024", "gemm-conv"])
     }
+
+    @Test func scalingBenchmarkReportsEverySize() throws {
+        let result = try reslab("bench", "--scaling", "--seconds", "0.01", "--json")
+        #expect(result.status == 0)
+        let sizes = try result.stdout.split(separator: "\n").map { line in
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            #expect((object["gflops"] as? Double ?? 0) > 0 && (object["ms_per_step"] as? Double ?? 0) > 0)
+            return [object["depth"] as? Int ?? 0, object["width"] as? Int ?? 0]
+        }
+        #expect(sizes == [[10, 128], [20, 128], [40, 128], [80, 128], [20, 64], [20, 128], [20, 256], [20, 512]])
+        #expect(try reslab("bench", "--scaling", "--gemm").status == 64)
+    }
 }
 
 struct CheckpointCommandLineTests {
