@@ -52,6 +52,10 @@ public struct ConvGeometry: Sendable, Equatable {
         return lower..<max(lower, upper)
     }
 
+    /// Whether the output has the input's size (stride 1, padding (k−1)/2):
+    /// then each row of the column matrix is the image shifted as a whole.
+    var preservesSize: Bool { stride == 1 && outputHeight == height && outputWidth == width }
+
     /// Rows of the column matrix: one per (channel, ky, kx), PyTorch's weight order.
     public var patchSize: Int { channels * kernel * kernel }
     /// Columns of the column matrix: one per output pixel of every image.
@@ -77,6 +81,11 @@ public func im2col(_ input: [Float], _ g: ConvGeometry, images: Range<Int>, into
                     var out = col.baseAddress! + row * width
                     for n in images {
                         let image = x.baseAddress! + (c * g.batch + n) * plane
+                        if g.preservesSize {
+                            shiftedPlane(image, g, ky: ky, kx: kx, into: out)
+                            out += plane
+                            continue
+                        }
                         for oy in 0..<oh {
                             let iy = oy * g.stride - g.padding + ky
                             if iy < 0 || iy >= g.height {
@@ -99,6 +108,33 @@ public func im2col(_ input: [Float], _ g: ConvGeometry, images: Range<Int>, into
                     }
                 }
             }
+        }
+    }
+}
+
+/// One image's row of the column matrix for kernel tap `(ky, kx)` when the
+/// convolution preserves the size: output pixel `q` (flat) reads input pixel
+/// `q + shift`, so the row is one contiguous copy of the shifted image,
+/// then zeros where the tap falls into the padding (whole rows at the top
+/// or bottom, a few columns at the left or right of every row).
+@inline(__always)
+private func shiftedPlane(_ image: UnsafePointer<Float>, _ g: ConvGeometry, ky: Int, kx: Int,
+                          into out: UnsafeMutablePointer<Float>) {
+    let (width, plane) = (g.width, g.height * g.width)
+    let shift = (ky - g.padding) * width + (kx - g.padding)
+    let rows = max(0, g.padding - ky)..<min(g.height, g.height + g.padding - ky)
+    // Clamp the copy to the image; the pixels left out are padding taps, zeroed below.
+    let first = min(plane, max(rows.lowerBound * width, -shift))
+    let last = max(first, min(rows.upperBound * width, plane - shift))
+    out.update(repeating: 0, count: first)
+    (out + first).update(from: image + first + shift, count: last - first)
+    (out + last).update(repeating: 0, count: plane - last)
+    let valid = g.validColumns(kx)
+    if valid.count < width {
+        for y in rows {
+            let line = out + y * width
+            for x in 0..<valid.lowerBound { line[x] = 0 }
+            for x in valid.upperBound..<width { line[x] = 0 }
         }
     }
 }

@@ -17,6 +17,36 @@ struct ConvolutionLoweringTests {
         #expect(abs(lhs - rhs) < 1e-3 * max(1, abs(lhs)))
     }
 
+    /// Every geometry, tiny images included, against the definition:
+    /// column (n, oy, ox) of row (c, ky, kx) is x[c, n, oy·s − p + ky, ox·s − p + kx], or 0 outside.
+    @Test(arguments: [(1, 1, 3, 1, 1), (2, 3, 3, 1, 1), (5, 4, 3, 1, 1), (5, 4, 3, 2, 1), (4, 4, 1, 1, 0), (6, 5, 1, 2, 0)])
+    func im2colMatchesTheDefinition(height: Int, width: Int, kernel: Int, stride: Int, padding: Int) {
+        var rng = SeededGenerator(seed: 13)
+        let g = ConvGeometry(channels: 2, batch: 3, height: height, width: width, kernel: kernel, stride: stride,
+                             padding: padding)
+        let x = randomArray(2 * 3 * height * width, &rng)
+        var columns: [Float] = []
+        im2col(x, g, images: 0..<3, into: &columns)
+        let (oh, ow) = (g.outputHeight, g.outputWidth)
+        for c in 0..<2 {
+            for ky in 0..<kernel {
+                for kx in 0..<kernel {
+                    for n in 0..<3 {
+                        for oy in 0..<oh {
+                            for ox in 0..<ow {
+                                let (iy, ix) = (oy * stride - padding + ky, ox * stride - padding + kx)
+                                let inside = iy >= 0 && iy < height && ix >= 0 && ix < width
+                                let expected = inside ? x[((c * 3 + n) * height + iy) * width + ix] : 0
+                                let row = (c * kernel + ky) * kernel + kx
+                                #expect(columns[row * g.outputPixels + (n * oh + oy) * ow + ox] == expected)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     @Test func imageGroupsTileTheWholeBatch() {
         var rng = SeededGenerator(seed: 12)
         let g = ConvGeometry(channels: 2, batch: 3, height: 5, width: 5, kernel: 3, stride: 2, padding: 1)
