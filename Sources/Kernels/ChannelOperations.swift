@@ -115,17 +115,14 @@ private func reduceChannels<T: ChannelTerm>(_: T.Type, _ layout: ChannelLayout, 
                         }
                     }
                 } else {
-                    let lane = SIMD16<Int32>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
                     for o in 0..<layout.outer {
                         for c in range {
                             let start = (o * channels + c) * inner
-                            let centre = SIMD16(repeating: center[c])
-                            var total = SIMD16<Float>()
-                            forEachVector(start..<start + inner) { i, lanes in
-                                let value = T.term(loadVector(x + i, count: lanes), loadVector(y + i, count: lanes), centre)
-                                total += value.replacing(with: 0, where: lane .>= Int32(lanes))
+                            let total = sumRun(start..<start + inner) { i, lanes in
+                                T.term(loadVector(x + i, count: lanes), loadVector(y + i, count: lanes),
+                                       SIMD16(repeating: center[c]))
                             }
-                            sums[c] += total.sum()
+                            sums[c] += total
                         }
                     }
                 }
@@ -133,6 +130,27 @@ private func reduceChannels<T: ChannelTerm>(_: T.Type, _ layout: ChannelLayout, 
         }
     }
     return sums
+}
+
+/// The sum of `term(i, lanes)` over the vectors of `range`, the lanes past
+/// a short last vector left out. Four accumulators take turns, so that the
+/// additions do not wait for one another.
+@inline(__always)
+private func sumRun(_ range: Range<Int>, _ term: (_ offset: Int, _ lanes: Int) -> SIMD16<Float>) -> Float {
+    var totals = (SIMD16<Float>(), SIMD16<Float>(), SIMD16<Float>(), SIMD16<Float>())
+    var i = range.lowerBound
+    while i + 64 <= range.upperBound {
+        totals.0 += term(i, 16)
+        totals.1 += term(i + 16, 16)
+        totals.2 += term(i + 32, 16)
+        totals.3 += term(i + 48, 16)
+        i += 64
+    }
+    forEachVector(i..<range.upperBound) { i, lanes in
+        let lane = SIMD16<Int32>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
+        totals.0 += term(i, lanes).replacing(with: 0, where: lane .>= Int32(lanes))
+    }
+    return ((totals.0 + totals.1) + (totals.2 + totals.3)).sum()
 }
 
 /// Calls `body` on ranges of channels, in parallel for large tensors. Each
