@@ -89,15 +89,12 @@ public func im2col(_ input: [Float], _ g: ConvGeometry, images: Range<Int>, into
                         for oy in 0..<oh {
                             let iy = oy * g.stride - g.padding + ky
                             if iy < 0 || iy >= g.height {
-                                forEachQuad(ow) { store(SIMD4(), out + $0) } single: { out[$0] = 0 }
+                                out.update(repeating: 0, count: ow)
                             } else {
                                 let line = image + iy * g.width - g.padding + kx
                                 for ox in 0..<valid.lowerBound { out[ox] = 0 }
                                 if g.stride == 1 {
-                                    let (target, from) = (out + valid.lowerBound, line + valid.lowerBound)
-                                    forEachQuad(valid.count) { store(load(from + $0), target + $0) } single: {
-                                        target[$0] = from[$0]
-                                    }
+                                    (out + valid.lowerBound).update(from: line + valid.lowerBound, count: valid.count)
                                 } else {
                                     for ox in valid { out[ox] = line[ox * g.stride] }
                                 }
@@ -160,17 +157,23 @@ public func col2im(_ columns: [Float], _ g: ConvGeometry, images: Range<Int>, in
                         let ky = tap / g.kernel, kx = tap % g.kernel
                         let valid = g.validColumns(kx)
                         var source = col.baseAddress! + (c * taps + tap) * width
+                        let shift = (ky - g.padding) * g.width + (kx - g.padding)
+                        let rows = max(0, g.padding - ky)..<min(g.height, g.height + g.padding - ky)
                         for n in images {
                             let image = dx.baseAddress! + (c * g.batch + n) * plane
+                            if g.preservesSize && valid.count == g.width {
+                                // The tap reads whole rows: one contiguous run of the shifted image.
+                                let first = rows.lowerBound * g.width
+                                addRun(image + first + shift, source + first, count: rows.count * g.width)
+                                source += plane
+                                continue
+                            }
                             for oy in 0..<oh {
                                 let iy = oy * g.stride - g.padding + ky
                                 if iy >= 0 && iy < g.height {
                                     let line = image + iy * g.width - g.padding + kx
                                     if g.stride == 1 {
-                                        let (target, from) = (line + valid.lowerBound, source + valid.lowerBound)
-                                        forEachQuad(valid.count) { store(load(target + $0) + load(from + $0), target + $0) } single: {
-                                            target[$0] += from[$0]
-                                        }
+                                        addRun(line + valid.lowerBound, source + valid.lowerBound, count: valid.count)
                                     } else {
                                         for ox in valid { line[ox * g.stride] += source[ox] }
                                     }
@@ -185,28 +188,32 @@ public func col2im(_ columns: [Float], _ g: ConvGeometry, images: Range<Int>, in
     }
 }
 
-/// Visits `0..<count` four elements at a time, then one at a time: the
-/// short runs (one image row) that im2col and col2im move are too short
-/// for a call to `memcpy` to pay off.
+/// `target[0..<count] += source[0..<count]`, sixteen, eight, four, then
+/// one float at a time: the runs here are often one image row long.
 @inline(__always)
-private func forEachQuad(_ count: Int, _ quad: (Int) -> Void, single: (Int) -> Void) {
+private func addRun(_ target: UnsafeMutablePointer<Float>, _ source: UnsafePointer<Float>, count: Int) {
     var i = 0
-    while i + 4 <= count {
-        quad(i)
+    while i + 16 <= count {
+        addVector(SIMD16<Float>.self, target + i, source + i)
+        i += 16
+    }
+    if i + 8 <= count {
+        addVector(SIMD8<Float>.self, target + i, source + i)
+        i += 8
+    }
+    if i + 4 <= count {
+        addVector(SIMD4<Float>.self, target + i, source + i)
         i += 4
     }
     while i < count {
-        single(i)
+        target[i] += source[i]
         i += 1
     }
 }
 
 @inline(__always)
-private func load(_ p: UnsafePointer<Float>) -> SIMD4<Float> {
-    UnsafeRawPointer(p).loadUnaligned(as: SIMD4<Float>.self)
-}
-
-@inline(__always)
-private func store(_ v: SIMD4<Float>, _ p: UnsafeMutablePointer<Float>) {
-    UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD4<Float>.self)
+private func addVector<V: SIMD>(_: V.Type, _ target: UnsafeMutablePointer<Float>, _ source: UnsafePointer<Float>)
+where V.Scalar == Float {
+    let sum = UnsafeRawPointer(target).loadUnaligned(as: V.self) + UnsafeRawPointer(source).loadUnaligned(as: V.self)
+    UnsafeMutableRawPointer(target).storeBytes(of: sum, as: V.self)
 }
