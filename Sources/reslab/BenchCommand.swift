@@ -30,12 +30,12 @@ struct BenchCommand: AsyncParsableCommand {
         func report(_ result: BenchmarkResult) {
             if json {
                 print(String(decoding: (try? encoder.encode(result)) ?? Data(), as: UTF8.self))
-            } else if let gflops = result.gflops {
-                print(name(result) + String(format: "%7.1f GFLOP/s", gflops))
-            } else if let rate = result.samplesPerSecond, let gflops = result.gflops {
+            } else if let rate = result.samplesPerSecond {
                 let size = scaling ? String(format: "depth %3d width %3d  ", result.depth ?? 0, result.width ?? 0) : ""
                 print(name(result) + size + String(format: "%10.0f samples/s %7.1f GFLOP/s %8.2f ms/step",
-                                                   rate, gflops, result.millisecondsPerStep ?? 0))
+                                                   rate, result.gflops ?? 0, result.millisecondsPerStep ?? 0))
+            } else if let gflops = result.gflops {
+                print(name(result) + String(format: "%7.1f GFLOP/s", gflops))
             }
         }
         if scaling {
