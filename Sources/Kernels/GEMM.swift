@@ -63,10 +63,12 @@ struct GemmOperands {
     let beta: Float
     let c: UnsafeMutablePointer<Float>, ldc: Int
 
-    /// Computes `C[rows, columns]`, packing its own panels.
+    /// Computes `C[rows, columns]`, packing its own panels. With `beta = 0`
+    /// the first depth block stores into C instead of adding to it, so C is
+    /// never cleared first.
     func compute(rows: Range<Int>, columns: Range<Int>) {
-        scaleC(rows: rows, columns: columns)
-        guard k > 0, alpha != 0 else { return }
+        guard k > 0, alpha != 0 else { return scaleC(rows: rows, columns: columns) }
+        if beta != 0 { scaleC(rows: rows, columns: columns) }
         let paddedColumns = min(columnBlock, (columns.count + microColumns - 1) / microColumns * microColumns)
         let paddedRows = min(rowBlock, (rows.count + microRows - 1) / microRows * microRows)
         let packedA = UnsafeMutablePointer<Float>.allocate(capacity: paddedRows * min(depthBlock, k))
@@ -81,7 +83,8 @@ struct GemmOperands {
                 for ic in stride(from: rows.lowerBound, to: rows.upperBound, by: rowBlock) {
                     let mc = min(rowBlock, rows.upperBound - ic)
                     packA(into: packedA, row: ic, mc: mc, depth: pc, kc: kc)
-                    multiplyBlock(packedA: packedA, bPanels: panels, row: ic, mc: mc, column: jc, nc: nc, kc: kc)
+                    multiplyBlock(packedA: packedA, bPanels: panels, row: ic, mc: mc, column: jc, nc: nc, kc: kc,
+                                  overwrite: beta == 0 && pc == 0)
                 }
             }
         }
@@ -148,9 +151,10 @@ struct GemmOperands {
         return BPanels(start: dst, panelStride: microColumns * kc, rowStride: microColumns, packedLast: nil)
     }
 
-    /// Runs the micro-kernel over every 8×32 tile of one packed block.
+    /// Runs the micro-kernel over every 8×32 tile of one packed block,
+    /// adding to C or, with `overwrite`, storing into it.
     private func multiplyBlock(packedA: UnsafeMutablePointer<Float>, bPanels: BPanels,
-                               row: Int, mc: Int, column: Int, nc: Int, kc: Int) {
+                               row: Int, mc: Int, column: Int, nc: Int, kc: Int, overwrite: Bool) {
         var edgeTile = (SIMD16<Float>(), SIMD16<Float>(), SIMD16<Float>(), SIMD16<Float>(),
                         SIMD16<Float>(), SIMD16<Float>(), SIMD16<Float>(), SIMD16<Float>(),
                         SIMD16<Float>(), SIMD16<Float>(), SIMD16<Float>(), SIMD16<Float>(),
@@ -163,15 +167,18 @@ struct GemmOperands {
                 let aPanel = packedA + ir * kc
                 let target = c + (row + ir) * ldc + column + jr
                 if rowsHere == microRows && columnsHere == microColumns {
-                    microKernel(kc: kc, a: aPanel, b: bPanel, ldb: ldb, c: target, ldc: ldc, alpha: alpha)
+                    microKernel(kc: kc, a: aPanel, b: bPanel, ldb: ldb, c: target, ldc: ldc, alpha: alpha,
+                                overwrite: overwrite)
                 } else {
                     withUnsafeMutableBytes(of: &edgeTile) { raw in
                         let tile = raw.baseAddress!.assumingMemoryBound(to: Float.self)
-                        tile.initialize(repeating: 0, count: microRows * microColumns)
                         microKernel(kc: kc, a: aPanel, b: bPanel, ldb: ldb, c: tile, ldc: microColumns,
-                                    alpha: alpha)
+                                    alpha: alpha, overwrite: true)
                         for r in 0..<rowsHere {
-                            for j in 0..<columnsHere { target[r * ldc + j] += tile[r * microColumns + j] }
+                            for j in 0..<columnsHere {
+                                let value = tile[r * microColumns + j]
+                                target[r * ldc + j] = overwrite ? value : target[r * ldc + j] + value
+                            }
                         }
                     }
                 }
@@ -180,13 +187,13 @@ struct GemmOperands {
     }
 }
 
-/// `C[8×32] += alpha · A·B` for one packed 8-row A panel and one 32-column
-/// B panel whose depth rows are `ldb` floats apart: sixteen 16-lane
-/// accumulators, two B vectors and one broadcast A value live in registers;
-/// each step is 16 fused multiply-adds.
+/// `C[8×32] += alpha · A·B` (or `=` with `overwrite`) for one packed 8-row
+/// A panel and one 32-column B panel whose depth rows are `ldb` floats
+/// apart: sixteen 16-lane accumulators, two B vectors and one broadcast A
+/// value live in registers; each step is 16 fused multiply-adds.
 @inline(__always)
 func microKernel(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, ldb: Int,
-                 c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float) {
+                 c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, overwrite: Bool) {
     var c00 = SIMD16<Float>(), c01 = SIMD16<Float>(), c10 = SIMD16<Float>(), c11 = SIMD16<Float>()
     var c20 = SIMD16<Float>(), c21 = SIMD16<Float>(), c30 = SIMD16<Float>(), c31 = SIMD16<Float>()
     var c40 = SIMD16<Float>(), c41 = SIMD16<Float>(), c50 = SIMD16<Float>(), c51 = SIMD16<Float>()
@@ -206,20 +213,26 @@ func microKernel(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, ldb:
         ap += microRows
         bp += ldb * MemoryLayout<Float>.stride
     }
-    addRow(c, lo: c00, hi: c01, alpha: alpha)
-    addRow(c + ldc, lo: c10, hi: c11, alpha: alpha)
-    addRow(c + 2 * ldc, lo: c20, hi: c21, alpha: alpha)
-    addRow(c + 3 * ldc, lo: c30, hi: c31, alpha: alpha)
-    addRow(c + 4 * ldc, lo: c40, hi: c41, alpha: alpha)
-    addRow(c + 5 * ldc, lo: c50, hi: c51, alpha: alpha)
-    addRow(c + 6 * ldc, lo: c60, hi: c61, alpha: alpha)
-    addRow(c + 7 * ldc, lo: c70, hi: c71, alpha: alpha)
+    addRow(c, lo: c00, hi: c01, alpha: alpha, overwrite: overwrite)
+    addRow(c + ldc, lo: c10, hi: c11, alpha: alpha, overwrite: overwrite)
+    addRow(c + 2 * ldc, lo: c20, hi: c21, alpha: alpha, overwrite: overwrite)
+    addRow(c + 3 * ldc, lo: c30, hi: c31, alpha: alpha, overwrite: overwrite)
+    addRow(c + 4 * ldc, lo: c40, hi: c41, alpha: alpha, overwrite: overwrite)
+    addRow(c + 5 * ldc, lo: c50, hi: c51, alpha: alpha, overwrite: overwrite)
+    addRow(c + 6 * ldc, lo: c60, hi: c61, alpha: alpha, overwrite: overwrite)
+    addRow(c + 7 * ldc, lo: c70, hi: c71, alpha: alpha, overwrite: overwrite)
 }
 
-/// `row[0..<32] += alpha · (lo, hi)`.
+/// `row[0..<32] += alpha · (lo, hi)`, or `=` with `overwrite`.
 @inline(__always)
-private func addRow(_ row: UnsafeMutablePointer<Float>, lo: SIMD16<Float>, hi: SIMD16<Float>, alpha: Float) {
+private func addRow(_ row: UnsafeMutablePointer<Float>, lo: SIMD16<Float>, hi: SIMD16<Float>, alpha: Float,
+                    overwrite: Bool) {
     let out = UnsafeMutableRawPointer(row)
+    if overwrite {
+        out.storeBytes(of: alpha * lo, as: SIMD16<Float>.self)
+        out.storeBytes(of: alpha * hi, toByteOffset: 64, as: SIMD16<Float>.self)
+        return
+    }
     let oldLo = out.loadUnaligned(as: SIMD16<Float>.self)
     let oldHi = out.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self)
     out.storeBytes(of: oldLo + alpha * lo, as: SIMD16<Float>.self)

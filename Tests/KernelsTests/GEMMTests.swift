@@ -31,6 +31,10 @@ struct GEMMTests {
 
     @Test(arguments: [Transpose.none, .transposed], [Transpose.none, .transposed])
     func matchesNaiveProductOnAwkwardSizes(transA: Transpose, transB: Transpose) {
+        for beta: Float in [0, 1, 2] { checkAgainstNaiveProduct(transA: transA, transB: transB, beta: beta) }
+    }
+
+    private func checkAgainstNaiveProduct(transA: Transpose, transB: Transpose, beta: Float) {
         var rng = SeededGenerator(seed: 1)
         for (m, n, k) in Self.shapes {
             // Leading dimensions larger than the logical width test the strides.
@@ -41,20 +45,25 @@ struct GEMMTests {
             let b = randomArray((transB == .none ? k : n) * ldb, &rng)
             let c0 = randomArray(m * ldc, &rng)
             var c = c0
-            gemm(transA, transB, m: m, n: n, k: k, alpha: 0.5, a, lda: lda, b, ldb: ldb, beta: 2, &c, ldc: ldc)
+            gemm(transA, transB, m: m, n: n, k: k, alpha: 0.5, a, lda: lda, b, ldb: ldb, beta: beta, &c, ldc: ldc)
             let expected = naiveGemm(transA, transB, m: m, n: n, k: k, alpha: 0.5, a, lda: lda, b, ldb: ldb,
-                                     beta: 2, c0, ldc: ldc)
+                                     beta: beta, c0, ldc: ldc)
             let worst = zip(c, expected).map { abs($0 - $1) }.max()!
-            #expect(worst < 1e-4 * Float(k + 1), "m=\(m) n=\(n) k=\(k) worst=\(worst)")
+            #expect(worst < 1e-4 * Float(k + 1), "m=\(m) n=\(n) k=\(k) beta=\(beta) worst=\(worst)")
         }
     }
 
-    @Test func betaZeroIgnoresGarbageInC() {
+    /// With `beta = 0` C is written, never read: NaNs in it vanish, also
+    /// when the depth spans several blocks.
+    @Test(arguments: [50, 300])
+    func betaZeroIgnoresGarbageInC(k: Int) {
         var rng = SeededGenerator(seed: 2)
-        let a = randomArray(40 * 50, &rng), b = randomArray(50 * 60, &rng)
+        let a = randomArray(40 * k, &rng), b = randomArray(k * 60, &rng)
         var c = [Float](repeating: .nan, count: 40 * 60)
-        gemm(.none, .none, m: 40, n: 60, k: 50, a, lda: 50, b, ldb: 60, beta: 0, &c, ldc: 60)
-        #expect(c.allSatisfy { $0.isFinite })
+        gemm(.none, .none, m: 40, n: 60, k: k, a, lda: k, b, ldb: 60, beta: 0, &c, ldc: 60)
+        let expected = naiveGemm(.none, .none, m: 40, n: 60, k: k, alpha: 1, a, lda: k, b, ldb: 60, beta: 0,
+                                 [Float](repeating: 0, count: 40 * 60), ldc: 60)
+        #expect(zip(c, expected).allSatisfy { abs($0 - $1) < 1e-3 })
     }
 
     @Test func resultDoesNotDependOnThreadCount() {
