@@ -29,41 +29,62 @@ public struct OptimizerSettings: Codable, Sendable, Equatable {
 /// `torch.optim.SGD` and `torch.optim.Adam` do.
 public final class Optimizer {
     public let settings: OptimizerSettings
-    private let parameters: [Parameter]
-    private var firstMoments: [[Float]]
-    private var secondMoments: [[Float]]
+    private let states: [ParameterState]
+    /// Which thread updates each tensor: the tensors split into runs of
+    /// about equal size, one run per thread.
+    private let owners: [Int]
     private var steps = 0
 
     public init(settings: OptimizerSettings, parameters: [Parameter]) {
         self.settings = settings
-        self.parameters = parameters
-        firstMoments = parameters.map { [Float](repeating: 0, count: $0.value.count) }
-        secondMoments = settings.kind == .adam ? firstMoments : []
-    }
-
-    /// Applies one update with learning rate `rate`.
-    public func step(rate: Float) {
-        steps += 1
-        for (index, p) in parameters.enumerated() {
-            switch settings.kind {
-            case .sgd: sgd(p, &firstMoments[index], rate)
-            case .adam: adam(p, &firstMoments[index], &secondMoments[index], rate)
-            }
+        states = parameters.map { ParameterState($0, adam: settings.kind == .adam) }
+        let total = max(1, parameters.reduce(0) { $0 + $1.value.count })
+        var before = 0
+        owners = parameters.map { p in
+            defer { before += p.value.count }
+            return (before + p.value.count / 2) * WorkerPool.shared.capacity / total
         }
     }
 
-    // The updates take the parameter's arrays as `inout` arguments: one
-    // exclusive access per tensor, and the element loop runs in a kernel.
+    /// Applies one update with learning rate `rate`. The tensors are shared
+    /// out among the threads; each is updated whole by one of them, so the
+    /// result does not depend on the thread count.
+    public func step(rate: Float) {
+        steps += 1
+        let (settings, steps, states, owners) = (settings, steps, states, owners)
+        let threads = WorkerPool.shared.threads, capacity = WorkerPool.shared.capacity
+        WorkerPool.shared.run { thread in
+            for (state, owner) in zip(states, owners) where owner * threads / capacity == thread {
+                state.update(settings: settings, step: steps, rate: rate)
+            }
+        }
+    }
+}
 
-    private func sgd(_ p: Parameter, _ velocity: inout [Float], _ rate: Float) {
-        sgdUpdate(&p.value, gradient: p.gradient, velocity: &velocity, rate: rate, momentum: settings.momentum,
-                  decay: settings.weightDecay, nesterov: settings.nesterov, first: steps == 1)
+/// One parameter and the optimizer's running state for it.
+private final class ParameterState {
+    let parameter: Parameter
+    var firstMoment: [Float]
+    var secondMoment: [Float]
+
+    init(_ parameter: Parameter, adam: Bool) {
+        self.parameter = parameter
+        firstMoment = [Float](repeating: 0, count: parameter.value.count)
+        secondMoment = adam ? firstMoment : []
     }
 
-    private func adam(_ p: Parameter, _ m: inout [Float], _ v: inout [Float], _ rate: Float) {
-        let corrections = (1 - pow(settings.beta1, Float(steps)), 1 - pow(settings.beta2, Float(steps)))
-        adamUpdate(&p.value, gradient: p.gradient, firstMoment: &m, secondMoment: &v, rate: rate,
-                   betas: (settings.beta1, settings.beta2), epsilon: settings.epsilon,
-                   decay: settings.weightDecay, corrections: corrections)
+    /// One update; `step` counts from 1.
+    func update(settings: OptimizerSettings, step: Int, rate: Float) {
+        let p = parameter
+        switch settings.kind {
+        case .sgd:
+            sgdUpdate(&p.value, gradient: p.gradient, velocity: &firstMoment, rate: rate, momentum: settings.momentum,
+                      decay: settings.weightDecay, nesterov: settings.nesterov, first: step == 1)
+        case .adam:
+            let corrections = (1 - pow(settings.beta1, Float(step)), 1 - pow(settings.beta2, Float(step)))
+            adamUpdate(&p.value, gradient: p.gradient, firstMoment: &firstMoment, secondMoment: &secondMoment,
+                       rate: rate, betas: (settings.beta1, settings.beta2), epsilon: settings.epsilon,
+                       decay: settings.weightDecay, corrections: corrections)
+        }
     }
 }
