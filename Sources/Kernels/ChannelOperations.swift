@@ -10,6 +10,11 @@ public struct ChannelLayout: Sendable, Equatable {
 
     /// Elements in the tensor.
     public var count: Int { outer * channels * inner }
+
+    /// A flat array with no channels to respect: one channel, one run.
+    public init(flat count: Int) {
+        self.init(outer: 1, channels: 1, inner: count)
+    }
 }
 
 /// Per channel, `Σ x`.
@@ -157,8 +162,25 @@ private func sumRun(_ range: Range<Int>, _ term: (_ offset: Int, _ lanes: Int) -
 /// channel is handled by one call, in the same order whatever the thread
 /// count, so sums do not depend on it.
 @inline(__always)
-private func forEachChannelRange(_ layout: ChannelLayout, _ body: (Range<Int>) -> Void) {
+func forEachChannelRange(_ layout: ChannelLayout, _ body: (Range<Int>) -> Void) {
     splitWork(layout.channels, grain: layout.inner == 1 ? 16 : 1, elements: layout.count, body)
+}
+
+/// Calls `body` with each contiguous run of elements that belongs to
+/// `channels`: a slice of every row for `[outer, channels, 1]`, a block of
+/// whole channels per outer index otherwise.
+@inline(__always)
+func forEachRun(_ layout: ChannelLayout, channels: Range<Int>, _ body: (Range<Int>) -> Void) {
+    if layout.inner == 1 {
+        for row in stride(from: 0, to: layout.count, by: layout.channels) {
+            body(row + channels.lowerBound..<row + channels.upperBound)
+        }
+    } else {
+        for o in 0..<layout.outer {
+            let start = o * layout.channels
+            body((start + channels.lowerBound) * layout.inner..<(start + channels.upperBound) * layout.inner)
+        }
+    }
 }
 
 /// Borrows the storage of several arrays at once.

@@ -33,8 +33,7 @@ public final class BatchNorm: Layer {
     private func layout(_ shape: [Int]) -> ChannelLayout {
         precondition((shape.count == 2 && shape[1] == features) || (shape.count == 4 && shape[0] == features),
                      "BatchNorm(\(features)) cannot normalise \(shape)")
-        return shape.count == 2 ? ChannelLayout(outer: shape[0], channels: features, inner: 1)
-            : ChannelLayout(outer: 1, channels: features, inner: shape[1] * shape[2] * shape[3])
+        return ChannelLayout(shape: shape)
     }
 
     public func forward(_ input: Tensor, training: Bool) -> Tensor {

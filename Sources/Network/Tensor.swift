@@ -25,9 +25,24 @@ public struct Tensor: Sendable, Equatable {
         Float(sumOfSquares(data).squareRoot())
     }
 
+    /// How per-channel kernels see this tensor.
+    public var channelLayout: ChannelLayout { ChannelLayout(shape: shape) }
+
     /// Element-wise sum of two tensors of the same shape.
     public static func + (lhs: Tensor, rhs: Tensor) -> Tensor {
         precondition(lhs.shape == rhs.shape, "cannot add \(lhs.shape) and \(rhs.shape)")
-        return Tensor(shape: lhs.shape, data: add(lhs.data, rhs.data))
+        return Tensor(shape: lhs.shape, data: add(lhs.data, rhs.data, lhs.channelLayout))
+    }
+}
+
+extension ChannelLayout {
+    /// Dense `[batch, features]` has its channels along rows, channel-major
+    /// `[C, N, H, W]` in blocks; any other shape is one flat run.
+    init(shape: [Int]) {
+        switch shape.count {
+        case 2: self.init(outer: shape[0], channels: shape[1], inner: 1)
+        case 4: self.init(outer: 1, channels: shape[0], inner: shape[1] * shape[2] * shape[3])
+        default: self.init(flat: shape.reduce(1, *))
+        }
     }
 }

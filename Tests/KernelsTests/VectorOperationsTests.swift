@@ -44,11 +44,12 @@ struct VectorOperationsTests {
 
     @Test func reluKeepsNaNAndItsBackwardFollowsTheOutput() {
         let x: [Float] = [-2, -0.5, 0, 0.5, 3, .nan] + (0..<20).map { Float($0) - 10 }
-        let y = relu(x)
+        let flat = ChannelLayout(flat: x.count)
+        let y = relu(x, flat)
         #expect(y[0] == 0 && y[3] == 0.5 && y[4] == 3 && y[5].isNaN)
         #expect(Array(y[6...]) == (0..<20).map { max(Float($0) - 10, 0) })
         let dy = [Float](repeating: 2, count: x.count)
-        #expect(reluBackward(dy, output: y) == y.map { $0 > 0 ? 2 : 0 })
+        #expect(reluBackward(dy, output: y, flat) == y.map { $0 > 0 ? 2 : 0 })
     }
 
     @Test func sumOfSquaresDoesNotUnderflowForVanishingGradients() {
@@ -60,11 +61,34 @@ struct VectorOperationsTests {
 
     @Test func addAndRepeatedRowsAndZeroing() {
         let a = (0..<21).map(Float.init), b = (0..<21).map { Float($0) * 10 }
-        #expect(add(a, b) == (0..<21).map { Float($0) * 11 })
+        #expect(add(a, b, ChannelLayout(flat: 21)) == (0..<21).map { Float($0) * 11 })
         #expect(repeatedRows([1, 2, 3], count: 3) == [1, 2, 3, 1, 2, 3, 1, 2, 3])
         var z = a
         setToZero(&z)
         #expect(z == [Float](repeating: 0, count: 21))
+    }
+
+    /// Tensors large enough to be split across the threads give the same
+    /// bits with one thread or two, in both layouts.
+    @Test(arguments: [ChannelLayout(outer: 300, channels: 130, inner: 1), ChannelLayout(outer: 1, channels: 5, inner: 9001)])
+    func largeTensorsGiveTheSameBitsWithOneOrTwoThreads(layout: ChannelLayout) {
+        var rng = SeededGenerator(seed: 23)
+        let x = randomArray(layout.count, &rng), y = randomArray(layout.count, &rng)
+        let p = randomArray(layout.channels, &rng)
+        func everything() -> [[Float]] {
+            [channelSums(x, layout), channelSquaredDeviations(x, from: p, layout), channelDots(x, y, layout),
+             channelCombination(x, times: p, y, times: p, plus: p, layout), add(x, y, layout), relu(x, layout),
+             reluBackward(x, output: y, layout)]
+        }
+        let pool = WorkerPool.shared
+        let saved = pool.threads
+        pool.threads = 1
+        let one = everything()
+        pool.threads = 2
+        let two = everything()
+        pool.threads = saved
+        #expect(one == two)
+        #expect(two[4] == zip(x, y).map { $0 + $1 })
     }
 
     private func expectClose(_ actual: [Float], _ expected: [Float], sourceLocation: SourceLocation = #_sourceLocation) {
