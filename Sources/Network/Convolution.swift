@@ -1,21 +1,16 @@
 import Kernels
 
 /// A 2-D convolution without bias (batch norm follows it in a ResNet) on
-/// channel-major `[channels, batch, height, width]` tensors.
-///
-/// A few images at a time are unfolded by `im2col` into a
-/// `[Cin·k·k, images·Ho·Wo]` column matrix small enough to stay in cache,
-/// and multiplied by the `[Cout, Cin·k·k]` weight straight into their columns
-/// of the channel-major output. Backward unfolds the same images again
-/// rather than keeping every column matrix. The weight is stored as
-/// PyTorch's `[Cout, Cin, k, k]`.
+/// channel-major `[channels, batch, height, width]` tensors. The work is
+/// done by `convolutionForward` and `convolutionBackward`: im2col and a
+/// matrix product, a few images at a time, one share of the batch per core.
+/// The weight is stored as PyTorch's `[Cout, Cin, k, k]`.
 public final class Convolution: Layer {
     public let weight: Parameter
     public let stride: Int
     public let padding: Int
     private var input = Tensor(zeros: [0])
-    private var columns: [Float] = []
-    private var columnGradient: [Float] = []
+    private let workspaces = ConvolutionWorkspace.perShare()
 
     public init(inputs: Int, outputs: Int, kernel: Int, stride: Int = 1, padding: Int = 0) {
         weight = Parameter(shape: [outputs, inputs, kernel, kernel], repeating: 0)
@@ -32,52 +27,28 @@ public final class Convolution: Layer {
                      kernel: kernel, stride: stride, padding: padding)
     }
 
-    /// The batch split into groups of images whose column matrix is about 512 KiB.
-    private func imageGroups(_ g: ConvGeometry) -> [Range<Int>] {
-        let perImage = g.patchSize * g.outputHeight * g.outputWidth
-        let size = max(1, (1 << 17) / max(perImage, 1))
-        return Swift.stride(from: 0, to: g.batch, by: size).map { $0..<min($0 + size, g.batch) }
-    }
-
     public func forward(_ input: Tensor, training: Bool) -> Tensor {
         precondition(input.shape.count == 4 && input.shape[0] == inputs,
                      "Convolution expects [\(inputs), N, H, W], got \(input.shape)")
         self.input = input
         let g = geometry(input.shape)
-        let pixels = g.outputHeight * g.outputWidth
-        var out = [Float](repeating: 0, count: outputs * g.outputPixels)
-        for images in imageGroups(g) {
-            im2col(input.data, g, images: images, into: &columns)
-            // out[:, images] = W · columns
-            gemm(.none, .none, m: outputs, n: images.count * pixels, k: g.patchSize,
-                 weight.value, lda: g.patchSize, columns, ldb: images.count * pixels,
-                 beta: 0, &out, cOffset: images.lowerBound * pixels, ldc: g.outputPixels)
-        }
-        return Tensor(shape: [outputs, g.batch, g.outputHeight, g.outputWidth], data: out)
+        let output = convolutionForward(input.data, g, weight: weight.value, outputs: outputs, workspaces: workspaces)
+        return Tensor(shape: [outputs, g.batch, g.outputHeight, g.outputWidth], data: output)
     }
 
     public func backward(_ outputGradient: Tensor) -> Tensor {
-        let g = geometry(input.shape)
-        let pixels = g.outputHeight * g.outputWidth
-        let dy = outputGradient.data
-        var dx: [Float] = []
-        for images in imageGroups(g) {
-            let width = images.count * pixels, first = images.lowerBound * pixels
-            im2col(input.data, g, images: images, into: &columns)
-            // dW += dy[:, images] · columnsᵀ
-            gemm(.none, .transposed, m: outputs, n: g.patchSize, k: width,
-                 dy, aOffset: first, lda: g.outputPixels, columns, ldb: width,
-                 beta: 1, &weight.gradient, ldc: g.patchSize)
-            // dcolumns = Wᵀ · dy[:, images], folded back onto the input by col2im
-            if columnGradient.count != g.patchSize * width {
-                columnGradient = [Float](repeating: 0, count: g.patchSize * width)
-            }
-            gemm(.transposed, .none, m: g.patchSize, n: width, k: outputs,
-                 weight.value, lda: g.patchSize, dy, bOffset: first, ldb: g.outputPixels,
-                 beta: 0, &columnGradient, ldc: width)
-            col2im(columnGradient, g, images: images, into: &dx)
-        }
-        return Tensor(shape: input.shape, data: dx)
+        Tensor(shape: input.shape, data: backward(outputGradient, inputGradient: true) ?? [])
+    }
+
+    /// dW only: the stem of a network does not need `∂L/∂x`.
+    public func accumulateParameterGradients(_ outputGradient: Tensor) {
+        _ = backward(outputGradient, inputGradient: false)
+    }
+
+    private func backward(_ outputGradient: Tensor, inputGradient: Bool) -> [Float]? {
+        convolutionBackward(input.data, geometry(input.shape), weight: weight.value, outputs: outputs,
+                            outputGradient: outputGradient.data, weightGradient: &weight.gradient,
+                            inputGradient: inputGradient, workspaces: workspaces)
     }
 
     public var parameters: [NamedParameter] { [NamedParameter(name: "weight", parameter: weight)] }

@@ -68,6 +68,24 @@ struct NetworkGradientTests {
         #expect(gradients { net.accumulateGradients($0) } == full)
     }
 
+    /// The convolutions share the batch out among the cores; the outputs and
+    /// every gradient must not depend on how many threads run.
+    @Test func convolutionalGradientsDoNotDependOnTheThreadCount() {
+        let spec = ModelSpec(kind: .conv, inputShape: [1, 12, 12], classes: 3, depth: 1, width: 4)
+        var rng = SeededGenerator(seed: 6)
+        let input = Tensor(shape: [5, 144], data: (0..<5 * 144).map { _ in rng.normal() })
+        func gradients(threads: Int) -> [[Float]] {
+            let saved = WorkerPool.shared.threads
+            defer { WorkerPool.shared.threads = saved }
+            WorkerPool.shared.threads = threads
+            let net = ResNet(spec: spec, seed: 3)
+            let logits = net.forward(input, modes: Array(repeating: .residual, count: spec.blockCount), training: true)
+            let inputGradient = net.backward(softmaxCrossEntropy(logits: logits, labels: [0, 1, 2, 0, 1]).gradient)
+            return [logits.data, inputGradient.data] + net.parameters.map(\.parameter.gradient)
+        }
+        #expect(gradients(threads: 1) == gradients(threads: 2))
+    }
+
     @Test func deletedBlockLeavesItsBranchWithoutGradient() {
         let spec = ModelSpec(kind: .dense, inputShape: [2], classes: 2, depth: 3, width: 4)
         let net = ResNet(spec: spec, seed: 1)

@@ -1,0 +1,126 @@
+/// A whole convolution, forward and backward, on channel-major `[C, N, H, W]`
+/// activations, lowered to matrix products a few images at a time.
+///
+/// The batch is cut into one share of images per core. Each share is
+/// unfolded, multiplied and folded back by one thread in its own workspace,
+/// so the column matrices stay in that core's cache and no small product has
+/// to be split between cores. The shares do not depend on the thread count,
+/// and their weight gradients are summed in a fixed order, so results are
+/// the same with one thread or two.
+
+/// Scratch arrays for one share of a convolution's images, kept from call to
+/// call so that a training step does not allocate them again.
+public final class ConvolutionWorkspace {
+    var columns: [Float] = []
+    var columnGradient: [Float] = []
+    var weightGradient: [Float] = []
+
+    public init() {}
+
+    /// One workspace per share: one per core.
+    public static func perShare() -> [ConvolutionWorkspace] {
+        (0..<WorkerPool.shared.capacity).map { _ in ConvolutionWorkspace() }
+    }
+}
+
+/// The images of share `share` of `shares`, in groups whose column matrix is
+/// about 512 KiB.
+func imageGroups(_ g: ConvGeometry, share: Int, of shares: Int) -> [Range<Int>] {
+    let images = g.batch * share / shares..<g.batch * (share + 1) / shares
+    let perImage = g.patchSize * g.outputHeight * g.outputWidth
+    let size = max(1, (1 << 17) / max(perImage, 1))
+    return stride(from: images.lowerBound, to: images.upperBound, by: size).map { $0..<min($0 + size, images.upperBound) }
+}
+
+/// Runs `body(share, workspace)` for every share, the shares spread over the threads.
+private func forEachShare(_ workspaces: [ConvolutionWorkspace], _ body: (Int, ConvolutionWorkspace) -> Void) {
+    WorkerPool.shared.forEachChunk(of: workspaces.count) { shares in
+        for share in shares { body(share, workspaces[share]) }
+    }
+}
+
+/// `y = W ⊛ x`: the weight `[outputs, patchSize]` (PyTorch's `[Cout, Cin, k, k]`)
+/// applied to `input`, giving `[outputs, N, Ho, Wo]`.
+public func convolutionForward(_ input: [Float], _ g: ConvGeometry, weight: [Float], outputs: Int,
+                               workspaces: [ConvolutionWorkspace]) -> [Float] {
+    precondition(input.count == g.channels * g.batch * g.height * g.width && weight.count == outputs * g.patchSize)
+    let pixels = g.outputHeight * g.outputWidth
+    var output = [Float](repeating: 0, count: outputs * g.outputPixels)
+    input.withUnsafeBufferPointer { x in
+        weight.withUnsafeBufferPointer { w in
+            output.withUnsafeMutableBufferPointer { y in
+                forEachShare(workspaces) { share, workspace in
+                    for images in imageGroups(g, share: share, of: workspaces.count) {
+                        let width = images.count * pixels
+                        workspace.columns.resizeTo(g.patchSize * width)
+                        workspace.columns.withUnsafeMutableBufferPointer { columns in
+                            im2col(x.baseAddress!, g, images: images, into: columns.baseAddress!)
+                            // y[:, images] = W · columns
+                            sgemm(.none, .none, m: outputs, n: width, k: g.patchSize, a: w.baseAddress!, lda: g.patchSize,
+                                  b: columns.baseAddress!, ldb: width, beta: 0,
+                                  c: y.baseAddress! + images.lowerBound * pixels, ldc: g.outputPixels)
+                        }
+                    }
+                }
+            }
+        }
+    }
+    return output
+}
+
+/// Adds `∂L/∂W` to `weightGradient` and returns `∂L/∂x` (or `nil` when
+/// `inputGradient` is false, for a network's first layer), given the
+/// `input` of the forward pass and `∂L/∂y`. Each share unfolds its images
+/// again rather than keeping every column matrix from the forward pass.
+public func convolutionBackward(_ input: [Float], _ g: ConvGeometry, weight: [Float], outputs: Int,
+                                outputGradient: [Float], weightGradient: inout [Float], inputGradient: Bool,
+                                workspaces: [ConvolutionWorkspace]) -> [Float]? {
+    precondition(outputGradient.count == outputs * g.outputPixels && weightGradient.count == outputs * g.patchSize)
+    let pixels = g.outputHeight * g.outputWidth
+    var dx = [Float](repeating: 0, count: inputGradient ? input.count : 0)
+    input.withUnsafeBufferPointer { x in
+        weight.withUnsafeBufferPointer { w in
+            outputGradient.withUnsafeBufferPointer { dy in
+                dx.withUnsafeMutableBufferPointer { dx in
+                    forEachShare(workspaces) { share, workspace in
+                        workspace.weightGradient.resizeTo(outputs * g.patchSize)
+                        for (index, images) in imageGroups(g, share: share, of: workspaces.count).enumerated() {
+                            let width = images.count * pixels
+                            let first = dy.baseAddress! + images.lowerBound * pixels
+                            workspace.columns.resizeTo(g.patchSize * width)
+                            workspace.columns.withUnsafeMutableBufferPointer { columns in
+                                im2col(x.baseAddress!, g, images: images, into: columns.baseAddress!)
+                                // dW(share) (+)= dy[:, images] · columnsᵀ
+                                workspace.weightGradient.withUnsafeMutableBufferPointer { dw in
+                                    sgemm(.none, .transposed, m: outputs, n: g.patchSize, k: width, a: first,
+                                          lda: g.outputPixels, b: columns.baseAddress!, ldb: width, beta: index == 0 ? 0 : 1,
+                                          c: dw.baseAddress!, ldc: g.patchSize)
+                                }
+                            }
+                            guard inputGradient else { continue }
+                            // dcolumns = Wᵀ · dy[:, images], folded back onto the input by col2im
+                            workspace.columnGradient.resizeTo(g.patchSize * width)
+                            workspace.columnGradient.withUnsafeMutableBufferPointer { dcolumns in
+                                sgemm(.transposed, .none, m: g.patchSize, n: width, k: outputs, a: w.baseAddress!,
+                                      lda: g.patchSize, b: first, ldb: g.outputPixels, beta: 0,
+                                      c: dcolumns.baseAddress!, ldc: width)
+                                col2im(dcolumns.baseAddress!, g, images: images, into: dx.baseAddress!)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    for (share, workspace) in workspaces.enumerated() where !imageGroups(g, share: share, of: workspaces.count).isEmpty {
+        weightGradient = add(weightGradient, workspace.weightGradient, ChannelLayout(flat: weightGradient.count))
+    }
+    return inputGradient ? dx : nil
+}
+
+extension Array where Element == Float {
+    /// Makes the array hold `count` elements, reallocating only when the count changes.
+    mutating func resizeTo(_ count: Int) {
+        if self.count != count { self = [Float](repeating: 0, count: count) }
+    }
+}

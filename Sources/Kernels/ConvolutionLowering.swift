@@ -1,0 +1,199 @@
+/// im2col and col2im: a convolution lowered to matrix products.
+
+/// The geometry of a 2-D convolution over activations laid out channel-major,
+/// `[channels, batch, height, width]` (CNHW), so that a whole batch is one GEMM.
+public struct ConvGeometry: Sendable, Equatable {
+    public let channels, batch, height, width: Int
+    public let kernel, stride, padding: Int
+
+    public init(channels: Int, batch: Int, height: Int, width: Int, kernel: Int, stride: Int, padding: Int) {
+        (self.channels, self.batch, self.height, self.width) = (channels, batch, height, width)
+        (self.kernel, self.stride, self.padding) = (kernel, stride, padding)
+    }
+
+    public var outputHeight: Int { (height + 2 * padding - kernel) / stride + 1 }
+    public var outputWidth: Int { (width + 2 * padding - kernel) / stride + 1 }
+    /// The output columns whose input column `ox·stride − padding + kx` lies
+    /// inside the image, for kernel column `kx`.
+    func validColumns(_ kx: Int) -> Range<Int> {
+        let shift = padding - kx
+        let lower = shift > 0 ? (shift + stride - 1) / stride : 0
+        let upper = min(outputWidth, (width - 1 + shift) / stride + 1)
+        return lower..<max(lower, upper)
+    }
+
+    /// Whether the output has the input's size (stride 1, padding (k−1)/2):
+    /// then each row of the column matrix is the image shifted as a whole.
+    var preservesSize: Bool { stride == 1 && outputHeight == height && outputWidth == width }
+
+    /// Rows of the column matrix: one per (channel, ky, kx), PyTorch's weight order.
+    public var patchSize: Int { channels * kernel * kernel }
+    /// Columns of the column matrix: one per output pixel of every image.
+    public var outputPixels: Int { batch * outputHeight * outputWidth }
+}
+
+/// Unfolds images `images` of `input` (CNHW) into `columns`, a
+/// `[patchSize, images.count · Ho · Wo]` matrix whose column j holds the
+/// receptive field of output pixel j. Working on a few images at a time keeps
+/// the column matrix in cache.
+public func im2col(_ input: [Float], _ g: ConvGeometry, images: Range<Int>, into columns: inout [Float]) {
+    precondition(input.count == g.channels * g.batch * g.height * g.width && images.upperBound <= g.batch)
+    let width = images.count * g.outputHeight * g.outputWidth
+    if columns.count != g.patchSize * width { columns = [Float](repeating: 0, count: g.patchSize * width) }
+    input.withUnsafeBufferPointer { x in
+        columns.withUnsafeMutableBufferPointer { col in im2col(x.baseAddress!, g, images: images, into: col.baseAddress!) }
+    }
+}
+
+/// `im2col` on raw storage: `x` holds the whole batch, `col` has room
+/// for `patchSize × images.count·Ho·Wo` floats.
+func im2col(_ x: UnsafePointer<Float>, _ g: ConvGeometry, images: Range<Int>, into col: UnsafeMutablePointer<Float>) {
+    let (oh, ow, plane) = (g.outputHeight, g.outputWidth, g.height * g.width)
+    let width = images.count * oh * ow
+    WorkerPool.shared.forEachChunk(of: g.patchSize) { rows in
+        for row in rows {
+            let c = row / (g.kernel * g.kernel)
+            let ky = (row / g.kernel) % g.kernel, kx = row % g.kernel
+            let valid = g.validColumns(kx)
+            var out = col + row * width
+            for n in images {
+                let image = x + (c * g.batch + n) * plane
+                if g.preservesSize {
+                    shiftedPlane(image, g, ky: ky, kx: kx, into: out)
+                    out += plane
+                    continue
+                }
+                for oy in 0..<oh {
+                    let iy = oy * g.stride - g.padding + ky
+                    if iy < 0 || iy >= g.height {
+                        out.update(repeating: 0, count: ow)
+                    } else {
+                        let line = image + iy * g.width - g.padding + kx
+                        for ox in 0..<valid.lowerBound { out[ox] = 0 }
+                        if g.stride == 1 {
+                            (out + valid.lowerBound).update(from: line + valid.lowerBound, count: valid.count)
+                        } else {
+                            for ox in valid { out[ox] = line[ox * g.stride] }
+                        }
+                        for ox in valid.upperBound..<ow { out[ox] = 0 }
+                    }
+                    out += ow
+                }
+            }
+        }
+    }
+}
+
+/// One image's row of the column matrix for kernel tap `(ky, kx)` when the
+/// convolution preserves the size: output pixel `q` (flat) reads input pixel
+/// `q + shift`, so the row is one contiguous copy of the shifted image,
+/// then zeros where the tap falls into the padding (whole rows at the top
+/// or bottom, a few columns at the left or right of every row).
+@inline(__always)
+private func shiftedPlane(_ image: UnsafePointer<Float>, _ g: ConvGeometry, ky: Int, kx: Int,
+                          into out: UnsafeMutablePointer<Float>) {
+    let (width, plane) = (g.width, g.height * g.width)
+    let shift = (ky - g.padding) * width + (kx - g.padding)
+    let rows = max(0, g.padding - ky)..<min(g.height, g.height + g.padding - ky)
+    // Clamp the copy to the image; the pixels left out are padding taps, zeroed below.
+    let first = min(plane, max(rows.lowerBound * width, -shift))
+    let last = max(first, min(rows.upperBound * width, plane - shift))
+    out.update(repeating: 0, count: first)
+    (out + first).update(from: image + first + shift, count: last - first)
+    (out + last).update(repeating: 0, count: plane - last)
+    let valid = g.validColumns(kx)
+    if valid.count < width {
+        for y in rows {
+            let line = out + y * width
+            for x in 0..<valid.lowerBound { line[x] = 0 }
+            for x in valid.upperBound..<width { line[x] = 0 }
+        }
+    }
+}
+
+/// The adjoint of `im2col`: adds every entry of `columns` (for `images`)
+/// back to the input pixel it was read from. Those images of `gradient`
+/// (CNHW, allocated to the full batch if needed) are overwritten; the others
+/// are left alone.
+public func col2im(_ columns: [Float], _ g: ConvGeometry, images: Range<Int>, into gradient: inout [Float]) {
+    let (oh, ow, plane, taps) = (g.outputHeight, g.outputWidth, g.height * g.width, g.kernel * g.kernel)
+    let width = images.count * oh * ow
+    precondition(columns.count == g.patchSize * width && images.upperBound <= g.batch)
+    let size = g.channels * g.batch * plane
+    if gradient.count != size { gradient = [Float](repeating: 0, count: size) }
+    columns.withUnsafeBufferPointer { col in
+        gradient.withUnsafeMutableBufferPointer { dx in col2im(col.baseAddress!, g, images: images, into: dx.baseAddress!) }
+    }
+}
+
+/// `col2im` on raw storage: `dx` holds the whole batch's gradient.
+func col2im(_ col: UnsafePointer<Float>, _ g: ConvGeometry, images: Range<Int>, into dx: UnsafeMutablePointer<Float>) {
+    let (oh, ow, plane, taps) = (g.outputHeight, g.outputWidth, g.height * g.width, g.kernel * g.kernel)
+    let width = images.count * oh * ow
+    // Each thread owns whole channels, so no two threads add to one pixel.
+    WorkerPool.shared.forEachChunk(of: g.channels) { channels in
+        for c in channels {
+            let first = dx + (c * g.batch + images.lowerBound) * plane
+            first.update(repeating: 0, count: images.count * plane)
+            for tap in 0..<taps {
+                let ky = tap / g.kernel, kx = tap % g.kernel
+                let valid = g.validColumns(kx)
+                var source = col + (c * taps + tap) * width
+                let shift = (ky - g.padding) * g.width + (kx - g.padding)
+                let rows = max(0, g.padding - ky)..<min(g.height, g.height + g.padding - ky)
+                for n in images {
+                    let image = dx + (c * g.batch + n) * plane
+                    if g.preservesSize && valid.count == g.width {
+                        // The tap reads whole rows: one contiguous run of the shifted image.
+                        let first = rows.lowerBound * g.width
+                        addRun(image + first + shift, source + first, count: rows.count * g.width)
+                        source += plane
+                        continue
+                    }
+                    for oy in 0..<oh {
+                        let iy = oy * g.stride - g.padding + ky
+                        if iy >= 0 && iy < g.height {
+                            let line = image + iy * g.width - g.padding + kx
+                            if g.stride == 1 {
+                                addRun(line + valid.lowerBound, source + valid.lowerBound, count: valid.count)
+                            } else {
+                                for ox in valid { line[ox * g.stride] += source[ox] }
+                            }
+                        }
+                        source += ow
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// `target[0..<count] += source[0..<count]`, sixteen, eight, four, then
+/// one float at a time: the runs here are often one image row long.
+@inline(__always)
+private func addRun(_ target: UnsafeMutablePointer<Float>, _ source: UnsafePointer<Float>, count: Int) {
+    var i = 0
+    while i + 16 <= count {
+        addVector(SIMD16<Float>.self, target + i, source + i)
+        i += 16
+    }
+    if i + 8 <= count {
+        addVector(SIMD8<Float>.self, target + i, source + i)
+        i += 8
+    }
+    if i + 4 <= count {
+        addVector(SIMD4<Float>.self, target + i, source + i)
+        i += 4
+    }
+    while i < count {
+        target[i] += source[i]
+        i += 1
+    }
+}
+
+@inline(__always)
+private func addVector<V: SIMD>(_: V.Type, _ target: UnsafeMutablePointer<Float>, _ source: UnsafePointer<Float>)
+where V.Scalar == Float {
+    let sum = UnsafeRawPointer(target).loadUnaligned(as: V.self) + UnsafeRawPointer(source).loadUnaligned(as: V.self)
+    UnsafeMutableRawPointer(target).storeBytes(of: sum, as: V.self)
+}
