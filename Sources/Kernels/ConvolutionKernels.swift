@@ -45,14 +45,15 @@ public func convolutionForward(_ input: [Float], _ g: ConvGeometry, weight: [Flo
                                workspaces: [ConvolutionWorkspace]) -> [Float] {
     precondition(input.count == g.channels * g.batch * g.height * g.width && weight.count == outputs * g.patchSize)
     let pixels = g.outputHeight * g.outputWidth
-    var output = [Float](repeating: 0, count: outputs * g.outputPixels)
-    input.withUnsafeBufferPointer { x in
-        weight.withUnsafeBufferPointer { w in
-            output.withUnsafeMutableBufferPointer { y in
+    // Every image's columns of the output are stored by one product (beta 0),
+    // so the array needs no clearing first.
+    let output = [Float](unsafeUninitializedCapacity: outputs * g.outputPixels) { y, initialized in
+        input.withUnsafeBufferPointer { x in
+            weight.withUnsafeBufferPointer { w in
                 forEachShare(workspaces) { share, workspace in
                     for images in imageGroups(g, share: share, of: workspaces.count) {
                         let width = images.count * pixels
-                        workspace.columns.resizeTo(g.patchSize * width)
+                        workspace.columns.grow(to: g.patchSize * width)
                         workspace.columns.withUnsafeMutableBufferPointer { columns in
                             im2col(x.baseAddress!, g, images: images, into: columns.baseAddress!)
                             // y[:, images] = W · columns
@@ -64,6 +65,7 @@ public func convolutionForward(_ input: [Float], _ g: ConvGeometry, weight: [Flo
                 }
             }
         }
+        initialized = outputs * g.outputPixels
     }
     return output
 }
@@ -77,17 +79,18 @@ public func convolutionBackward(_ input: [Float], _ g: ConvGeometry, weight: [Fl
                                 workspaces: [ConvolutionWorkspace]) -> [Float]? {
     precondition(outputGradient.count == outputs * g.outputPixels && weightGradient.count == outputs * g.patchSize)
     let pixels = g.outputHeight * g.outputWidth
-    var dx = [Float](repeating: 0, count: inputGradient ? input.count : 0)
-    input.withUnsafeBufferPointer { x in
-        weight.withUnsafeBufferPointer { w in
-            outputGradient.withUnsafeBufferPointer { dy in
-                dx.withUnsafeMutableBufferPointer { dx in
+    // col2im overwrites each image it folds back, and every image is folded
+    // back once, so the input gradient needs no clearing first.
+    let dx = [Float](unsafeUninitializedCapacity: inputGradient ? input.count : 0) { dx, initialized in
+        input.withUnsafeBufferPointer { x in
+            weight.withUnsafeBufferPointer { w in
+                outputGradient.withUnsafeBufferPointer { dy in
                     forEachShare(workspaces) { share, workspace in
-                        workspace.weightGradient.resizeTo(outputs * g.patchSize)
+                        workspace.weightGradient.grow(to: outputs * g.patchSize)
                         for (index, images) in imageGroups(g, share: share, of: workspaces.count).enumerated() {
                             let width = images.count * pixels
                             let first = dy.baseAddress! + images.lowerBound * pixels
-                            workspace.columns.resizeTo(g.patchSize * width)
+                            workspace.columns.grow(to: g.patchSize * width)
                             workspace.columns.withUnsafeMutableBufferPointer { columns in
                                 im2col(x.baseAddress!, g, images: images, into: columns.baseAddress!)
                                 // dW(share) (+)= dy[:, images] · columnsᵀ
@@ -99,7 +102,7 @@ public func convolutionBackward(_ input: [Float], _ g: ConvGeometry, weight: [Fl
                             }
                             guard inputGradient else { continue }
                             // dcolumns = Wᵀ · dy[:, images], folded back onto the input by col2im
-                            workspace.columnGradient.resizeTo(g.patchSize * width)
+                            workspace.columnGradient.grow(to: g.patchSize * width)
                             workspace.columnGradient.withUnsafeMutableBufferPointer { dcolumns in
                                 sgemm(.transposed, .none, m: g.patchSize, n: width, k: outputs, a: w.baseAddress!,
                                       lda: g.patchSize, b: first, ldb: g.outputPixels, beta: 0,
@@ -111,16 +114,18 @@ public func convolutionBackward(_ input: [Float], _ g: ConvGeometry, weight: [Fl
                 }
             }
         }
+        initialized = dx.count
     }
     for (share, workspace) in workspaces.enumerated() where !imageGroups(g, share: share, of: workspaces.count).isEmpty {
-        weightGradient = add(weightGradient, workspace.weightGradient, ChannelLayout(flat: weightGradient.count))
+        weightGradient = add(weightGradient, Array(workspace.weightGradient.prefix(weightGradient.count)),
+                             ChannelLayout(flat: weightGradient.count))
     }
     return inputGradient ? dx : nil
 }
 
 extension Array where Element == Float {
-    /// Makes the array hold `count` elements, reallocating only when the count changes.
-    mutating func resizeTo(_ count: Int) {
-        if self.count != count { self = [Float](repeating: 0, count: count) }
+    /// Makes the array hold at least `count` elements, reallocating only to grow.
+    mutating func grow(to count: Int) {
+        if self.count < count { self = [Float](repeating: 0, count: count) }
     }
 }
