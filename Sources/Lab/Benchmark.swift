@@ -46,11 +46,14 @@ public struct BenchmarkResult: Codable, Sendable {
     public var width: Int?
     /// Milliseconds per training step (workloads).
     public var millisecondsPerStep: Double?
+    /// GFLOP/s as a fraction of the arithmetic peak measured in the same run (GEMM).
+    public var peakFraction: Double?
 
     enum CodingKeys: String, CodingKey {
         case kind, workload, threads, seconds, gflops, depth, width
         case samplesPerSecond = "samples_per_s"
         case millisecondsPerStep = "ms_per_step"
+        case peakFraction = "peak_fraction"
     }
 }
 
@@ -113,6 +116,24 @@ public enum Benchmark {
         return BenchmarkResult(workload: name, threads: threads, samplesPerSecond: nil,
                                gflops: 2 * Double(m) * Double(n) * Double(k) * Double(calls) / elapsed / 1e9,
                                seconds: elapsed)
+    }
+
+    /// GFLOP/s of a register-only loop of fused multiply-adds on every
+    /// thread at once: the arithmetic peak the GEMM figures are judged against.
+    public static func arithmeticPeak(seconds: Double, threads: Int) -> BenchmarkResult {
+        WorkerPool.shared.threads = threads
+        let iterations = 1 << 20
+        var sink: Float = 0
+        let (calls, elapsed) = repeatFor(seconds: seconds) {
+            WorkerPool.shared.run { thread in
+                let value = fusedMultiplyAddLoop(iterations: iterations, seed: Float(thread))
+                if thread == 0 { sink += value }
+            }
+        }
+        precondition(sink.isFinite, "the peak loop must stay finite")
+        let operations = Double(calls * threads * iterations * fusedMultiplyAddLoopOperations)
+        return BenchmarkResult(workload: "fma-peak", threads: threads, samplesPerSecond: nil,
+                               gflops: operations / elapsed / 1e9, seconds: elapsed)
     }
 
     /// Calls `body` until `seconds` have passed (at least three times);

@@ -35,7 +35,8 @@ struct BenchCommand: AsyncParsableCommand {
                 print(name(result) + size + String(format: "%10.0f samples/s %7.1f GFLOP/s %8.2f ms/step",
                                                    rate, result.gflops ?? 0, result.millisecondsPerStep ?? 0))
             } else if let gflops = result.gflops {
-                print(name(result) + String(format: "%7.1f GFLOP/s", gflops))
+                let share = result.peakFraction.map { String(format: "  %3.0f %% of peak", $0 * 100) } ?? ""
+                print(name(result) + String(format: "%7.1f GFLOP/s", gflops) + share)
             }
         }
         if scaling {
@@ -43,8 +44,13 @@ struct BenchCommand: AsyncParsableCommand {
                 report(Benchmark.run(.mlpFashion, seconds: seconds, threads: threads, depth: size.depth, width: size.width))
             }
         } else if gemm {
+            let peak = Benchmark.arithmeticPeak(seconds: seconds, threads: threads)
+            report(peak)
             for shape in Benchmark.gemmShapes {
-                report(Benchmark.gemm(name: shape.name, m: shape.m, n: shape.n, k: shape.k, seconds: seconds, threads: threads))
+                var result = Benchmark.gemm(name: shape.name, m: shape.m, n: shape.n, k: shape.k, seconds: seconds,
+                                            threads: threads)
+                result.peakFraction = (result.gflops ?? 0) / (peak.gflops ?? 1)
+                report(result)
             }
         } else {
             for workload in workload.isEmpty ? BenchmarkWorkload.allCases : workload {

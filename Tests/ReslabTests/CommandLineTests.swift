@@ -94,9 +94,10 @@ struct CommandLineTests {
         let names = try result.stdout.split(separator: "\n").map { line in
             let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
             #expect((object["gflops"] as? Double ?? 0) > 0)
+            if object["workload"] as? String != "fma-peak" { #expect((object["peak_fraction"] as? Double ?? 0) > 0) }
             return object["workload"] as? String ?? ""
         }
-        #expect(names == ["gemm-128", "gemm-256", "gemm-1024", "gemm-conv"])
+        #expect(names == ["fma-peak", "gemm-128", "gemm-256", "gemm-1024", "gemm-conv"])
     }
 
     @Test func scalingBenchmarkReportsEverySize() throws {
