@@ -43,10 +43,16 @@ public func sgemm(
     gemmOperations.add(2 * m * n * k, ordering: .relaxed)
     let operands = GemmOperands(transA: transA, transB: transB, k: k, alpha: alpha,
                                 a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+    // Each thread packs the A rows of its share. A small untransposed B is
+    // read in place from cache, so splitting the rows then duplicates no
+    // packing; otherwise splitting the columns shares B's packing (or its
+    // trip from memory) between the threads.
     let flops = 2 * m * n * max(k, 1)
-    if flops < 1 << 17 || pool.threads == 1 {
+    let rowsSplit = m >= 2 * microRows * pool.threads, columnsSplit = n >= 2 * microColumns * pool.threads
+    let bInCache = transB == .none && k * n <= 1 << 18
+    if flops < 1 << 17 || pool.threads == 1 || !(rowsSplit || columnsSplit) {
         operands.compute(rows: 0..<m, columns: 0..<n)
-    } else if n >= 2 * microColumns * pool.threads {
+    } else if columnsSplit && !(bInCache && rowsSplit) {
         pool.forEachChunk(of: n, grain: microColumns) { operands.compute(rows: 0..<m, columns: $0) }
     } else {
         pool.forEachChunk(of: m, grain: microRows) { operands.compute(rows: $0, columns: 0..<n) }
