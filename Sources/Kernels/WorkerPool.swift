@@ -86,6 +86,22 @@ public final class WorkerPool: @unchecked Sendable {
         }
     }
 
+    /// Calls `body` on every item, the items shared out among the threads in
+    /// runs of about equal total `weight`; each item is handled whole by one
+    /// thread, so per-item results do not depend on the thread count.
+    public func forEach<Item>(_ items: [Item], weight: (Item) -> Int, _ body: (Item) -> Void) {
+        let total = max(1, items.reduce(0) { $0 + weight($1) })
+        let parts = threads
+        run { thread in
+            var before = 0
+            for item in items {
+                let size = weight(item)
+                if (before + size / 2) * parts / total == thread { body(item) }
+                before += size
+            }
+        }
+    }
+
     private func workerLoop(index: Int) {
         var seen = 0
         let spinLimit = 200_000

@@ -30,20 +30,11 @@ public struct OptimizerSettings: Codable, Sendable, Equatable {
 public final class Optimizer {
     public let settings: OptimizerSettings
     private let states: [ParameterState]
-    /// Which thread updates each tensor: the tensors split into runs of
-    /// about equal size, one run per thread.
-    private let owners: [Int]
     private var steps = 0
 
     public init(settings: OptimizerSettings, parameters: [Parameter]) {
         self.settings = settings
         states = parameters.map { ParameterState($0, adam: settings.kind == .adam) }
-        let total = max(1, parameters.reduce(0) { $0 + $1.value.count })
-        var before = 0
-        owners = parameters.map { p in
-            defer { before += p.value.count }
-            return (before + p.value.count / 2) * WorkerPool.shared.capacity / total
-        }
     }
 
     /// Applies one update with learning rate `rate`. The tensors are shared
@@ -51,12 +42,9 @@ public final class Optimizer {
     /// result does not depend on the thread count.
     public func step(rate: Float) {
         steps += 1
-        let (settings, steps, states, owners) = (settings, steps, states, owners)
-        let threads = WorkerPool.shared.threads, capacity = WorkerPool.shared.capacity
-        WorkerPool.shared.run { thread in
-            for (state, owner) in zip(states, owners) where owner * threads / capacity == thread {
-                state.update(settings: settings, step: steps, rate: rate)
-            }
+        let (settings, steps) = (settings, steps)
+        WorkerPool.shared.forEach(states, weight: { $0.parameter.value.count }) { state in
+            state.update(settings: settings, step: steps, rate: rate)
         }
     }
 }

@@ -20,6 +20,9 @@ public final class ResNet {
         case .dense: (stem, blocks, head) = Self.dense(spec)
         case .conv: (stem, blocks, head) = Self.conv(spec)
         }
+        parameters = stem.parameters.prefixed("stem")
+            + blocks.enumerated().flatMap { $0.element.parameters.prefixed("blocks.\($0.offset)") }
+            + head.parameters.prefixed("head")
         var generator = SeededGenerator(seed: seed)
         initialize(using: &generator)
     }
@@ -70,16 +73,13 @@ public final class ResNet {
         return g
     }
 
+    /// Clears every gradient, the tensors shared out among the threads.
     public func zeroGradients() {
-        for entry in parameters { entry.parameter.zeroGradient() }
+        WorkerPool.shared.forEach(parameters, weight: { $0.parameter.value.count }) { $0.parameter.zeroGradient() }
     }
 
     /// Every learnable tensor with its dotted name, in a fixed order.
-    public var parameters: [NamedParameter] {
-        stem.parameters.prefixed("stem")
-            + blocks.enumerated().flatMap { $0.element.parameters.prefixed("blocks.\($0.offset)") }
-            + head.parameters.prefixed("head")
-    }
+    public private(set) var parameters: [NamedParameter] = []
 
     /// Every non-learnable state tensor (batch-norm running statistics).
     public var buffers: [NamedParameter] {

@@ -35,9 +35,13 @@ public final class ResidualBlock {
     private var lastRatio: Float?
     private var lastInputGradientNorm: Float = 0
 
+    /// The branch's learnable tensors, whose gradient norm the statistics report.
+    private let branchParameters: [Parameter]
+
     public init(branch: Sequential, shortcut: (any Layer)?) {
         self.branch = branch
         self.shortcut = shortcut
+        branchParameters = branch.parameters.map(\.parameter)
     }
 
     /// Computes the block's output. Training passes also measure ‖F(x)‖/‖S(x)‖;
@@ -86,7 +90,7 @@ public final class ResidualBlock {
 
     /// The measurements of the last step.
     public var statistics: BlockStatistics {
-        let squares = branch.parameters.reduce(0.0) { $0 + $1.parameter.gradientSquaredSum }
+        let squares = branchParameters.reduce(0.0) { $0 + $1.gradientSquaredSum }
         return BlockStatistics(weightGradientNorm: Float(squares.squareRoot()),
                                inputGradientNorm: lastInputGradientNorm, branchRatio: lastRatio)
     }
