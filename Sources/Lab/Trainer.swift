@@ -52,12 +52,18 @@ public final class Trainer {
         return StepResult(loss: result.loss, correct: result.correct, samples: labels.count)
     }
 
+    /// Bytes of activations one evaluation batch may take: evaluation then
+    /// never needs more memory than a training step.
+    static let evaluationMemory = 32 << 20
+
     /// Mean loss and accuracy over the first `limit` samples (all by default),
-    /// in evaluation mode, in batches of `batchSize`, with the blocks in
+    /// in evaluation mode, in batches of `batchSize` (fewer when their
+    /// activations would pass `evaluationMemory`), with the blocks in
     /// `order` if one is given.
     public func evaluate(_ samples: LabeledSamples, modes: [BlockMode], limit: Int? = nil, batchSize: Int = 500,
                          order: [Int]? = nil) -> Evaluation {
         let count = min(limit ?? samples.count, samples.count)
+        let batchSize = max(1, min(batchSize, Self.evaluationMemory / 4 / max(1, network.spec.activationFloatsPerSample)))
         guard count > 0 else { return Evaluation(loss: .nan, accuracy: 0) }
         var totalLoss: Double = 0
         var correct = 0

@@ -10,12 +10,16 @@ public final class Convolution: Layer {
     public let stride: Int
     public let padding: Int
     private var input = Tensor(zeros: [0])
-    private let workspaces = ConvolutionWorkspace.perShare()
+    private let workspaces: [ConvolutionWorkspace]
 
-    public init(inputs: Int, outputs: Int, kernel: Int, stride: Int = 1, padding: Int = 0) {
+    /// `workspaces` may be shared by the convolutions of one network, which
+    /// never run at the same time, so that their scratch memory is allocated once.
+    public init(inputs: Int, outputs: Int, kernel: Int, stride: Int = 1, padding: Int = 0,
+                workspaces: [ConvolutionWorkspace] = ConvolutionWorkspace.perShare()) {
         weight = Parameter(shape: [outputs, inputs, kernel, kernel], repeating: 0)
         self.stride = stride
         self.padding = padding
+        self.workspaces = workspaces
     }
 
     var outputs: Int { weight.shape[0] }

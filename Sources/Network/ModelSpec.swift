@@ -51,6 +51,21 @@ public struct ModelSpec: Codable, Sendable, Equatable {
     /// Features of one input sample.
     public var inputFeatures: Int { inputShape.reduce(1, *) }
 
+    /// About how many floats one sample's activations take in a forward
+    /// pass: each block keeps about six tensors of its size for backward.
+    public var activationFloatsPerSample: Int {
+        switch kind {
+        case .dense:
+            return 6 * width * blockCount
+        case .conv:
+            let (height, width) = (inputShape[1], inputShape[2])
+            return (0..<3).reduce(0) { total, stage in
+                let side = 1 << stage
+                return total + 6 * depth * (self.width << stage) * ((height + side - 1) / side) * ((width + side - 1) / side)
+            }
+        }
+    }
+
     /// Why this specification cannot be built, or nil if it can.
     public var problem: String? {
         if depth < 1 { return "depth must be at least 1 (got \(depth))" }

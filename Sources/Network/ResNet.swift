@@ -129,9 +129,10 @@ public final class ResNet {
 
     private static func conv(_ spec: ModelSpec) -> (Sequential, [ResidualBlock], Sequential) {
         let (channels, height, width) = (spec.inputShape[0], spec.inputShape[1], spec.inputShape[2])
+        let workspaces = ConvolutionWorkspace.perShare()
         let stem = Sequential([
             ("layout", ChannelMajor(channels: channels, height: height, width: width)),
-            ("conv", Convolution(inputs: channels, outputs: spec.width, kernel: 3, padding: 1)),
+            ("conv", Convolution(inputs: channels, outputs: spec.width, kernel: 3, padding: 1, workspaces: workspaces)),
         ])
         var blocks: [ResidualBlock] = []
         var inputs = spec.width
@@ -139,12 +140,13 @@ public final class ResNet {
             let outputs = spec.width << stage
             for index in 0..<spec.depth {
                 let stride = stage > 0 && index == 0 ? 2 : 1
-                let first = Convolution(inputs: inputs, outputs: outputs, kernel: 3, stride: stride, padding: 1)
-                let second = Convolution(inputs: outputs, outputs: outputs, kernel: 3, padding: 1)
+                let first = Convolution(inputs: inputs, outputs: outputs, kernel: 3, stride: stride, padding: 1,
+                                        workspaces: workspaces)
+                let second = Convolution(inputs: outputs, outputs: outputs, kernel: 3, padding: 1, workspaces: workspaces)
                 let branch = Sequential(preActivated(spec, features: inputs, index: 1, transformName: "conv", first)
                                         + preActivated(spec, features: outputs, index: 2, transformName: "conv", second))
                 let projection = stride != 1 || inputs != outputs
-                    ? Convolution(inputs: inputs, outputs: outputs, kernel: 1, stride: stride) : nil
+                    ? Convolution(inputs: inputs, outputs: outputs, kernel: 1, stride: stride, workspaces: workspaces) : nil
                 blocks.append(ResidualBlock(branch: branch, shortcut: projection))
                 inputs = outputs
             }
