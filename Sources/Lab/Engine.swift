@@ -409,8 +409,12 @@ public actor Engine {
         publish()
     }
 
+    /// Publishes the last snapshot. A run that stops on its own, or a
+    /// headless run told to quit, is evaluated on the test split first; a
+    /// screen's quit is not kept waiting for that.
     private func finish() {
-        if state != .diverged && state != .finished { finishTraining() } else { publish() }
+        let stoppedByScreen = quitRequested && isLive
+        if state != .diverged && state != .finished && !stoppedByScreen { finishTraining() } else { publish() }
         continuation.finish()
     }
 }

@@ -95,6 +95,17 @@ struct EngineTests {
         #expect(last.state == .finished)
     }
 
+    /// A screen's quit returns at once: no test-set evaluation first, which
+    /// on Fashion-MNIST would keep the user waiting for seconds.
+    @Test func quitFromAScreenSkipsTheTestEvaluation() async throws {
+        let engine = try Engine(configuration: smallConfiguration(steps: 100_000), policy: .live(interval: .milliseconds(20)))
+        engine.send(.quit)
+        let last = try #require(await collect(engine).last)
+        #expect(last.step < 100)
+        #expect(last.testAccuracy == nil)
+        #expect(last.state != .finished)
+    }
+
     @Test func pausedEngineStepsOnlyOnRequest() async throws {
         let engine = try Engine(configuration: smallConfiguration(steps: 1000))
         engine.send(.pause)
