@@ -9,7 +9,8 @@
 /// the same with one thread or two.
 
 /// Scratch arrays for one share of a convolution's images, kept from call to
-/// call so that a training step does not allocate them again.
+/// call so that a training step does not allocate them again. During a call
+/// each workspace is used by the one thread that handles its share.
 public final class ConvolutionWorkspace {
     var columns: [Float] = []
     var columnGradient: [Float] = []

@@ -25,11 +25,12 @@ public let gemmOperations = Atomic<Int>(0)
 /// `C[m×n] = alpha · op(A)[m×k] · op(B)[k×n] + beta · C`.
 ///
 /// `op(A)` is `A` (stored m×k with row stride `lda`) or its transpose (stored
-/// k×m). The work is blocked for the caches (Goto's scheme), operands are
-/// packed into contiguous panels, and an 8×32 SIMD micro-kernel does the
-/// arithmetic. Columns (or, for narrow products, rows) of C are split across
-/// the worker pool; every element of C is summed in the same order whatever
-/// the thread count, so results are bit-identical with 1 or 2 threads.
+/// k×m). The work is blocked for the caches (Goto's scheme): A is packed
+/// into contiguous 8-row panels, B is read in place when it is stored
+/// untransposed and packed into 32-column panels otherwise, and one 8×32
+/// SIMD micro-kernel does the arithmetic. Rows or columns of C are split
+/// across the worker pool; every element of C is summed in the same order
+/// whatever the thread count, so results are bit-identical with 1 or 2 threads.
 public func sgemm(
     _ transA: Transpose, _ transB: Transpose,
     m: Int, n: Int, k: Int, alpha: Float = 1,
