@@ -67,12 +67,12 @@ public func channelCombination(_ x: [Float], times p: [Float], _ y: [Float], tim
     return [Float](unsafeUninitializedCapacity: layout.count) { out, initialized in
         withPointers(x, y, p, q, r) { x, y, p, q, r in
             let out = out.baseAddress!
-            forEachChannelRange(layout) { range in
+            forEachPart(layout) { rows, range in
                 if inner == 1 {
                     // Rows of features: the coefficients are vectors across the row.
-                    for row in stride(from: 0, to: layout.count, by: channels) {
-                        forEachVector(range) { c, lanes in
-                            let i = row + c
+                    for row in rows {
+                        forEachVector(0..<channels) { c, lanes in
+                            let i = row * channels + c
                             let value = loadVector(p + c, count: lanes) * loadVector(x + i, count: lanes)
                                 + loadVector(q + c, count: lanes) * loadVector(y + i, count: lanes)
                                 + loadVector(r + c, count: lanes)
@@ -166,20 +166,16 @@ func forEachChannelRange(_ layout: ChannelLayout, _ body: (Range<Int>) -> Void) 
     splitWork(layout.channels, grain: layout.inner == 1 ? 16 : 1, elements: layout.count, body)
 }
 
-/// Calls `body` with each contiguous run of elements that belongs to
-/// `channels`: a slice of every row for `[outer, channels, 1]`, a block of
-/// whole channels per outer index otherwise.
+/// Calls `body(rows, channels)` on parts of a tensor written element by
+/// element, in parallel for large tensors: dense tensors are cut between
+/// rows, channel-major ones between channels, so that each part is
+/// contiguous and no two threads write to one cache line.
 @inline(__always)
-func forEachRun(_ layout: ChannelLayout, channels: Range<Int>, _ body: (Range<Int>) -> Void) {
+func forEachPart(_ layout: ChannelLayout, _ body: (_ rows: Range<Int>, _ channels: Range<Int>) -> Void) {
     if layout.inner == 1 {
-        for row in stride(from: 0, to: layout.count, by: layout.channels) {
-            body(row + channels.lowerBound..<row + channels.upperBound)
-        }
+        splitWork(layout.outer, grain: 1, elements: layout.count) { body($0, 0..<layout.channels) }
     } else {
-        for o in 0..<layout.outer {
-            let start = o * layout.channels
-            body((start + channels.lowerBound) * layout.inner..<(start + channels.upperBound) * layout.inner)
-        }
+        splitWork(layout.channels, grain: 1, elements: layout.count) { body(0..<layout.outer, $0) }
     }
 }
 

@@ -118,8 +118,7 @@ public func convolutionBackward(_ input: [Float], _ g: ConvGeometry, weight: [Fl
         initialized = dx.count
     }
     for (share, workspace) in workspaces.enumerated() where !imageGroups(g, share: share, of: workspaces.count).isEmpty {
-        weightGradient = add(weightGradient, Array(workspace.weightGradient.prefix(weightGradient.count)),
-                             ChannelLayout(flat: weightGradient.count))
+        weightGradient = add(weightGradient, Array(workspace.weightGradient.prefix(weightGradient.count)))
     }
     return inputGradient ? dx : nil
 }

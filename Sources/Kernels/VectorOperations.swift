@@ -53,24 +53,20 @@ protocol ElementwiseFunction {
     static func apply(_ a: SIMD16<Float>, _ b: SIMD16<Float>) -> SIMD16<Float>
 }
 
-/// `F(a, b)` element-wise (`F(a, a)` when `b` is omitted). Large tensors
-/// are split across the threads by channel, as the matrix products that
-/// produce them split their columns, so each core keeps working on the
-/// part of the activations already in its cache.
+/// `F(a, b)` element-wise (`F(a, a)` when `b` is omitted), large arrays
+/// split across the threads in contiguous halves.
 @inline(__always)
-func mapVectors<F: ElementwiseFunction>(_: F.Type, _ a: [Float], _ b: [Float]? = nil, _ layout: ChannelLayout) -> [Float] {
+func mapVectors<F: ElementwiseFunction>(_: F.Type, _ a: [Float], _ b: [Float]? = nil) -> [Float] {
     let b = b ?? a
-    precondition(a.count == layout.count && b.count == layout.count, "element-wise operands do not match \(layout)")
+    precondition(a.count == b.count, "element-wise operands differ in size: \(a.count) and \(b.count)")
     return [Float](unsafeUninitializedCapacity: a.count) { out, initialized in
         a.withUnsafeBufferPointer { a in
             b.withUnsafeBufferPointer { b in
-                forEachChannelRange(layout) { channels in
-                    forEachRun(layout, channels: channels) { run in
-                        forEachVector(run) { i, lanes in
-                            let result = F.apply(loadVector(a.baseAddress! + i, count: lanes),
-                                                 loadVector(b.baseAddress! + i, count: lanes))
-                            storeVector(result, out.baseAddress! + i, count: lanes)
-                        }
+                splitWork(a.count, elements: a.count) { chunk in
+                    forEachVector(chunk) { i, lanes in
+                        let result = F.apply(loadVector(a.baseAddress! + i, count: lanes),
+                                             loadVector(b.baseAddress! + i, count: lanes))
+                        storeVector(result, out.baseAddress! + i, count: lanes)
                     }
                 }
             }
@@ -93,19 +89,19 @@ enum PositiveMask: ElementwiseFunction {
     static func apply(_ a: SIMD16<Float>, _ b: SIMD16<Float>) -> SIMD16<Float> { a.replacing(with: 0, where: .!(b .> 0)) }
 }
 
-/// `a + b`, element-wise, for tensors laid out as `layout`.
-public func add(_ a: [Float], _ b: [Float], _ layout: ChannelLayout) -> [Float] {
-    mapVectors(Sum.self, a, b, layout)
+/// `a + b`, element-wise.
+public func add(_ a: [Float], _ b: [Float]) -> [Float] {
+    mapVectors(Sum.self, a, b)
 }
 
 /// `max(x, 0)`, element-wise; a NaN stays NaN, so that divergence shows.
-public func relu(_ x: [Float], _ layout: ChannelLayout) -> [Float] {
-    mapVectors(RectifiedLinear.self, x, nil, layout)
+public func relu(_ x: [Float]) -> [Float] {
+    mapVectors(RectifiedLinear.self, x)
 }
 
 /// The gradient through a ReLU from its output `y`: `dy` where `y > 0`, else 0.
-public func reluBackward(_ dy: [Float], output y: [Float], _ layout: ChannelLayout) -> [Float] {
-    mapVectors(PositiveMask.self, dy, y, layout)
+public func reluBackward(_ dy: [Float], output y: [Float]) -> [Float] {
+    mapVectors(PositiveMask.self, dy, y)
 }
 
 /// `Σ xᵢ²`, accumulated in double precision so that gradients as small as

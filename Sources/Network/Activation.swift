@@ -40,13 +40,13 @@ public final class Activation: Layer {
     public init(_ kind: ActivationKind) { self.kind = kind }
 
     public func forward(_ input: Tensor, training: Bool) -> Tensor {
-        let output = kind == .relu ? relu(input.data, input.channelLayout) : input.data.map(kind.value)
+        let output = kind == .relu ? relu(input.data) : input.data.map(kind.value)
         saved = kind == .gelu ? input.data : output
         return Tensor(shape: input.shape, data: output)
     }
 
     public func backward(_ outputGradient: Tensor) -> Tensor {
-        if kind == .relu { return Tensor(shape: outputGradient.shape, data: reluBackward(outputGradient.data, output: saved, outputGradient.channelLayout)) }
+        if kind == .relu { return Tensor(shape: outputGradient.shape, data: reluBackward(outputGradient.data, output: saved)) }
         var dx = outputGradient.data
         let saved = saved, kind = kind
         for i in dx.indices { dx[i] *= kind.derivative(savedValue: saved[i]) }

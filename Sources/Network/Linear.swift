@@ -42,7 +42,7 @@ public final class Linear: Layer {
         let dy = outputGradient.data
         gemm(.transposed, .none, m: outputs, n: inputs, k: batch,
              dy, lda: outputs, input.data, ldb: inputs, beta: 1, &weight.gradient, ldc: inputs)
-        bias.gradient = add(bias.gradient, channelSums(dy, outputGradient.channelLayout), ChannelLayout(flat: outputs))
+        bias.gradient = add(bias.gradient, channelSums(dy, outputGradient.channelLayout))
     }
 
     public var parameters: [NamedParameter] {

@@ -31,7 +31,7 @@ public struct Tensor: Sendable, Equatable {
     /// Element-wise sum of two tensors of the same shape.
     public static func + (lhs: Tensor, rhs: Tensor) -> Tensor {
         precondition(lhs.shape == rhs.shape, "cannot add \(lhs.shape) and \(rhs.shape)")
-        return Tensor(shape: lhs.shape, data: add(lhs.data, rhs.data, lhs.channelLayout))
+        return Tensor(shape: lhs.shape, data: add(lhs.data, rhs.data))
     }
 }
 

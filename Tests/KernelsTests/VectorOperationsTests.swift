@@ -44,12 +44,11 @@ struct VectorOperationsTests {
 
     @Test func reluKeepsNaNAndItsBackwardFollowsTheOutput() {
         let x: [Float] = [-2, -0.5, 0, 0.5, 3, .nan] + (0..<20).map { Float($0) - 10 }
-        let flat = ChannelLayout(flat: x.count)
-        let y = relu(x, flat)
+        let y = relu(x)
         #expect(y[0] == 0 && y[3] == 0.5 && y[4] == 3 && y[5].isNaN)
         #expect(Array(y[6...]) == (0..<20).map { max(Float($0) - 10, 0) })
         let dy = [Float](repeating: 2, count: x.count)
-        #expect(reluBackward(dy, output: y, flat) == y.map { $0 > 0 ? 2 : 0 })
+        #expect(reluBackward(dy, output: y) == y.map { $0 > 0 ? 2 : 0 })
     }
 
     @Test func sumOfSquaresDoesNotUnderflowForVanishingGradients() {
@@ -61,7 +60,7 @@ struct VectorOperationsTests {
 
     @Test func addAndRepeatedRowsAndZeroing() {
         let a = (0..<21).map(Float.init), b = (0..<21).map { Float($0) * 10 }
-        #expect(add(a, b, ChannelLayout(flat: 21)) == (0..<21).map { Float($0) * 11 })
+        #expect(add(a, b) == (0..<21).map { Float($0) * 11 })
         #expect(repeatedRows([1, 2, 3], count: 3) == [1, 2, 3, 1, 2, 3, 1, 2, 3])
         var z = a
         setToZero(&z)
@@ -77,8 +76,8 @@ struct VectorOperationsTests {
         let p = randomArray(layout.channels, &rng)
         func everything() -> [[Float]] {
             [channelSums(x, layout), channelSquaredDeviations(x, from: p, layout), channelDots(x, y, layout),
-             channelCombination(x, times: p, y, times: p, plus: p, layout), add(x, y, layout), relu(x, layout),
-             reluBackward(x, output: y, layout)]
+             channelCombination(x, times: p, y, times: p, plus: p, layout), add(x, y), relu(x),
+             reluBackward(x, output: y)]
         }
         let pool = WorkerPool.shared
         let saved = pool.threads
