@@ -52,6 +52,24 @@ struct EngineTests {
         #expect(a.count == 8)
     }
 
+    /// With two threads the convolutions share out the batch and the large
+    /// element-wise passes split across the cores; runs must still repeat
+    /// exactly.
+    @Test func convolutionalRunsRepeatExactlyOnTwoThreads() async throws {
+        var c = smallConfiguration(steps: 12)
+        c.dataset = .shapes
+        c.model = .conv
+        c.depth = 1
+        c.width = 8
+        c.evaluationInterval = 6
+        c.threads = 2
+        let a = await collect(try Engine(configuration: c))
+        let b = await collect(try Engine(configuration: c))
+        #expect(a.count == 4)
+        #expect(a.map(\.trainLoss) == b.map(\.trainLoss))
+        #expect(a.map(\.validationLoss) == b.map(\.validationLoss))
+    }
+
     @Test func snapshotsCarryOneValuePerBlock() async throws {
         let snapshots = await collect(try Engine(configuration: smallConfiguration(steps: 20)))
         let last = try #require(snapshots.last)
