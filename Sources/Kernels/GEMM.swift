@@ -89,8 +89,8 @@ struct GemmOperands {
                 let panels = bPanels(packedInto: packedB, depth: pc, kc: kc, column: jc, nc: nc)
                 for ic in stride(from: rows.lowerBound, to: rows.upperBound, by: rowBlock) {
                     let mc = min(rowBlock, rows.upperBound - ic)
-                    packA(into: packedA, row: ic, mc: mc, depth: pc, kc: kc)
-                    multiplyBlock(packedA: packedA, bPanels: panels, row: ic, mc: mc, column: jc, nc: nc, kc: kc,
+                    let aPanels = aPanels(packedInto: packedA, row: ic, mc: mc, depth: pc, kc: kc, nc: nc)
+                    multiplyBlock(aPanels: aPanels, bPanels: panels, row: ic, mc: mc, column: jc, nc: nc, kc: kc,
                                   overwrite: beta == 0 && pc == 0)
                 }
             }
@@ -104,6 +104,27 @@ struct GemmOperands {
             let row = c + i * ldc
             for j in columns { row[j] = beta == 0 ? 0 : beta * row[j] }
         }
+    }
+
+    /// Where the micro-kernel finds the 8-row panels of `op(A)`: panel `i`
+    /// starts at `start + i·panelStride`; packed panels are depth-major
+    /// (8 floats per step), unpacked ones are A's own rows.
+    struct APanels {
+        let start: UnsafePointer<Float>
+        let panelStride: Int
+        let isPacked: Bool
+    }
+
+    /// An untransposed A whose rows fill whole panels, multiplied by only a
+    /// few B panels, is read in place, eight rows at once: packing it would
+    /// cost more than it saves. Otherwise it is packed into `dst` by `packA`.
+    private func aPanels(packedInto dst: UnsafeMutablePointer<Float>, row: Int, mc: Int, depth: Int, kc: Int,
+                         nc: Int) -> APanels {
+        if transA == .none && mc % microRows == 0 && nc <= 8 * microColumns {
+            return APanels(start: a + row * lda + depth, panelStride: microRows * lda, isPacked: false)
+        }
+        packA(into: dst, row: row, mc: mc, depth: depth, kc: kc)
+        return APanels(start: dst, panelStride: microRows * kc, isPacked: true)
     }
 
     /// Packs `op(A)[row..<row+mc, depth..<depth+kc]` as panels of 8 rows,
@@ -160,7 +181,7 @@ struct GemmOperands {
 
     /// Runs the micro-kernel over every 8×32 tile of one packed block,
     /// adding to C or, with `overwrite`, storing into it.
-    private func multiplyBlock(packedA: UnsafeMutablePointer<Float>, bPanels: BPanels,
+    private func multiplyBlock(aPanels: APanels, bPanels: BPanels,
                                row: Int, mc: Int, column: Int, nc: Int, kc: Int, overwrite: Bool) {
         var edgeTile = (SIMD16<Float>(), SIMD16<Float>(), SIMD16<Float>(), SIMD16<Float>(),
                         SIMD16<Float>(), SIMD16<Float>(), SIMD16<Float>(), SIMD16<Float>(),
@@ -171,16 +192,25 @@ struct GemmOperands {
             let (bPanel, ldb) = bPanels.panel(at: jr)
             for ir in stride(from: 0, to: mc, by: microRows) {
                 let rowsHere = min(microRows, mc - ir)
-                let aPanel = packedA + ir * kc
+                let aPanel = aPanels.start + ir / microRows * aPanels.panelStride
+                /// The micro-kernel on this tile, compiled separately for packed
+                /// panels (constant strides) and for A read in place.
+                func kernel(c: UnsafeMutablePointer<Float>, ldc: Int, overwrite: Bool) {
+                    if aPanels.isPacked {
+                        microKernel(kc: kc, a: aPanel, aRow: 1, aStep: microRows, b: bPanel, ldb: ldb, c: c, ldc: ldc,
+                                    alpha: alpha, overwrite: overwrite)
+                    } else {
+                        microKernel(kc: kc, a: aPanel, aRow: lda, aStep: 1, b: bPanel, ldb: ldb, c: c, ldc: ldc,
+                                    alpha: alpha, overwrite: overwrite)
+                    }
+                }
                 let target = c + (row + ir) * ldc + column + jr
                 if rowsHere == microRows && columnsHere == microColumns {
-                    microKernel(kc: kc, a: aPanel, b: bPanel, ldb: ldb, c: target, ldc: ldc, alpha: alpha,
-                                overwrite: overwrite)
+                    kernel(c: target, ldc: ldc, overwrite: overwrite)
                 } else {
                     withUnsafeMutableBytes(of: &edgeTile) { raw in
                         let tile = raw.baseAddress!.assumingMemoryBound(to: Float.self)
-                        microKernel(kc: kc, a: aPanel, b: bPanel, ldb: ldb, c: tile, ldc: microColumns,
-                                    alpha: alpha, overwrite: true)
+                        kernel(c: tile, ldc: microColumns, overwrite: true)
                         for r in 0..<rowsHere {
                             for j in 0..<columnsHere {
                                 let value = tile[r * microColumns + j]
@@ -194,12 +224,13 @@ struct GemmOperands {
     }
 }
 
-/// `C[8×32] += alpha · A·B` (or `=` with `overwrite`) for one packed 8-row
-/// A panel and one 32-column B panel whose depth rows are `ldb` floats
-/// apart: sixteen 16-lane accumulators, two B vectors and one broadcast A
-/// value live in registers; each step is 16 fused multiply-adds.
+/// `C[8×32] += alpha · A·B` (or `=` with `overwrite`) for one 8-row A panel,
+/// whose rows are `aRow` floats apart and depth steps `aStep` apart, and one
+/// 32-column B panel whose depth rows are `ldb` floats apart: sixteen
+/// 16-lane accumulators, two B vectors and one broadcast A value live in
+/// registers; each step is 16 fused multiply-adds.
 @inline(__always)
-func microKernel(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, ldb: Int,
+func microKernel(kc: Int, a: UnsafePointer<Float>, aRow: Int, aStep: Int, b: UnsafePointer<Float>, ldb: Int,
                  c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, overwrite: Bool) {
     var c00 = SIMD16<Float>(), c01 = SIMD16<Float>(), c10 = SIMD16<Float>(), c11 = SIMD16<Float>()
     var c20 = SIMD16<Float>(), c21 = SIMD16<Float>(), c30 = SIMD16<Float>(), c31 = SIMD16<Float>()
@@ -210,14 +241,14 @@ func microKernel(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, ldb:
         let b0 = bp.loadUnaligned(as: SIMD16<Float>.self)
         let b1 = bp.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self)
         var x = SIMD16<Float>(repeating: ap[0]); c00.addProduct(x, b0); c01.addProduct(x, b1)
-        x = SIMD16<Float>(repeating: ap[1]); c10.addProduct(x, b0); c11.addProduct(x, b1)
-        x = SIMD16<Float>(repeating: ap[2]); c20.addProduct(x, b0); c21.addProduct(x, b1)
-        x = SIMD16<Float>(repeating: ap[3]); c30.addProduct(x, b0); c31.addProduct(x, b1)
-        x = SIMD16<Float>(repeating: ap[4]); c40.addProduct(x, b0); c41.addProduct(x, b1)
-        x = SIMD16<Float>(repeating: ap[5]); c50.addProduct(x, b0); c51.addProduct(x, b1)
-        x = SIMD16<Float>(repeating: ap[6]); c60.addProduct(x, b0); c61.addProduct(x, b1)
-        x = SIMD16<Float>(repeating: ap[7]); c70.addProduct(x, b0); c71.addProduct(x, b1)
-        ap += microRows
+        x = SIMD16<Float>(repeating: ap[aRow]); c10.addProduct(x, b0); c11.addProduct(x, b1)
+        x = SIMD16<Float>(repeating: ap[2 * aRow]); c20.addProduct(x, b0); c21.addProduct(x, b1)
+        x = SIMD16<Float>(repeating: ap[3 * aRow]); c30.addProduct(x, b0); c31.addProduct(x, b1)
+        x = SIMD16<Float>(repeating: ap[4 * aRow]); c40.addProduct(x, b0); c41.addProduct(x, b1)
+        x = SIMD16<Float>(repeating: ap[5 * aRow]); c50.addProduct(x, b0); c51.addProduct(x, b1)
+        x = SIMD16<Float>(repeating: ap[6 * aRow]); c60.addProduct(x, b0); c61.addProduct(x, b1)
+        x = SIMD16<Float>(repeating: ap[7 * aRow]); c70.addProduct(x, b0); c71.addProduct(x, b1)
+        ap += aStep
         bp += ldb * MemoryLayout<Float>.stride
     }
     addRow(c, lo: c00, hi: c01, alpha: alpha, overwrite: overwrite)
