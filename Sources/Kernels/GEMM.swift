@@ -26,8 +26,9 @@ public let gemmOperations = Atomic<Int>(0)
 ///
 /// `op(A)` is `A` (stored m×k with row stride `lda`) or its transpose (stored
 /// k×m). The work is blocked for the caches (Goto's scheme): A is packed
-/// into contiguous 8-row panels, B is read in place when it is stored
-/// untransposed and packed into 32-column panels otherwise, and one 8×32
+/// into contiguous 8-row panels (or read in place when it meets only a few
+/// B panels), B is read in place when it is stored untransposed and packed
+/// into 32-column panels otherwise, and one 8×32
 /// SIMD micro-kernel does the arithmetic. Rows or columns of C are split
 /// across the worker pool; every element of C is summed in the same order
 /// whatever the thread count, so results are bit-identical with 1 or 2 threads.
