@@ -116,7 +116,7 @@ private func shiftedPlane(_ image: UnsafePointer<Float>, _ g: ConvGeometry, ky: 
 /// (CNHW, allocated to the full batch if needed) are overwritten; the others
 /// are left alone.
 public func col2im(_ columns: [Float], _ g: ConvGeometry, images: Range<Int>, into gradient: inout [Float]) {
-    let (oh, ow, plane, taps) = (g.outputHeight, g.outputWidth, g.height * g.width, g.kernel * g.kernel)
+    let (oh, ow, plane) = (g.outputHeight, g.outputWidth, g.height * g.width)
     let width = images.count * oh * ow
     precondition(columns.count == g.patchSize * width && images.upperBound <= g.batch)
     let size = g.channels * g.batch * plane
