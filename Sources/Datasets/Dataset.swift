@@ -51,21 +51,22 @@ public struct LabeledSamples: Sendable {
     /// Copies the samples at `indices` into `features` (`[indices.count, featureCount]`)
     /// and their labels into `labels`, reusing both arrays' storage.
     public func gather<C: Collection>(_ indices: C, features: inout [Float], labels: inout [Int]) where C.Element == Int {
-        let needed = indices.count * featureCount
-        if features.count != needed { features = [Float](repeating: 0, count: needed) }
+        // Emptied, not overwritten: the last batch may still be held by the
+        // network (its first layer keeps its input), and writing into a shared
+        // buffer would copy it first.
+        features.removeAll(keepingCapacity: true)
+        features.reserveCapacity(indices.count * featureCount)
         labels.removeAll(keepingCapacity: true)
-        var offset = 0
         for index in indices {
-            let source = index * featureCount
+            let span = index * featureCount..<(index + 1) * featureCount
             switch storage {
             case .floats(let values):
-                for j in 0..<featureCount { features[offset + j] = values[source + j] }
+                features.append(contentsOf: values[span])
             case .bytes(let bytes, let mean, let std):
                 let scale = 1 / (255 * std), shift = -mean / std
-                for j in 0..<featureCount { features[offset + j] = Float(bytes[source + j]) * scale + shift }
+                features.append(contentsOf: bytes[span].lazy.map { Float($0) * scale + shift })
             }
             labels.append(self.labels[index])
-            offset += featureCount
         }
     }
 

@@ -158,7 +158,8 @@ public actor Engine {
         return false
     }
 
-    /// Evaluation batches as large as training's keep memory at its level.
+    /// Evaluation batches of at least 100 samples (the trainer takes fewer
+    /// when their activations would take too much memory).
     private var evaluationBatch: Int { max(configuration.resolvedBatchSize, 100) }
 
     private var trainingModes: [BlockMode] {

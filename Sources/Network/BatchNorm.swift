@@ -47,10 +47,9 @@ public final class BatchNorm: Layer {
             mean = channelSums(x, layout).map { $0 / m }
             variance = channelSquaredDeviations(x, from: mean, layout).map { $0 / m }
             let unbiasing = m > 1 ? m / (m - 1) : 1
-            runningMean.value = (0..<features).map { runningMean.value[$0] + momentum * (mean[$0] - runningMean.value[$0]) }
-            runningVariance.value = (0..<features).map {
-                runningVariance.value[$0] + momentum * (variance[$0] * unbiasing - runningVariance.value[$0])
-            }
+            let momentum = momentum
+            runningMean.value = zip(runningMean.value, mean).map { $0 + momentum * ($1 - $0) }
+            runningVariance.value = zip(runningVariance.value, variance).map { $0 + momentum * ($1 * unbiasing - $0) }
         }
         inverseStd = variance.map { 1 / ($0 + epsilon).squareRoot() }
         // x̂ = (x − mean)/σ, then y = γ·x̂ + β.
@@ -62,9 +61,9 @@ public final class BatchNorm: Layer {
         let layout = layout(shape)
         let dy = outputGradient.data, m = Float(layout.count / features)
         let sumDy = channelSums(dy, layout), sumDyXHat = channelDots(dy, normalized, layout)
-        gamma.gradient = (0..<features).map { gamma.gradient[$0] + sumDyXHat[$0] }
-        beta.gradient = (0..<features).map { beta.gradient[$0] + sumDy[$0] }
-        let scale = (0..<features).map { gamma.value[$0] * inverseStd[$0] }
+        gamma.gradient = add(gamma.gradient, sumDyXHat)
+        beta.gradient = add(beta.gradient, sumDy)
+        let scale = zip(gamma.value, inverseStd).map(*)
         let zeros = [Float](repeating: 0, count: features)
         guard wasTraining else { return Tensor(shape: shape, data: channelAffine(dy, scale: scale, shift: zeros, layout)) }
         // dx = γ/σ · (dy − mean(dy) − x̂ · mean(dy·x̂))

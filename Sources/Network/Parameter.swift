@@ -41,11 +41,3 @@ extension Array where Element == NamedParameter {
         map { NamedParameter(name: "\(prefix).\($0.name)", parameter: $0.parameter) }
     }
 }
-
-/// Moves an array out of its storage, leaving it empty, so that a hot loop
-/// can work on a uniquely referenced local: no copy on write, and no
-/// dynamically checked class-property access per element.
-func take(_ array: inout [Float]) -> [Float] {
-    defer { array = [] }
-    return array
-}
