@@ -1,5 +1,7 @@
 /// A whole convolution, forward and backward, on channel-major `[C, N, H, W]`
-/// activations, lowered to matrix products a few images at a time.
+/// activations, lowered to matrix products a few images at a time: through
+/// shifted padded planes when the convolution keeps the image size
+/// (ShiftedConvolution.swift), through im2col and col2im otherwise.
 ///
 /// The batch is cut into one share of images per core. Each share is
 /// unfolded, multiplied and folded back by one thread in its own workspace,
@@ -15,6 +17,9 @@ public final class ConvolutionWorkspace {
     var columns: [Float] = []
     var columnGradient: [Float] = []
     var weightGradient: [Float] = []
+    var paddedInput: [Float] = []
+    var paddedGradient: [Float] = []
+    var product: [Float] = []
 
     public init() {}
 
@@ -24,11 +29,13 @@ public final class ConvolutionWorkspace {
     }
 }
 
-/// The images of share `share` of `shares`, in groups whose column matrix is
-/// about 512 KiB.
-func imageGroups(_ g: ConvGeometry, share: Int, of shares: Int) -> [Range<Int>] {
+/// The images of share `share` of `shares`, in groups whose scratch arrays
+/// (the column matrix, or the padded planes) are about 512 KiB.
+func imageGroups(_ g: ConvGeometry, share: Int, of shares: Int, outputs: Int) -> [Range<Int>] {
     let images = g.batch * share / shares..<g.batch * (share + 1) / shares
-    let perImage = g.patchSize * g.outputHeight * g.outputWidth
+    let perImage = g.preservesSize
+        ? (g.channels + outputs) * (g.height + g.padding) * (g.width + g.padding)
+        : g.patchSize * g.outputHeight * g.outputWidth
     let size = max(1, (1 << 17) / max(perImage, 1))
     return stride(from: images.lowerBound, to: images.upperBound, by: size).map { $0..<min($0 + size, images.upperBound) }
 }
@@ -52,7 +59,12 @@ public func convolutionForward(_ input: [Float], _ g: ConvGeometry, weight: [Flo
         input.withUnsafeBufferPointer { x in
             weight.withUnsafeBufferPointer { w in
                 forEachShare(workspaces) { share, workspace in
-                    for images in imageGroups(g, share: share, of: workspaces.count) {
+                    for images in imageGroups(g, share: share, of: workspaces.count, outputs: outputs) {
+                        if g.preservesSize {
+                            shiftedConvolutionForward(x.baseAddress!, g, weight: w.baseAddress!, outputs: outputs,
+                                                      images: images, workspace: workspace, into: y.baseAddress!)
+                            continue
+                        }
                         let width = images.count * pixels
                         workspace.columns.grow(to: g.patchSize * width)
                         workspace.columns.withUnsafeMutableBufferPointer { columns in
@@ -80,15 +92,30 @@ public func convolutionBackward(_ input: [Float], _ g: ConvGeometry, weight: [Fl
                                 workspaces: [ConvolutionWorkspace]) -> [Float]? {
     precondition(outputGradient.count == outputs * g.outputPixels && weightGradient.count == outputs * g.patchSize)
     let pixels = g.outputHeight * g.outputWidth
-    // col2im overwrites each image it folds back, and every image is folded
-    // back once, so the input gradient needs no clearing first.
+    let flippedWeight = inputGradient && g.preservesSize
+        ? weightByInputChannel(weight, outputs: outputs, inputs: g.channels, taps: g.kernel * g.kernel) : []
+    // Each image's gradient is written once, by col2im or by copying it out
+    // of the padded product, so the input gradient needs no clearing first.
     let dx = [Float](unsafeUninitializedCapacity: inputGradient ? input.count : 0) { dx, initialized in
         input.withUnsafeBufferPointer { x in
             weight.withUnsafeBufferPointer { w in
                 outputGradient.withUnsafeBufferPointer { dy in
                     forEachShare(workspaces) { share, workspace in
                         workspace.weightGradient.grow(to: outputs * g.patchSize)
-                        for (index, images) in imageGroups(g, share: share, of: workspaces.count).enumerated() {
+                        let groups = imageGroups(g, share: share, of: workspaces.count, outputs: outputs)
+                        for (index, images) in groups.enumerated() {
+                            if g.preservesSize {
+                                workspace.weightGradient.withUnsafeMutableBufferPointer { dw in
+                                    flippedWeight.withUnsafeBufferPointer { flipped in
+                                        shiftedConvolutionBackward(x.baseAddress!, g, flippedWeight: flipped.baseAddress!,
+                                                                   outputs: outputs, outputGradient: dy.baseAddress!,
+                                                                   images: images, workspace: workspace,
+                                                                   weightGradient: dw.baseAddress!, beta: index == 0 ? 0 : 1,
+                                                                   inputGradient: inputGradient ? dx.baseAddress! : nil)
+                                    }
+                                }
+                                continue
+                            }
                             let width = images.count * pixels
                             let first = dy.baseAddress! + images.lowerBound * pixels
                             workspace.columns.grow(to: g.patchSize * width)
@@ -117,7 +144,8 @@ public func convolutionBackward(_ input: [Float], _ g: ConvGeometry, weight: [Fl
         }
         initialized = dx.count
     }
-    for (share, workspace) in workspaces.enumerated() where !imageGroups(g, share: share, of: workspaces.count).isEmpty {
+    for (share, workspace) in workspaces.enumerated()
+    where !imageGroups(g, share: share, of: workspaces.count, outputs: outputs).isEmpty {
         weightGradient = add(weightGradient, Array(workspace.weightGradient.prefix(weightGradient.count)))
     }
     return inputGradient ? dx : nil

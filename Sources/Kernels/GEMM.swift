@@ -32,11 +32,15 @@ public let gemmOperations = Atomic<Int>(0)
 /// SIMD micro-kernel does the arithmetic. Rows or columns of C are split
 /// across the worker pool; every element of C is summed in the same order
 /// whatever the thread count, so results are bit-identical with 1 or 2 threads.
+///
+/// B's stored rows are `ldb` floats apart, or, when `bRowOffsets` is given,
+/// stored row `r` starts at `b + bRowOffsets[r]`: rows may then overlap, as
+/// the shifted copies of an image do in an implicit convolution.
 public func sgemm(
     _ transA: Transpose, _ transB: Transpose,
     m: Int, n: Int, k: Int, alpha: Float = 1,
     a: UnsafePointer<Float>, lda: Int,
-    b: UnsafePointer<Float>, ldb: Int,
+    b: UnsafePointer<Float>, ldb: Int, bRowOffsets: UnsafePointer<Int>? = nil,
     beta: Float,
     c: UnsafeMutablePointer<Float>, ldc: Int,
     pool: WorkerPool = .shared
@@ -44,14 +48,15 @@ public func sgemm(
     guard m > 0, n > 0 else { return }
     gemmOperations.add(2 * m * n * k, ordering: .relaxed)
     let operands = GemmOperands(transA: transA, transB: transB, k: k, alpha: alpha,
-                                a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+                                a: a, lda: lda, b: b, ldb: ldb, bRowOffsets: bRowOffsets,
+                                beta: beta, c: c, ldc: ldc)
     // Each thread packs the A rows of its share. A small untransposed B is
     // read in place from cache, so splitting the rows then duplicates no
     // packing; otherwise splitting the columns shares B's packing (or its
     // trip from memory) between the threads.
     let flops = 2 * m * n * max(k, 1)
     let rowsSplit = m >= 2 * microRows * pool.threads, columnsSplit = n >= 2 * microColumns * pool.threads
-    let bInCache = transB == .none && k * n <= 1 << 18
+    let bInCache = transB == .none && bRowOffsets == nil && k * n <= 1 << 18
     if flops < 1 << 17 || pool.threads == 1 || !(rowsSplit || columnsSplit) {
         operands.compute(rows: 0..<m, columns: 0..<n)
     } else if columnsSplit && !(bInCache && rowsSplit) {
@@ -67,7 +72,7 @@ struct GemmOperands {
     let transA: Transpose, transB: Transpose
     let k: Int, alpha: Float
     let a: UnsafePointer<Float>, lda: Int
-    let b: UnsafePointer<Float>, ldb: Int
+    let b: UnsafePointer<Float>, ldb: Int, bRowOffsets: UnsafePointer<Int>?
     let beta: Float
     let c: UnsafeMutablePointer<Float>, ldc: Int
 
@@ -134,27 +139,30 @@ struct GemmOperands {
         for panel in stride(from: 0, to: mc, by: microRows) {
             let first = row + panel
             packPanel(into: dst + panel * kc, width: microRows, count: min(microRows, mc - panel), kc: kc,
-                      source: transA == .none ? a + first * lda + depth : a + depth * lda + first,
-                      ld: lda, contiguousAcross: transA == .transposed)
+                      rows: StridedRows(start: transA == .none ? a + first * lda + depth : a + depth * lda + first,
+                                        stride: lda),
+                      contiguousAcross: transA == .transposed)
         }
     }
 
     /// Where the micro-kernel finds the 32-column panels of
     /// `op(B)[depth..<depth+kc, column..<column+nc]`.
     struct BPanels {
-        /// Panel `i` starts at `start + i·panelStride`; its depth rows are `rowStride` apart.
+        /// Panel `i` starts at `start + i·panelStride`; its depth rows are
+        /// `rowStride` apart, or `rowOffsets[p]` from its start.
         let start: UnsafePointer<Float>
         let panelStride: Int
         let rowStride: Int
+        let rowOffsets: UnsafePointer<Int>?
         /// A packed copy of the last panel when that one is only partly filled
         /// and the others are read in place.
-        let packedLast: (index: Int, panel: UnsafePointer<Float>)?
+        var packedLast: (index: Int, panel: UnsafePointer<Float>)? = nil
 
-        /// The panel holding columns `jr..<jr+32` and its row stride.
-        func panel(at jr: Int) -> (UnsafePointer<Float>, rowStride: Int) {
+        /// The panel holding columns `jr..<jr+32`, with its row stride or offsets.
+        func panel(at jr: Int) -> (UnsafePointer<Float>, rowStride: Int, rowOffsets: UnsafePointer<Int>?) {
             let index = jr / microColumns
-            if let last = packedLast, last.index == index { return (last.panel, microColumns) }
-            return (start + index * panelStride, rowStride)
+            if let last = packedLast, last.index == index { return (last.panel, microColumns, nil) }
+            return (start + index * panelStride, rowStride, rowOffsets)
         }
     }
 
@@ -165,19 +173,33 @@ struct GemmOperands {
     /// `dst`, as panels of 32 columns, depth-major inside a panel.
     private func bPanels(packedInto dst: UnsafeMutablePointer<Float>, depth: Int, kc: Int, column: Int, nc: Int) -> BPanels {
         if transB == .none {
-            let start = b + depth * ldb + column
+            let offsets = bRowOffsets.map { $0 + depth }
+            var panels = BPanels(start: offsets == nil ? b + depth * ldb + column : b + column,
+                                 panelStride: microColumns, rowStride: ldb, rowOffsets: offsets)
             let full = nc / microColumns * microColumns
-            guard full < nc else { return BPanels(start: start, panelStride: microColumns, rowStride: ldb, packedLast: nil) }
-            packPanel(into: dst, width: microColumns, count: nc - full, kc: kc, source: start + full, ld: ldb,
-                      contiguousAcross: true)
-            return BPanels(start: start, panelStride: microColumns, rowStride: ldb,
-                           packedLast: (full / microColumns, UnsafePointer(dst)))
+            guard full < nc else { return panels }
+            let last = panels.start + full
+            if let offsets {
+                packPanel(into: dst, width: microColumns, count: nc - full, kc: kc,
+                          rows: TabulatedRows(start: last, offsets: offsets), contiguousAcross: true)
+            } else {
+                packPanel(into: dst, width: microColumns, count: nc - full, kc: kc,
+                          rows: StridedRows(start: last, stride: ldb), contiguousAcross: true)
+            }
+            panels.packedLast = (full / microColumns, UnsafePointer(dst))
+            return panels
         }
         for panel in stride(from: 0, to: nc, by: microColumns) {
-            packPanel(into: dst + panel * kc, width: microColumns, count: min(microColumns, nc - panel), kc: kc,
-                      source: b + (column + panel) * ldb + depth, ld: ldb, contiguousAcross: false)
+            let count = min(microColumns, nc - panel)
+            if let offsets = bRowOffsets {
+                packPanel(into: dst + panel * kc, width: microColumns, count: count, kc: kc,
+                          rows: TabulatedRows(start: b + depth, offsets: offsets + column + panel), contiguousAcross: false)
+            } else {
+                packPanel(into: dst + panel * kc, width: microColumns, count: count, kc: kc,
+                          rows: StridedRows(start: b + (column + panel) * ldb + depth, stride: ldb), contiguousAcross: false)
+            }
         }
-        return BPanels(start: dst, panelStride: microColumns * kc, rowStride: microColumns, packedLast: nil)
+        return BPanels(start: dst, panelStride: microColumns * kc, rowStride: microColumns, rowOffsets: nil)
     }
 
     /// Runs the micro-kernel over every 8×32 tile of one packed block,
@@ -190,19 +212,27 @@ struct GemmOperands {
                         SIMD16<Float>(), SIMD16<Float>(), SIMD16<Float>(), SIMD16<Float>())
         for jr in stride(from: 0, to: nc, by: microColumns) {
             let columnsHere = min(microColumns, nc - jr)
-            let (bPanel, ldb) = bPanels.panel(at: jr)
+            let (bPanel, ldb, bOffsets) = bPanels.panel(at: jr)
             for ir in stride(from: 0, to: mc, by: microRows) {
                 let rowsHere = min(microRows, mc - ir)
                 let aPanel = aPanels.start + ir / microRows * aPanels.panelStride
                 /// The micro-kernel on this tile, compiled separately for packed
-                /// panels (constant strides) and for A read in place.
+                /// A panels (constant strides) and for A read in place, and for
+                /// B rows at a stride or at tabulated offsets.
                 func kernel(c: UnsafeMutablePointer<Float>, ldc: Int, overwrite: Bool) {
-                    if aPanels.isPacked {
-                        microKernel(kc: kc, a: aPanel, aRow: 1, aStep: microRows, b: bPanel, ldb: ldb, c: c, ldc: ldc,
-                                    alpha: alpha, overwrite: overwrite)
+                    func run<Rows: RowAddresses>(_ rows: Rows) {
+                        if aPanels.isPacked {
+                            microKernel(kc: kc, a: aPanel, aRow: 1, aStep: microRows, b: rows, c: c, ldc: ldc,
+                                        alpha: alpha, overwrite: overwrite)
+                        } else {
+                            microKernel(kc: kc, a: aPanel, aRow: lda, aStep: 1, b: rows, c: c, ldc: ldc,
+                                        alpha: alpha, overwrite: overwrite)
+                        }
+                    }
+                    if let bOffsets {
+                        run(TabulatedRows(start: bPanel, offsets: bOffsets))
                     } else {
-                        microKernel(kc: kc, a: aPanel, aRow: lda, aStep: 1, b: bPanel, ldb: ldb, c: c, ldc: ldc,
-                                    alpha: alpha, overwrite: overwrite)
+                        run(StridedRows(start: bPanel, stride: ldb))
                     }
                 }
                 let target = c + (row + ir) * ldc + column + jr
@@ -225,20 +255,50 @@ struct GemmOperands {
     }
 }
 
+/// Where the rows of a stored matrix start: by index, or one after another
+/// (`next()`, which the micro-kernel uses so that a stride is a pointer bump).
+protocol RowAddresses {
+    subscript(row: Int) -> UnsafePointer<Float> { get }
+    mutating func next() -> UnsafePointer<Float>
+}
+
+/// Rows a constant stride apart: an ordinary row-major matrix.
+struct StridedRows: RowAddresses {
+    var start: UnsafePointer<Float>
+    let stride: Int
+    @inline(__always) subscript(row: Int) -> UnsafePointer<Float> { start + row * stride }
+    @inline(__always) mutating func next() -> UnsafePointer<Float> {
+        defer { start += stride }
+        return start
+    }
+}
+
+/// Rows at tabulated offsets from one start.
+struct TabulatedRows: RowAddresses {
+    let start: UnsafePointer<Float>
+    var offsets: UnsafePointer<Int>
+    @inline(__always) subscript(row: Int) -> UnsafePointer<Float> { start + offsets[row] }
+    @inline(__always) mutating func next() -> UnsafePointer<Float> {
+        defer { offsets += 1 }
+        return start + offsets[0]
+    }
+}
+
 /// `C[8×32] += alpha · A·B` (or `=` with `overwrite`) for one 8-row A panel,
 /// whose rows are `aRow` floats apart and depth steps `aStep` apart, and one
-/// 32-column B panel whose depth rows are `ldb` floats apart: sixteen
+/// 32-column B panel whose depth rows `b` walks through: sixteen
 /// 16-lane accumulators, two B vectors and one broadcast A value live in
 /// registers; each step is 16 fused multiply-adds.
 @inline(__always)
-func microKernel(kc: Int, a: UnsafePointer<Float>, aRow: Int, aStep: Int, b: UnsafePointer<Float>, ldb: Int,
-                 c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, overwrite: Bool) {
+func microKernel<Rows: RowAddresses>(kc: Int, a: UnsafePointer<Float>, aRow: Int, aStep: Int, b: Rows,
+                                     c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, overwrite: Bool) {
     var c00 = SIMD16<Float>(), c01 = SIMD16<Float>(), c10 = SIMD16<Float>(), c11 = SIMD16<Float>()
     var c20 = SIMD16<Float>(), c21 = SIMD16<Float>(), c30 = SIMD16<Float>(), c31 = SIMD16<Float>()
     var c40 = SIMD16<Float>(), c41 = SIMD16<Float>(), c50 = SIMD16<Float>(), c51 = SIMD16<Float>()
     var c60 = SIMD16<Float>(), c61 = SIMD16<Float>(), c70 = SIMD16<Float>(), c71 = SIMD16<Float>()
-    var ap = a, bp = UnsafeRawPointer(b)
+    var ap = a, rows = b
     for _ in 0..<kc {
+        let bp = UnsafeRawPointer(rows.next())
         let b0 = bp.loadUnaligned(as: SIMD16<Float>.self)
         let b1 = bp.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self)
         var x = SIMD16<Float>(repeating: ap[0]); c00.addProduct(x, b0); c01.addProduct(x, b1)
@@ -250,7 +310,6 @@ func microKernel(kc: Int, a: UnsafePointer<Float>, aRow: Int, aStep: Int, b: Uns
         x = SIMD16<Float>(repeating: ap[6 * aRow]); c60.addProduct(x, b0); c61.addProduct(x, b1)
         x = SIMD16<Float>(repeating: ap[7 * aRow]); c70.addProduct(x, b0); c71.addProduct(x, b1)
         ap += aStep
-        bp += ldb * MemoryLayout<Float>.stride
     }
     addRow(c, lo: c00, hi: c01, alpha: alpha, overwrite: overwrite)
     addRow(c + ldc, lo: c10, hi: c11, alpha: alpha, overwrite: overwrite)
@@ -280,15 +339,15 @@ private func addRow(_ row: UnsafeMutablePointer<Float>, lo: SIMD16<Float>, hi: S
 
 /// Writes one packed panel: `dst[p·width + j]` is element `j` (of `count`,
 /// the rest zero) at depth `p`, for `p < kc`. In the source, element `(j, p)`
-/// is at `source + p·ld + j` when `contiguousAcross` (a plain copy of rows)
-/// or at `source + j·ld + p` (a transpose, done 8×8 in registers).
+/// is at `rows[p] + j` when `contiguousAcross` (a plain copy of rows)
+/// or at `rows[j] + p` (a transpose, done 8×8 in registers).
 @inline(__always)
-func packPanel(into dst: UnsafeMutablePointer<Float>, width: Int, count: Int, kc: Int,
-               source: UnsafePointer<Float>, ld: Int, contiguousAcross: Bool) {
+func packPanel<Rows: RowAddresses>(into dst: UnsafeMutablePointer<Float>, width: Int, count: Int, kc: Int,
+                                   rows: Rows, contiguousAcross: Bool) {
     if count < width { dst.initialize(repeating: 0, count: width * kc) }
     if contiguousAcross {
         for p in 0..<kc {
-            let from = source + p * ld, to = dst + p * width
+            let from = rows[p], to = dst + p * width
             var j = 0
             while j + 8 <= count {
                 UnsafeMutableRawPointer(to + j).storeBytes(of: UnsafeRawPointer(from + j).loadUnaligned(as: SIMD8<Float>.self),
@@ -303,25 +362,26 @@ func packPanel(into dst: UnsafeMutablePointer<Float>, width: Int, count: Int, kc
     while group + 8 <= count {
         var p = 0
         while p + 8 <= kc {
-            transpose8x8(from: source + group * ld + p, ld: ld, to: dst + p * width + group, ldTo: width)
+            transpose8x8(rows, first: group, column: p, to: dst + p * width + group, ldTo: width)
             p += 8
         }
         for p in p..<kc {
-            for j in group..<group + 8 { dst[p * width + j] = source[j * ld + p] }
+            for j in group..<group + 8 { dst[p * width + j] = rows[j][p] }
         }
         group += 8
     }
     for j in group..<count {
-        for p in 0..<kc { dst[p * width + j] = source[j * ld + p] }
+        for p in 0..<kc { dst[p * width + j] = rows[j][p] }
     }
 }
 
-/// `to[c·ldTo + r] = from[r·ld + c]` for an 8×8 block: eight row vectors are
-/// unshuffled into their even and odd lanes three times, which rotates each
-/// element's 6-bit index (row, column) by three bits: the transpose.
+/// `to[c·ldTo + r] = rows[first + r][column + c]` for an 8×8 block: eight
+/// row vectors are unshuffled into their even and odd lanes three times,
+/// which rotates each element's 6-bit index (row, column) by three bits:
+/// the transpose.
 @inline(__always)
-func transpose8x8(from: UnsafePointer<Float>, ld: Int, to: UnsafeMutablePointer<Float>, ldTo: Int) {
-    func row(_ r: Int) -> SIMD8<Float> { UnsafeRawPointer(from + r * ld).loadUnaligned(as: SIMD8<Float>.self) }
+func transpose8x8<Rows: RowAddresses>(_ rows: Rows, first: Int, column: Int, to: UnsafeMutablePointer<Float>, ldTo: Int) {
+    func row(_ r: Int) -> SIMD8<Float> { UnsafeRawPointer(rows[first + r] + column).loadUnaligned(as: SIMD8<Float>.self) }
     var v = (row(0), row(1), row(2), row(3), row(4), row(5), row(6), row(7))
     for _ in 0..<3 {
         v = (SIMD8(lowHalf: v.0.evenHalf, highHalf: v.1.evenHalf), SIMD8(lowHalf: v.2.evenHalf, highHalf: v.3.evenHalf),

@@ -53,6 +53,36 @@ struct GEMMTests {
         }
     }
 
+    /// B's stored rows at tabulated, overlapping offsets (as an implicit
+    /// convolution reads shifted images) give the product of the matrix
+    /// those rows spell out, untransposed and transposed.
+    @Test(arguments: [Transpose.none, .transposed])
+    func tabulatedRowsOfBReadTheRowsTheyName(transB: Transpose) {
+        var rng = SeededGenerator(seed: 3)
+        for (m, n, k) in Self.shapes {
+            let (rows, length) = transB == .none ? (k, n) : (n, k)
+            let storage = randomArray(length + 40, &rng)
+            let offsets = (0..<rows).map { _ in rng.index(below: 41) }
+            let b = offsets.flatMap { storage[$0..<$0 + length] }
+            let a = randomArray(m * k, &rng)
+            var c = [Float](repeating: 0, count: m * n)
+            a.withUnsafeBufferPointer { a in
+                storage.withUnsafeBufferPointer { storage in
+                    offsets.withUnsafeBufferPointer { offsets in
+                        c.withUnsafeMutableBufferPointer { c in
+                            sgemm(.none, transB, m: m, n: n, k: k, a: a.baseAddress!, lda: k, b: storage.baseAddress!,
+                                  ldb: 0, bRowOffsets: offsets.baseAddress!, beta: 0, c: c.baseAddress!, ldc: n)
+                        }
+                    }
+                }
+            }
+            let expected = naiveGemm(.none, transB, m: m, n: n, k: k, alpha: 1, a, lda: k, b, ldb: length, beta: 0,
+                                     c, ldc: n)
+            let worst = zip(c, expected).map { abs($0 - $1) }.max()!
+            #expect(worst < 1e-4 * Float(k + 1), "m=\(m) n=\(n) k=\(k) worst=\(worst)")
+        }
+    }
+
     /// With `beta = 0` C is written, never read: NaNs in it vanish, also
     /// when the depth spans several blocks.
     @Test(arguments: [50, 300])

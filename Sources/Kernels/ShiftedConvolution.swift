@@ -1,0 +1,168 @@
+/// Size-preserving convolutions (stride 1, padding (k−1)/2) as matrix
+/// products read straight from shifted images, with no column matrix.
+///
+/// A few images are copied into a zero-padded plane per channel: each image
+/// row is followed by `padding` zero columns, each image by `padding` zero
+/// rows. In that plane, kernel tap `(ky, kx)` of every output pixel reads the
+/// pixel at one fixed offset, `(ky − p)·rowStride + (kx − p)`, where the
+/// padding makes every tap that falls off the image read a zero. So the
+/// column matrix of im2col, row `(c, ky, kx)`, is the padded plane of
+/// channel `c` shifted by that offset: `sgemm` reads it in place through a
+/// table of row offsets. The product also yields values at the padding
+/// positions between rows; they are left out when the result is copied back.
+///
+/// im2col writes nine floats per input pixel and col2im reads them back;
+/// here each pixel is copied once, at the cost of the padding positions'
+/// wasted arithmetic (7 % at 28×28, 15 % at 14×14, 31 % at 7×7).
+
+/// Where a group of images sits in the padded planes.
+struct PaddedLayout {
+    let g: ConvGeometry
+    let images: Int
+
+    init(_ g: ConvGeometry, images: Int) {
+        precondition(g.preservesSize)
+        (self.g, self.images) = (g, images)
+    }
+
+    var rowStride: Int { g.width + g.padding }
+    /// An image's rows and the zero rows after it.
+    var imageRows: Int { g.height + g.padding }
+    /// One channel's plane: `padding` zero rows, then every image, then
+    /// `padding` floats so that the first pixel's top-left tap is in bounds.
+    var planeStride: Int { (g.padding + images * imageRows) * rowStride + g.padding }
+
+    /// The position of pixel `(y, x)` of image `image` (counted in the group) in a plane.
+    func position(image: Int, y: Int, x: Int) -> Int {
+        g.padding + (g.padding + image * imageRows + y) * rowStride + x
+    }
+
+    /// The positions the product computes: from the first image's first
+    /// pixel to the last image's last pixel.
+    var first: Int { position(image: 0, y: 0, x: 0) }
+    var span: Int { position(image: images - 1, y: g.height - 1, x: g.width - 1) - first + 1 }
+
+    /// How far tap `tap` (`ky·k + kx`) reads from the output position.
+    func offset(ofTap tap: Int) -> Int {
+        (tap / g.kernel - g.padding) * rowStride + (tap % g.kernel - g.padding)
+    }
+
+    /// The offsets of the rows `(channel, tap)` of the implicit column
+    /// matrix from `first`, for `channels` planes; `sign` −1 reads the taps
+    /// mirrored, as the input gradient does.
+    func tapOffsets(channels: Int, sign: Int = 1) -> [Int] {
+        let taps = g.kernel * g.kernel
+        return (0..<channels * taps).map { row in row / taps * planeStride + first + sign * offset(ofTap: row % taps) }
+    }
+
+    /// Copies `images` of the CNHW batch `x` (`channels` of them) into
+    /// padded planes at `padded`, writing every float of the planes.
+    func pad(_ x: UnsafePointer<Float>, channels: Int, images range: Range<Int>,
+             into padded: UnsafeMutablePointer<Float>) {
+        let (width, plane) = (g.width, g.height * g.width)
+        for c in 0..<channels {
+            let out = padded + c * planeStride
+            var written = 0
+            for (image, n) in range.enumerated() {
+                for y in 0..<g.height {
+                    let start = position(image: image, y: y, x: 0)
+                    (out + written).update(repeating: 0, count: start - written)
+                    (out + start).update(from: x + (c * g.batch + n) * plane + y * width, count: width)
+                    written = start + width
+                }
+            }
+            (out + written).update(repeating: 0, count: planeStride - written)
+        }
+    }
+
+    /// Copies the image pixels of a product over the span (`channels`
+    /// rows, `span` apart) into images `range` of the CNHW batch `y`.
+    func unpad(_ product: UnsafePointer<Float>, channels: Int, images range: Range<Int>,
+               into y: UnsafeMutablePointer<Float>) {
+        let (width, plane) = (g.width, g.height * g.width)
+        for c in 0..<channels {
+            for (image, n) in range.enumerated() {
+                let target = y + (c * g.batch + n) * plane
+                for row in 0..<g.height {
+                    (target + row * width).update(from: product + c * span + position(image: image, y: row, x: 0) - first,
+                                                  count: width)
+                }
+            }
+        }
+    }
+}
+
+/// `convolutionForward` for a size-preserving convolution, one group of
+/// images at a time: pad, multiply by the shifted planes, copy back.
+func shiftedConvolutionForward(_ x: UnsafePointer<Float>, _ g: ConvGeometry, weight: UnsafePointer<Float>, outputs: Int,
+                               images: Range<Int>, workspace: ConvolutionWorkspace, into y: UnsafeMutablePointer<Float>) {
+    let layout = PaddedLayout(g, images: images.count)
+    workspace.paddedInput.grow(to: g.channels * layout.planeStride)
+    workspace.product.grow(to: outputs * layout.span)
+    let offsets = layout.tapOffsets(channels: g.channels)
+    workspace.paddedInput.withUnsafeMutableBufferPointer { padded in
+        workspace.product.withUnsafeMutableBufferPointer { product in
+            layout.pad(x, channels: g.channels, images: images, into: padded.baseAddress!)
+            offsets.withUnsafeBufferPointer { rows in
+                // product = W · shifted planes
+                sgemm(.none, .none, m: outputs, n: layout.span, k: g.patchSize, a: weight, lda: g.patchSize,
+                      b: padded.baseAddress!, ldb: 0, bRowOffsets: rows.baseAddress!, beta: 0,
+                      c: product.baseAddress!, ldc: layout.span)
+            }
+            layout.unpad(product.baseAddress!, channels: outputs, images: images, into: y)
+        }
+    }
+}
+
+/// `convolutionBackward` for a size-preserving convolution, one group of
+/// images: `∂L/∂W` (stored with `beta` 0 or added with 1) from the padded
+/// `∂L/∂y` and the shifted input planes; `∂L/∂x`, if `dx` is given, from
+/// `flippedWeight` (`[Cin, Cout·k·k]`) and `∂L/∂y`'s planes shifted the
+/// other way.
+func shiftedConvolutionBackward(_ x: UnsafePointer<Float>, _ g: ConvGeometry, flippedWeight: UnsafePointer<Float>,
+                                outputs: Int, outputGradient dy: UnsafePointer<Float>, images: Range<Int>,
+                                workspace: ConvolutionWorkspace, weightGradient dw: UnsafeMutablePointer<Float>, beta: Float,
+                                inputGradient dx: UnsafeMutablePointer<Float>?) {
+    let layout = PaddedLayout(g, images: images.count)
+    let outputGeometry = ConvGeometry(channels: outputs, batch: g.batch, height: g.height, width: g.width,
+                                      kernel: g.kernel, stride: 1, padding: g.padding)
+    workspace.paddedInput.grow(to: g.channels * layout.planeStride)
+    workspace.paddedGradient.grow(to: outputs * layout.planeStride)
+    workspace.paddedInput.withUnsafeMutableBufferPointer { paddedInput in
+        workspace.paddedGradient.withUnsafeMutableBufferPointer { paddedGradient in
+            layout.pad(x, channels: g.channels, images: images, into: paddedInput.baseAddress!)
+            PaddedLayout(outputGeometry, images: images.count)
+                .pad(dy, channels: outputs, images: images, into: paddedGradient.baseAddress!)
+            // dW (+)= dy · shifted planesᵀ, summed over the span: dy is zero at the padding.
+            layout.tapOffsets(channels: g.channels).withUnsafeBufferPointer { rows in
+                sgemm(.none, .transposed, m: outputs, n: g.patchSize, k: layout.span,
+                      a: paddedGradient.baseAddress! + layout.first, lda: layout.planeStride,
+                      b: paddedInput.baseAddress!, ldb: 0, bRowOffsets: rows.baseAddress!, beta: beta, c: dw, ldc: g.patchSize)
+            }
+            guard let dx else { return }
+            // dx = Wᵀ · dy's planes shifted back by every tap.
+            workspace.product.grow(to: g.channels * layout.span)
+            workspace.product.withUnsafeMutableBufferPointer { product in
+                layout.tapOffsets(channels: outputs, sign: -1).withUnsafeBufferPointer { rows in
+                    sgemm(.none, .none, m: g.channels, n: layout.span, k: outputs * g.kernel * g.kernel,
+                          a: flippedWeight, lda: outputs * g.kernel * g.kernel,
+                          b: paddedGradient.baseAddress!, ldb: 0, bRowOffsets: rows.baseAddress!, beta: 0,
+                          c: product.baseAddress!, ldc: layout.span)
+                }
+                layout.unpad(product.baseAddress!, channels: g.channels, images: images, into: dx)
+            }
+        }
+    }
+}
+
+/// `W[Cout, Cin·k·k]` rearranged as `[Cin, Cout·k·k]`, the A of the input
+/// gradient's product: entry `(ci, co·k² + t)` is `W[co, ci·k² + t]`.
+func weightByInputChannel(_ weight: UnsafePointer<Float>, outputs: Int, inputs: Int, taps: Int) -> [Float] {
+    var result = [Float](repeating: 0, count: outputs * inputs * taps)
+    for co in 0..<outputs {
+        for ci in 0..<inputs {
+            for t in 0..<taps { result[(ci * outputs + co) * taps + t] = weight[(co * inputs + ci) * taps + t] }
+        }
+    }
+    return result
+}

@@ -1,0 +1,68 @@
+import Testing
+import Kernels
+
+/// Whole convolutions, forward and backward, against the definition summed
+/// directly: the size-preserving ones go through shifted padded planes,
+/// the others through im2col, and both must agree with it.
+struct ConvolutionKernelsTests {
+    /// (channels, outputs, height, width, kernel, stride, padding, batch). The
+    /// batch of 70 makes more than one image group per share, so the weight
+    /// gradient's groups are summed too.
+    @Test(arguments: [
+        (16, 16, 12, 12, 3, 1, 1, 70), (3, 8, 5, 7, 3, 1, 1, 3), (2, 5, 6, 4, 5, 1, 2, 2),
+        (4, 3, 5, 5, 1, 1, 0, 3), (1, 8, 9, 9, 3, 1, 1, 4), (3, 8, 7, 6, 3, 2, 1, 3),
+    ])
+    func convolutionMatchesTheDefinition(channels: Int, outputs: Int, height: Int, width: Int, kernel: Int,
+                                         stride: Int, padding: Int, batch: Int) {
+        var rng = SeededGenerator(seed: 21)
+        let g = ConvGeometry(channels: channels, batch: batch, height: height, width: width, kernel: kernel,
+                             stride: stride, padding: padding)
+        let (oh, ow) = (g.outputHeight, g.outputWidth)
+        let x = randomArray(channels * batch * height * width, &rng)
+        let w = randomArray(outputs * g.patchSize, &rng)
+        let dy = randomArray(outputs * g.outputPixels, &rng)
+        let workspaces = ConvolutionWorkspace.perShare()
+
+        var y = [Double](repeating: 0, count: dy.count), dw = [Double](repeating: 0, count: w.count)
+        var dx = [Double](repeating: 0, count: x.count)
+        for co in 0..<outputs {
+            for c in 0..<channels {
+                for ky in 0..<kernel {
+                    for kx in 0..<kernel {
+                        let wi = ((co * channels + c) * kernel + ky) * kernel + kx
+                        for n in 0..<batch {
+                            for oy in 0..<oh {
+                                for ox in 0..<ow {
+                                    let (iy, ix) = (oy * stride - padding + ky, ox * stride - padding + kx)
+                                    guard iy >= 0, iy < height, ix >= 0, ix < width else { continue }
+                                    let xi = ((c * batch + n) * height + iy) * width + ix
+                                    let yi = ((co * batch + n) * oh + oy) * ow + ox
+                                    y[yi] += Double(w[wi] * x[xi])
+                                    dw[wi] += Double(dy[yi] * x[xi])
+                                    dx[xi] += Double(dy[yi] * w[wi])
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+
+        let output = convolutionForward(x, g, weight: w, outputs: outputs, workspaces: workspaces)
+        var weightGradient = [Float](repeating: 1, count: w.count)
+        let inputGradient = convolutionBackward(x, g, weight: w, outputs: outputs, outputGradient: dy,
+                                                weightGradient: &weightGradient, inputGradient: true,
+                                                workspaces: workspaces)
+        expectClose(output, y)
+        // The weight gradient is added to what was there (here ones).
+        expectClose(weightGradient, dw.map { $0 + 1 })
+        expectClose(inputGradient ?? [], dx)
+    }
+
+    private func expectClose(_ actual: [Float], _ expected: [Double]) {
+        #expect(actual.count == expected.count)
+        let scale = expected.reduce(0) { max($0, abs($1)) }
+        let worst = zip(actual, expected).reduce(0) { max($0, abs(Double($1.0) - $1.1)) }
+        #expect(worst <= 1e-5 * max(scale, 1), "worst error \(worst) against a largest value \(scale)")
+    }
+}
