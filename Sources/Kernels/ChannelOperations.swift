@@ -27,9 +27,9 @@ public func channelSquaredDeviations(_ x: [Float], from mean: [Float], _ layout:
     reduceChannels(SquaredDeviation.self, layout, x, x, mean)
 }
 
-/// Per channel, `Σ x·y`.
-public func channelDots(_ x: [Float], _ y: [Float], _ layout: ChannelLayout) -> [Float] {
-    reduceChannels(Product.self, layout, x, y, [Float](repeating: 0, count: layout.channels))
+/// Per channel, `Σ x·(y − center[c])`.
+public func channelDots(_ x: [Float], _ y: [Float], centeredAt center: [Float], _ layout: ChannelLayout) -> [Float] {
+    reduceChannels(CenteredProduct.self, layout, x, y, center)
 }
 
 /// The term a channel reduction sums, from `x`, `y` and the channel's centre.
@@ -47,8 +47,10 @@ enum SquaredDeviation: ChannelTerm {
     }
 }
 
-enum Product: ChannelTerm {
-    static func term(_ x: SIMD16<Float>, _ y: SIMD16<Float>, _: SIMD16<Float>) -> SIMD16<Float> { x * y }
+enum CenteredProduct: ChannelTerm {
+    static func term(_ x: SIMD16<Float>, _ y: SIMD16<Float>, _ center: SIMD16<Float>) -> SIMD16<Float> {
+        x * (y - center)
+    }
 }
 
 /// `scale[c]·x + shift[c]` for every element of channel `c`.

@@ -14,7 +14,10 @@ public final class BatchNorm: Layer {
     public let epsilon: Float = 1e-5
     public let momentum: Float = 0.1
 
-    private var normalized: [Float] = []
+    /// What the backward pass needs: the input and its batch statistics
+    /// (x̂ = (x − mean)·inverseStd is not stored, but folded into each pass).
+    private var input: [Float] = []
+    private var mean: [Float] = []
     private var inverseStd: [Float] = []
     private var wasTraining = true
     private var shape: [Int] = []
@@ -51,25 +54,30 @@ public final class BatchNorm: Layer {
             runningMean.value = zip(runningMean.value, mean).map { $0 + momentum * ($1 - $0) }
             runningVariance.value = zip(runningVariance.value, variance).map { $0 + momentum * ($1 * unbiasing - $0) }
         }
-        inverseStd = variance.map { 1 / ($0 + epsilon).squareRoot() }
-        // x̂ = (x − mean)/σ, then y = γ·x̂ + β.
-        normalized = channelAffine(x, scale: inverseStd, shift: (0..<features).map { -mean[$0] * inverseStd[$0] }, layout)
-        return Tensor(shape: input.shape, data: channelAffine(normalized, scale: gamma.value, shift: beta.value, layout))
+        let inverseStd = variance.map { 1 / ($0 + epsilon).squareRoot() }
+        (self.input, self.mean, self.inverseStd) = (x, mean, inverseStd)
+        // y = γ·x̂ + β with x̂ = (x − mean)/σ: one pass, y = (γ/σ)·x + (β − γ·mean/σ).
+        let scale = zip(gamma.value, inverseStd).map(*)
+        let shift = (0..<features).map { beta.value[$0] - scale[$0] * mean[$0] }
+        return Tensor(shape: input.shape, data: channelAffine(x, scale: scale, shift: shift, layout))
     }
 
     public func backward(_ outputGradient: Tensor) -> Tensor {
         let layout = layout(shape)
         let dy = outputGradient.data, m = Float(layout.count / features)
-        let sumDy = channelSums(dy, layout), sumDyXHat = channelDots(dy, normalized, layout)
+        let sumDy = channelSums(dy, layout)
+        let sumDyXHat = zip(channelDots(dy, input, centeredAt: mean, layout), inverseStd).map(*)
         gamma.gradient = add(gamma.gradient, sumDyXHat)
         beta.gradient = add(beta.gradient, sumDy)
         let scale = zip(gamma.value, inverseStd).map(*)
         let zeros = [Float](repeating: 0, count: features)
         guard wasTraining else { return Tensor(shape: shape, data: channelAffine(dy, scale: scale, shift: zeros, layout)) }
-        // dx = γ/σ · (dy − mean(dy) − x̂ · mean(dy·x̂))
-        let dx = channelCombination(dy, times: scale,
-                                    normalized, times: (0..<features).map { -scale[$0] * sumDyXHat[$0] / m },
-                                    plus: (0..<features).map { -scale[$0] * sumDy[$0] / m }, layout)
+        // dx = γ/σ · (dy − mean(dy) − x̂ · mean(dy·x̂)), with x̂'s coefficient
+        // applied to x as in the forward pass.
+        let xHatScale = (0..<features).map { -scale[$0] * sumDyXHat[$0] / m }
+        let xScale = zip(xHatScale, inverseStd).map(*)
+        let dx = channelCombination(dy, times: scale, input, times: xScale,
+                                    plus: (0..<features).map { -scale[$0] * sumDy[$0] / m - xScale[$0] * mean[$0] }, layout)
         return Tensor(shape: shape, data: dx)
     }
 

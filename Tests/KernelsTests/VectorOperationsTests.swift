@@ -21,11 +21,11 @@ struct VectorOperationsTests {
             let c = channel(i, layout)
             sums[c] += x[i]
             deviations[c] += (x[i] - mean[c]) * (x[i] - mean[c])
-            dots[c] += x[i] * y[i]
+            dots[c] += x[i] * (y[i] - mean[c])
         }
         expectClose(channelSums(x, layout), sums)
         expectClose(channelSquaredDeviations(x, from: mean, layout), deviations)
-        expectClose(channelDots(x, y, layout), dots)
+        expectClose(channelDots(x, y, centeredAt: mean, layout), dots)
     }
 
     @Test(arguments: layouts)
@@ -75,7 +75,7 @@ struct VectorOperationsTests {
         let x = randomArray(layout.count, &rng), y = randomArray(layout.count, &rng)
         let p = randomArray(layout.channels, &rng)
         func everything() -> [[Float]] {
-            [channelSums(x, layout), channelSquaredDeviations(x, from: p, layout), channelDots(x, y, layout),
+            [channelSums(x, layout), channelSquaredDeviations(x, from: p, layout), channelDots(x, y, centeredAt: p, layout),
              channelCombination(x, times: p, y, times: p, plus: p, layout), add(x, y), relu(x),
              reluBackward(x, output: y)]
         }
