@@ -63,38 +63,31 @@ public enum Benchmark {
     /// `depth` and `width`, if given, replace the workload's own.
     public static func run(_ workload: BenchmarkWorkload, seconds: Double, threads: Int,
                            depth: Int? = nil, width: Int? = nil) -> BenchmarkResult {
-        WorkerPool.shared.threads = threads
-        var spec = workload.spec
-        spec.depth = depth ?? spec.depth
-        spec.width = width ?? spec.width
-        var rng = SeededGenerator(seed: 99)
-        let batch = workload.batchSize
-        let features = (0..<batch * spec.inputFeatures).map { _ in rng.normal() }
-        let labels = (0..<batch).map { _ in rng.index(below: spec.classes) }
-        let samples = LabeledSamples(storage: .floats(features), labels: labels, featureCount: spec.inputFeatures)
-        let trainer = Trainer(spec: spec, optimizer: OptimizerSettings(kind: .sgd, nesterov: false), seed: 1)
-        let modes = Array(repeating: BlockMode.residual, count: spec.blockCount)
-        let indices = 0..<batch
-        for _ in 0..<2 { _ = trainer.step(on: samples, indices: indices, modes: modes, rate: 0.01) }
-        let before = gemmOperations.load(ordering: .relaxed)
-        _ = trainer.step(on: samples, indices: indices, modes: modes, rate: 0.01)
-        let operationsPerStep = Double(gemmOperations.load(ordering: .relaxed) - before)
-        let (steps, elapsed) = repeatFor(seconds: seconds) {
-            _ = trainer.step(on: samples, indices: indices, modes: modes, rate: 0.01)
-        }
-        var result = BenchmarkResult(workload: workload.rawValue, threads: threads,
-                                     samplesPerSecond: Double(steps * batch) / elapsed,
-                                     gflops: operationsPerStep * Double(steps) / elapsed / 1e9, seconds: elapsed)
-        result.depth = spec.depth
-        result.width = spec.width
-        result.millisecondsPerStep = elapsed / Double(steps) * 1000
-        return result
+        let run = TimedTraining(workload, threads: threads, depth: depth, width: width)
+        let (steps, elapsed) = run.time(seconds: seconds)
+        return run.result(steps: steps, seconds: elapsed)
     }
 
     /// The sizes of `reslab bench --scaling`: `mlp-fashion` at four depths
     /// (its own width), then at four widths (its own depth).
     public static let scalingSizes: [(depth: Int?, width: Int?)] =
         [10, 20, 40, 80].map { (depth: $0, width: nil) } + [64, 128, 256, 512].map { (depth: nil, width: $0) }
+
+    /// `mlp-fashion` at every scaling size, timed side by side: `rounds`
+    /// rounds, each timing every size for its share of `seconds`, so that the
+    /// machine's slow spells fall on all sizes alike. Each figure is the
+    /// median of its rounds.
+    public static func scaling(seconds: Double, threads: Int, rounds: Int) -> [BenchmarkResult] {
+        let runs = scalingSizes.map { TimedTraining(.mlpFashion, threads: threads, depth: $0.depth, width: $0.width) }
+        var timings = [[(steps: Int, seconds: Double)]](repeating: [], count: runs.count)
+        for _ in 0..<rounds {
+            for (index, run) in runs.enumerated() { timings[index].append(run.time(seconds: seconds / Double(rounds))) }
+        }
+        return zip(runs, timings).map { run, rounds in
+            let median = rounds.sorted { $0.seconds / Double($0.steps) < $1.seconds / Double($1.steps) }[rounds.count / 2]
+            return run.result(steps: median.steps, seconds: median.seconds)
+        }
+    }
 
     /// The GEMM shapes of `reslab bench --gemm`: three cubes and the shape of
     /// the first conv-fashion stage (M=32, N=64·28·28, K=32·9).
@@ -138,7 +131,7 @@ public enum Benchmark {
 
     /// Calls `body` until `seconds` have passed (at least three times);
     /// returns the count and the elapsed seconds.
-    private static func repeatFor(seconds: Double, _ body: () -> Void) -> (Int, Double) {
+    static func repeatFor(seconds: Double, _ body: () -> Void) -> (Int, Double) {
         let clock = ContinuousClock()
         let start = clock.now
         var count = 0
@@ -149,5 +142,59 @@ public enum Benchmark {
             elapsed = (clock.now - start).seconds
         } while elapsed < seconds || count < 3
         return (count, elapsed)
+    }
+}
+
+/// A workload's network and batch, built and warmed up, ready to be timed
+/// for a few seconds at a time.
+private final class TimedTraining {
+    let workload: BenchmarkWorkload
+    let spec: ModelSpec
+    let threads: Int
+    private let trainer: Trainer
+    private let samples: LabeledSamples
+    private let modes: [BlockMode]
+    /// Floating-point operations of the matrix products of one step, as `sgemm` counts them.
+    private(set) var operationsPerStep = 0.0
+
+    init(_ workload: BenchmarkWorkload, threads: Int, depth: Int?, width: Int?) {
+        WorkerPool.shared.threads = threads
+        var spec = workload.spec
+        spec.depth = depth ?? spec.depth
+        spec.width = width ?? spec.width
+        var rng = SeededGenerator(seed: 99)
+        let batch = workload.batchSize
+        let features = (0..<batch * spec.inputFeatures).map { _ in rng.normal() }
+        let labels = (0..<batch).map { _ in rng.index(below: spec.classes) }
+        (self.workload, self.spec, self.threads) = (workload, spec, threads)
+        samples = LabeledSamples(storage: .floats(features), labels: labels, featureCount: spec.inputFeatures)
+        trainer = Trainer(spec: spec, optimizer: OptimizerSettings(kind: .sgd, nesterov: false), seed: 1)
+        modes = Array(repeating: BlockMode.residual, count: spec.blockCount)
+        for _ in 0..<2 { step() }
+        let before = gemmOperations.load(ordering: .relaxed)
+        step()
+        operationsPerStep = Double(gemmOperations.load(ordering: .relaxed) - before)
+    }
+
+    private func step() {
+        _ = trainer.step(on: samples, indices: 0..<workload.batchSize, modes: modes, rate: 0.01)
+    }
+
+    /// Steps for about `seconds`, after one untimed step that brings the
+    /// network back into the caches; returns the steps and the seconds.
+    func time(seconds: Double) -> (steps: Int, seconds: Double) {
+        WorkerPool.shared.threads = threads
+        step()
+        return Benchmark.repeatFor(seconds: seconds, step)
+    }
+
+    func result(steps: Int, seconds: Double) -> BenchmarkResult {
+        var result = BenchmarkResult(workload: workload.rawValue, threads: threads,
+                                     samplesPerSecond: Double(steps * workload.batchSize) / seconds,
+                                     gflops: operationsPerStep * Double(steps) / seconds / 1e9, seconds: seconds)
+        result.depth = spec.depth
+        result.width = spec.width
+        result.millisecondsPerStep = seconds / Double(steps) * 1000
+        return result
     }
 }

@@ -13,11 +13,14 @@ struct BenchCommand: AsyncParsableCommand {
     @Flag(help: "Measure mlp-fashion at depths 10-80 and widths 64-512 instead.") var scaling = false
     @Option(help: "Threads.") var threads: Int = RunConfiguration().threads
     @Option(help: "Seconds to time each figure.") var seconds: Double = 3
+    @Option(help: "With --scaling: rounds in which every size is timed in turn; each figure is their median.")
+    var rounds: Int = 5
     @Flag(help: "Print one JSON object per line.") var json = false
 
     func validate() throws {
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1 (got \(threads))") }
         guard seconds > 0 else { throw ValidationError("--seconds must be positive (got \(seconds))") }
+        guard rounds >= 1 else { throw ValidationError("--rounds must be at least 1 (got \(rounds))") }
         guard !(gemm && scaling) else { throw ValidationError("--gemm and --scaling measure different things; pick one") }
     }
 
@@ -40,9 +43,7 @@ struct BenchCommand: AsyncParsableCommand {
             }
         }
         if scaling {
-            for size in Benchmark.scalingSizes {
-                report(Benchmark.run(.mlpFashion, seconds: seconds, threads: threads, depth: size.depth, width: size.width))
-            }
+            Benchmark.scaling(seconds: seconds, threads: threads, rounds: rounds).forEach(report)
         } else if gemm {
             let peak = Benchmark.arithmeticPeak(seconds: seconds, threads: threads)
             report(peak)
