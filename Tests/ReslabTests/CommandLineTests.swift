@@ -101,7 +101,7 @@ struct CommandLineTests {
     }
 
     @Test func scalingBenchmarkReportsEverySize() throws {
-        let result = try reslab("bench", "--scaling", "--seconds", "0.01", "--json")
+        let result = try reslab("bench", "--scaling", "--seconds", "0.01", "--rounds", "2", "--json")
         #expect(result.status == 0)
         let sizes = try result.stdout.split(separator: "\n").map { line in
             let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
@@ -110,6 +110,7 @@ struct CommandLineTests {
         }
         #expect(sizes == [[10, 128], [20, 128], [40, 128], [80, 128], [20, 64], [20, 128], [20, 256], [20, 512]])
         #expect(try reslab("bench", "--scaling", "--gemm").status == 64)
+        #expect(try reslab("bench", "--scaling", "--rounds", "0").status == 64)
     }
 }
 
