@@ -1,11 +1,16 @@
-"""Runs ResLab's and PyTorch's benchmark workloads alternately and prints,
+"""Times ResLab's and PyTorch's benchmark workloads side by side and prints,
 for each workload and thread count, the median of each and their ratio.
 
     swift build -c release
-    .venv/bin/python Tests/Reference/compare.py --rounds 3 --seconds 2
+    .venv/bin/python Tests/Reference/compare.py --rounds 9 --seconds 2
 
 ResLab is the release binary (.build/release/reslab); PyTorch is
 bench_pytorch.py beside this file, with torch.set_num_threads to match.
+In every round each workload is timed by ResLab and by PyTorch one right
+after the other (the first of the pair alternating from round to round), so
+that the shared machine's slow spells fall on both alike. Besides the ratio
+of the medians, the table gives the median and the range of the ratios of
+the pairs.
 """
 import argparse
 import json
@@ -16,35 +21,37 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
+WORKLOADS = ["mlp-spiral", "mlp-fashion", "conv-fashion"]
 
 
-def run(command):
+def samples_per_second(command):
+    """Runs one benchmark command and returns its single figure."""
     output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
-    return {o["workload"]: o["samples_per_s"] for o in (json.loads(line) for line in output.split("\n") if line)}
-
+    return [json.loads(line) for line in output.split("\n") if line][0]["samples_per_s"]
 
 
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=2)
+    parser.add_argument("--threads", type=int, action="append", help="thread counts (default: 1 and 2)")
+    parser.add_argument("--workload", action="append", choices=WORKLOADS, help="workloads (default: all)")
     args = parser.parse_args()
     reslab = os.path.join(ROOT, ".build", "release", "reslab")
-    print(f"{'workload':14} {'threads':>7} {'ResLab':>12} {'PyTorch':>12} {'ratio':>7}")
-    for threads in (1, 2):
-        results = {"reslab": {}, "torch": {}}
-        for _ in range(args.rounds):
-            for name, command in (
-                ("reslab", [reslab, "bench", "--json", "--threads", str(threads), "--seconds", str(args.seconds)]),
-                ("torch", [sys.executable, os.path.join(HERE, "bench_pytorch.py"), "--threads", str(threads),
-                           "--seconds", str(args.seconds)]),
-            ):
-                for workload, rate in run(command).items():
-                    results[name].setdefault(workload, []).append(rate)
-        for workload in results["reslab"]:
-            ours = statistics.median(results["reslab"][workload])
-            theirs = statistics.median(results["torch"][workload])
-            print(f"{workload:14} {threads:>7} {ours:>12.0f} {theirs:>12.0f} {ours / theirs:>6.2f}×")
+    print(f"{'workload':14} {'threads':>7} {'ResLab':>10} {'PyTorch':>10} {'ratio':>7}   pairs: median (range)")
+    for threads in args.threads or [1, 2]:
+        for workload in args.workload or WORKLOADS:
+            common = ["--workload", workload, "--threads", str(threads), "--seconds", str(args.seconds)]
+            commands = {"reslab": [reslab, "bench", "--json"] + common,
+                        "torch": [sys.executable, os.path.join(HERE, "bench_pytorch.py")] + common}
+            rates = {"reslab": [], "torch": []}
+            for round in range(args.rounds):
+                for name in (["reslab", "torch"] if round % 2 == 0 else ["torch", "reslab"]):
+                    rates[name].append(samples_per_second(commands[name]))
+            ours, theirs = statistics.median(rates["reslab"]), statistics.median(rates["torch"])
+            pairs = [a / b for a, b in zip(rates["reslab"], rates["torch"])]
+            print(f"{workload:14} {threads:>7} {ours:>10.0f} {theirs:>10.0f} {ours / theirs:>6.2f}×   "
+                  f"{statistics.median(pairs):.2f}× ({min(pairs):.2f}–{max(pairs):.2f})", flush=True)
 
 
 if __name__ == "__main__":
