@@ -58,11 +58,6 @@ func im2col(_ x: UnsafePointer<Float>, _ g: ConvGeometry, images: Range<Int>, in
             var out = col + row * width
             for n in images {
                 let image = x + (c * g.batch + n) * plane
-                if g.preservesSize {
-                    shiftedPlane(image, g, ky: ky, kx: kx, into: out)
-                    out += plane
-                    continue
-                }
                 for oy in 0..<oh {
                     let iy = oy * g.stride - g.padding + ky
                     if iy < 0 || iy >= g.height {
@@ -80,33 +75,6 @@ func im2col(_ x: UnsafePointer<Float>, _ g: ConvGeometry, images: Range<Int>, in
                     out += ow
                 }
             }
-        }
-    }
-}
-
-/// One image's row of the column matrix for kernel tap `(ky, kx)` when the
-/// convolution preserves the size: output pixel `q` (flat) reads input pixel
-/// `q + shift`, so the row is one contiguous copy of the shifted image,
-/// then zeros where the tap falls into the padding (whole rows at the top
-/// or bottom, a few columns at the left or right of every row).
-@inline(__always)
-private func shiftedPlane(_ image: UnsafePointer<Float>, _ g: ConvGeometry, ky: Int, kx: Int,
-                          into out: UnsafeMutablePointer<Float>) {
-    let (width, plane) = (g.width, g.height * g.width)
-    let shift = (ky - g.padding) * width + (kx - g.padding)
-    let rows = max(0, g.padding - ky)..<min(g.height, g.height + g.padding - ky)
-    // Clamp the copy to the image; the pixels left out are padding taps, zeroed below.
-    let first = min(plane, max(rows.lowerBound * width, -shift))
-    let last = max(first, min(rows.upperBound * width, plane - shift))
-    out.update(repeating: 0, count: first)
-    (out + first).update(from: image + first + shift, count: last - first)
-    (out + last).update(repeating: 0, count: plane - last)
-    let valid = g.validColumns(kx)
-    if valid.count < width {
-        for y in rows {
-            let line = out + y * width
-            for x in 0..<valid.lowerBound { line[x] = 0 }
-            for x in valid.upperBound..<width { line[x] = 0 }
         }
     }
 }
@@ -139,17 +107,8 @@ func col2im(_ col: UnsafePointer<Float>, _ g: ConvGeometry, images: Range<Int>, 
                 let ky = tap / g.kernel, kx = tap % g.kernel
                 let valid = g.validColumns(kx)
                 var source = col + (c * taps + tap) * width
-                let shift = (ky - g.padding) * g.width + (kx - g.padding)
-                let rows = max(0, g.padding - ky)..<min(g.height, g.height + g.padding - ky)
                 for n in images {
                     let image = dx + (c * g.batch + n) * plane
-                    if g.preservesSize && valid.count == g.width {
-                        // The tap reads whole rows: one contiguous run of the shifted image.
-                        let first = rows.lowerBound * g.width
-                        addRun(image + first + shift, source + first, count: rows.count * g.width)
-                        source += plane
-                        continue
-                    }
                     for oy in 0..<oh {
                         let iy = oy * g.stride - g.padding + ky
                         if iy >= 0 && iy < g.height {

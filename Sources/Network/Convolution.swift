@@ -2,8 +2,9 @@ import Kernels
 
 /// A 2-D convolution without bias (batch norm follows it in a ResNet) on
 /// channel-major `[channels, batch, height, width]` tensors. The work is
-/// done by `convolutionForward` and `convolutionBackward`: im2col and a
-/// matrix product, a few images at a time, one share of the batch per core.
+/// done by `convolutionForward` and `convolutionBackward`: matrix products
+/// over shifted padded images (or im2col columns when the stride changes
+/// the size), a few images at a time, one share of the batch per core.
 /// The weight is stored as PyTorch's `[Cout, Cin, k, k]`.
 public final class Convolution: Layer {
     public let weight: Parameter
