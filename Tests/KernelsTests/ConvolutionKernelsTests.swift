@@ -21,7 +21,18 @@ struct ConvolutionKernelsTests {
         let x = randomArray(channels * batch * height * width, &rng)
         let w = randomArray(outputs * g.patchSize, &rng)
         let dy = randomArray(outputs * g.outputPixels, &rng)
+        // The workspaces first serve a larger convolution, as they do in a
+        // network, so that anything read and not rewritten would show.
         let workspaces = ConvolutionWorkspace.perShare()
+        let larger = ConvGeometry(channels: channels + 1, batch: batch, height: height + 2, width: width + 3,
+                                  kernel: kernel, stride: 1, padding: kernel / 2)
+        let largerInput = randomArray(larger.channels * batch * larger.height * larger.width, &rng)
+        let largerWeight = randomArray(outputs * larger.patchSize, &rng)
+        var largerGradient = [Float](repeating: 0, count: largerWeight.count)
+        _ = convolutionBackward(largerInput, larger, weight: largerWeight, outputs: outputs,
+                                outputGradient: convolutionForward(largerInput, larger, weight: largerWeight,
+                                                                   outputs: outputs, workspaces: workspaces),
+                                weightGradient: &largerGradient, inputGradient: true, workspaces: workspaces)
 
         var y = [Double](repeating: 0, count: dy.count), dw = [Double](repeating: 0, count: w.count)
         var dx = [Double](repeating: 0, count: x.count)
