@@ -100,13 +100,22 @@ struct CommandLineTests {
         #expect(names == ["fma-peak", "gemm-128", "gemm-256", "gemm-1024", "gemm-conv"])
     }
 
-    @Test func scalingBenchmarkReportsEverySize() throws {
+    /// Every size is reported, and its GFLOP/s counts exactly the matrix
+    /// products of one training step: per sample, forward, weight gradient
+    /// and input gradient of each linear layer, except the stem's input
+    /// gradient, which training skips. (`sgemm` counts every product in the
+    /// process, so this is checked in a process of its own.)
+    @Test func scalingBenchmarkReportsEverySizeAndItsArithmetic() throws {
         let result = try reslab("bench", "--scaling", "--seconds", "0.01", "--rounds", "2", "--json")
         #expect(result.status == 0)
         let sizes = try result.stdout.split(separator: "\n").map { line in
             let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
-            #expect((object["gflops"] as? Double ?? 0) > 0 && (object["ms_per_step"] as? Double ?? 0) > 0)
-            return [object["depth"] as? Int ?? 0, object["width"] as? Int ?? 0]
+            let (depth, width) = (object["depth"] as? Int ?? 0, object["width"] as? Int ?? 0)
+            let stem = 784 * width, blocks = 2 * depth * width * width, head = width * 10
+            let expected = Double(2 * 128 * (3 * (stem + blocks + head) - stem))
+            let measured = (object["gflops"] as? Double ?? 0) * (object["ms_per_step"] as? Double ?? 0) * 1e6
+            #expect(abs(measured - expected) <= 1e-6 * expected, "depth \(depth) width \(width): \(measured) vs \(expected)")
+            return [depth, width]
         }
         #expect(sizes == [[10, 128], [20, 128], [40, 128], [80, 128], [20, 64], [20, 128], [20, 256], [20, 512]])
         #expect(try reslab("bench", "--scaling", "--gemm").status == 64)
