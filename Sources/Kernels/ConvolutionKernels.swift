@@ -4,9 +4,9 @@
 /// (ShiftedConvolution.swift), through im2col and col2im otherwise.
 ///
 /// The batch is cut into one share of images per core. Each share is
-/// unfolded, multiplied and folded back by one thread in its own workspace,
-/// so the column matrices stay in that core's cache and no small product has
-/// to be split between cores. The shares do not depend on the thread count,
+/// padded (or unfolded), multiplied and copied (or folded) back by one
+/// thread in its own workspace, so the scratch arrays stay in that core's
+/// cache and no small product has to be split between cores. The shares do not depend on the thread count,
 /// and their weight gradients are summed in a fixed order, so results are
 /// the same with one thread or two.
 
@@ -14,9 +14,13 @@
 /// call so that a training step does not allocate them again. During a call
 /// each workspace is used by the one thread that handles its share.
 public final class ConvolutionWorkspace {
+    /// im2col's column matrix and its gradient (strided convolutions).
     var columns: [Float] = []
     var columnGradient: [Float] = []
+    /// The share's part of `∂L/∂W`.
     var weightGradient: [Float] = []
+    /// Padded planes of the input and of `∂L/∂y`, and a product over their
+    /// span (size-preserving convolutions).
     var paddedInput: [Float] = []
     var paddedGradient: [Float] = []
     var product: [Float] = []
@@ -85,14 +89,14 @@ public func convolutionForward(_ input: [Float], _ g: ConvGeometry, weight: [Flo
 
 /// Adds `∂L/∂W` to `weightGradient` and returns `∂L/∂x` (or `nil` when
 /// `inputGradient` is false, for a network's first layer), given the
-/// `input` of the forward pass and `∂L/∂y`. Each share unfolds its images
-/// again rather than keeping every column matrix from the forward pass.
+/// `input` of the forward pass and `∂L/∂y`. Each share pads (or unfolds)
+/// its images again rather than keeping them from the forward pass.
 public func convolutionBackward(_ input: [Float], _ g: ConvGeometry, weight: [Float], outputs: Int,
                                 outputGradient: [Float], weightGradient: inout [Float], inputGradient: Bool,
                                 workspaces: [ConvolutionWorkspace]) -> [Float]? {
     precondition(outputGradient.count == outputs * g.outputPixels && weightGradient.count == outputs * g.patchSize)
     let pixels = g.outputHeight * g.outputWidth
-    let flippedWeight = inputGradient && g.preservesSize
+    let weightByInput = inputGradient && g.preservesSize
         ? weightByInputChannel(weight, outputs: outputs, inputs: g.channels, taps: g.kernel * g.kernel) : []
     // Each image's gradient is written once, by col2im or by copying it out
     // of the padded product, so the input gradient needs no clearing first.
@@ -106,8 +110,8 @@ public func convolutionBackward(_ input: [Float], _ g: ConvGeometry, weight: [Fl
                         for (index, images) in groups.enumerated() {
                             if g.preservesSize {
                                 workspace.weightGradient.withUnsafeMutableBufferPointer { dw in
-                                    flippedWeight.withUnsafeBufferPointer { flipped in
-                                        shiftedConvolutionBackward(x.baseAddress!, g, flippedWeight: flipped.baseAddress!,
+                                    weightByInput.withUnsafeBufferPointer { weightByInput in
+                                        shiftedConvolutionBackward(x.baseAddress!, g, weightByInput: weightByInput.baseAddress!,
                                                                    outputs: outputs, outputGradient: dy.baseAddress!,
                                                                    images: images, workspace: workspace,
                                                                    weightGradient: dw.baseAddress!, beta: index == 0 ? 0 : 1,

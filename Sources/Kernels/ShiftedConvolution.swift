@@ -117,9 +117,9 @@ func shiftedConvolutionForward(_ x: UnsafePointer<Float>, _ g: ConvGeometry, wei
 /// `convolutionBackward` for a size-preserving convolution, one group of
 /// images: `∂L/∂W` (stored with `beta` 0 or added with 1) from the padded
 /// `∂L/∂y` and the shifted input planes; `∂L/∂x`, if `dx` is given, from
-/// `flippedWeight` (`[Cin, Cout·k·k]`) and `∂L/∂y`'s planes shifted the
-/// other way.
-func shiftedConvolutionBackward(_ x: UnsafePointer<Float>, _ g: ConvGeometry, flippedWeight: UnsafePointer<Float>,
+/// the weight by input channel (`[Cin, Cout·k·k]`, see
+/// `weightByInputChannel`) and `∂L/∂y`'s planes shifted the other way.
+func shiftedConvolutionBackward(_ x: UnsafePointer<Float>, _ g: ConvGeometry, weightByInput: UnsafePointer<Float>,
                                 outputs: Int, outputGradient dy: UnsafePointer<Float>, images: Range<Int>,
                                 workspace: ConvolutionWorkspace, weightGradient dw: UnsafeMutablePointer<Float>, beta: Float,
                                 inputGradient dx: UnsafeMutablePointer<Float>?) {
@@ -145,7 +145,7 @@ func shiftedConvolutionBackward(_ x: UnsafePointer<Float>, _ g: ConvGeometry, fl
             workspace.product.withUnsafeMutableBufferPointer { product in
                 layout.tapOffsets(channels: outputs, sign: -1).withUnsafeBufferPointer { rows in
                     sgemm(.none, .none, m: g.channels, n: layout.span, k: outputs * g.kernel * g.kernel,
-                          a: flippedWeight, lda: outputs * g.kernel * g.kernel,
+                          a: weightByInput, lda: outputs * g.kernel * g.kernel,
                           b: paddedGradient.baseAddress!, ldb: 0, bRowOffsets: rows.baseAddress!, beta: 0,
                           c: product.baseAddress!, ldc: layout.span)
                 }
