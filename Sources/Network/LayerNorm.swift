@@ -1,3 +1,4 @@
+import Kernels
 /// Layer normalisation: each sample of `[batch, features]` is normalised
 /// over its own features, then scaled and shifted per feature. It behaves
 /// the same in training and evaluation.
@@ -44,6 +45,7 @@ public final class LayerNorm: Layer {
         let (batch, f) = (outputGradient.shape[0], features)
         let dy = outputGradient.data
         var dx = [Float](repeating: 0, count: dy.count)
+        var gammaGradient = [Float](repeating: 0, count: f), betaGradient = gammaGradient
         for n in 0..<batch {
             let row = n * f
             // With g = γ·dy: dx = 1/σ · (g − mean(g) − x̂ · mean(g·x̂))
@@ -52,8 +54,8 @@ public final class LayerNorm: Layer {
                 let g = gamma.value[j] * dy[row + j]
                 sumG += g
                 sumGXHat += g * normalized[row + j]
-                gamma.gradient[j] += dy[row + j] * normalized[row + j]
-                beta.gradient[j] += dy[row + j]
+                gammaGradient[j] += dy[row + j] * normalized[row + j]
+                betaGradient[j] += dy[row + j]
             }
             let (meanG, meanGXHat) = (sumG / Float(f), sumGXHat / Float(f))
             for j in 0..<f {
@@ -61,6 +63,8 @@ public final class LayerNorm: Layer {
                 dx[row + j] = inverseStd[n] * (g - meanG - normalized[row + j] * meanGXHat)
             }
         }
+        gamma.gradient = add(gamma.gradient, gammaGradient)
+        beta.gradient = add(beta.gradient, betaGradient)
         return Tensor(shape: outputGradient.shape, data: dx)
     }
 

@@ -40,8 +40,10 @@ public final class Linear: Layer {
     public func accumulateParameterGradients(_ outputGradient: Tensor) {
         let batch = input.shape[0]
         let dy = outputGradient.data
-        gemm(.transposed, .none, m: outputs, n: inputs, k: batch,
-             dy, lda: outputs, input.data, ldb: inputs, beta: 1, &weight.gradient, ldc: inputs)
+        weight.accumulateGradient { gradient, existing in
+            gemm(.transposed, .none, m: outputs, n: inputs, k: batch,
+                 dy, lda: outputs, input.data, ldb: inputs, beta: existing, &gradient, ldc: inputs)
+        }
         bias.gradient = add(bias.gradient, channelSums(dy, outputGradient.channelLayout))
     }
 

@@ -5,13 +5,43 @@ import Kernels
 public final class Parameter {
     public let shape: [Int]
     public var value: [Float]
-    public var gradient: [Float]
+    private var storedGradient: [Float]
+    /// Set by `zeroGradient()`: the stored gradient is stale and stands for zeros.
+    private var gradientIsZero = false
 
     public init(shape: [Int], value: [Float]) {
         precondition(shape.reduce(1, *) == value.count)
         self.shape = shape
         self.value = value
-        self.gradient = [Float](repeating: 0, count: value.count)
+        self.storedGradient = [Float](repeating: 0, count: value.count)
+    }
+
+    /// The gradient accumulated since the last `zeroGradient()`.
+    public var gradient: [Float] {
+        get {
+            if gradientIsZero { clearStoredGradient() }
+            return storedGradient
+        }
+        set {
+            storedGradient = newValue
+            gradientIsZero = false
+        }
+    }
+
+    /// Lets `body` add to the gradient in place. Its second argument is the
+    /// factor for what is there: 0 right after `zeroGradient()`, so that a
+    /// product can overwrite the stale values instead of clearing and then
+    /// adding to them (one pass less over every weight gradient per step),
+    /// and 1 otherwise.
+    public func accumulateGradient(_ body: (_ gradient: inout [Float], _ existing: Float) -> Void) {
+        let existing: Float = gradientIsZero ? 0 : 1
+        gradientIsZero = false
+        body(&storedGradient, existing)
+    }
+
+    private func clearStoredGradient() {
+        setToZero(&storedGradient)
+        gradientIsZero = false
     }
 
     /// A parameter filled with one value.
@@ -19,8 +49,10 @@ public final class Parameter {
         self.init(shape: shape, value: [Float](repeating: fill, count: shape.reduce(1, *)))
     }
 
+    /// Makes the gradient zero; the storage is cleared only when it is next
+    /// read, if no accumulation has overwritten it first.
     public func zeroGradient() {
-        setToZero(&gradient)
+        gradientIsZero = true
     }
 
     /// The sum of squared gradient entries.
