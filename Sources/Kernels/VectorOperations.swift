@@ -96,6 +96,23 @@ public func add(_ a: [Float], _ b: [Float]) -> [Float] {
     mapVectors(Sum.self, a, b)
 }
 
+/// `a += b`, element-wise, in `a`'s own storage (no new array when `a`
+/// is not shared), large arrays split across the threads.
+public func addInPlace(_ a: inout [Float], _ b: [Float]) {
+    precondition(a.count == b.count, "element-wise operands differ in size: \(a.count) and \(b.count)")
+    let count = a.count
+    b.withUnsafeBufferPointer { b in
+        a.withUnsafeMutableBufferPointer { a in
+            splitWork(count, elements: count) { chunk in
+                forEachVector(chunk) { i, lanes in
+                    let sum = loadVector(a.baseAddress! + i, count: lanes) + loadVector(b.baseAddress! + i, count: lanes)
+                    storeVector(sum, a.baseAddress! + i, count: lanes)
+                }
+            }
+        }
+    }
+}
+
 /// `max(x, 0)`, element-wise; a NaN stays NaN, so that divergence shows.
 public func relu(_ x: [Float]) -> [Float] {
     mapVectors(RectifiedLinear.self, x)

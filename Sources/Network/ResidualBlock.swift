@@ -1,3 +1,4 @@
+import Kernels
 /// How a residual block combines its branch F and its shortcut S.
 public enum BlockMode: String, CaseIterable, Codable, Sendable {
     /// S(x) + F(x): the ResNet.
@@ -51,13 +52,14 @@ public final class ResidualBlock {
         if training { lastRatio = nil }
         switch mode {
         case .residual:
-            let f = branch.forward(x, training: training)
+            var f = branch.forward(x, training: training)
             let s = shortcut?.forward(x, training: training) ?? x
             if training {
                 let sNorm = s.norm
                 lastRatio = sNorm > 0 ? f.norm / sNorm : nil
             }
-            return f + s
+            addInPlace(&f.data, s.data)
+            return f
         case .plain:
             return branch.forward(x, training: training)
         case .deleted:
@@ -72,7 +74,10 @@ public final class ResidualBlock {
         let route = route ?? defaultRoute
         let dx: Tensor
         switch route {
-        case .both: dx = branch.backward(dy) + (shortcut?.backward(dy) ?? dy)
+        case .both:
+            var branchGradient = branch.backward(dy)
+            addInPlace(&branchGradient.data, (shortcut?.backward(dy) ?? dy).data)
+            dx = branchGradient
         case .branch: dx = branch.backward(dy)
         case .shortcut: dx = shortcut?.backward(dy) ?? dy
         }

@@ -61,6 +61,9 @@ struct VectorOperationsTests {
     @Test func addAndRepeatedRowsAndZeroing() {
         let a = (0..<21).map(Float.init), b = (0..<21).map { Float($0) * 10 }
         #expect(add(a, b) == (0..<21).map { Float($0) * 11 })
+        var sum = a
+        addInPlace(&sum, b)
+        #expect(sum == add(a, b) && a == (0..<21).map(Float.init))
         #expect(repeatedRows([1, 2, 3], count: 3) == [1, 2, 3, 1, 2, 3, 1, 2, 3])
         var z = a
         setToZero(&z)
@@ -77,7 +80,7 @@ struct VectorOperationsTests {
         func everything() -> [[Float]] {
             [channelSums(x, layout), channelSquaredDeviations(x, from: p, layout), channelDots(x, y, centeredAt: p, layout),
              channelCombination(x, times: p, y, times: p, plus: p, layout), add(x, y), relu(x),
-             reluBackward(x, output: y)]
+             reluBackward(x, output: y), { var sum = x; addInPlace(&sum, y); return sum }()]
         }
         let pool = WorkerPool.shared
         let saved = pool.threads
@@ -87,7 +90,7 @@ struct VectorOperationsTests {
         let two = everything()
         pool.threads = saved
         #expect(one == two)
-        #expect(two[4] == zip(x, y).map { $0 + $1 })
+        #expect(two[4] == zip(x, y).map { $0 + $1 } && two[7] == two[4])
     }
 
     private func expectClose(_ actual: [Float], _ expected: [Float], sourceLocation: SourceLocation = #_sourceLocation) {
