@@ -87,13 +87,14 @@ public func convolutionForward(_ input: [Float], _ g: ConvGeometry, weight: [Flo
     return output
 }
 
-/// Adds `∂L/∂W` to `weightGradient` and returns `∂L/∂x` (or `nil` when
-/// `inputGradient` is false, for a network's first layer), given the
-/// `input` of the forward pass and `∂L/∂y`. Each share pads (or unfolds)
-/// its images again rather than keeping them from the forward pass.
+/// Adds `∂L/∂W` to `weightGradient` (or, with `existing` 0, stores it over
+/// whatever is there) and returns `∂L/∂x` (or `nil` when `inputGradient` is
+/// false, for a network's first layer), given the `input` of the forward
+/// pass and `∂L/∂y`. Each share pads (or unfolds) its images again rather
+/// than keeping them from the forward pass.
 public func convolutionBackward(_ input: [Float], _ g: ConvGeometry, weight: [Float], outputs: Int,
-                                outputGradient: [Float], weightGradient: inout [Float], inputGradient: Bool,
-                                workspaces: [ConvolutionWorkspace]) -> [Float]? {
+                                outputGradient: [Float], weightGradient: inout [Float], existing: Float = 1,
+                                inputGradient: Bool, workspaces: [ConvolutionWorkspace]) -> [Float]? {
     precondition(outputGradient.count == outputs * g.outputPixels && weightGradient.count == outputs * g.patchSize)
     let pixels = g.outputHeight * g.outputWidth
     let weightByInput = inputGradient && g.preservesSize
@@ -148,9 +149,15 @@ public func convolutionBackward(_ input: [Float], _ g: ConvGeometry, weight: [Fl
         }
         initialized = dx.count
     }
-    for (share, workspace) in workspaces.enumerated()
-    where !imageGroups(g, share: share, of: workspaces.count, outputs: outputs).isEmpty {
-        weightGradient = add(weightGradient, Array(workspace.weightGradient.prefix(weightGradient.count)))
+    // The shares' parts of ∂L/∂W, added in share order.
+    weightGradient.withUnsafeMutableBufferPointer { dw in
+        if existing == 0 { dw.update(repeating: 0) }
+        for (share, workspace) in workspaces.enumerated()
+        where !imageGroups(g, share: share, of: workspaces.count, outputs: outputs).isEmpty {
+            workspace.weightGradient.withUnsafeBufferPointer { part in
+                for i in dw.indices { dw[i] += part[i] }
+            }
+        }
     }
     return inputGradient ? dx : nil
 }

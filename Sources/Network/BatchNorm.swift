@@ -70,8 +70,10 @@ public final class BatchNorm: Layer {
         gamma.gradient = add(gamma.gradient, sumDyXHat)
         beta.gradient = add(beta.gradient, sumDy)
         let scale = zip(gamma.value, inverseStd).map(*)
-        let zeros = [Float](repeating: 0, count: features)
-        guard wasTraining else { return Tensor(shape: shape, data: channelAffine(dy, scale: scale, shift: zeros, layout)) }
+        guard wasTraining else {
+            return Tensor(shape: shape, data: channelAffine(dy, scale: scale, shift: [Float](repeating: 0, count: features),
+                                                            layout))
+        }
         // dx = γ/σ · (dy − mean(dy) − x̂ · mean(dy·x̂)), with x̂'s coefficient
         // applied to x as in the forward pass.
         let xHatScale = (0..<features).map { -scale[$0] * sumDyXHat[$0] / m }

@@ -51,9 +51,13 @@ public final class Convolution: Layer {
     }
 
     private func backward(_ outputGradient: Tensor, inputGradient: Bool) -> [Float]? {
-        convolutionBackward(input.data, geometry(input.shape), weight: weight.value, outputs: outputs,
-                            outputGradient: outputGradient.data, weightGradient: &weight.gradient,
-                            inputGradient: inputGradient, workspaces: workspaces)
+        var dx: [Float]?
+        weight.accumulateGradient { gradient, existing in
+            dx = convolutionBackward(input.data, geometry(input.shape), weight: weight.value, outputs: outputs,
+                                     outputGradient: outputGradient.data, weightGradient: &gradient, existing: existing,
+                                     inputGradient: inputGradient, workspaces: workspaces)
+        }
+        return dx
     }
 
     public var parameters: [NamedParameter] { [NamedParameter(name: "weight", parameter: weight)] }

@@ -73,9 +73,9 @@ public final class ResNet {
         return g
     }
 
-    /// Clears every gradient, the tensors shared out among the threads.
+    /// Clears every gradient (each is only marked; see `Parameter.zeroGradient`).
     public func zeroGradients() {
-        WorkerPool.shared.forEach(parameters, weight: { $0.parameter.value.count }) { $0.parameter.zeroGradient() }
+        for entry in parameters { entry.parameter.zeroGradient() }
     }
 
     /// Every learnable tensor with its dotted name, in a fixed order.
