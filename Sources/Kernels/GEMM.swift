@@ -55,9 +55,10 @@ public func sgemm(
     // packing; otherwise splitting the columns shares B's packing (or its
     // trip from memory) between the threads.
     let flops = 2 * m * n * max(k, 1)
-    let rowsSplit = m >= 2 * microRows * pool.threads, columnsSplit = n >= 2 * microColumns * pool.threads
+    let threads = pool.availableThreads
+    let rowsSplit = m >= 2 * microRows * threads, columnsSplit = n >= 2 * microColumns * threads
     let bInCache = transB == .none && bRowOffsets == nil && k * n <= 1 << 18
-    if flops < 1 << 17 || pool.threads == 1 || !(rowsSplit || columnsSplit) {
+    if flops < 1 << 17 || threads == 1 || !(rowsSplit || columnsSplit) {
         operands.compute(rows: 0..<m, columns: 0..<n)
     } else if columnsSplit && !(bInCache && rowsSplit) {
         pool.forEachChunk(of: n, grain: microColumns) { operands.compute(rows: 0..<m, columns: $0) }

@@ -24,6 +24,8 @@ public final class WorkerPool: @unchecked Sendable {
     private let activeThreads: Atomic<Int>
     private let wake = DispatchSemaphore(value: 0)
     private let callerLock = Mutex<Void>(())
+    /// Set while a `runTogether` job holds every thread.
+    private let heldTogether = Atomic<Bool>(false)
 
     /// The number of threads the pool owns, the calling thread included.
     public let capacity: Int
@@ -50,32 +52,58 @@ public final class WorkerPool: @unchecked Sendable {
         set { activeThreads.store(min(max(1, newValue), capacity), ordering: .relaxed) }
     }
 
+    /// How many parts a kernel should split its work into now: `threads`, or
+    /// 1 while a `runTogether` job holds them all (its parts then run their
+    /// kernels whole, instead of in parts one after another).
+    public var availableThreads: Int {
+        heldTogether.load(ordering: .relaxed) ? 1 : threads
+    }
+
     /// Calls `body(i)` for every `i` in `0..<threads`, in parallel, and
     /// returns when all calls have finished. A nested or concurrent call runs
     /// all parts on the calling thread instead.
     public func run(_ body: (Int) -> Void) {
         let parts = threads
         if parts == 1 { body(0); return }
-        let ran: Bool? = callerLock.withLockIfAvailable { _ in
-            withoutActuallyEscaping(body) { escapable in
-                job = { index in if index < parts { escapable(index) } }
-                pending.store(capacity - 1, ordering: .sequentiallyConsistent)
-                generation.add(1, ordering: .sequentiallyConsistent)
-                let sleeping = sleepers.exchange(0, ordering: .sequentiallyConsistent)
-                for _ in 0..<sleeping { wake.signal() }
-                escapable(0)
-                while pending.load(ordering: .sequentiallyConsistent) != 0 {}
-                job = nil
-            }
-            return true
-        }
+        let ran: Bool? = callerLock.withLockIfAvailable { _ in dispatch(parts, body) }
         if ran == nil { for index in 0..<parts { body(index) } }
+    }
+
+    /// Calls `body(i)` for every `i` in `0..<parts` (at most `capacity`),
+    /// each on its own thread at the same time, so the calls may wait for one
+    /// another (the shards of a data-parallel step do). Waits its turn if
+    /// another caller is using the pool; kernels called inside `body` run
+    /// whole on their caller's thread. Must not be called from inside a pool job.
+    public func runTogether(parts: Int, _ body: (Int) -> Void) {
+        precondition(parts >= 1 && parts <= capacity, "\(parts) parts cannot run together on \(capacity) threads")
+        if parts == 1 { body(0); return }
+        callerLock.withLock { _ in
+            heldTogether.store(true, ordering: .relaxed)
+            _ = dispatch(parts, body)
+            heldTogether.store(false, ordering: .relaxed)
+        }
+    }
+
+    /// Runs `body` on the first `parts` threads, the caller's being part 0.
+    /// The caller must hold `callerLock`.
+    private func dispatch(_ parts: Int, _ body: (Int) -> Void) -> Bool {
+        withoutActuallyEscaping(body) { escapable in
+            job = { index in if index < parts { escapable(index) } }
+            pending.store(capacity - 1, ordering: .sequentiallyConsistent)
+            generation.add(1, ordering: .sequentiallyConsistent)
+            let sleeping = sleepers.exchange(0, ordering: .sequentiallyConsistent)
+            for _ in 0..<sleeping { wake.signal() }
+            escapable(0)
+            while pending.load(ordering: .sequentiallyConsistent) != 0 {}
+            job = nil
+        }
+        return true
     }
 
     /// Splits `0..<count` into `threads` contiguous chunks (rounded to
     /// multiples of `grain`) and calls `body` on each chunk in parallel.
     public func forEachChunk(of count: Int, grain: Int = 1, _ body: (Range<Int>) -> Void) {
-        let parts = min(threads, max(1, count / max(grain, 1)))
+        let parts = min(availableThreads, max(1, count / max(grain, 1)))
         if parts <= 1 { body(0..<count); return }
         let units = (count + grain - 1) / grain
         run { index in

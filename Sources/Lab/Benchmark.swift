@@ -168,7 +168,8 @@ private final class TimedTraining {
         let labels = (0..<batch).map { _ in rng.index(below: spec.classes) }
         (self.workload, self.spec, self.threads) = (workload, spec, threads)
         samples = LabeledSamples(storage: .floats(features), labels: labels, featureCount: spec.inputFeatures)
-        trainer = Trainer(spec: spec, optimizer: OptimizerSettings(kind: .sgd, nesterov: false), seed: 1)
+        trainer = Trainer(spec: spec, optimizer: OptimizerSettings(kind: .sgd, nesterov: false), seed: 1,
+                          threads: threads)
         modes = Array(repeating: BlockMode.residual, count: spec.blockCount)
         for _ in 0..<2 { step() }
         let before = gemmOperations.load(ordering: .relaxed)

@@ -70,7 +70,8 @@ public actor Engine {
         let spec = configuration.modelSpec(sampleShape: dataset.sampleShape, classes: dataset.classCount)
         if let problem = spec.problem { throw RunError(problem) }
         WorkerPool.shared.threads = configuration.threads
-        trainer = Trainer(spec: spec, optimizer: configuration.optimizerSettings, seed: configuration.seed)
+        trainer = Trainer(spec: spec, optimizer: configuration.optimizerSettings, seed: configuration.seed,
+                          threads: configuration.threads)
         if let checkpoint {
             let differences = Checkpoint.differences(stored: checkpoint.spec, requested: spec)
             guard differences.isEmpty else {

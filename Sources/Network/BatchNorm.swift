@@ -19,8 +19,14 @@ public final class BatchNorm: Layer {
     private var input: [Float] = []
     private var mean: [Float] = []
     private var inverseStd: [Float] = []
+    /// Elements per channel in the whole batch, over all shards.
+    private var batchCount: Float = 0
     private var wasTraining = true
     private var shape: [Int] = []
+
+    /// Set on the replicas of a data-parallel step: training then normalises
+    /// with the statistics of the whole batch, which the shards add up here.
+    var shardExchange: (exchange: ShardExchange, shard: Int)?
 
     public init(features: Int) {
         gamma = Parameter(shape: [features], repeating: 1)
@@ -41,14 +47,19 @@ public final class BatchNorm: Layer {
 
     public func forward(_ input: Tensor, training: Bool) -> Tensor {
         let layout = layout(input.shape)
-        let x = input.data, m = Float(layout.count / features)
+        let x = input.data
         shape = input.shape
         wasTraining = training
         var mean = runningMean.value, variance = runningVariance.value
         if training {
-            // Two passes over the batch: the means, then the (biased) variances.
-            mean = channelSums(x, layout).map { $0 / m }
-            variance = channelSquaredDeviations(x, from: mean, layout).map { $0 / m }
+            var moments = ChannelMoments(x, layout)
+            if let (exchange, shard) = shardExchange {
+                moments = ChannelMoments(combining: exchange.gather(moments.packed, shard: shard).map(ChannelMoments.init))
+            }
+            let m = moments.count
+            batchCount = m
+            mean = moments.mean
+            variance = moments.squaredDeviations.map { $0 / m }
             let unbiasing = m > 1 ? m / (m - 1) : 1
             let momentum = momentum
             runningMean.value = zip(runningMean.value, mean).map { $0 + momentum * ($1 - $0) }
@@ -64,11 +75,12 @@ public final class BatchNorm: Layer {
 
     public func backward(_ outputGradient: Tensor) -> Tensor {
         let layout = layout(shape)
-        let dy = outputGradient.data, m = Float(layout.count / features)
-        let sumDy = channelSums(dy, layout)
-        let sumDyXHat = zip(channelDots(dy, input, centeredAt: mean, layout), inverseStd).map(*)
-        gamma.gradient = add(gamma.gradient, sumDyXHat)
-        beta.gradient = add(beta.gradient, sumDy)
+        let dy = outputGradient.data
+        // This shard's Σ dy and Σ dy·x̂ go into β's and γ's gradients (the
+        // shards' gradients are added up later); ∂L/∂x needs the whole batch's.
+        let partSums = channelSums(dy, layout) + zip(channelDots(dy, input, centeredAt: mean, layout), inverseStd).map(*)
+        beta.gradient = add(beta.gradient, Array(partSums[..<features]))
+        gamma.gradient = add(gamma.gradient, Array(partSums[features...]))
         let scale = zip(gamma.value, inverseStd).map(*)
         guard wasTraining else {
             return Tensor(shape: shape, data: channelAffine(dy, scale: scale, shift: [Float](repeating: 0, count: features),
@@ -76,11 +88,20 @@ public final class BatchNorm: Layer {
         }
         // dx = γ/σ · (dy − mean(dy) − x̂ · mean(dy·x̂)), with x̂'s coefficient
         // applied to x as in the forward pass.
+        let sums = wholeBatch(partSums), m = batchCount
+        let sumDy = Array(sums[..<features]), sumDyXHat = Array(sums[features...])
         let xHatScale = (0..<features).map { -scale[$0] * sumDyXHat[$0] / m }
         let xScale = zip(xHatScale, inverseStd).map(*)
         let dx = channelCombination(dy, times: scale, input, times: xScale,
                                     plus: (0..<features).map { -scale[$0] * sumDy[$0] / m - xScale[$0] * mean[$0] }, layout)
         return Tensor(shape: shape, data: dx)
+    }
+
+    /// The sum of `part` over the shards of a data-parallel step, or `part`
+    /// itself outside one.
+    private func wholeBatch(_ part: [Float]) -> [Float] {
+        guard let (exchange, shard) = shardExchange else { return part }
+        return exchange.sum(part, shard: shard)
     }
 
     public var parameters: [NamedParameter] {

@@ -88,6 +88,11 @@ public final class ResNet {
             + head.buffers.prefixed("head")
     }
 
+    /// Every batch-norm layer, stem to head.
+    var batchNorms: [BatchNorm] {
+        ([stem] + blocks.map(\.branch) + [head]).flatMap { $0.layers.compactMap { $0.layer as? BatchNorm } }
+    }
+
     /// Per-block measurements of the last step, input to output.
     public var blockStatistics: [BlockStatistics] { blocks.map(\.statistics) }
 

@@ -33,8 +33,10 @@ public final class ResidualBlock {
     /// `nil` is the identity.
     public let shortcut: (any Layer)?
     private var lastMode: BlockMode = .residual
-    private var lastRatio: Float?
-    private var lastInputGradientNorm: Float = 0
+    /// ‖F(x)‖² and ‖S(x)‖² of the last training forward that computed both.
+    private var lastSquares: (branch: Double, shortcut: Double)?
+    /// ‖∂L/∂x‖² of the last backward pass.
+    private var lastInputGradientSquares: Double = 0
 
     /// The branch's learnable tensors, whose gradient norm the statistics report.
     private let branchParameters: [Parameter]
@@ -49,15 +51,12 @@ public final class ResidualBlock {
     /// evaluations skip that work and leave the last measurement alone.
     public func forward(_ x: Tensor, mode: BlockMode, training: Bool) -> Tensor {
         lastMode = mode
-        if training { lastRatio = nil }
+        if training { lastSquares = nil }
         switch mode {
         case .residual:
             var f = branch.forward(x, training: training)
             let s = shortcut?.forward(x, training: training) ?? x
-            if training {
-                let sNorm = s.norm
-                lastRatio = sNorm > 0 ? f.norm / sNorm : nil
-            }
+            if training { lastSquares = (sumOfSquares(f.data), sumOfSquares(s.data)) }
             addInPlace(&f.data, s.data)
             return f
         case .plain:
@@ -81,7 +80,7 @@ public final class ResidualBlock {
         case .branch: dx = branch.backward(dy)
         case .shortcut: dx = shortcut?.backward(dy) ?? dy
         }
-        lastInputGradientNorm = dx.norm
+        lastInputGradientSquares = sumOfSquares(dx.data)
         return dx
     }
 
@@ -96,8 +95,20 @@ public final class ResidualBlock {
     /// The measurements of the last step.
     public var statistics: BlockStatistics {
         let squares = branchParameters.reduce(0.0) { $0 + $1.gradientSquaredSum }
+        let ratio = lastSquares.flatMap { $0.shortcut > 0 ? Float(($0.branch / $0.shortcut).squareRoot()) : nil }
         return BlockStatistics(weightGradientNorm: Float(squares.squareRoot()),
-                               inputGradientNorm: lastInputGradientNorm, branchRatio: lastRatio)
+                               inputGradientNorm: Float(lastInputGradientSquares.squareRoot()), branchRatio: ratio)
+    }
+
+    /// Takes over the measurements of `shards`, replicas of this block that
+    /// each ran the last step on part of the batch: their squared norms add
+    /// up to the whole batch's.
+    func adoptMeasurements(of shards: [ResidualBlock]) {
+        lastMode = shards[0].lastMode
+        lastInputGradientSquares = shards.reduce(0) { $0 + $1.lastInputGradientSquares }
+        let parts = shards.compactMap(\.lastSquares)
+        lastSquares = parts.count < shards.count ? nil
+            : (parts.reduce(0) { $0 + $1.branch }, parts.reduce(0) { $0 + $1.shortcut })
     }
 
     public var parameters: [NamedParameter] {

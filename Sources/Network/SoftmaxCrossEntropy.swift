@@ -11,14 +11,17 @@ public struct LossResult: Sendable {
 }
 
 /// Softmax cross-entropy of `logits` `[batch, classes]` against integer labels,
-/// computed stably by subtracting each row's maximum first.
-public func softmaxCrossEntropy(logits: Tensor, labels: [Int]) -> LossResult {
-    let (batch, classes) = (logits.shape[0], logits.shape[1])
-    precondition(labels.count == batch, "\(labels.count) labels for a batch of \(batch)")
+/// computed stably by subtracting each row's maximum first. When `logits`
+/// are one shard of a larger batch, `batchSize` is the whole batch's size:
+/// the loss and gradient are then this shard's share of the whole batch's mean.
+public func softmaxCrossEntropy(logits: Tensor, labels: [Int], batchSize: Int? = nil) -> LossResult {
+    let (rows, classes) = (logits.shape[0], logits.shape[1])
+    precondition(labels.count == rows, "\(labels.count) labels for a batch of \(rows)")
+    let batch = batchSize ?? rows
     var gradient = [Float](repeating: 0, count: logits.count)
     var total: Double = 0
     var correct = 0
-    for n in 0..<batch {
+    for n in 0..<rows {
         let row = n * classes
         var largest = logits.data[row], best = 0
         for j in 1..<classes where logits.data[row + j] > largest {

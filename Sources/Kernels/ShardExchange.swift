@@ -1,0 +1,60 @@
+import Foundation
+import Synchronization
+
+/// Where the shards of a data-parallel training step, each on its own
+/// thread, pool the partial results that need the whole batch (batch-norm
+/// statistics, the loss).
+///
+/// Every shard hands in its part and waits until all have; each then gets
+/// all the parts in shard order, so what it computes from them depends on
+/// the number of shards but never on which thread got there first.
+public final class ShardExchange: Sendable {
+    public let shards: Int
+    private let state: Mutex<State>
+    /// Parts handed in so far, by all shards over all rounds.
+    private let arrivals = Atomic<Int>(0)
+
+    private struct State {
+        /// Two sets of slots, used in alternate rounds: a shard can start
+        /// round r + 1 while others still read round r, but not round r + 2,
+        /// which needs everyone to have handed in round r + 1 first.
+        var parts: [[[Float]]]
+        /// Rounds each shard has started.
+        var rounds: [Int]
+    }
+
+    public init(shards: Int) {
+        precondition(shards >= 1)
+        self.shards = shards
+        state = Mutex(State(parts: Array(repeating: Array(repeating: [], count: shards), count: 2),
+                            rounds: Array(repeating: 0, count: shards)))
+    }
+
+    /// The element-wise sum of every shard's `part` in this round, the same
+    /// bits for every shard.
+    public func sum(_ part: [Float], shard: Int) -> [Float] {
+        let parts = gather(part, shard: shard)
+        return parts.dropFirst().reduce(into: parts[0]) { addInPlace(&$0, $1) }
+    }
+
+    /// Every shard's `part` in this round, in shard order. All shards must
+    /// call `gather` (or `sum`) the same number of times, each from its own
+    /// thread at the same time.
+    public func gather(_ part: [Float], shard: Int) -> [[Float]] {
+        let round = state.withLock { state in
+            let round = state.rounds[shard]
+            state.rounds[shard] += 1
+            state.parts[round % 2][shard] = part
+            return round
+        }
+        arrivals.add(1, ordering: .sequentiallyConsistent)
+        var spins = 0
+        while arrivals.load(ordering: .sequentiallyConsistent) < (round + 1) * shards {
+            spins += 1
+            // Another shard may have lost its core (a busy machine, tests in
+            // parallel): let it run rather than spin away its time slice.
+            if spins > 200_000 { sched_yield() }
+        }
+        return state.withLock { $0.parts[round % 2] }
+    }
+}

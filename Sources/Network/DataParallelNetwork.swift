@@ -1,0 +1,95 @@
+import Kernels
+
+/// Computes a network's training gradients on several cores at once, each
+/// core running a replica of the whole network on its own share of the
+/// batch, first layer to last. The replicas meet only where the whole batch
+/// matters: batch-norm statistics and the loss. Their weight gradients are
+/// then added up into the network's own.
+///
+/// Splitting the batch keeps each core's activations in its own caches.
+/// Splitting each layer's work instead moves them between the cores at
+/// every layer, which for small layers costs more than the second core saves.
+///
+/// Results depend on the number of shards (the batch's sums are added in
+/// shard order) but not on timing: the same shards give the same bits.
+public final class DataParallelNetwork {
+    public let network: ResNet
+    private let replicas: [ResNet]
+    private let exchange: ShardExchange
+    /// The network's parameters and buffers, and each replica's, in one order.
+    private let tensors: [Parameter]
+    private let replicaTensors: [[Parameter]]
+    /// How many of `tensors` are learnable (the buffers follow them).
+    private let learnableCount: Int
+
+    public var shards: Int { replicas.count }
+
+    /// Replicas of `network`, one per shard, each to run on a thread of the
+    /// worker pool. They hold no weights of their own: each step lends them
+    /// the network's.
+    public init(network: ResNet, shards: Int) {
+        precondition(shards >= 2 && shards <= WorkerPool.shared.capacity,
+                     "\(shards) shards need as many threads, of \(WorkerPool.shared.capacity)")
+        self.network = network
+        replicas = (0..<shards).map { _ in ResNet(spec: network.spec, seed: 0) }
+        exchange = ShardExchange(shards: shards)
+        func tensors(of network: ResNet) -> [Parameter] {
+            (network.parameters + network.buffers).map(\.parameter)
+        }
+        self.tensors = tensors(of: network)
+        replicaTensors = replicas.map(tensors(of:))
+        learnableCount = network.parameters.count
+        for (shard, replica) in replicas.enumerated() {
+            for layer in replica.batchNorms { layer.shardExchange = (exchange, shard) }
+        }
+        lendWeights(false)
+    }
+
+    /// Forward and backward in training mode over `input` `[batch, features]`,
+    /// the batch shared out among the shards (at least one sample each). Sets
+    /// the network's parameter gradients to the batch's, its batch-norm
+    /// running statistics to the updated ones, and its blocks' measurements.
+    /// Returns the mean loss and the correct predictions; when the loss is
+    /// not finite, no gradient is computed.
+    public func computeGradients(input: Tensor, labels: [Int], modes: [BlockMode]) -> (loss: Float, correct: Int) {
+        let (batch, features) = (labels.count, input.shape[1])
+        precondition(batch >= shards, "a batch of \(batch) cannot be shared among \(shards) shards")
+        lendWeights(true)
+        defer { lendWeights(false) }
+        var outcome: (loss: Float, correct: Int) = (.nan, 0)
+        WorkerPool.shared.runTogether(parts: shards) { shard in
+            let replica = replicas[shard]
+            let rows = batch * shard / shards..<batch * (shard + 1) / shards
+            let part = Tensor(shape: [rows.count, features],
+                              data: Array(input.data[rows.lowerBound * features..<rows.upperBound * features]))
+            replica.zeroGradients()
+            let logits = replica.forward(part, modes: modes, training: true)
+            let result = softmaxCrossEntropy(logits: logits, labels: Array(labels[rows]), batchSize: batch)
+            // Every shard learns the whole batch's loss, so all of them
+            // agree on whether to go on.
+            let totals = exchange.sum([result.loss, Float(result.correct)], shard: shard)
+            if totals[0].isFinite { replica.accumulateGradients(result.gradient) }
+            if shard == 0 { outcome = (totals[0], Int(totals[1])) }
+        }
+        guard outcome.loss.isFinite else { return outcome }
+        let learnable = Array(0..<learnableCount)
+        WorkerPool.shared.forEach(learnable, weight: { tensors[$0].value.count }) { index in
+            let parts = replicaTensors.map { $0[index].gradient }
+            tensors[index].gradient = parts.dropFirst(2).reduce(add(parts[0], parts[1])) { add($0, $1) }
+        }
+        for index in learnableCount..<tensors.count { tensors[index].value = replicaTensors[0][index].value }
+        for (index, block) in network.blocks.enumerated() {
+            block.adoptMeasurements(of: replicas.map { $0.blocks[index] })
+        }
+        return outcome
+    }
+
+    /// Shares the network's weights and buffers with the replicas (copying
+    /// nothing: arrays are copied on write), or takes them back, so that the
+    /// optimizer's in-place update does not copy them either.
+    private func lendWeights(_ lend: Bool) {
+        for replica in replicaTensors {
+            for (own, lent) in zip(tensors, replica) { lent.value = lend ? own.value : [] }
+        }
+    }
+}
