@@ -1,3 +1,4 @@
+import Kernels
 import Lab
 import Network
 import Testing
@@ -68,6 +69,24 @@ struct EngineTests {
         #expect(a.count == 4)
         #expect(a.map(\.trainLoss) == b.map(\.trainLoss))
         #expect(a.map(\.validationLoss) == b.map(\.validationLoss))
+    }
+
+    /// With two threads a dense network's batch is shared out between two
+    /// replicas: runs must repeat exactly, and follow the one-thread run up
+    /// to rounding (the batch's sums are added in another order).
+    @Test(.enabled(if: WorkerPool.shared.capacity >= 2))
+    func denseRunsOnTwoThreadsRepeatExactlyAndFollowOneThread() async throws {
+        var c = smallConfiguration(steps: 20)
+        c.threads = 2
+        let a = await collect(try Engine(configuration: c))
+        let b = await collect(try Engine(configuration: c))
+        let single = await collect(try Engine(configuration: smallConfiguration(steps: 20)))
+        #expect(a.count == single.count)
+        #expect(a.map(\.trainLoss) == b.map(\.trainLoss))
+        #expect(a.map(\.validationLoss) == b.map(\.validationLoss))
+        for (shared, alone) in zip(a.compactMap(\.validationLoss), single.compactMap(\.validationLoss)) {
+            #expect(abs(shared - alone) <= 1e-3 * alone)
+        }
     }
 
     @Test func snapshotsCarryOneValuePerBlock() async throws {

@@ -1,0 +1,28 @@
+import Kernels
+import Synchronization
+import Testing
+
+struct ShardExchangeTests {
+    /// Two threads exchange many rounds of parts back to back (so that one
+    /// may start a round while the other still reads the last): every round,
+    /// both get both parts in shard order, and the kernels they call are
+    /// not split again.
+    @Test(.enabled(if: WorkerPool.shared.capacity >= 2))
+    func everyShardGetsEveryPartOfEveryRoundInOrder() {
+        let exchange = ShardExchange(shards: 2)
+        let mismatches = Atomic<Int>(0)
+        let splitKernels = Atomic<Int>(0)
+        WorkerPool.shared.runTogether(parts: 2) { shard in
+            if WorkerPool.shared.availableThreads != 1 { splitKernels.add(1, ordering: .relaxed) }
+            for round in 0..<2_000 {
+                let part = [Float(round), Float(shard)]
+                let parts = exchange.gather(part, shard: shard)
+                if parts != [[Float(round), 0], [Float(round), 1]] { mismatches.add(1, ordering: .relaxed) }
+                if exchange.sum(part, shard: shard) != [Float(2 * round), 1] { mismatches.add(1, ordering: .relaxed) }
+            }
+        }
+        #expect(mismatches.load(ordering: .relaxed) == 0)
+        #expect(splitKernels.load(ordering: .relaxed) == 0)
+        #expect(WorkerPool.shared.availableThreads == WorkerPool.shared.threads)
+    }
+}
