@@ -1,10 +1,11 @@
 import Kernels
 
 /// Computes a network's training gradients on several cores at once, each
-/// core running a replica of the whole network on its own share of the
-/// batch, first layer to last. The replicas meet only where the whole batch
-/// matters: batch-norm statistics and the loss. Their weight gradients are
-/// then added up into the network's own.
+/// core taking its share of the batch through the whole network, first
+/// layer to last: the network itself takes the first share, and replicas
+/// of it the others. They meet only where the whole batch matters:
+/// batch-norm statistics and the loss. The replicas' weight gradients are
+/// then added into the network's own.
 ///
 /// Splitting the batch keeps each core's activations in its own caches.
 /// Splitting each layer's work instead moves them between the cores at
@@ -22,16 +23,16 @@ public final class DataParallelNetwork {
     /// How many of `tensors` are learnable (the buffers follow them).
     private let learnableCount: Int
 
-    public var shards: Int { replicas.count }
+    public var shards: Int { replicas.count + 1 }
 
-    /// Replicas of `network`, one per shard, each to run on a thread of the
-    /// worker pool. They hold no weights of their own: each step lends them
-    /// the network's.
+    /// The network and `shards - 1` replicas of it, each to run on a thread
+    /// of the worker pool. The replicas hold no weights of their own: each
+    /// step lends them the network's.
     public init(network: ResNet, shards: Int) {
         precondition(shards >= 2 && shards <= WorkerPool.shared.capacity,
                      "\(shards) shards need as many threads, of \(WorkerPool.shared.capacity)")
         self.network = network
-        replicas = (0..<shards).map { _ in ResNet(spec: network.spec, seed: 0) }
+        replicas = (1..<shards).map { _ in ResNet(spec: network.spec, seed: 0) }
         exchange = ShardExchange(shards: shards)
         func tensors(of network: ResNet) -> [Parameter] {
             (network.parameters + network.buffers).map(\.parameter)
@@ -39,47 +40,49 @@ public final class DataParallelNetwork {
         self.tensors = tensors(of: network)
         replicaTensors = replicas.map(tensors(of:))
         learnableCount = network.parameters.count
-        for (shard, replica) in replicas.enumerated() {
-            for layer in replica.batchNorms { layer.shardExchange = (exchange, shard) }
+        for (index, replica) in replicas.enumerated() {
+            for layer in replica.batchNorms { layer.shardExchange = (exchange, index + 1) }
         }
         lendWeights(false)
     }
 
     /// Forward and backward in training mode over `input` `[batch, features]`,
-    /// the batch shared out among the shards (at least one sample each). Sets
-    /// the network's parameter gradients to the batch's, its batch-norm
-    /// running statistics to the updated ones, and its blocks' measurements.
-    /// Returns the mean loss and the correct predictions; when the loss is
-    /// not finite, no gradient is computed.
+    /// the batch shared out among the shards (at least one sample each).
+    /// Leaves the network as a whole-batch step would: its gradients, its
+    /// batch-norm running statistics and its blocks' measurements. Returns
+    /// the mean loss and the correct predictions; when the loss is not
+    /// finite, no gradient is computed.
     public func computeGradients(input: Tensor, labels: [Int], modes: [BlockMode]) -> (loss: Float, correct: Int) {
         let (batch, features) = (labels.count, input.shape[1])
         precondition(batch >= shards, "a batch of \(batch) cannot be shared among \(shards) shards")
+        let networkNorms = network.batchNorms
+        for layer in networkNorms { layer.shardExchange = (exchange, 0) }
         lendWeights(true)
-        defer { lendWeights(false) }
+        defer {
+            lendWeights(false)
+            for layer in networkNorms { layer.shardExchange = nil }
+        }
         var outcome: (loss: Float, correct: Int) = (.nan, 0)
         WorkerPool.shared.runTogether(parts: shards) { shard in
-            let replica = replicas[shard]
+            let net = shard == 0 ? network : replicas[shard - 1]
             let rows = batch * shard / shards..<batch * (shard + 1) / shards
             let part = Tensor(shape: [rows.count, features],
                               data: Array(input.data[rows.lowerBound * features..<rows.upperBound * features]))
-            replica.zeroGradients()
-            let logits = replica.forward(part, modes: modes, training: true)
+            net.zeroGradients()
+            let logits = net.forward(part, modes: modes, training: true)
             let result = softmaxCrossEntropy(logits: logits, labels: Array(labels[rows]), batchSize: batch)
             // Every shard learns the whole batch's loss, so all of them
             // agree on whether to go on.
             let totals = exchange.sum([result.loss, Float(result.correct)], shard: shard)
-            if totals[0].isFinite { replica.accumulateGradients(result.gradient) }
+            if totals[0].isFinite { net.accumulateGradients(result.gradient) }
             if shard == 0 { outcome = (totals[0], Int(totals[1])) }
         }
         guard outcome.loss.isFinite else { return outcome }
-        let learnable = Array(0..<learnableCount)
-        WorkerPool.shared.forEach(learnable, weight: { tensors[$0].value.count }) { index in
-            let parts = replicaTensors.map { $0[index].gradient }
-            tensors[index].gradient = parts.dropFirst(2).reduce(add(parts[0], parts[1])) { add($0, $1) }
+        WorkerPool.shared.forEach(Array(0..<learnableCount), weight: { tensors[$0].value.count }) { index in
+            for replica in replicaTensors { tensors[index].addToGradient(replica[index].gradient) }
         }
-        for index in learnableCount..<tensors.count { tensors[index].value = replicaTensors[0][index].value }
         for (index, block) in network.blocks.enumerated() {
-            block.adoptMeasurements(of: replicas.map { $0.blocks[index] })
+            block.adoptMeasurements(of: [block] + replicas.map { $0.blocks[index] })
         }
         return outcome
     }

@@ -39,6 +39,14 @@ public final class Parameter {
         body(&storedGradient, existing)
     }
 
+    /// Adds `part` to the gradient, in place.
+    public func addToGradient(_ part: [Float]) {
+        accumulateGradient { gradient, existing in
+            if existing == 0 { setToZero(&gradient) }
+            addInPlace(&gradient, part)
+        }
+    }
+
     private func clearStoredGradient() {
         setToZero(&storedGradient)
         gradientIsZero = false
