@@ -24,6 +24,18 @@ struct ParameterTests {
         #expect(parameter.gradient == [2, 2, 2])
     }
 
+    /// A shard's gradient added to a zeroed one must not pick up what the
+    /// storage held before zeroing.
+    @Test func addingToAZeroedGradientStartsFromZero() {
+        let parameter = Parameter(shape: [3], value: [1, 2, 3])
+        parameter.gradient = [4, 5, 6]
+        parameter.addToGradient([1, 1, 1])
+        #expect(parameter.gradient == [5, 6, 7])
+        parameter.zeroGradient()
+        parameter.addToGradient([1, 2, 3])
+        #expect(parameter.gradient == [1, 2, 3])
+    }
+
     @Test func linearGradientsAccumulateUntilZeroed() {
         var rng = SeededGenerator(seed: 31)
         let linear = Linear(inputs: 5, outputs: 4)
