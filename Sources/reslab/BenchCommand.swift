@@ -11,6 +11,8 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Workloads to run (default: all).") var workload: [BenchmarkWorkload] = []
     @Flag(help: "Measure the GEMM kernel instead.") var gemm = false
     @Flag(help: "Measure mlp-fashion at depths 10-80 and widths 64-512 instead.") var scaling = false
+    @Option(help: "Blocks of the workloads' networks, instead of their own.") var depth: Int?
+    @Option(help: "Width of the workloads' networks, instead of their own.") var width: Int?
     @Option(help: "Threads.") var threads: Int = RunConfiguration().threads
     @Option(help: "Seconds to time each figure.") var seconds: Double = 3
     @Option(help: "With --scaling: rounds in which every size is timed in turn; each figure is their median.")
@@ -21,6 +23,11 @@ struct BenchCommand: AsyncParsableCommand {
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1 (got \(threads))") }
         guard seconds > 0 else { throw ValidationError("--seconds must be positive (got \(seconds))") }
         guard rounds >= 1 else { throw ValidationError("--rounds must be at least 1 (got \(rounds))") }
+        for (name, value) in [("depth", depth), ("width", width)] {
+            if let value, value < 1 || value > 4096 {
+                throw ValidationError("--\(name) must be between 1 and 4096 (got \(value))")
+            }
+        }
         guard !(gemm && scaling) else { throw ValidationError("--gemm and --scaling measure different things; pick one") }
     }
 
@@ -34,7 +41,7 @@ struct BenchCommand: AsyncParsableCommand {
             if json {
                 print(String(decoding: (try? encoder.encode(result)) ?? Data(), as: UTF8.self))
             } else if let rate = result.samplesPerSecond {
-                let size = scaling ? String(format: "depth %3d width %3d  ", result.depth ?? 0, result.width ?? 0) : ""
+                let size = scaling || depth != nil || width != nil ? String(format: "depth %3d width %3d  ", result.depth ?? 0, result.width ?? 0) : ""
                 print(name(result) + size + String(format: "%10.0f samples/s %7.1f GFLOP/s %8.2f ms/step",
                                                    rate, result.gflops ?? 0, result.millisecondsPerStep ?? 0))
             } else if let gflops = result.gflops {
@@ -55,7 +62,7 @@ struct BenchCommand: AsyncParsableCommand {
             }
         } else {
             for workload in workload.isEmpty ? BenchmarkWorkload.allCases : workload {
-                report(Benchmark.run(workload, seconds: seconds, threads: threads))
+                report(Benchmark.run(workload, seconds: seconds, threads: threads, depth: depth, width: width))
             }
         }
     }

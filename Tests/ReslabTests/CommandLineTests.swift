@@ -121,6 +121,17 @@ struct CommandLineTests {
         #expect(try reslab("bench", "--scaling", "--gemm").status == 64)
         #expect(try reslab("bench", "--scaling", "--rounds", "0").status == 64)
     }
+
+    @Test func benchmarkRunsAWorkloadAtAGivenSize() throws {
+        let result = try reslab("bench", "--workload", "mlp-fashion", "--depth", "3", "--width", "16",
+                                "--seconds", "0.01", "--json")
+        #expect(result.status == 0)
+        let line = try #require(result.stdout.split(separator: "\n").first)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        #expect(object["depth"] as? Int == 3 && object["width"] as? Int == 16)
+        #expect(try reslab("bench", "--depth", "0").status == 64)
+        #expect(try reslab("bench", "--width", "100000").status == 64)
+    }
 }
 
 struct CheckpointCommandLineTests {
