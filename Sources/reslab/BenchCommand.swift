@@ -23,10 +23,11 @@ struct BenchCommand: AsyncParsableCommand {
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1 (got \(threads))") }
         guard seconds > 0 else { throw ValidationError("--seconds must be positive (got \(seconds))") }
         guard rounds >= 1 else { throw ValidationError("--rounds must be at least 1 (got \(rounds))") }
-        for (name, value) in [("depth", depth), ("width", width)] {
-            if let value, value < 1 || value > 4096 {
-                throw ValidationError("--\(name) must be between 1 and 4096 (got \(value))")
-            }
+        for workload in BenchmarkWorkload.allCases {
+            var spec = workload.spec
+            spec.depth = depth ?? spec.depth
+            spec.width = width ?? spec.width
+            if let problem = spec.problem { throw ValidationError(problem) }
         }
         guard !(gemm && scaling) else { throw ValidationError("--gemm and --scaling measure different things; pick one") }
     }
