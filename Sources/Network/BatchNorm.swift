@@ -24,8 +24,9 @@ public final class BatchNorm: Layer {
     private var wasTraining = true
     private var shape: [Int] = []
 
-    /// Set on the replicas of a data-parallel step: training then normalises
-    /// with the statistics of the whole batch, which the shards add up here.
+    /// Set during a data-parallel step, on the network and its replicas:
+    /// training then normalises with the statistics of the whole batch, which
+    /// the shards pool here.
     var shardExchange: (exchange: ShardExchange, shard: Int)?
 
     public init(features: Int) {
@@ -54,7 +55,8 @@ public final class BatchNorm: Layer {
         if training {
             var moments = ChannelMoments(x, layout)
             if let (exchange, shard) = shardExchange {
-                moments = ChannelMoments(combining: exchange.gather(moments.packed, shard: shard).map(ChannelMoments.init))
+                let parts = exchange.gather(moments.packed, shard: shard)
+                moments = ChannelMoments(combining: parts.map(ChannelMoments.init(packed:)))
             }
             let m = moments.count
             batchCount = m
@@ -78,7 +80,8 @@ public final class BatchNorm: Layer {
         let dy = outputGradient.data
         // This shard's Σ dy and Σ dy·x̂ go into β's and γ's gradients (the
         // shards' gradients are added up later); ∂L/∂x needs the whole batch's.
-        let partSums = channelSums(dy, layout) + zip(channelDots(dy, input, centeredAt: mean, layout), inverseStd).map(*)
+        let partSums = channelSums(dy, layout)
+            + zip(channelDots(dy, input, centeredAt: mean, layout), inverseStd).map(*)
         beta.gradient = add(beta.gradient, Array(partSums[..<features]))
         gamma.gradient = add(gamma.gradient, Array(partSums[features...]))
         let scale = zip(gamma.value, inverseStd).map(*)

@@ -42,7 +42,8 @@ struct BenchCommand: AsyncParsableCommand {
             if json {
                 print(String(decoding: (try? encoder.encode(result)) ?? Data(), as: UTF8.self))
             } else if let rate = result.samplesPerSecond {
-                let size = scaling || depth != nil || width != nil ? String(format: "depth %3d width %3d  ", result.depth ?? 0, result.width ?? 0) : ""
+                let sized = scaling || depth != nil || width != nil
+                let size = sized ? String(format: "depth %3d width %3d  ", result.depth ?? 0, result.width ?? 0) : ""
                 print(name(result) + size + String(format: "%10.0f samples/s %7.1f GFLOP/s %8.2f ms/step",
                                                    rate, result.gflops ?? 0, result.millisecondsPerStep ?? 0))
             } else if let gflops = result.gflops {
