@@ -62,8 +62,8 @@ public final class Trainer {
     /// With more than one thread, a dense network's batch is shared out: each
     /// thread takes its share through the whole network. A convolutional
     /// network instead splits each layer's work, which its large layers
-    /// divide well (`conv-fashion`, 2 threads: 675 samples/s against 652
-    /// with the batch shared out; `mlp-fashion` gains about a tenth).
+    /// divide well (`conv-fashion`, 2 threads: 637 samples/s against 623
+    /// with the batch shared out; `mlp-fashion` gains a fifth).
     private func computeGradients(input: Tensor, modes: [BlockMode]) -> (loss: Float, correct: Int) {
         if threads > 1 && network.spec.kind == .dense && labels.count >= threads {
             if dataParallel == nil { dataParallel = DataParallelNetwork(network: network, shards: threads) }
