@@ -2,8 +2,8 @@ import Kernels
 
 /// Per-channel mean and sum of squared deviations of some of a batch's
 /// values, with their count: what batch normalisation needs, in a form
-/// whose parts, computed by separate shards, combine into the whole's
-/// without a second pass (Chan, Golub and LeVeque's pairwise formula).
+/// whose parts, computed by separate shards, combine exactly into the whole
+/// batch's in one exchange (Chan, Golub and LeVeque's pairwise formula).
 struct ChannelMoments {
     var count: Float
     var mean: [Float]
