@@ -155,7 +155,7 @@ public func convolutionBackward(_ input: [Float], _ g: ConvGeometry, weight: [Fl
         for (share, workspace) in workspaces.enumerated()
         where !imageGroups(g, share: share, of: workspaces.count, outputs: outputs).isEmpty {
             workspace.weightGradient.withUnsafeBufferPointer { part in
-                for i in dw.indices { dw[i] += part[i] }
+                applyVectors(Sum.self, dw.baseAddress!, part.baseAddress!, into: dw.baseAddress!, count: dw.count)
             }
         }
     }

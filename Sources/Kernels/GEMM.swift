@@ -179,28 +179,32 @@ struct GemmOperands {
                                  panelStride: microColumns, rowStride: ldb, rowOffsets: offsets)
             let full = nc / microColumns * microColumns
             guard full < nc else { return panels }
-            let last = panels.start + full
-            if let offsets {
-                packPanel(into: dst, width: microColumns, count: nc - full, kc: kc,
-                          rows: TabulatedRows(start: last, offsets: offsets), contiguousAcross: true)
-            } else {
-                packPanel(into: dst, width: microColumns, count: nc - full, kc: kc,
-                          rows: StridedRows(start: last, stride: ldb), contiguousAcross: true)
-            }
+            packBPanel(into: dst, count: nc - full, kc: kc, start: panels.start + full, offsets: offsets,
+                       contiguousAcross: true)
             panels.packedLast = (full / microColumns, UnsafePointer(dst))
             return panels
         }
         for panel in stride(from: 0, to: nc, by: microColumns) {
-            let count = min(microColumns, nc - panel)
-            if let offsets = bRowOffsets {
-                packPanel(into: dst + panel * kc, width: microColumns, count: count, kc: kc,
-                          rows: TabulatedRows(start: b + depth, offsets: offsets + column + panel), contiguousAcross: false)
-            } else {
-                packPanel(into: dst + panel * kc, width: microColumns, count: count, kc: kc,
-                          rows: StridedRows(start: b + (column + panel) * ldb + depth, stride: ldb), contiguousAcross: false)
-            }
+            // Transposed, B's stored rows are op(B)'s columns.
+            let first = column + panel
+            packBPanel(into: dst + panel * kc, count: min(microColumns, nc - panel), kc: kc,
+                       start: bRowOffsets == nil ? b + first * ldb + depth : b + depth,
+                       offsets: bRowOffsets.map { $0 + first }, contiguousAcross: false)
         }
         return BPanels(start: dst, panelStride: microColumns * kc, rowStride: microColumns, rowOffsets: nil)
+    }
+
+    /// `packPanel` for B, whose stored rows start at `start` and are `ldb`
+    /// apart, or at `offsets` from `start`.
+    private func packBPanel(into dst: UnsafeMutablePointer<Float>, count: Int, kc: Int, start: UnsafePointer<Float>,
+                            offsets: UnsafePointer<Int>?, contiguousAcross: Bool) {
+        if let offsets {
+            packPanel(into: dst, width: microColumns, count: count, kc: kc,
+                      rows: TabulatedRows(start: start, offsets: offsets), contiguousAcross: contiguousAcross)
+        } else {
+            packPanel(into: dst, width: microColumns, count: count, kc: kc,
+                      rows: StridedRows(start: start, stride: ldb), contiguousAcross: contiguousAcross)
+        }
     }
 
     /// Runs the micro-kernel over every 8×32 tile of one packed block,

@@ -123,16 +123,14 @@ func shiftedConvolutionBackward(_ x: UnsafePointer<Float>, _ g: ConvGeometry, we
                                 outputs: Int, outputGradient dy: UnsafePointer<Float>, images: Range<Int>,
                                 workspace: ConvolutionWorkspace, weightGradient dw: UnsafeMutablePointer<Float>, beta: Float,
                                 inputGradient dx: UnsafeMutablePointer<Float>?) {
+    // ∂L/∂y has the input's size, so its planes are laid out alike.
     let layout = PaddedLayout(g, images: images.count)
-    let outputGeometry = ConvGeometry(channels: outputs, batch: g.batch, height: g.height, width: g.width,
-                                      kernel: g.kernel, stride: 1, padding: g.padding)
     workspace.paddedInput.grow(to: g.channels * layout.planeStride)
     workspace.paddedGradient.grow(to: outputs * layout.planeStride)
     workspace.paddedInput.withUnsafeMutableBufferPointer { paddedInput in
         workspace.paddedGradient.withUnsafeMutableBufferPointer { paddedGradient in
             layout.pad(x, channels: g.channels, images: images, into: paddedInput.baseAddress!)
-            PaddedLayout(outputGeometry, images: images.count)
-                .pad(dy, channels: outputs, images: images, into: paddedGradient.baseAddress!)
+            layout.pad(dy, channels: outputs, images: images, into: paddedGradient.baseAddress!)
             // dW (+)= dy · shifted planesᵀ, summed over the span: dy is zero at the padding.
             layout.tapOffsets(channels: g.channels).withUnsafeBufferPointer { rows in
                 sgemm(.none, .transposed, m: outputs, n: g.patchSize, k: layout.span,

@@ -55,8 +55,19 @@ protocol ElementwiseFunction {
     static func apply(_ a: SIMD16<Float>, _ b: SIMD16<Float>) -> SIMD16<Float>
 }
 
-/// `F(a, b)` element-wise (`F(a, a)` when `b` is omitted), large arrays
-/// split across the threads in contiguous parts.
+/// `out[i] = F(a[i], b[i])` for `count` elements (`out` may be `a`), large
+/// counts split across the threads in contiguous parts.
+@inline(__always)
+func applyVectors<F: ElementwiseFunction>(_: F.Type, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
+                                          into out: UnsafeMutablePointer<Float>, count: Int) {
+    splitWork(count, elements: count) { chunk in
+        forEachVector(chunk) { i, lanes in
+            storeVector(F.apply(loadVector(a + i, count: lanes), loadVector(b + i, count: lanes)), out + i, count: lanes)
+        }
+    }
+}
+
+/// `F(a, b)` element-wise (`F(a, a)` when `b` is omitted), in a new array.
 @inline(__always)
 func mapVectors<F: ElementwiseFunction>(_: F.Type, _ a: [Float], _ b: [Float]? = nil) -> [Float] {
     let b = b ?? a
@@ -64,13 +75,7 @@ func mapVectors<F: ElementwiseFunction>(_: F.Type, _ a: [Float], _ b: [Float]? =
     return [Float](unsafeUninitializedCapacity: a.count) { out, initialized in
         a.withUnsafeBufferPointer { a in
             b.withUnsafeBufferPointer { b in
-                splitWork(a.count, elements: a.count) { chunk in
-                    forEachVector(chunk) { i, lanes in
-                        let result = F.apply(loadVector(a.baseAddress! + i, count: lanes),
-                                             loadVector(b.baseAddress! + i, count: lanes))
-                        storeVector(result, out.baseAddress! + i, count: lanes)
-                    }
-                }
+                applyVectors(F.self, a.baseAddress!, b.baseAddress!, into: out.baseAddress!, count: a.count)
             }
         }
         initialized = a.count
@@ -103,12 +108,7 @@ public func addInPlace(_ a: inout [Float], _ b: [Float]) {
     let count = a.count
     b.withUnsafeBufferPointer { b in
         a.withUnsafeMutableBufferPointer { a in
-            splitWork(count, elements: count) { chunk in
-                forEachVector(chunk) { i, lanes in
-                    let sum = loadVector(a.baseAddress! + i, count: lanes) + loadVector(b.baseAddress! + i, count: lanes)
-                    storeVector(sum, a.baseAddress! + i, count: lanes)
-                }
-            }
+            applyVectors(Sum.self, a.baseAddress!, b.baseAddress!, into: a.baseAddress!, count: count)
         }
     }
 }

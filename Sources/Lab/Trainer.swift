@@ -66,8 +66,9 @@ public final class Trainer {
     /// with the batch shared out; `mlp-fashion` gains a fifth).
     private func computeGradients(input: Tensor, modes: [BlockMode]) -> (loss: Float, correct: Int) {
         if threads > 1 && network.spec.kind == .dense && labels.count >= threads {
-            if dataParallel == nil { dataParallel = DataParallelNetwork(network: network, shards: threads) }
-            return dataParallel!.computeGradients(input: input, labels: labels, modes: modes)
+            let parallel = dataParallel ?? DataParallelNetwork(network: network, shards: threads)
+            dataParallel = parallel
+            return parallel.computeGradients(input: input, labels: labels, modes: modes)
         }
         let logits = network.forward(input, modes: modes, training: true)
         let result = softmaxCrossEntropy(logits: logits, labels: labels)

@@ -82,8 +82,8 @@ public final class BatchNorm: Layer {
         // shards' gradients are added up later); ∂L/∂x needs the whole batch's.
         let partSums = channelSums(dy, layout)
             + zip(channelDots(dy, input, centeredAt: mean, layout), inverseStd).map(*)
-        beta.gradient = add(beta.gradient, Array(partSums[..<features]))
-        gamma.gradient = add(gamma.gradient, Array(partSums[features...]))
+        beta.addToGradient(Array(partSums[..<features]))
+        gamma.addToGradient(Array(partSums[features...]))
         let scale = zip(gamma.value, inverseStd).map(*)
         guard wasTraining else {
             return Tensor(shape: shape, data: channelAffine(dy, scale: scale, shift: [Float](repeating: 0, count: features),

@@ -22,6 +22,8 @@ public final class DataParallelNetwork {
     private let replicaTensors: [[Parameter]]
     /// How many of `tensors` are learnable (the buffers follow them).
     private let learnableCount: Int
+    /// The network's batch norms, which meet the replicas' during a step.
+    private let networkNorms: [BatchNorm]
 
     public var shards: Int { replicas.count + 1 }
 
@@ -40,6 +42,7 @@ public final class DataParallelNetwork {
         self.tensors = tensors(of: network)
         replicaTensors = replicas.map(tensors(of:))
         learnableCount = network.parameters.count
+        networkNorms = network.batchNorms
         for (index, replica) in replicas.enumerated() {
             for layer in replica.batchNorms { layer.shardExchange = (exchange, index + 1) }
         }
@@ -55,7 +58,6 @@ public final class DataParallelNetwork {
     public func computeGradients(input: Tensor, labels: [Int], modes: [BlockMode]) -> (loss: Float, correct: Int) {
         let (batch, features) = (labels.count, input.shape[1])
         precondition(batch >= shards, "a batch of \(batch) cannot be shared among \(shards) shards")
-        let networkNorms = network.batchNorms
         for layer in networkNorms { layer.shardExchange = (exchange, 0) }
         lendWeights(true)
         defer {

@@ -63,8 +63,8 @@ public final class LayerNorm: Layer {
                 dx[row + j] = inverseStd[n] * (g - meanG - normalized[row + j] * meanGXHat)
             }
         }
-        gamma.gradient = add(gamma.gradient, gammaGradient)
-        beta.gradient = add(beta.gradient, betaGradient)
+        gamma.addToGradient(gammaGradient)
+        beta.addToGradient(betaGradient)
         return Tensor(shape: outputGradient.shape, data: dx)
     }
 

@@ -44,7 +44,7 @@ public final class Linear: Layer {
             gemm(.transposed, .none, m: outputs, n: inputs, k: batch,
                  dy, lda: outputs, input.data, ldb: inputs, beta: existing, &gradient, ldc: inputs)
         }
-        bias.gradient = add(bias.gradient, channelSums(dy, outputGradient.channelLayout))
+        bias.addToGradient(channelSums(dy, outputGradient.channelLayout))
     }
 
     public var parameters: [NamedParameter] {

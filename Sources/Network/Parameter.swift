@@ -39,11 +39,15 @@ public final class Parameter {
         body(&storedGradient, existing)
     }
 
-    /// Adds `part` to the gradient, in place.
+    /// Adds `part` to the gradient, in place (over a zeroed gradient, copies it).
     public func addToGradient(_ part: [Float]) {
+        precondition(part.count == storedGradient.count, "a gradient part of \(part.count) for \(shape)")
         accumulateGradient { gradient, existing in
-            if existing == 0 { setToZero(&gradient) }
-            addInPlace(&gradient, part)
+            if existing == 0 {
+                gradient.withUnsafeMutableBufferPointer { _ = $0.update(fromContentsOf: part) }
+            } else {
+                addInPlace(&gradient, part)
+            }
         }
     }
 
