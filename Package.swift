@@ -31,12 +31,13 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: fastMath),
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
-        .testTarget(name: "NetworkTests", dependencies: ["Network"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),
-        .testTarget(name: "LabTests", dependencies: ["Lab"]),
-        .testTarget(name: "DashboardTests", dependencies: ["Dashboard"]),
-        .testTarget(name: "ReslabTests", dependencies: ["reslab"]),
+        .testTarget(name: "NetworkTests", dependencies: ["Network", "TestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TestSupport"]),
+        .testTarget(name: "LabTests", dependencies: ["Lab", "TestSupport"]),
+        .testTarget(name: "DashboardTests", dependencies: ["Dashboard", "TestSupport"]),
+        .testTarget(name: "ReslabTests", dependencies: ["reslab", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

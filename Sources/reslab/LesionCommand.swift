@@ -24,8 +24,9 @@ struct CheckpointOptions: ParsableArguments {
     /// The checkpoint's network, or every network the preset trains (a twin pair gives two).
     func networks() async throws -> [LoadedNetwork] {
         do {
-            let paths: [String]
-            if let load { paths = [load] } else { paths = try await trainPreset() }
+            let paths = if let load { [load] } else { try await trainPreset() }
+            // The preset's checkpoints were only a way into `LoadedNetwork`.
+            defer { if load == nil { for path in paths { try? FileManager.default.removeItem(atPath: path) } } }
             return try paths.map { path in
                 try LoadedNetwork(checkpoint: try Checkpoint.load(URL(fileURLWithPath: path)), dataPath: data, threads: threads)
             }

@@ -1,6 +1,7 @@
 import Dashboard
 import Foundation
 import Testing
+import TestSupport
 
 struct ThemeTests {
     @Test func hexColoursMapToTheNearest256ColourEntry() {
@@ -55,11 +56,13 @@ struct ThemeTests {
     }
 
     @Test func invalidThemeFileFallsBackToTheDefaultWithOneWarning() throws {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("bad-\(UUID().uuidString).yaml")
-        try "name: bad\ntitle: yellow\n".write(to: url, atomically: true, encoding: .utf8)
-        let (theme, warnings) = ThemeLibrary.load(url.path)
-        #expect(theme.name == "default")
-        #expect(warnings.count == 1)
-        #expect(warnings[0].contains("\(url.path):2: key 'title'"))
+        try withTemporaryDirectory { directory in
+            let url = directory.appendingPathComponent("bad.yaml")
+            try "name: bad\ntitle: yellow\n".write(to: url, atomically: true, encoding: .utf8)
+            let (theme, warnings) = ThemeLibrary.load(url.path)
+            #expect(theme.name == "default")
+            #expect(warnings.count == 1)
+            #expect(warnings[0].contains("\(url.path):2: key 'title'"))
+        }
     }
 }

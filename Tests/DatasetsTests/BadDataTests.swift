@@ -1,13 +1,7 @@
 import Datasets
 import Foundation
 import Testing
-
-/// A fresh temporary directory for one test.
-func temporaryDirectory() throws -> URL {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("reslab-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    return url
-}
+import TestSupport
 
 /// An IDX file: magic, big-endian dimensions, bytes.
 func idx(rank: Int, dimensions: [Int], bytes: [UInt8], magic: Int? = nil) -> [UInt8] {
@@ -60,14 +54,15 @@ func dataErrorMessage(_ body: () throws -> Dataset) -> String {
 struct IDXReaderTests {
     @Test(arguments: [true, false])
     func readsAWellFormedSetCompressedOrPlain(compress: Bool) throws {
-        let directory = try temporaryDirectory()
-        try writeMNIST(in: directory, compress: compress)
-        let set = try ImageDatasets.mnist(directory: directory)
-        #expect(set.sampleShape == [1, 28, 28])
-        #expect(set.classNames[9] == "digit 9")
-        #expect(set.train.count + set.validation.count == 4)
-        #expect(set.test.labels == [3, 4])
-        #expect(Set(set.train.labels + set.validation.labels) == [0, 1, 2, 9])
+        try withTemporaryDirectory { directory in
+            try writeMNIST(in: directory, compress: compress)
+            let set = try ImageDatasets.mnist(directory: directory)
+            #expect(set.sampleShape == [1, 28, 28])
+            #expect(set.classNames[9] == "digit 9")
+            #expect(set.train.count + set.validation.count == 4)
+            #expect(set.test.labels == [3, 4])
+            #expect(Set(set.train.labels + set.validation.labels) == [0, 1, 2, 9])
+        }
     }
 
     @Test func fashionClassNamesAreTheOriginalOnes() {
@@ -83,57 +78,64 @@ struct IDXReaderTests {
     }
 
     @Test func wrongMagicNumber() throws {
-        let directory = try temporaryDirectory()
-        try writeMNIST(in: directory, replacing: ["train-labels-idx1-ubyte": idx(rank: 1, dimensions: [4], bytes: [0, 1, 2, 3], magic: 0x0803)])
-        let message = dataErrorMessage { try ImageDatasets.mnist(directory: directory) }
-        #expect(message.contains("train-labels-idx1-ubyte.gz"))
-        #expect(message.contains("wrong magic number 0x00000803"))
+        try withTemporaryDirectory { directory in
+            try writeMNIST(in: directory, replacing: ["train-labels-idx1-ubyte": idx(rank: 1, dimensions: [4], bytes: [0, 1, 2, 3], magic: 0x0803)])
+            let message = dataErrorMessage { try ImageDatasets.mnist(directory: directory) }
+            #expect(message.contains("train-labels-idx1-ubyte.gz"))
+            #expect(message.contains("wrong magic number 0x00000803"))
+        }
     }
 
     @Test func truncatedGzipStream() throws {
-        let directory = try temporaryDirectory()
-        try writeMNIST(in: directory)
-        let url = directory.appendingPathComponent("train-images-idx3-ubyte.gz")
-        let whole = try Data(contentsOf: url)
-        try whole.prefix(whole.count / 2).write(to: url)
-        let message = dataErrorMessage { try ImageDatasets.mnist(directory: directory) }
-        #expect(message.contains("train-images-idx3-ubyte.gz"))
-        #expect(message.contains("truncated gzip stream"))
+        try withTemporaryDirectory { directory in
+            try writeMNIST(in: directory)
+            let url = directory.appendingPathComponent("train-images-idx3-ubyte.gz")
+            let whole = try Data(contentsOf: url)
+            try whole.prefix(whole.count / 2).write(to: url)
+            let message = dataErrorMessage { try ImageDatasets.mnist(directory: directory) }
+            #expect(message.contains("train-images-idx3-ubyte.gz"))
+            #expect(message.contains("truncated gzip stream"))
+        }
     }
 
     @Test func imageAndLabelCountsDiffer() throws {
-        let directory = try temporaryDirectory()
-        try writeMNIST(in: directory, replacing: ["train-labels-idx1-ubyte": idx(rank: 1, dimensions: [3], bytes: [0, 1, 2])])
-        let message = dataErrorMessage { try ImageDatasets.mnist(directory: directory) }
-        #expect(message.contains("holds 4 images but train-labels-idx1-ubyte.gz holds 3 labels"))
+        try withTemporaryDirectory { directory in
+            try writeMNIST(in: directory, replacing: ["train-labels-idx1-ubyte": idx(rank: 1, dimensions: [3], bytes: [0, 1, 2])])
+            let message = dataErrorMessage { try ImageDatasets.mnist(directory: directory) }
+            #expect(message.contains("holds 4 images but train-labels-idx1-ubyte.gz holds 3 labels"))
+        }
     }
 
     @Test func wrongImageDimensions() throws {
-        let directory = try temporaryDirectory()
-        try writeMNIST(in: directory, replacing: ["t10k-images-idx3-ubyte": idx(rank: 3, dimensions: [2, 32, 32], bytes: [UInt8](repeating: 0, count: 2048))])
-        let message = dataErrorMessage { try ImageDatasets.mnist(directory: directory) }
-        #expect(message.contains("t10k-images-idx3-ubyte.gz holds 32×32 images; expected 28×28"))
+        try withTemporaryDirectory { directory in
+            try writeMNIST(in: directory, replacing: ["t10k-images-idx3-ubyte": idx(rank: 3, dimensions: [2, 32, 32], bytes: [UInt8](repeating: 0, count: 2048))])
+            let message = dataErrorMessage { try ImageDatasets.mnist(directory: directory) }
+            #expect(message.contains("t10k-images-idx3-ubyte.gz holds 32×32 images; expected 28×28"))
+        }
     }
 
     @Test func headerThatDisagreesWithTheData() throws {
-        let directory = try temporaryDirectory()
-        try writeMNIST(in: directory, replacing: ["t10k-labels-idx1-ubyte": idx(rank: 1, dimensions: [5], bytes: [1, 2])])
-        let message = dataErrorMessage { try ImageDatasets.mnist(directory: directory) }
-        #expect(message.contains("holds 2 bytes of data but its header [5] needs 5"))
+        try withTemporaryDirectory { directory in
+            try writeMNIST(in: directory, replacing: ["t10k-labels-idx1-ubyte": idx(rank: 1, dimensions: [5], bytes: [1, 2])])
+            let message = dataErrorMessage { try ImageDatasets.mnist(directory: directory) }
+            #expect(message.contains("holds 2 bytes of data but its header [5] needs 5"))
+        }
     }
 
     @Test func labelOutOfRange() throws {
-        let directory = try temporaryDirectory()
-        try writeMNIST(in: directory, replacing: ["train-labels-idx1-ubyte": idx(rank: 1, dimensions: [4], bytes: [0, 1, 12, 3])])
-        let message = dataErrorMessage { try ImageDatasets.mnist(directory: directory) }
-        #expect(message.contains("has label 12 at index 2; labels must be below 10"))
+        try withTemporaryDirectory { directory in
+            try writeMNIST(in: directory, replacing: ["train-labels-idx1-ubyte": idx(rank: 1, dimensions: [4], bytes: [0, 1, 12, 3])])
+            let message = dataErrorMessage { try ImageDatasets.mnist(directory: directory) }
+            #expect(message.contains("has label 12 at index 2; labels must be below 10"))
+        }
     }
 
     @Test func emptyFile() throws {
-        let directory = try temporaryDirectory()
-        try writeMNIST(in: directory, replacing: ["t10k-labels-idx1-ubyte": []])
-        let message = dataErrorMessage { try ImageDatasets.mnist(directory: directory) }
-        #expect(message.contains("t10k-labels-idx1-ubyte.gz is empty"))
+        try withTemporaryDirectory { directory in
+            try writeMNIST(in: directory, replacing: ["t10k-labels-idx1-ubyte": []])
+            let message = dataErrorMessage { try ImageDatasets.mnist(directory: directory) }
+            #expect(message.contains("t10k-labels-idx1-ubyte.gz is empty"))
+        }
     }
 }
 
@@ -148,27 +150,30 @@ struct CIFARReaderTests {
     }
 
     @Test func readsBinaryBatches() throws {
-        let directory = try temporaryDirectory()
-        try writeCIFAR(in: directory)
-        let set = try ImageDatasets.cifar10(directory: directory)
-        #expect(set.sampleShape == [3, 32, 32])
-        #expect(set.train.count + set.validation.count == 10)
-        #expect(set.test.labels == [9])
-        #expect(set.classNames[9] == "truck")
+        try withTemporaryDirectory { directory in
+            try writeCIFAR(in: directory)
+            let set = try ImageDatasets.cifar10(directory: directory)
+            #expect(set.sampleShape == [3, 32, 32])
+            #expect(set.train.count + set.validation.count == 10)
+            #expect(set.test.labels == [9])
+            #expect(set.classNames[9] == "truck")
+        }
     }
 
     @Test func partialRecordIsRefused() throws {
-        let directory = try temporaryDirectory()
-        try writeCIFAR(in: directory, testBatch: record(1) + [1, 2, 3])
-        let message = dataErrorMessage { try ImageDatasets.cifar10(directory: directory) }
-        #expect(message.contains("test_batch.bin is 3076 bytes, not a whole number of 3073-byte CIFAR-10 records"))
+        try withTemporaryDirectory { directory in
+            try writeCIFAR(in: directory, testBatch: record(1) + [1, 2, 3])
+            let message = dataErrorMessage { try ImageDatasets.cifar10(directory: directory) }
+            #expect(message.contains("test_batch.bin is 3076 bytes, not a whole number of 3073-byte CIFAR-10 records"))
+        }
     }
 
     @Test func labelOutOfRangeIsRefused() throws {
-        let directory = try temporaryDirectory()
-        try writeCIFAR(in: directory, testBatch: record(10))
-        let message = dataErrorMessage { try ImageDatasets.cifar10(directory: directory) }
-        #expect(message.contains("has label 10 in record 0"))
+        try withTemporaryDirectory { directory in
+            try writeCIFAR(in: directory, testBatch: record(10))
+            let message = dataErrorMessage { try ImageDatasets.cifar10(directory: directory) }
+            #expect(message.contains("has label 10 in record 0"))
+        }
     }
 
     @Test func missingDirectoryIsNamed() {

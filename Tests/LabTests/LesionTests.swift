@@ -1,6 +1,7 @@
 import Foundation
 import Lab
 import Testing
+import TestSupport
 
 /// Trains a small spirals network, residual or plain, and returns it.
 func trainedTrainer(skip: Bool) async throws -> (Trainer, RunConfiguration) {
@@ -8,12 +9,14 @@ func trainedTrainer(skip: Bool) async throws -> (Trainer, RunConfiguration) {
     c.depth = 6
     c.samples = 1200
     c.skip = skip
-    let file = FileManager.default.temporaryDirectory.appendingPathComponent("lesion-\(skip)-\(UUID().uuidString).safetensors").path
     let engine = try Engine(configuration: c)
     _ = await collect(engine)
-    try await engine.saveCheckpoint(to: file)
-    let loaded = try LoadedNetwork(checkpoint: try Checkpoint.load(URL(fileURLWithPath: file)), threads: 1)
-    return (loaded.trainer, c)
+    let trainer = try await withTemporaryDirectory { directory in
+        let file = directory.appendingPathComponent("trained.safetensors").path
+        try await engine.saveCheckpoint(to: file)
+        return try LoadedNetwork(checkpoint: try Checkpoint.load(URL(fileURLWithPath: file)), threads: 1).trainer
+    }
+    return (trainer, c)
 }
 
 struct LesionTests {

@@ -1,6 +1,7 @@
 import Foundation
 import Lab
 import Testing
+import TestSupport
 
 struct PresetTests {
     /// The vanishing lesson's claim, checked the way a script would: within
@@ -22,12 +23,13 @@ struct PresetTests {
         var configuration = smallConfiguration(steps: 10)
         configuration.twin = true
         let twins = try TwinRun(configuration: configuration, policy: .everyEvaluation)
-        let directory = FileManager.default.temporaryDirectory.path
-        let files = ["\(directory)/twin-r-\(UUID()).safetensors", "\(directory)/twin-p-\(UUID()).safetensors"]
-        try await twins.residual.saveCheckpoint(to: files[0])
-        try await twins.plain.saveCheckpoint(to: files[1])
-        let weights = try files.map { try Checkpoint.load(URL(fileURLWithPath: $0)).tensors }
-        #expect(weights[0] == weights[1])
+        try await withTemporaryDirectory { directory in
+            let files = ["twin-r", "twin-p"].map { directory.appendingPathComponent("\($0).safetensors").path }
+            try await twins.residual.saveCheckpoint(to: files[0])
+            try await twins.plain.saveCheckpoint(to: files[1])
+            let weights = try files.map { try Checkpoint.load(URL(fileURLWithPath: $0)).tensors }
+            #expect(weights[0] == weights[1])
+        }
         let residual = try #require(await collect(twins.residual).last)
         let plain = try #require(await collect(twins.plain).last)
         #expect(residual.run == "residual" && plain.run == "plain")

@@ -1,6 +1,7 @@
 import Foundation
 import Network
 import Testing
+import TestSupport
 
 struct SafeTensorsTests {
     static let tensors = [
@@ -81,13 +82,13 @@ struct SafeTensorsTests {
     }
 
     @Test func atomicWriteLeavesNoTemporaryFile() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("st-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let url = directory.appendingPathComponent("model.safetensors")
-        try SafeTensors.write(Self.tensors, metadata: [:], to: url)
-        try SafeTensors.write(Self.tensors, metadata: ["again": "yes"], to: url)
-        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["model.safetensors"])
-        #expect(try SafeTensors.read(url).metadata["again"] == "yes")
+        try withTemporaryDirectory { directory in
+            let url = directory.appendingPathComponent("model.safetensors")
+            try SafeTensors.write(Self.tensors, metadata: [:], to: url)
+            try SafeTensors.write(Self.tensors, metadata: ["again": "yes"], to: url)
+            #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["model.safetensors"])
+            #expect(try SafeTensors.read(url).metadata["again"] == "yes")
+        }
     }
 
     @Test func networkLoadChecksNamesAndShapes() throws {

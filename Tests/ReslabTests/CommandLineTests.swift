@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// What one run of the built `reslab` binary produced.
 struct Outcome {
@@ -136,25 +137,29 @@ struct CommandLineTests {
 
 struct CheckpointCommandLineTests {
     @Test func saveThenLoadContinuesTheSameNetwork() throws {
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("cli-\(UUID().uuidString).safetensors").path
-        let saved = try reslab("train", "--depth", "3", "--width", "8", "--steps", "100", "--json", "--save", file)
-        #expect(saved.status == 0)
-        let loaded = try reslab("train", "--load", file, "--steps", "1", "--json")
-        #expect(loaded.status == 0)
-        let last = try #require(saved.stdout.split(separator: "\n").last)
-        let first = try #require(loaded.stdout.split(separator: "\n").first)
-        let before = try #require(try JSONSerialization.jsonObject(with: Data(last.utf8)) as? [String: Any])
-        let after = try #require(try JSONSerialization.jsonObject(with: Data(first.utf8)) as? [String: Any])
-        #expect(before["val_acc"] as? Double == after["val_acc"] as? Double)
-        #expect((after["block_modes"] as? [String])?.count == 3)
+        try withTemporaryDirectory { directory in
+            let file = directory.appendingPathComponent("model.safetensors").path
+            let saved = try reslab("train", "--depth", "3", "--width", "8", "--steps", "100", "--json", "--save", file)
+            #expect(saved.status == 0)
+            let loaded = try reslab("train", "--load", file, "--steps", "1", "--json")
+            #expect(loaded.status == 0)
+            let last = try #require(saved.stdout.split(separator: "\n").last)
+            let first = try #require(loaded.stdout.split(separator: "\n").first)
+            let before = try #require(try JSONSerialization.jsonObject(with: Data(last.utf8)) as? [String: Any])
+            let after = try #require(try JSONSerialization.jsonObject(with: Data(first.utf8)) as? [String: Any])
+            #expect(before["val_acc"] as? Double == after["val_acc"] as? Double)
+            #expect((after["block_modes"] as? [String])?.count == 3)
+        }
     }
 
     @Test func loadingIntoADifferentArchitectureSaysWhatDiffers() throws {
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("cli-\(UUID().uuidString).safetensors").path
-        #expect(try reslab("train", "--depth", "2", "--width", "8", "--steps", "2", "--save", file).status == 0)
-        let result = try reslab("train", "--load", file, "--depth", "5")
-        #expect(result.status == 1)
-        #expect(result.stderr.contains("depth: checkpoint 2, requested 5"))
+        try withTemporaryDirectory { directory in
+            let file = directory.appendingPathComponent("model.safetensors").path
+            #expect(try reslab("train", "--depth", "2", "--width", "8", "--steps", "2", "--save", file).status == 0)
+            let result = try reslab("train", "--load", file, "--depth", "5")
+            #expect(result.status == 1)
+            #expect(result.stderr.contains("depth: checkpoint 2, requested 5"))
+        }
     }
 
     @Test func missingDataDirectoryIsOneClearLine() throws {
@@ -172,42 +177,48 @@ struct CheckpointCommandLineTests {
 }
 
 struct ExperimentCommandLineTests {
-    func trainedCheckpoint() throws -> String {
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("exp-\(UUID().uuidString).safetensors").path
-        #expect(try reslab("train", "--depth", "4", "--width", "16", "--steps", "300", "--save", file).status == 0)
-        return file
+    /// Runs `body` with the path of a freshly trained checkpoint, removed afterwards.
+    func withTrainedCheckpoint(_ body: (String) throws -> Void) throws {
+        try withTemporaryDirectory { directory in
+            let file = directory.appendingPathComponent("trained.safetensors").path
+            #expect(try reslab("train", "--depth", "4", "--width", "16", "--steps", "300", "--save", file).status == 0)
+            try body(file)
+        }
     }
 
     @Test func lesionPrintsKindedJSONForEveryExperiment() throws {
-        let file = try trainedCheckpoint()
-        let result = try reslab("lesion", "--load", file, "--k", "0,2,4", "--samples", "3", "--reorder", "--json")
-        #expect(result.status == 0)
-        let kinds = try result.stdout.split(separator: "\n").map { line -> String in
-            let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
-            return object["kind"] as? String ?? ""
+        try withTrainedCheckpoint { file in
+            let result = try reslab("lesion", "--load", file, "--k", "0,2,4", "--samples", "3", "--reorder", "--json")
+            #expect(result.status == 0)
+            let kinds = try result.stdout.split(separator: "\n").map { line -> String in
+                let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+                return object["kind"] as? String ?? ""
+            }
+            #expect(kinds.first == "lesion-single")
+            #expect(kinds.filter { $0 == "lesion-k" }.count == 3)
+            #expect(kinds.filter { $0 == "lesion-reorder" }.count == 15)
+            #expect(result.stderr.contains("evaluating"))
         }
-        #expect(kinds.first == "lesion-single")
-        #expect(kinds.filter { $0 == "lesion-k" }.count == 3)
-        #expect(kinds.filter { $0 == "lesion-reorder" }.count == 15)
-        #expect(result.stderr.contains("evaluating"))
     }
 
     @Test func pathsPrintsATableWithTheEffectiveRange() throws {
-        let file = try trainedCheckpoint()
-        let result = try reslab("paths", "--load", file, "--samples", "3")
-        #expect(result.status == 0)
-        #expect(result.stdout.contains("90 % of the gradient comes from paths of length"))
-        #expect(result.stdout.split(separator: "\n").count >= 7)
+        try withTrainedCheckpoint { file in
+            let result = try reslab("paths", "--load", file, "--samples", "3")
+            #expect(result.status == 0)
+            #expect(result.stdout.contains("90 % of the gradient comes from paths of length"))
+            #expect(result.stdout.split(separator: "\n").count >= 7)
+        }
     }
 
     @Test func experimentsRefuseBadArguments() throws {
-        let file = try trainedCheckpoint()
-        let badK = try reslab("lesion", "--load", file, "--k", "1,99")
-        #expect(badK.status == 64)
-        #expect(badK.stderr.contains("--k takes numbers from 0 to 4"))
-        let missing = try reslab("paths", "--load", "/nonexistent.safetensors")
-        #expect(missing.status == 1)
-        #expect(missing.stderr.contains("/nonexistent.safetensors"))
-        #expect(try reslab("lesion").status == 64)
+        try withTrainedCheckpoint { file in
+            let badK = try reslab("lesion", "--load", file, "--k", "1,99")
+            #expect(badK.status == 64)
+            #expect(badK.stderr.contains("--k takes numbers from 0 to 4"))
+            let missing = try reslab("paths", "--load", "/nonexistent.safetensors")
+            #expect(missing.status == 1)
+            #expect(missing.stderr.contains("/nonexistent.safetensors"))
+            #expect(try reslab("lesion").status == 64)
+        }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// A tmux session on its own server, driving the real `reslab` binary the
 /// way a person would: keys in, screen text out.
@@ -57,40 +58,42 @@ final class TmuxSession {
 @Suite(.serialized, .timeLimit(.minutes(2)))
 struct DashboardEndToEndTests {
     @Test func lesionsHelpResizeAndQuitLikeAPerson() throws {
-        let checkpoint = FileManager.default.temporaryDirectory.appendingPathComponent("dash-\(UUID().uuidString).safetensors").path
-        let session = try TmuxSession(command: "--depth 6 --steps 100000 --save \(checkpoint)")
-        #expect(session.waitFor("▶ training"))
-        #expect(session.waitFor("samples/s"))
-        try session.send("j", "d")
-        #expect(session.waitFor("block 2 deleted · val acc"))
-        #expect(session.screen.contains("▸02 ✕"))
-        #expect(session.waitFor("━ lesioned"))
-        try session.send("d")
-        #expect(session.waitFor("block 2 residual · val acc"))
-        try session.send("s")
-        #expect(session.waitFor("block 2 plain · val acc"))
-        #expect(session.screen.contains("▸02 ○"))
-        try session.send("Space")
-        #expect(session.waitFor("⏸ paused"))
-        try session.send("?")
-        #expect(session.waitFor("Scope is EVALUATION ONLY"))
-        try session.send("?", "m")
-        #expect(session.waitFor("scope: TRAIN + eval"))
-        try session.send("w")
-        #expect(session.waitFor("saved checkpoint \(checkpoint)"))
-        #expect(FileManager.default.fileExists(atPath: checkpoint))
-        try session.send("t")
-        #expect(session.waitFor("‖∂L/∂W‖ per block"))
-        try session.send("L")
-        #expect(session.waitFor("lesion sweep: intact"))
-        #expect(session.screen.contains("one block deleted · intact"))
-        try session.resize(width: 50, height: 12)
-        #expect(session.waitFor("enlarge terminal to 60×16 (now 50×12)"))
-        try session.resize(width: 120, height: 36)
-        #expect(session.waitFor("‖∂L/∂W‖ per block"))
-        try session.send("q")
-        #expect(session.waitFor("EXITED 0"))
-        #expect(session.waitFor(" icanon"))
+        try withTemporaryDirectory { directory in
+            let checkpoint = directory.appendingPathComponent("dash.safetensors").path
+            let session = try TmuxSession(command: "--depth 6 --steps 100000 --save \(checkpoint)")
+            #expect(session.waitFor("▶ training"))
+            #expect(session.waitFor("samples/s"))
+            try session.send("j", "d")
+            #expect(session.waitFor("block 2 deleted · val acc"))
+            #expect(session.screen.contains("▸02 ✕"))
+            #expect(session.waitFor("━ lesioned"))
+            try session.send("d")
+            #expect(session.waitFor("block 2 residual · val acc"))
+            try session.send("s")
+            #expect(session.waitFor("block 2 plain · val acc"))
+            #expect(session.screen.contains("▸02 ○"))
+            try session.send("Space")
+            #expect(session.waitFor("⏸ paused"))
+            try session.send("?")
+            #expect(session.waitFor("Scope is EVALUATION ONLY"))
+            try session.send("?", "m")
+            #expect(session.waitFor("scope: TRAIN + eval"))
+            try session.send("w")
+            #expect(session.waitFor("saved checkpoint \(checkpoint)"))
+            #expect(FileManager.default.fileExists(atPath: checkpoint))
+            try session.send("t")
+            #expect(session.waitFor("‖∂L/∂W‖ per block"))
+            try session.send("L")
+            #expect(session.waitFor("lesion sweep: intact"))
+            #expect(session.screen.contains("one block deleted · intact"))
+            try session.resize(width: 50, height: 12)
+            #expect(session.waitFor("enlarge terminal to 60×16 (now 50×12)"))
+            try session.resize(width: 120, height: 36)
+            #expect(session.waitFor("‖∂L/∂W‖ per block"))
+            try session.send("q")
+            #expect(session.waitFor("EXITED 0"))
+            #expect(session.waitFor(" icanon"))
+        }
     }
 
     @Test func interruptRestoresTheTerminal() throws {
