@@ -14,12 +14,14 @@ func reslab(_ arguments: String...) throws -> Outcome {
     try reslab(arguments: arguments)
 }
 
-/// Runs the `reslab` binary with an argument array.
-func reslab(arguments: [String]) throws -> Outcome {
+/// Runs the `reslab` binary with an argument array, and `environment` added
+/// to this process's.
+func reslab(arguments: [String], environment: [String: String] = [:]) throws -> Outcome {
     let products = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
     let process = Process()
     process.executableURL = products.appendingPathComponent("reslab")
     process.arguments = arguments
+    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
     let out = Pipe(), err = Pipe()
     process.standardOutput = out
     process.standardError = err
@@ -207,6 +209,18 @@ struct ExperimentCommandLineTests {
             #expect(result.status == 0)
             #expect(result.stdout.contains("90 % of the gradient comes from paths of length"))
             #expect(result.stdout.split(separator: "\n").count >= 7)
+        }
+    }
+
+    /// A preset's network reaches the experiment through a checkpoint in the
+    /// temporary directory, which must not outlive the command.
+    @Test func presetLesionLeavesNoCheckpointBehind() throws {
+        try withTemporaryDirectory { directory in
+            let result = try reslab(arguments: ["lesion", "--preset", "vanishing", "--limit", "50", "--json"],
+                                    environment: ["TMPDIR": directory.path])
+            #expect(result.status == 0)
+            #expect(result.stdout.contains("lesion-single"))
+            #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path) == [])
         }
     }
 
