@@ -15,18 +15,30 @@ final class TmuxSession {
         try tmux(["new-session", "-d", "-s", "t", "-x", "\(width)", "-y", "\(height)", script])
     }
 
-    deinit { _ = try? tmux(["kill-server"]) }
+    /// Stops the server and the program in it, and removes the server's socket.
+    deinit {
+        let socketPath = (try? tmux(["display-message", "-p", "#{socket_path}"]))?
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        _ = try? tmux(["kill-server"])
+        if let socketPath, !socketPath.isEmpty { try? FileManager.default.removeItem(atPath: socketPath) }
+    }
 
     /// Runs `tmux -L socket arguments…`. It goes through bash, which first
     /// closes every inherited descriptor above 2: a tmux server started from
     /// this process would otherwise keep the test runner's pipes open, and
-    /// Foundation's `Process` would wait for it forever.
+    /// Foundation's `Process` would wait for it forever. Then Perl (part of
+    /// every Debian system) clears the signal mask, which the server and the
+    /// program would otherwise inherit from the test runner's thread with
+    /// SIGINT, SIGTERM and SIGHUP blocked: `kill-server`, which makes the
+    /// server signal itself, would then leave it running, and the program
+    /// would not run as it does from a person's shell.
     @discardableResult
     func tmux(_ arguments: [String]) throws -> String {
         let closeInherited = "for fd in $(ls /proc/$$/fd); do if [ \"$fd\" -gt 2 ]; then eval \"exec $fd>&-\"; fi; done 2>/dev/null; "
+        let clearSignalMask = "exec /usr/bin/perl -MPOSIX -e 'sigprocmask(SIG_SETMASK, POSIX::SigSet->new) or die; exec @ARGV' "
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = ["-c", closeInherited + "exec /usr/bin/tmux \"$@\"", "tmux", "-L", socket] + arguments
+        process.arguments = ["-c", closeInherited + clearSignalMask + "/usr/bin/tmux \"$@\"", "tmux", "-L", socket] + arguments
         let out = Pipe()
         process.standardOutput = out
         process.standardError = FileHandle.nullDevice
@@ -115,6 +127,23 @@ struct DashboardEndToEndTests {
     @Test func unknownTerminalTypeIsExplained() throws {
         let session = try TmuxSession(command: "--depth 4 2>&1 | cat; TERM=nonsense-term ./reslab")
         #expect(session.waitFor("TERM=nonsense-term is unknown"))
+    }
+
+    /// A session that ends while the program still trains takes the
+    /// program and its tmux server with it, so that a failed test leaves
+    /// nothing running.
+    @Test func endingASessionStopsTheProgramAndTheServer() throws {
+        var processes: [pid_t] = []
+        do {
+            let session = try TmuxSession(command: "--depth 4 --steps 1000000")
+            #expect(session.waitFor("samples/s"))
+            processes = try session.tmux(["display-message", "-p", "#{pid} #{pane_pid}"])
+                .split(separator: " ").compactMap { pid_t($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        }
+        #expect(processes.count == 2)
+        let deadline = Date().addingTimeInterval(10)
+        while processes.contains(where: { kill($0, 0) == 0 }) && Date() < deadline { Thread.sleep(forTimeInterval: 0.1) }
+        #expect(processes.allSatisfy { kill($0, 0) != 0 }, "still running: \(processes.filter { kill($0, 0) == 0 })")
     }
 }
 
