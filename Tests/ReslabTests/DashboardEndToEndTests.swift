@@ -27,11 +27,10 @@ final class TmuxSession {
     /// closes every inherited descriptor above 2: a tmux server started from
     /// this process would otherwise keep the test runner's pipes open, and
     /// Foundation's `Process` would wait for it forever. Then Perl (part of
-    /// every Debian system) clears the signal mask, which the server and the
-    /// program would otherwise inherit from the test runner's thread with
-    /// SIGINT, SIGTERM and SIGHUP blocked: `kill-server`, which makes the
-    /// server signal itself, would then leave it running, and the program
-    /// would not run as it does from a person's shell.
+    /// every Debian system) clears the signal mask, which the server would
+    /// otherwise inherit from the test runner's thread with SIGTERM, SIGHUP
+    /// and SIGCHLD blocked: neither `kill-server` (the server signals itself)
+    /// nor its program ending would then stop it.
     @discardableResult
     func tmux(_ arguments: [String]) throws -> String {
         let closeInherited = "for fd in $(ls /proc/$$/fd); do if [ \"$fd\" -gt 2 ]; then eval \"exec $fd>&-\"; fi; done 2>/dev/null; "
