@@ -149,14 +149,20 @@ public func convolutionBackward(_ input: [Float], _ g: ConvGeometry, weight: [Fl
         }
         initialized = dx.count
     }
-    // The shares' parts of ∂L/∂W, added in share order.
+    // The shares' parts of ∂L/∂W, added in share order (the first copied
+    // over a zeroed gradient).
+    var copy = existing == 0
     weightGradient.withUnsafeMutableBufferPointer { dw in
-        if existing == 0 { dw.update(repeating: 0) }
         for (share, workspace) in workspaces.enumerated()
         where !imageGroups(g, share: share, of: workspaces.count, outputs: outputs).isEmpty {
             workspace.weightGradient.withUnsafeBufferPointer { part in
-                applyVectors(Sum.self, dw.baseAddress!, part.baseAddress!, into: dw.baseAddress!, count: dw.count)
+                if copy {
+                    dw.baseAddress!.update(from: part.baseAddress!, count: dw.count)
+                } else {
+                    applyVectors(Sum.self, dw.baseAddress!, part.baseAddress!, into: dw.baseAddress!, count: dw.count)
+                }
             }
+            copy = false
         }
     }
     return inputGradient ? dx : nil

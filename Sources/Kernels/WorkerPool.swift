@@ -65,7 +65,7 @@ public final class WorkerPool: @unchecked Sendable {
     public func run(_ body: (Int) -> Void) {
         let parts = threads
         if parts == 1 { body(0); return }
-        let ran: Bool? = callerLock.withLockIfAvailable { _ in dispatch(parts, body) }
+        let ran: Bool? = callerLock.withLockIfAvailable { _ in dispatch(parts, body); return true }
         if ran == nil { for index in 0..<parts { body(index) } }
     }
 
@@ -79,14 +79,14 @@ public final class WorkerPool: @unchecked Sendable {
         if parts == 1 { body(0); return }
         callerLock.withLock { _ in
             heldTogether.store(true, ordering: .relaxed)
-            _ = dispatch(parts, body)
+            dispatch(parts, body)
             heldTogether.store(false, ordering: .relaxed)
         }
     }
 
     /// Runs `body` on the first `parts` threads, the caller's being part 0.
     /// The caller must hold `callerLock`.
-    private func dispatch(_ parts: Int, _ body: (Int) -> Void) -> Bool {
+    private func dispatch(_ parts: Int, _ body: (Int) -> Void) {
         withoutActuallyEscaping(body) { escapable in
             job = { index in if index < parts { escapable(index) } }
             pending.store(capacity - 1, ordering: .sequentiallyConsistent)
@@ -97,7 +97,6 @@ public final class WorkerPool: @unchecked Sendable {
             while pending.load(ordering: .sequentiallyConsistent) != 0 {}
             job = nil
         }
-        return true
     }
 
     /// Splits `0..<count` into `threads` contiguous chunks (rounded to

@@ -10,7 +10,15 @@ public enum BenchmarkWorkload: String, CaseIterable, Codable, Sendable {
     case mlpFashion = "mlp-fashion"
     case convFashion = "conv-fashion"
 
-    public var spec: ModelSpec {
+    /// The workload's network, at `depth` and `width` if given instead of its own.
+    public func spec(depth: Int? = nil, width: Int? = nil) -> ModelSpec {
+        var spec = ownSpec
+        spec.depth = depth ?? spec.depth
+        spec.width = width ?? spec.width
+        return spec
+    }
+
+    private var ownSpec: ModelSpec {
         switch self {
         case .mlpSpiral:
             return ModelSpec(kind: .dense, inputShape: [2], classes: 3, depth: 30, width: 32, norm: .none)
@@ -159,9 +167,7 @@ private final class TimedTraining {
 
     init(_ workload: BenchmarkWorkload, threads: Int, depth: Int?, width: Int?) {
         WorkerPool.shared.threads = threads
-        var spec = workload.spec
-        spec.depth = depth ?? spec.depth
-        spec.width = width ?? spec.width
+        let spec = workload.spec(depth: depth, width: width)
         var rng = SeededGenerator(seed: 99)
         let batch = workload.batchSize
         let features = (0..<batch * spec.inputFeatures).map { _ in rng.normal() }

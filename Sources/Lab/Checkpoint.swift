@@ -21,19 +21,18 @@ public enum Checkpoint {
     static let modesKey = "reslab.block_modes"
     static let stepKey = "reslab.step"
 
-    /// Writes `network` and its run to `url`, atomically.
-    public static func save(network: ResNet, configuration: RunConfiguration, modes: [BlockMode], step: Int,
-                            extras: [String: String] = [:], to url: URL) throws {
+    /// Writes `contents` to `url`, atomically.
+    public static func save(_ contents: CheckpointContents, to url: URL) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         func json<T: Encodable>(_ value: T) throws -> String { String(decoding: try encoder.encode(value), as: UTF8.self) }
-        var metadata = extras
+        var metadata = contents.extras
         metadata["format"] = "pt"
-        metadata[configurationKey] = try json(configuration)
-        metadata[specKey] = try json(network.spec)
-        metadata[modesKey] = try json(modes)
-        metadata[stepKey] = String(step)
-        try SafeTensors.write(network.storedTensors, metadata: metadata, to: url)
+        metadata[configurationKey] = try json(contents.configuration)
+        metadata[specKey] = try json(contents.spec)
+        metadata[modesKey] = try json(contents.modes)
+        metadata[stepKey] = String(contents.step)
+        try SafeTensors.write(contents.tensors, metadata: metadata, to: url)
     }
 
     /// Reads and validates a checkpoint written by `save`.

@@ -356,11 +356,16 @@ public actor Engine {
         return metadata
     }
 
-    /// Writes the network, its configuration, the block modes and the step
-    /// to a safetensors file (atomically).
+    /// The network, its configuration, the block modes and the step: what a
+    /// checkpoint holds, without a file.
+    public var checkpoint: CheckpointContents {
+        CheckpointContents(configuration: configuration, spec: trainer.network.spec, modes: modes, step: step,
+                           tensors: trainer.network.storedTensors, extras: experimentMetadata)
+    }
+
+    /// Writes `checkpoint` to a safetensors file (atomically).
     public func saveCheckpoint(to path: String) throws {
-        try Checkpoint.save(network: trainer.network, configuration: configuration, modes: modes, step: step,
-                            extras: experimentMetadata, to: URL(fileURLWithPath: path))
+        try Checkpoint.save(checkpoint, to: URL(fileURLWithPath: path))
         note("saved checkpoint \(path) at step \(step)")
     }
 

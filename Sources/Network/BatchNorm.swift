@@ -80,10 +80,10 @@ public final class BatchNorm: Layer {
         let dy = outputGradient.data
         // This shard's Σ dy and Σ dy·x̂ go into β's and γ's gradients (the
         // shards' gradients are added up later); ∂L/∂x needs the whole batch's.
-        let partSums = channelSums(dy, layout)
-            + zip(channelDots(dy, input, centeredAt: mean, layout), inverseStd).map(*)
-        beta.addToGradient(Array(partSums[..<features]))
-        gamma.addToGradient(Array(partSums[features...]))
+        let partSumDy = channelSums(dy, layout)
+        let partSumDyXHat = zip(channelDots(dy, input, centeredAt: mean, layout), inverseStd).map(*)
+        beta.addToGradient(partSumDy)
+        gamma.addToGradient(partSumDyXHat)
         let scale = zip(gamma.value, inverseStd).map(*)
         guard wasTraining else {
             return Tensor(shape: shape, data: channelAffine(dy, scale: scale, shift: [Float](repeating: 0, count: features),
@@ -91,8 +91,7 @@ public final class BatchNorm: Layer {
         }
         // dx = γ/σ · (dy − mean(dy) − x̂ · mean(dy·x̂)), with x̂'s coefficient
         // applied to x as in the forward pass.
-        let sums = wholeBatch(partSums), m = batchCount
-        let sumDy = Array(sums[..<features]), sumDyXHat = Array(sums[features...])
+        let (sumDy, sumDyXHat) = wholeBatch(partSumDy, partSumDyXHat), m = batchCount
         let xHatScale = (0..<features).map { -scale[$0] * sumDyXHat[$0] / m }
         let xScale = zip(xHatScale, inverseStd).map(*)
         let dx = channelCombination(dy, times: scale, input, times: xScale,
@@ -100,11 +99,12 @@ public final class BatchNorm: Layer {
         return Tensor(shape: shape, data: dx)
     }
 
-    /// The sum of `part` over the shards of a data-parallel step, or `part`
-    /// itself outside one.
-    private func wholeBatch(_ part: [Float]) -> [Float] {
-        guard let (exchange, shard) = shardExchange else { return part }
-        return exchange.sum(part, shard: shard)
+    /// The sums of `sumDy` and `sumDyXHat` over the shards of a data-parallel
+    /// step (in one exchange), or the two themselves outside one.
+    private func wholeBatch(_ sumDy: [Float], _ sumDyXHat: [Float]) -> ([Float], [Float]) {
+        guard let (exchange, shard) = shardExchange else { return (sumDy, sumDyXHat) }
+        let sums = exchange.sum(sumDy + sumDyXHat, shard: shard)
+        return (Array(sums[..<features]), Array(sums[features...]))
     }
 
     public var parameters: [NamedParameter] {

@@ -20,18 +20,15 @@ struct ChannelMoments {
     /// The moments of all `parts` together:
     /// M₂ = Σ M₂ₛ + Σ nₛ·(meanₛ − mean)², which needs no large differences.
     init(combining parts: [ChannelMoments]) {
-        count = parts.reduce(0) { $0 + $1.count }
-        let count = count
-        mean = parts.dropFirst().reduce(parts[0].mean.map { $0 * parts[0].count }) { sum, part in
-            zip(sum, part.mean).map { $0 + part.count * $1 }
-        }.map { $0 / count }
-        let mean = mean
-        squaredDeviations = parts.reduce([Float](repeating: 0, count: mean.count)) { sum, part in
-            (0..<mean.count).map { c in
+        let count = parts.reduce(0) { $0 + $1.count }
+        let mean = parts[0].mean.indices.map { c in parts.reduce(0) { $0 + $1.count * $1.mean[c] } / count }
+        squaredDeviations = mean.indices.map { c in
+            parts.reduce(0) { sum, part in
                 let offset = part.mean[c] - mean[c]
-                return sum[c] + part.squaredDeviations[c] + part.count * offset * offset
+                return sum + part.squaredDeviations[c] + part.count * offset * offset
             }
         }
+        (self.count, self.mean) = (count, mean)
     }
 
     /// The moments as one array, for a `ShardExchange`.

@@ -51,8 +51,9 @@ public final class DataParallelNetwork {
 
     /// Forward and backward in training mode over `input` `[batch, features]`,
     /// the batch shared out among the shards (at least one sample each).
-    /// Leaves the network as a whole-batch step would: its gradients, its
-    /// batch-norm running statistics and its blocks' measurements. Returns
+    /// Adds the batch's gradients to the network's, as
+    /// `ResNet.accumulateGradients` does, and leaves its batch-norm running
+    /// statistics and its blocks' measurements as a whole-batch step would. Returns
     /// the mean loss and the correct predictions; when the loss is not
     /// finite, no gradient is computed.
     public func computeGradients(input: Tensor, labels: [Int], modes: [BlockMode]) -> (loss: Float, correct: Int) {
@@ -70,7 +71,8 @@ public final class DataParallelNetwork {
             let rows = batch * shard / shards..<batch * (shard + 1) / shards
             let part = Tensor(shape: [rows.count, features],
                               data: Array(input.data[rows.lowerBound * features..<rows.upperBound * features]))
-            net.zeroGradients()
+            // A replica's gradients are this step's alone, to be added to the network's.
+            if shard > 0 { net.zeroGradients() }
             let logits = net.forward(part, modes: modes, training: true)
             let result = softmaxCrossEntropy(logits: logits, labels: Array(labels[rows]), batchSize: batch)
             // Every shard learns the whole batch's loss, so all of them

@@ -24,10 +24,7 @@ struct BenchCommand: AsyncParsableCommand {
         guard seconds > 0 else { throw ValidationError("--seconds must be positive (got \(seconds))") }
         guard rounds >= 1 else { throw ValidationError("--rounds must be at least 1 (got \(rounds))") }
         for workload in BenchmarkWorkload.allCases {
-            var spec = workload.spec
-            spec.depth = depth ?? spec.depth
-            spec.width = width ?? spec.width
-            if let problem = spec.problem { throw ValidationError(problem) }
+            if let problem = workload.spec(depth: depth, width: width).problem { throw ValidationError(problem) }
         }
         guard !(gemm && scaling) else { throw ValidationError("--gemm and --scaling measure different things; pick one") }
     }

@@ -24,12 +24,8 @@ struct CheckpointOptions: ParsableArguments {
     /// The checkpoint's network, or every network the preset trains (a twin pair gives two).
     func networks() async throws -> [LoadedNetwork] {
         do {
-            let paths = if let load { [load] } else { try await trainPreset() }
-            // The preset's checkpoints were only a way into `LoadedNetwork`.
-            defer { if load == nil { for path in paths { try? FileManager.default.removeItem(atPath: path) } } }
-            return try paths.map { path in
-                try LoadedNetwork(checkpoint: try Checkpoint.load(URL(fileURLWithPath: path)), dataPath: data, threads: threads)
-            }
+            let checkpoints = if let load { [try Checkpoint.load(URL(fileURLWithPath: load))] } else { try await trainPreset() }
+            return try checkpoints.map { try LoadedNetwork(checkpoint: $0, dataPath: data, threads: threads) }
         } catch let error as CheckpointError {
             printError(error.description)
             throw ExitCode.failure
@@ -41,25 +37,22 @@ struct CheckpointOptions: ParsableArguments {
     }
 
     /// Trains the preset's (first) run headless, with progress on stderr,
-    /// and returns the paths of its checkpoints: the network, then its plain twin if it has one.
-    func trainPreset() async throws -> [String] {
+    /// and returns its networks as checkpoints: the network, then its plain twin if it has one.
+    func trainPreset() async throws -> [CheckpointContents] {
         guard let preset, let configuration = preset.configurations().first else { throw RunError("no preset") }
         let engines = configuration.twin
             ? try TwinRun(configuration: configuration, policy: .everyEvaluation).engines
             : [try Engine(configuration: configuration)]
-        var paths: [String] = []
+        var checkpoints: [CheckpointContents] = []
         for engine in engines {
             async let run: Void = engine.run()
             for await snapshot in engine.snapshots {
                 progressLine("training the \(preset.rawValue) network\(snapshot.run.map { " (\($0))" } ?? ""): step \(snapshot.step)/\(snapshot.totalSteps)")
             }
             await run
-            let path = FileManager.default.temporaryDirectory
-                .appendingPathComponent("reslab-\(preset.rawValue)-\(UUID().uuidString).safetensors").path
-            try await engine.saveCheckpoint(to: path)
-            paths.append(path)
+            checkpoints.append(await engine.checkpoint)
         }
-        return paths
+        return checkpoints
     }
 }
 
