@@ -212,8 +212,8 @@ struct ExperimentCommandLineTests {
         }
     }
 
-    /// A preset's network reaches the experiment through a checkpoint in the
-    /// temporary directory, which must not outlive the command.
+    /// A preset's networks reach the experiment in memory: the command
+    /// leaves nothing in the temporary directory.
     @Test func presetLesionLeavesNoCheckpointBehind() throws {
         try withTemporaryDirectory { directory in
             let result = try reslab(arguments: ["lesion", "--preset", "vanishing", "--limit", "50", "--json"],
