@@ -3,6 +3,8 @@
 Each workload is a full SGD-momentum step (forward, backward, update) on random
 inputs, with exactly ResLab's shapes (the same module as make_fixtures.py).
 Prints one JSON object per workload: {"workload", "threads", "samples_per_s"}.
+`--depth N` gives every workload N blocks instead of its own (as `reslab bench
+--depth N` does).
 
     .venv/bin/python Tests/Reference/bench_pytorch.py --threads 2 --seconds 3
 """
@@ -27,8 +29,9 @@ WORKLOADS = {
 }
 
 
-def measure(name, threads, seconds):
+def measure(name, threads, seconds, depth=None):
     spec, batch = WORKLOADS[name]
+    spec = dict(spec, depth=depth or spec["depth"])
     torch.manual_seed(99)
     model = ResNet(spec)
     model.train()
@@ -56,10 +59,11 @@ def main():
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--seconds", type=float, default=3)
     parser.add_argument("--workload", action="append", choices=sorted(WORKLOADS))
+    parser.add_argument("--depth", type=int, help="blocks, instead of each workload's own")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     for name in args.workload or list(WORKLOADS):
-        print(json.dumps(measure(name, args.threads, args.seconds)), flush=True)
+        print(json.dumps(measure(name, args.threads, args.seconds, args.depth)), flush=True)
 
 
 if __name__ == "__main__":

@@ -36,12 +36,15 @@ def main():
     parser.add_argument("--seconds", type=float, default=2)
     parser.add_argument("--threads", type=int, action="append", help="thread counts (default: 1 and 2)")
     parser.add_argument("--workload", action="append", choices=WORKLOADS, help="workloads (default: all)")
+    parser.add_argument("--depth", type=int, action="append", help="blocks (default: each workload's own)")
     args = parser.parse_args()
     reslab = os.path.join(ROOT, ".build", "release", "reslab")
-    print(f"{'workload':14} {'threads':>7} {'ResLab':>10} {'PyTorch':>10} {'ratio':>7}   pairs: median (range)")
+    print(f"{'workload':16} {'threads':>7} {'ResLab':>10} {'PyTorch':>10} {'ratio':>7}   pairs: median (range)")
     for threads in args.threads or [1, 2]:
-        for workload in args.workload or WORKLOADS:
+        for workload, depth in [(w, d) for w in args.workload or WORKLOADS for d in args.depth or [None]]:
             common = ["--workload", workload, "--threads", str(threads), "--seconds", str(args.seconds)]
+            common += ["--depth", str(depth)] if depth else []
+            label = f"{workload} d{depth}" if depth else workload
             commands = {"reslab": [reslab, "bench", "--json"] + common,
                         "torch": [sys.executable, os.path.join(HERE, "bench_pytorch.py")] + common}
             rates = {"reslab": [], "torch": []}
@@ -50,7 +53,7 @@ def main():
                     rates[name].append(samples_per_second(commands[name]))
             ours, theirs = statistics.median(rates["reslab"]), statistics.median(rates["torch"])
             pairs = [a / b for a, b in zip(rates["reslab"], rates["torch"])]
-            print(f"{workload:14} {threads:>7} {ours:>10.0f} {theirs:>10.0f} {ours / theirs:>6.2f}×   "
+            print(f"{label:16} {threads:>7} {ours:>10.0f} {theirs:>10.0f} {ours / theirs:>6.2f}×   "
                   f"{statistics.median(pairs):.2f}× ({min(pairs):.2f}–{max(pairs):.2f})", flush=True)
 
 
