@@ -102,6 +102,16 @@ public struct RunConfiguration: Codable, Sendable, Equatable {
                   activation: activation, norm: norm, initialization: initialization)
     }
 
+    /// Why `threads` cannot run here, if it cannot. The kernels' pool has a
+    /// thread per core and never more, so a larger count would run on fewer
+    /// threads than it says: its figures and its loss curve would be another
+    /// count's.
+    public static func threadsProblem(_ threads: Int) -> String? {
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        guard threads < 1 || threads > cores else { return nil }
+        return "--threads must be from 1 to \(cores), the cores of this machine (got \(threads))"
+    }
+
     /// Every reason this configuration cannot run, as sentences for the user.
     public var problems: [String] {
         var found: [String] = []
@@ -113,7 +123,7 @@ public struct RunConfiguration: Codable, Sendable, Equatable {
         positive(batchSize, "batch")
         positive(steps, "steps")
         positive(epochs, "epochs")
-        positive(threads, "threads")
+        if let problem = Self.threadsProblem(threads) { found.append(problem) }
         positive(evaluationInterval, "eval-every")
         if let samples, samples < 10 { found.append("--samples must be at least 10 (got \(samples))") }
         if arms < 2 { found.append("--arms must be at least 2 (got \(arms))") }

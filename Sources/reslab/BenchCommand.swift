@@ -20,7 +20,7 @@ struct BenchCommand: AsyncParsableCommand {
     @Flag(help: "Print one JSON object per line.") var json = false
 
     func validate() throws {
-        guard threads >= 1 else { throw ValidationError("--threads must be at least 1 (got \(threads))") }
+        if let problem = RunConfiguration.threadsProblem(threads) { throw ValidationError(problem) }
         guard seconds > 0 else { throw ValidationError("--seconds must be positive (got \(seconds))") }
         guard rounds >= 1 else { throw ValidationError("--rounds must be at least 1 (got \(rounds))") }
         for workload in BenchmarkWorkload.allCases {

@@ -13,6 +13,7 @@ struct CheckpointOptions: ParsableArguments {
 
     func validate() throws {
         guard (load == nil) != (preset == nil) else { throw ValidationError("give either --load FILE or --preset NAME") }
+        if let threads, let problem = RunConfiguration.threadsProblem(threads) { throw ValidationError(problem) }
     }
 
     /// The network to experiment on: the checkpoint, or the preset's first network.

@@ -56,6 +56,19 @@ struct CommandLineTests {
         #expect(result.stdout.isEmpty)
     }
 
+    /// More threads than cores would run on fewer than it says, so every
+    /// command refuses them, as it refuses none at all.
+    @Test(arguments: [["train", "--steps", "1"], ["bench", "--seconds", "0.1"], ["lesion", "--preset", "vanishing"]])
+    func threadCountsBeyondTheCoresAreRefused(command: [String]) throws {
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        for threads in [0, cores + 1] {
+            let result = try reslab(arguments: command + ["--threads", "\(threads)"])
+            #expect(result.status == 64)
+            #expect(result.stderr.contains("--threads must be from 1 to \(cores), the cores of this machine (got \(threads))"))
+            #expect(result.stdout.isEmpty)
+        }
+    }
+
     @Test func divergenceStopsWithAHintAndNoGarbage() throws {
         let result = try reslab("train", "--lr", "100000", "--norm", "none", "--schedule", "constant",
                                 "--depth", "4", "--width", "16", "--steps", "300", "--json")
