@@ -19,6 +19,7 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CNCurses", path: "Sources/CNCurses"),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        .systemLibrary(name: "CMalloc", path: "Sources/CMalloc"),
         .target(name: "Kernels", swiftSettings: fastMath),
         .target(name: "Network", dependencies: ["Kernels"], swiftSettings: fastMath),
         .target(name: "Datasets", dependencies: ["Kernels", "CZlib"], swiftSettings: fastMath),
@@ -27,7 +28,7 @@ let package = Package(
         .executableTarget(
             name: "reslab",
             dependencies: [
-                "Lab", "Dashboard",
+                "Lab", "Dashboard", "CMalloc",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: fastMath),

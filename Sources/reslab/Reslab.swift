@@ -9,4 +9,11 @@ struct Reslab: AsyncParsableCommand {
         subcommands: [DashboardCommand.self, TrainCommand.self, LesionCommand.self, PathsCommand.self, BenchCommand.self,
                       ThemesCommand.self],
         defaultSubcommand: DashboardCommand.self)
+
+    /// Sets the memory allocator up before any thread starts, then parses
+    /// the arguments and runs the command.
+    static func main() async {
+        MallocArenas.limitToCores()
+        await main(nil)
+    }
 }
