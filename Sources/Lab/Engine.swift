@@ -14,7 +14,8 @@ public enum PublishPolicy: Sendable {
 }
 
 /// The training engine. It owns the dataset, the network and the loop; the
-/// outside world talks to it only through `send(_:)` and `snapshots`.
+/// outside world talks to it only through `send(_:)` and `snapshots`. It
+/// runs on a thread of its own (see `EngineThread`).
 public actor Engine {
     public let configuration: RunConfiguration
     public let dataset: Dataset
@@ -45,6 +46,10 @@ public actor Engine {
     private var eventCount = 0
     private let clock = ContinuousClock()
     private let start: ContinuousClock.Instant
+    /// The one thread all of the engine's work runs on.
+    private let thread = EngineThread(name: "reslab-engine")
+
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { thread.asUnownedSerialExecutor() }
 
     // Accumulated since the last snapshot.
     private var lossSum: Double = 0
@@ -109,6 +114,8 @@ public actor Engine {
         case .live: (snapshots, continuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
         }
     }
+
+    deinit { thread.stop() }
 
     /// Queues a command; it takes effect before the next training step.
     public nonisolated func send(_ command: Command) {

@@ -13,7 +13,7 @@ struct Reslab: AsyncParsableCommand {
     /// Sets the memory allocator up before any thread starts, then parses
     /// the arguments and runs the command.
     static func main() async {
-        MallocArenas.limitToCores()
+        MallocTuning.apply()
         await main(nil)
     }
 }
