@@ -19,8 +19,8 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CNCurses", path: "Sources/CNCurses"),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
-        .systemLibrary(name: "CMalloc", path: "Sources/CMalloc"),
-        .target(name: "Kernels", swiftSettings: fastMath),
+        .systemLibrary(name: "CGlibc", path: "Sources/CGlibc"),
+        .target(name: "Kernels", dependencies: ["CGlibc"], swiftSettings: fastMath),
         .target(name: "Network", dependencies: ["Kernels"], swiftSettings: fastMath),
         .target(name: "Datasets", dependencies: ["Kernels", "CZlib"], swiftSettings: fastMath),
         .target(name: "Lab", dependencies: ["Network", "Datasets"], swiftSettings: fastMath),
@@ -28,7 +28,7 @@ let package = Package(
         .executableTarget(
             name: "reslab",
             dependencies: [
-                "Lab", "Dashboard", "CMalloc",
+                "Lab", "Dashboard", "CGlibc",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: fastMath),

@@ -38,9 +38,8 @@ public final class WorkerPool: @unchecked Sendable {
         self.capacity = max(1, capacity)
         activeThreads = Atomic(self.capacity)
         for index in 1..<self.capacity {
-            // A name given before the thread starts does not reach the system on Linux.
             Thread { [self] in
-                Thread.current.name = "reslab-worker-\(index)"
+                nameCurrentThread("reslab-worker-\(index)")
                 self.workerLoop(index: index)
             }.start()
         }

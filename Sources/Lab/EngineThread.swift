@@ -1,4 +1,5 @@
 import Foundation
+import Kernels
 import Synchronization
 
 /// A serial executor with a thread of its own: an actor that uses it runs
@@ -18,10 +19,9 @@ public final class EngineThread: SerialExecutor {
 
     /// Starts the thread, named `name`.
     public init(name: String) {
-        // The thread keeps the executor alive until `stop`. It names itself:
-        // a name given before it starts does not reach the system on Linux.
+        // The thread keeps the executor alive until `stop`.
         Thread { [self] in
-            Thread.current.name = name
+            nameCurrentThread(name)
             runJobs()
         }.start()
     }

@@ -1,4 +1,4 @@
-import CMalloc
+import CGlibc
 
 /// Two settings of glibc's malloc, made once before any thread starts.
 ///
