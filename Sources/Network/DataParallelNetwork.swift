@@ -20,8 +20,11 @@ public final class DataParallelNetwork {
     /// The network's parameters and buffers, and each replica's, in one order.
     private let tensors: [Parameter]
     private let replicaTensors: [[Parameter]]
-    /// How many of `tensors` are learnable (the buffers follow them).
-    private let learnableCount: Int
+    /// Each of the network's learnable tensors, with the replicas' copies,
+    /// whose gradients are added into it after a step.
+    private let gradientShares: [(own: Parameter, replicas: [Parameter])]
+    /// Each of the network's blocks, then the replicas' copies of it.
+    private let blockShards: [[ResidualBlock]]
     /// The network's batch norms, which meet the replicas' during a step.
     private let networkNorms: [BatchNorm]
 
@@ -34,14 +37,16 @@ public final class DataParallelNetwork {
         precondition(shards >= 2 && shards <= WorkerPool.shared.capacity,
                      "\(shards) shards need as many threads, of \(WorkerPool.shared.capacity)")
         self.network = network
-        replicas = (1..<shards).map { _ in ResNet(spec: network.spec, seed: 0) }
+        let replicas = (1..<shards).map { _ in ResNet(spec: network.spec, seed: 0) }
+        self.replicas = replicas
         exchange = ShardExchange(shards: shards)
         func tensors(of network: ResNet) -> [Parameter] {
             (network.parameters + network.buffers).map(\.parameter)
         }
-        self.tensors = tensors(of: network)
-        replicaTensors = replicas.map(tensors(of:))
-        learnableCount = network.parameters.count
+        let (own, replicaTensors) = (tensors(of: network), replicas.map(tensors(of:)))
+        (self.tensors, self.replicaTensors) = (own, replicaTensors)
+        gradientShares = network.parameters.indices.map { index in (own[index], replicaTensors.map { $0[index] }) }
+        blockShards = network.blocks.indices.map { index in [network.blocks[index]] + replicas.map { $0.blocks[index] } }
         networkNorms = network.batchNorms
         for (index, replica) in replicas.enumerated() {
             for layer in replica.batchNorms { layer.shardExchange = (exchange, index + 1) }
@@ -82,12 +87,10 @@ public final class DataParallelNetwork {
             if shard == 0 { outcome = (totals[0], Int(totals[1])) }
         }
         guard outcome.loss.isFinite else { return outcome }
-        WorkerPool.shared.forEach(Array(0..<learnableCount), weight: { tensors[$0].value.count }) { index in
-            for replica in replicaTensors { tensors[index].addToGradient(replica[index].gradient) }
+        WorkerPool.shared.forEach(gradientShares, weight: { $0.own.value.count }) { share in
+            for replica in share.replicas { share.own.addToGradient(replica.gradient) }
         }
-        for (index, block) in network.blocks.enumerated() {
-            block.adoptMeasurements(of: [block] + replicas.map { $0.blocks[index] })
-        }
+        for shards in blockShards { shards[0].adoptMeasurements(of: shards) }
         return outcome
     }
 
