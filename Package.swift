@@ -15,6 +15,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         .systemLibrary(name: "CNCurses", path: "Sources/CNCurses"),
@@ -24,7 +25,7 @@ let package = Package(
         .target(name: "Network", dependencies: ["Kernels"], swiftSettings: fastMath),
         .target(name: "Datasets", dependencies: ["Kernels", "CZlib"], swiftSettings: fastMath),
         .target(name: "Lab", dependencies: ["Network", "Datasets"], swiftSettings: fastMath),
-        .target(name: "Dashboard", dependencies: ["Lab", "CNCurses"], swiftSettings: fastMath),
+        .target(name: "Dashboard", dependencies: ["Lab", "CNCurses", "Yams"], swiftSettings: fastMath),
         .executableTarget(
             name: "reslab",
             dependencies: [

@@ -1,12 +1,39 @@
 import Foundation
 
+/// How a series' line is drawn, so that series differ without colour.
+public enum LineStyle: Sendable, CaseIterable {
+    case solid, dotted, dashed, longDashed
+
+    /// Which dots along the line are set, repeating.
+    var pattern: [Bool] {
+        switch self {
+        case .solid: return [true]
+        case .dotted: return [true, false, false]
+        case .dashed: return [true, true, true, false, false, false]
+        case .longDashed: return Array(repeating: true, count: 8) + [false, false, false, false]
+        }
+    }
+
+    /// How the legend shows it.
+    public var legend: String {
+        switch self {
+        case .solid: return "━━"
+        case .dotted: return "┈┈"
+        case .dashed: return "╍╍"
+        case .longDashed: return "─ ─"
+        }
+    }
+}
+
 /// One line of a chart.
 public struct ChartSeries: Sendable {
     public let role: Role
+    public let style: LineStyle
     public let points: [(x: Double, y: Double)]
 
-    public init(role: Role, points: [(x: Double, y: Double)]) {
+    public init(role: Role, style: LineStyle = .solid, points: [(x: Double, y: Double)]) {
         self.role = role
+        self.style = style
         self.points = points
     }
 }
@@ -18,52 +45,57 @@ public struct BrailleChart {
     public var logScale = false
     /// A fixed y range (accuracy: 0…1); otherwise the data's own.
     public var yRange: ClosedRange<Double>?
-    public var formatY: (Double) -> String = { String(format: "%.3g", $0) }
+    /// Labels of the y axis; compact numbers unless told otherwise.
+    public var formatY: (Double) -> String = NumberFormat.compact
 
     public init(series: [ChartSeries]) { self.series = series }
 
-    static let labelWidth = 7
-
     public func draw(into canvas: inout Canvas, in rect: Rect) {
-        let plot = Rect(x: rect.x + Self.labelWidth, y: rect.y, width: rect.width - Self.labelWidth, height: rect.height - 1)
-        guard plot.width >= 2, plot.height >= 2 else { return }
         let transform: (Double) -> Double? = { value in
             guard value.isFinite else { return nil }
             if logScale { return value > 0 ? log10(value) : nil }
             return value
         }
         let all = series.flatMap(\.points)
-        guard let firstX = all.map(\.x).min(), let lastX = all.map(\.x).max() else {
-            canvas.put("waiting for data…", x: plot.x + 1, y: plot.y + plot.height / 2, style: CellStyle(.dim))
-            return
-        }
         let ys = all.compactMap { transform($0.y) }
         var low = yRange.flatMap { transform($0.lowerBound) } ?? ys.min() ?? 0
         var high = yRange.flatMap { transform($0.upperBound) } ?? ys.max() ?? 1
         if high - low < 1e-9 { (low, high) = (low - 0.5, high + 0.5) }
+        let label = { (value: Double) in formatY(logScale ? pow(10, value) : value) }
+        let labels = [high, (high + low) / 2, low].map(label)
+        let labelWidth = (labels.map(\.count).max() ?? 4) + 1
+        let plot = Rect(x: rect.x + labelWidth, y: rect.y, width: rect.width - labelWidth, height: rect.height - 1)
+        guard plot.width >= 2, plot.height >= 2 else { return }
+        guard let firstX = all.map(\.x).min(), let lastX = all.map(\.x).max() else {
+            canvas.putFitted("waiting for data…", x: plot.x + 1, y: plot.y + plot.height / 2, style: CellStyle(.dim), limit: plot.width - 1)
+            return
+        }
         let dotsWide = plot.width * 2, dotsHigh = plot.height * 4
         var dots = [UInt8](repeating: 0, count: plot.width * plot.height)
         var owner = [Role?](repeating: nil, count: plot.width * plot.height)
+        let bits: [[UInt8]] = [[0x01, 0x08], [0x02, 0x10], [0x04, 0x20], [0x40, 0x80]]
 
-        func dot(_ x: Int, _ y: Int, _ role: Role) {
-            guard x >= 0, y >= 0, x < dotsWide, y < dotsHigh else { return }
-            let bits: [[UInt8]] = [[0x01, 0x08], [0x02, 0x10], [0x04, 0x20], [0x40, 0x80]]
-            let cell = (y / 4) * plot.width + x / 2
-            dots[cell] |= bits[y % 4][x % 2]
-            owner[cell] = role
-        }
         for line in series {
+            let pattern = line.style.pattern
+            var counter = 0
+            func dot(_ x: Int, _ y: Int) {
+                defer { counter += 1 }
+                guard pattern[counter % pattern.count], x >= 0, y >= 0, x < dotsWide, y < dotsHigh else { return }
+                let cell = (y / 4) * plot.width + x / 2
+                dots[cell] |= bits[y % 4][x % 2]
+                owner[cell] = line.role
+            }
             var previous: (Int, Int)?
             for point in line.points {
                 guard let y = transform(point.y) else { previous = nil; continue }
                 let dx = lastX > firstX ? Int(((point.x - firstX) / (lastX - firstX) * Double(dotsWide - 1)).rounded()) : 0
                 let dy = Int(((high - min(max(y, low), high)) / (high - low) * Double(dotsHigh - 1)).rounded())
                 if let (px, py) = previous {
-                    // Bresenham between consecutive points.
+                    // Bresenham between consecutive points (the first dot was drawn with the last segment).
                     let steps = max(abs(dx - px), abs(dy - py), 1)
-                    for s in 0...steps { dot(px + (dx - px) * s / steps, py + (dy - py) * s / steps, line.role) }
+                    for s in 1...steps { dot(px + (dx - px) * s / steps, py + (dy - py) * s / steps) }
                 } else {
-                    dot(dx, dy, line.role)
+                    dot(dx, dy)
                 }
                 previous = (dx, dy)
             }
@@ -75,16 +107,15 @@ public struct BrailleChart {
             }
         }
         // Axes: y labels at top, middle and bottom; x labels at both ends.
-        let label = { (value: Double) in formatY(logScale ? pow(10, value) : value) }
         let axis = CellStyle(.dim)
-        for (row, value) in [(0, high), (plot.height / 2, (high + low) / 2), (plot.height - 1, low)] {
-            canvas.put(label(value).leftPadded(to: Self.labelWidth - 1), x: rect.x, y: plot.y + row, style: axis, limit: Self.labelWidth - 1)
+        for (row, text) in zip([0, plot.height / 2, plot.height - 1], labels) {
+            canvas.put(text.leftPadded(to: labelWidth - 1), x: rect.x, y: plot.y + row, style: axis)
             canvas.put("┤", x: plot.x - 1, y: plot.y + row, style: axis)
         }
         let bottom = plot.y + plot.height
-        canvas.put(String(Int(firstX)), x: plot.x, y: bottom, style: axis)
-        let end = String(Int(lastX))
-        canvas.put(end, x: plot.x + plot.width - end.count, y: bottom, style: axis)
+        let start = String(Int(firstX)), end = String(Int(lastX))
+        canvas.put(start, x: plot.x, y: bottom, style: axis)
+        if start.count + end.count < plot.width { canvas.put(end, x: plot.x + plot.width - end.count, y: bottom, style: axis) }
     }
 }
 

@@ -1,15 +1,19 @@
+import Foundation
+
 /// What a cell means, not what colour it is: the theme decides the colour.
 public enum Role: String, CaseIterable, Sendable {
     case text, dim, frame, title, accent, warning
     case train, validation, lesioned
     case residual, plain, deleted
     case selected
-    case barLow, barHigh
+    case bar0, bar1, bar2, bar3
     case heat0, heat1, heat2, heat3, heat4, heat5
     case class0, class1, class2, class3, class4, class5
 
     /// The heatmap roles, coldest first.
     public static let heat: [Role] = [.heat0, .heat1, .heat2, .heat3, .heat4, .heat5]
+    /// The gradient bars' colours, smallest norm first.
+    public static let bar: [Role] = [.bar0, .bar1, .bar2, .bar3]
     /// One role per class of a decision map.
     public static let classes: [Role] = [.class0, .class1, .class2, .class3, .class4, .class5]
 }
@@ -54,6 +58,9 @@ public struct Canvas: Sendable {
     public let width: Int
     public let height: Int
     public private(set) var cells: [Cell]
+    /// Words with a digit that `put` had to cut short (they ran past their
+    /// limit or the edge). A correct screen has none: tests check it.
+    public private(set) var cutNumbers: [String] = []
 
     public init(width: Int, height: Int) {
         self.width = max(0, width)
@@ -69,12 +76,34 @@ public struct Canvas: Sendable {
     /// Writes `text` from (x, y), clipped to `limit` columns and to the canvas.
     public mutating func put(_ text: String, x: Int, y: Int, style: CellStyle = CellStyle(), limit: Int = .max) {
         guard y >= 0, y < height else { return }
-        var column = x
-        for character in text.prefix(max(0, limit)) {
-            if column >= width { break }
-            if column >= 0 { cells[y * width + column] = Cell(character: character, style: style) }
-            column += 1
+        let characters = Array(text)
+        let shown = min(characters.count, max(0, limit), max(0, width - x))
+        for (offset, character) in characters.prefix(shown).enumerated() where x + offset >= 0 {
+            cells[y * width + x + offset] = Cell(character: character, style: style)
         }
+        if shown < characters.count { noteCut(characters, at: shown) }
+    }
+
+    /// Writes `text` within `limit` columns, shortened at a space with `…`
+    /// when it does not fit, so that no word or number is cut.
+    public mutating func putFitted(_ text: String, x: Int, y: Int, style: CellStyle = CellStyle(), limit: Int) {
+        guard text.count > limit else { return put(text, x: x, y: y, style: style) }
+        guard limit >= 1 else { return }
+        var kept = String(text.prefix(limit - 1))
+        if let space = kept.lastIndex(of: " "), text[text.index(text.startIndex, offsetBy: limit - 1)] != " " {
+            kept = String(kept[..<space])
+        }
+        put(kept.trimmingCharacters(in: .whitespaces) + "…", x: x, y: y, style: style)
+    }
+
+    /// Records the word cut at `index` if it holds a digit.
+    private mutating func noteCut(_ characters: [Character], at index: Int) {
+        guard index > 0, !characters[index - 1].isWhitespace, !characters[index].isWhitespace else { return }
+        var start = index - 1, end = index
+        while start > 0 && !characters[start - 1].isWhitespace { start -= 1 }
+        while end < characters.count && !characters[end].isWhitespace { end += 1 }
+        let word = String(characters[start..<end])
+        if word.contains(where: \.isNumber) { cutNumbers.append(word) }
     }
 
     /// Fills a rectangle with one character.

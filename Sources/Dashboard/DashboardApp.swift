@@ -20,14 +20,16 @@ public final class DashboardApp {
     private let twin: Engine?
     private var themes: [Theme]
     private var themeIndex: Int
+    /// Where `w` and the end of the run write the checkpoint (`--save`).
     private let savePath: String?
     private var model = DashboardModel()
-
     /// Sent once when training finishes (a lesson's experiment), if any.
     private var whenFinished: Command?
+    private var savedAtFinish = false
 
     public init(engine: Engine, twin: Engine? = nil, themes: [Theme], theme: Theme, savePath: String?,
-                lesson: String? = nil, startTab: Tab = .heatmap, whenFinished: Command? = nil) {
+                preset: Preset? = nil, projector: Bool = false, startTab: Tab = .heatmap,
+                whenFinished: Command? = nil, notes: [String] = []) {
         self.whenFinished = whenFinished
         self.engine = engine
         self.twin = twin
@@ -35,8 +37,10 @@ public final class DashboardApp {
         themeIndex = self.themes.firstIndex(of: theme) ?? 0
         self.savePath = savePath
         model.themeName = theme.name
-        model.lesson = lesson
+        model.preset = preset
+        model.projector = projector
         model.tab = startTab
+        for note in notes { model.note(note) }
     }
 
     /// Throws a `TerminalError` if standard input and output are not a
@@ -45,11 +49,13 @@ public final class DashboardApp {
         try Terminal.preflight()
     }
 
-    /// Runs until the user quits or a termination signal arrives. The
-    /// terminal is restored on every way out.
-    public func run() async throws {
+    /// Runs until the user quits or a termination signal arrives; returns
+    /// that signal's number, or 0 after `q`. The terminal is restored on
+    /// every way out.
+    public func run() async throws -> Int32 {
         let terminal = try Terminal(theme: themes[themeIndex])
         defer { terminal.stop() }
+        model.colour = terminal.showsColour(themes[themeIndex])
         let mailbox = SnapshotMailbox()
         let twinMailbox = SnapshotMailbox()
         let engine = self.engine, twin = self.twin
@@ -70,31 +76,25 @@ public final class DashboardApp {
                 dirty = true
                 if let action = KeyMap.action(for: key) {
                     let effect = model.handle(action)
-                    for command in effect.commands {
-                        engine.send(command)
-                        if command.concernsBothTwins { twin?.send(command) }
-                    }
+                    for command in effect.commands { send(command) }
                     if effect.nextTheme {
                         themeIndex = (themeIndex + 1) % themes.count
                         terminal.setTheme(themes[themeIndex])
                         model.themeName = themes[themeIndex].name
+                        model.colour = terminal.showsColour(themes[themeIndex])
                     }
-                    if effect.save { engine.send(.save(path: savePath ?? defaultSavePath())) }
                     if effect.quit { break loop }
                 }
             }
             if let snapshot = mailbox.take() {
                 model.absorb(snapshot)
                 dirty = true
-                if snapshot.state == .finished, let command = whenFinished {
-                    engine.send(command)
-                    whenFinished = nil
-                }
             }
             if let snapshot = twinMailbox.take() {
                 model.absorbTwin(snapshot)
                 dirty = true
             }
+            finishIfDone()
             if dirty && clock.now - lastFrame >= .milliseconds(50) {
                 let (width, height) = terminal.size
                 terminal.draw(Screen.render(&model, width: width, height: height))
@@ -108,12 +108,34 @@ public final class DashboardApp {
         await twinTraining.value
         listener.cancel()
         twinListener.cancel()
+        return pendingSignal.load(ordering: .relaxed)
     }
 
-    /// `reslab-<dataset>-step<N>.safetensors` in the current directory.
-    private func defaultSavePath() -> String {
-        let dataset = model.snapshot.title.split(separator: " ").first.map(String.init) ?? "run"
-        return "reslab-\(dataset)-step\(model.snapshot.step).safetensors"
+    /// Sends a key's command to the engine, and to the twin when it
+    /// concerns both; `w` writes to `--save` when one was given.
+    private func send(_ command: Command) {
+        if case .save(nil) = command, let savePath {
+            engine.send(.save(path: savePath))
+            twin?.send(.save(path: Checkpoint.twinPath(savePath)))
+            return
+        }
+        engine.send(command)
+        if command.concernsBothTwins { twin?.send(command) }
+    }
+
+    /// When training has finished (both nets, for a twin run): writes the
+    /// `--save` checkpoint once, then starts the lesson's experiment.
+    private func finishIfDone() {
+        guard model.snapshot.state == .finished, twin == nil || model.twin?.state == .finished else { return }
+        if !savedAtFinish, let savePath {
+            savedAtFinish = true
+            engine.send(.save(path: savePath))
+            twin?.send(.save(path: Checkpoint.twinPath(savePath)))
+        }
+        if let command = whenFinished {
+            engine.send(command)
+            whenFinished = nil
+        }
     }
 }
 
@@ -122,7 +144,7 @@ extension Command {
     /// do; lesions, scope and experiments belong to the residual net alone.
     public var concernsBothTwins: Bool {
         switch self {
-        case .pause, .resume, .step, .reset, .scaleLearningRate, .evaluate, .quit: return true
+        case .pause, .resume, .togglePause, .step, .reset, .scaleLearningRate, .evaluate, .quit, .save: return true
         default: return false
         }
     }

@@ -16,30 +16,53 @@ public enum GradientKind: Sendable {
     case input
 }
 
+/// One line of the event log: the engine's, the twin's, or the screen's own.
+public struct LoggedEvent: Sendable, Equatable {
+    public var time: Double
+    public var message: String
+}
+
+/// A chart's points: x is the step.
+public typealias Curve = [(x: Double, y: Double)]
+
 /// Everything the screen shows: the newest snapshot, the history the charts
 /// need, and the user's choices. A value; `render` draws it.
 public struct DashboardModel: Sendable {
     public var snapshot = Snapshot()
-    public var trainLoss: [(x: Double, y: Double)] = []
-    public var validationLoss: [(x: Double, y: Double)] = []
-    public var trainAccuracy: [(x: Double, y: Double)] = []
-    public var validationAccuracy: [(x: Double, y: Double)] = []
-    public var lesionedAccuracy: [(x: Double, y: Double)] = []
-    public var gradientHistory: [[Float]] = []
+    public var trainLoss: Curve = []
+    public var validationLoss: Curve = []
+    public var trainAccuracy: Curve = []
+    public var validationAccuracy: Curve = []
+    public var lesionedAccuracy: Curve = []
+    /// Each published step's gradient norms, oldest first (for the heatmap).
+    public var gradientHistory: [(step: Int, norms: [Float])] = []
     public var selectedBlock = 0
     public var tab = Tab.heatmap
     public var logLoss = true
     public var gradientKind = GradientKind.weights
     public var showHelp = false
+    /// Only the two charts and the bars, as large as the terminal allows.
+    public var projector = false
+    /// Whether the terminal shows colour; without it, marks and shades carry every distinction.
+    public var colour = true
     public var themeName = "default"
-    /// The explanation of the lesson preset, shown in the help.
-    public var lesson: String?
+    /// The lesson being run, for its captions and the help.
+    public var preset: Preset?
     /// The plain twin, when one trains beside the network.
     public var twin: Snapshot?
-    public var twinTrainLoss: [(x: Double, y: Double)] = []
-    public var twinValidationAccuracy: [(x: Double, y: Double)] = []
+    public var twinTrainLoss: Curve = []
+    public var twinValidationAccuracy: Curve = []
+    /// The whole event log, oldest first.
+    public var eventLog: [LoggedEvent] = []
+    /// How many screen lines the event log is scrolled back from its newest.
+    public var eventScroll = 0
     /// Where the bars were last drawn, to map mouse clicks to blocks.
     public var barRows: [Int: Int] = [:]
+
+    private var lastEventID = 0
+    private var lastTwinEventID = 0
+    static let historyLimit = 2000
+    static let eventLimit = 1000
 
     public init() {}
 
@@ -51,11 +74,12 @@ public struct DashboardModel: Sendable {
         if new.step < snapshot.step {
             // A reset: start the curves again.
             trainLoss = []; validationLoss = []; trainAccuracy = []; validationAccuracy = []; lesionedAccuracy = []
+            gradientHistory = []
         }
-        if let loss = new.trainLoss, new.step != snapshot.step || trainLoss.isEmpty {
+        if let loss = new.trainLoss, new.step != snapshot.step || trainLoss.isEmpty, new.step > 0 {
             trainLoss.append((step, Double(loss)))
             trainAccuracy.append((step, Double(new.trainAccuracy ?? 0)))
-            gradientHistory.append(new.gradientNorms)
+            gradientHistory.append((new.step, values(of: new, kind: .weights)))
             if gradientHistory.count > 400 { gradientHistory.removeFirst(gradientHistory.count - 400) }
         }
         if new.evaluatedAtStep != snapshot.evaluatedAtStep || validationLoss.isEmpty || new.blockModes != snapshot.blockModes {
@@ -64,10 +88,10 @@ public struct DashboardModel: Sendable {
             if let acc = new.validationAccuracy { validationAccuracy.append((at, Double(acc))) }
             if let lesioned = new.lesionedValidationAccuracy { lesionedAccuracy.append((at, Double(lesioned))) }
         }
-        for series in [\DashboardModel.trainLoss, \.validationLoss, \.trainAccuracy, \.validationAccuracy, \.lesionedAccuracy]
-        where self[keyPath: series].count > 2000 {
-            self[keyPath: series] = stride(from: 0, to: self[keyPath: series].count, by: 2).map { self[keyPath: series][$0] }
+        for series in [\DashboardModel.trainLoss, \.validationLoss, \.trainAccuracy, \.validationAccuracy, \.lesionedAccuracy] {
+            Self.thin(&self[keyPath: series])
         }
+        lastEventID = log(new.events, after: lastEventID, prefix: "")
         snapshot = new
         selectedBlock = min(selectedBlock, max(0, blockCount - 1))
     }
@@ -75,18 +99,55 @@ public struct DashboardModel: Sendable {
     /// Takes in a snapshot of the plain twin.
     public mutating func absorbTwin(_ new: Snapshot) {
         if new.step < (twin?.step ?? 0) { twinTrainLoss = []; twinValidationAccuracy = [] }
-        if let loss = new.trainLoss, new.step != twin?.step { twinTrainLoss.append((Double(new.step), Double(loss))) }
-        if new.evaluatedAtStep != twin?.evaluatedAtStep, let accuracy = new.validationAccuracy {
+        if let loss = new.trainLoss, new.step != twin?.step, new.step > 0 { twinTrainLoss.append((Double(new.step), Double(loss))) }
+        if new.evaluatedAtStep != twin?.evaluatedAtStep || twinValidationAccuracy.isEmpty, let accuracy = new.validationAccuracy {
             twinValidationAccuracy.append((Double(new.evaluatedAtStep), Double(accuracy)))
         }
+        Self.thin(&twinTrainLoss)
+        Self.thin(&twinValidationAccuracy)
+        lastTwinEventID = log(new.events, after: lastTwinEventID, prefix: "plain twin: ")
         twin = new
     }
 
-    /// The gradient values the bars show.
-    public var barValues: [Float] { values(of: snapshot) }
+    /// Adds a line of the screen's own to the event log.
+    public mutating func note(_ message: String) {
+        append(LoggedEvent(time: snapshot.elapsedSeconds, message: message))
+    }
 
-    /// The gradient values of `snapshot` the bars show.
-    func values(of snapshot: Snapshot) -> [Float] {
-        gradientKind == .weights ? snapshot.gradientNorms : snapshot.inputGradientNorms
+    /// Appends the events newer than `seen`; returns the newest id.
+    private mutating func log(_ events: [EngineEvent], after seen: Int, prefix: String) -> Int {
+        for event in events where event.id > seen { append(LoggedEvent(time: event.time, message: prefix + event.message)) }
+        return events.last.map { max($0.id, seen) } ?? seen
+    }
+
+    private mutating func append(_ event: LoggedEvent) {
+        eventLog.append(event)
+        if eventLog.count > Self.eventLimit { eventLog.removeFirst(eventLog.count - Self.eventLimit) }
+    }
+
+    /// Halves a long curve, keeping every other point.
+    private static func thin(_ curve: inout Curve) {
+        guard curve.count > historyLimit else { return }
+        curve = stride(from: 0, to: curve.count, by: 2).map { curve[$0] }
+    }
+
+    /// The gradient values the bars show.
+    public var barValues: [Float] { values(of: snapshot, kind: gradientKind) }
+
+    /// The gradient values of `snapshot` of one kind.
+    func values(of snapshot: Snapshot, kind: GradientKind) -> [Float] {
+        kind == .weights ? snapshot.gradientNorms : snapshot.inputGradientNorms
+    }
+
+    /// The one log axis of every gradient on screen: both nets' bars and the heatmap.
+    public var gradientAxis: LogAxis {
+        var values = barValues + (twin.map { self.values(of: $0, kind: gradientKind) } ?? [])
+        if tab == .heatmap { values += gradientHistory.suffix(400).flatMap(\.norms) }
+        return LogAxis(values: values)
+    }
+
+    /// The comparison of a finished twin run, once both have their test accuracy.
+    public var verdict: TwinVerdict? {
+        twin.flatMap { TwinVerdict(residual: snapshot, plain: $0) }
     }
 }

@@ -39,8 +39,8 @@ public struct LesionView {
 
     /// Rows of `accuracy` bars, several blocks per row when there are more blocks than rows.
     func drawSweep(_ sweep: SingleLesionResult, into canvas: inout Canvas, in rect: Rect) {
-        canvas.put(String(format: "one block deleted · intact %.1f %% (│)", 100 * sweep.intact), x: rect.x + 1, y: rect.y,
-                   style: CellStyle(.title))
+        canvas.putFitted(String(format: "one block deleted · intact %.1f %% (│)", 100 * sweep.intact), x: rect.x + 1, y: rect.y,
+                         style: CellStyle(.title), limit: rect.width - 1)
         let rows = rect.height - 1
         let perRow = max(1, Int((Double(sweep.accuracy.count) / Double(max(rows, 1))).rounded(.up)))
         let barWidth = rect.width - 16
@@ -66,8 +66,8 @@ public struct LesionView {
 /// `rect`; returns the first free row.
 func drawProgress(_ progress: ExperimentProgress?, into canvas: inout Canvas, in rect: Rect) -> Int {
     guard let progress else { return rect.y }
-    canvas.put("running \(progress.name) \(progress.done)/\(progress.total) — c cancels", x: rect.x + 1, y: rect.y,
-               style: CellStyle(.accent, bold: true))
+    canvas.putFitted("running \(progress.name) \(progress.done)/\(progress.total) — c cancels", x: rect.x + 1, y: rect.y,
+                     style: CellStyle(.accent, bold: true), limit: rect.width - 1)
     return rect.y + 1
 }
 
@@ -100,7 +100,7 @@ public struct PathsView {
         guard height >= 3 else { return }
         for (index, (title, values, log, role)) in panels.enumerated() {
             let y = top + index * height
-            canvas.put(title, x: rect.x + 1, y: y, style: CellStyle(.title), limit: rect.width - 2)
+            canvas.putFitted(title, x: rect.x + 1, y: y, style: CellStyle(.title), limit: rect.width - 2)
             var chart = BrailleChart(series: [ChartSeries(role: role, points: Array(zip(lengths, values)))])
             chart.logScale = log
             chart.formatY = { String(format: log ? "%.0e" : "%.2f", $0) }

@@ -3,7 +3,7 @@ import Lab
 /// A key press or terminal event, as the UI loop sees it.
 public enum Key: Equatable, Sendable {
     case character(Character)
-    case up, down, tab, f1, resize
+    case up, down, pageUp, pageDown, tab, f1, resize
     case click(x: Int, y: Int)
 }
 
@@ -14,8 +14,12 @@ public enum Action: Equatable, Sendable {
     case toggleSkip, toggleDelete, toggleAllSkips, restoreAll, toggleScope
     case pauseOrResume, singleStep, evaluate, reset
     case scaleLearningRate(Float)
-    case lesionSweep, kDeletionCurve, pathReport, cancelExperiment
-    case nextTheme, save, toggleHelp, nextTab, toggleLogScale, toggleGradientKind
+    case lesionSweep, kDeletionCurve, pathReport
+    /// Esc: closes the help if it is open, else cancels the running experiment.
+    case escape
+    case cancelExperiment
+    case nextTheme, save, toggleHelp, nextTab, toggleLogScale, toggleGradientKind, toggleProjector
+    case olderEvents, newerEvents
     case quit
 }
 
@@ -46,7 +50,11 @@ public enum KeyMap {
         case .character("L"): return .lesionSweep
         case .character("K"): return .kDeletionCurve
         case .character("P"): return .pathReport
-        case .character("c"), .character("\u{1B}"): return .cancelExperiment
+        case .character("c"): return .cancelExperiment
+        case .character("\u{1B}"): return .escape
+        case .character("p"): return .toggleProjector
+        case .pageUp: return .olderEvents
+        case .pageDown: return .newerEvents
         case .character("q"), .character("\u{03}"): return .quit
         default: return nil
         }
@@ -67,16 +75,19 @@ public enum KeyMap {
             "g          bars: ‖∂L/∂W‖ ↔ ‖∂L/∂x‖   t   next theme",
             "w          save a checkpoint        q   quit (also Ctrl-C)",
             "L K P      lesion sweep, k-deletion curve, path report (c cancels)",
+            "p          projector: only the charts and the bars, large",
+            "PgUp PgDn  scroll the event log",
             "",
             scope == .eval
                 ? "Scope is EVALUATION ONLY: training goes on with the intact network;"
                 : "Scope is TRAINING AND EVALUATION: the network learns with its changes;",
             scope == .eval
-                ? "lesions change only the lesioned accuracy (the pink curve)."
+                ? "lesions change only the lesioned accuracy (the ╍╍ curve)."
                 : "switch skips off here to watch the early blocks' gradients vanish.",
             "",
             "● residual S(x)+F(x)   ○ plain F(x), skip off   ✕ deleted S(x)",
-            "press ? or F1 to close",
+            "One log axis serves every gradient bar, of both nets, and the heatmap.",
+            "press ? or Esc to close",
         ]
     }
 }
@@ -85,29 +96,25 @@ public enum KeyMap {
 public struct Effect: Equatable, Sendable {
     public var commands: [Command] = []
     public var quit = false
-    public var save = false
     public var nextTheme = false
 }
 
 extension DashboardModel {
     /// Applies an action to the model and says what the loop must do.
+    /// Commands say what the user meant; the engine, which owns the state,
+    /// decides the result.
     public mutating func handle(_ action: Action) -> Effect {
         var effect = Effect()
-        let modes = snapshot.blockModes
-        let selectedMode = modes.indices.contains(selectedBlock) ? modes[selectedBlock] : .residual
         switch action {
         case .selectPrevious: selectedBlock = max(0, selectedBlock - 1)
         case .selectNext: selectedBlock = min(max(0, blockCount - 1), selectedBlock + 1)
         case .click(_, let y): if let block = barRows[y] { selectedBlock = block }
-        case .toggleSkip:
-            effect.commands = [.setMode(block: selectedBlock, mode: selectedMode == .residual ? .plain : .residual)]
-        case .toggleDelete:
-            effect.commands = [.setMode(block: selectedBlock, mode: selectedMode == .deleted ? .residual : .deleted)]
-        case .toggleAllSkips:
-            effect.commands = [.setAllModes(modes.allSatisfy { $0 == .residual } ? .plain : .residual)]
+        case .toggleSkip: effect.commands = [.toggleSkip(block: selectedBlock)]
+        case .toggleDelete: effect.commands = [.toggleDelete(block: selectedBlock)]
+        case .toggleAllSkips: effect.commands = [.toggleAllSkips]
         case .restoreAll: effect.commands = [.setAllModes(.residual)]
-        case .toggleScope: effect.commands = [.setScope(snapshot.scope == .eval ? .train : .eval)]
-        case .pauseOrResume: effect.commands = [snapshot.state == .paused ? .resume : .pause]
+        case .toggleScope: effect.commands = [.toggleScope]
+        case .pauseOrResume: effect.commands = [.togglePause]
         case .singleStep: effect.commands = [.step]
         case .evaluate: effect.commands = [.evaluate]
         case .reset: effect.commands = [.reset]
@@ -121,13 +128,18 @@ extension DashboardModel {
         case .pathReport:
             effect.commands = [.pathReport]
             tab = .paths
+        case .escape:
+            if showHelp { showHelp = false } else { effect.commands = [.cancelExperiment] }
         case .cancelExperiment: effect.commands = [.cancelExperiment]
         case .nextTheme: effect.nextTheme = true
-        case .save: effect.save = true
+        case .save: effect.commands = [.save(path: nil)]
         case .toggleHelp: showHelp.toggle()
         case .nextTab: tab = Tab.allCases[(Tab.allCases.firstIndex(of: tab)! + 1) % Tab.allCases.count]
         case .toggleLogScale: logLoss.toggle()
         case .toggleGradientKind: gradientKind = gradientKind == .weights ? .input : .weights
+        case .toggleProjector: projector.toggle()
+        case .olderEvents: eventScroll = min(eventScroll + 5, 3 * eventLog.count)
+        case .newerEvents: eventScroll = max(0, eventScroll - 5)
         case .quit: effect.quit = true
         }
         return effect

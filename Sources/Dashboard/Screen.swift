@@ -15,55 +15,101 @@ public enum Screen {
         model.barRows = [:]
         guard width >= minimumWidth, height >= minimumHeight else {
             let notice = "enlarge terminal to \(minimumWidth)×\(minimumHeight) (now \(width)×\(height))"
-            canvas.put(String(notice.prefix(width)), x: max(0, (width - notice.count) / 2), y: height / 2, style: CellStyle(.warning, bold: true))
+            canvas.putFitted(notice, x: max(0, (width - notice.count) / 2), y: height / 2,
+                             style: CellStyle(.warning, bold: true), limit: width)
             return canvas
         }
-        let full = width >= fullWidth && height >= fullHeight
-        header(model.snapshot, into: &canvas)
-        let chartHeight = full ? max(8, height * 2 / 5) : max(6, height / 3)
-        let eventHeight = full ? 5 : 0
-        let middleTop = 1 + chartHeight
-        let middleHeight = height - middleTop - eventHeight - 1
-        let half = width / 2
-        lossChart(model, into: &canvas, in: Rect(x: 0, y: 1, width: half, height: chartHeight))
-        accuracyChart(model, into: &canvas, in: Rect(x: half, y: 1, width: width - half, height: chartHeight))
-        let barsWidth = full ? half : width
-        bars(&model, into: &canvas, in: Rect(x: 0, y: middleTop, width: barsWidth, height: middleHeight))
-        if full {
-            tabs(model, into: &canvas, in: Rect(x: half, y: middleTop, width: width - half, height: middleHeight))
-            events(model.snapshot, into: &canvas, in: Rect(x: 0, y: height - 1 - eventHeight, width: width, height: eventHeight))
+        Header.draw(model.snapshot, into: &canvas)
+        let strip = captionLines(model, width: width, room: height >= 20 ? 3 : 1)
+        for (row, line) in strip.enumerated() {
+            let isVerdict = model.verdict != nil && row < strip.count - (height >= 20 ? 1 : 0)
+            canvas.fill(Rect(x: 0, y: 1 + row, width: width, height: 1), style: CellStyle(isVerdict ? .title : .text, reverse: isVerdict))
+            canvas.put(" " + line, x: 0, y: 1 + row, style: CellStyle(isVerdict ? .title : .accent, bold: true, reverse: isVerdict))
         }
-        keyBar(into: &canvas, y: height - 1)
+        let body = Rect(x: 0, y: 1 + strip.count, width: width, height: height - 2 - strip.count)
+        let full = width >= fullWidth && height >= fullHeight
+        if model.projector {
+            projectorLayout(&model, into: &canvas, in: body)
+        } else if full {
+            fullLayout(&model, into: &canvas, in: body)
+        } else {
+            compactLayout(&model, into: &canvas, in: body)
+        }
+        KeyBar.draw(into: &canvas, y: height - 1, projector: model.projector)
         if model.snapshot.state == .diverged { divergedBanner(model.snapshot, into: &canvas) }
-        if model.showHelp { helpOverlay(model.snapshot, lesson: model.lesson, into: &canvas) }
+        if model.showHelp { helpOverlay(model, into: &canvas) }
         return canvas
+    }
+
+    // MARK: - Layouts
+
+    /// The rows the bars panel needs to show every block of both nets.
+    static func barsHeight(_ model: DashboardModel) -> Int {
+        model.blockCount + (model.twin == nil ? 1 : 2) + 2
+    }
+
+    /// Charts on top, the bars beside the tabbed panel, the event log below.
+    static func fullLayout(_ model: inout DashboardModel, into canvas: inout Canvas, in body: Rect) {
+        let eventHeight = max(5, body.height / 8)
+        let room = body.height - eventHeight
+        let chartHeight = min(max(8, room - barsHeight(model)), room * 2 / 5 + 4, room - 8)
+        charts(model, into: &canvas, in: Rect(x: body.x, y: body.y, width: body.width, height: chartHeight))
+        let middle = Rect(x: body.x, y: body.y + chartHeight, width: body.width, height: room - chartHeight)
+        let barsWidth = model.twin == nil ? body.width / 2 : body.width * 3 / 5
+        bars(&model, into: &canvas, in: Rect(x: middle.x, y: middle.y, width: barsWidth, height: middle.height))
+        tabs(model, into: &canvas, in: Rect(x: barsWidth, y: middle.y, width: body.width - barsWidth, height: middle.height))
+        EventLogView.draw(model, into: &canvas, in: Rect(x: body.x, y: body.y + room, width: body.width, height: eventHeight))
+    }
+
+    /// Charts and bars only, for terminals smaller than 100×30.
+    static func compactLayout(_ model: inout DashboardModel, into canvas: inout Canvas, in body: Rect) {
+        let chartHeight = min(max(6, body.height - barsHeight(model)), body.height / 2)
+        charts(model, into: &canvas, in: Rect(x: body.x, y: body.y, width: body.width, height: chartHeight))
+        bars(&model, into: &canvas, in: Rect(x: body.x, y: body.y + chartHeight, width: body.width, height: body.height - chartHeight))
+    }
+
+    /// For a projector: the two charts and the bars, as large as the terminal allows.
+    static func projectorLayout(_ model: inout DashboardModel, into canvas: inout Canvas, in body: Rect) {
+        let chartHeight = max(6, min(body.height - barsHeight(model), body.height * 11 / 20))
+        charts(model, into: &canvas, in: Rect(x: body.x, y: body.y, width: body.width, height: max(6, chartHeight)))
+        bars(&model, into: &canvas, in: Rect(x: body.x, y: body.y + chartHeight, width: body.width, height: body.height - chartHeight))
+    }
+
+    /// The verdict of a finished twin run, wrapped at its fields, and the
+    /// lesson's caption: at most `room` lines of the screen's width.
+    static func captionLines(_ model: DashboardModel, width: Int, room: Int) -> [String] {
+        var lines: [String] = []
+        if let verdict = model.verdict {
+            lines = wrapFields(verdict.fields, width: width - 2)
+        }
+        if lines.count < room { lines.append(LessonGuide.caption(model)) }
+        return Array(lines.prefix(room)).map { line in line.count <= width - 2 ? line : fitted(line, width: width - 2) }
+    }
+
+    /// `fields` joined with `separator`, broken into lines of at most
+    /// `width` characters between fields.
+    static func wrapFields(_ fields: [String], width: Int, separator: String = " · ") -> [String] {
+        var lines: [String] = []
+        for field in fields {
+            if let last = lines.last, last.count + separator.count + field.count <= width {
+                lines[lines.count - 1] = last + separator + field
+            } else {
+                lines.append(field)
+            }
+        }
+        return lines
+    }
+
+    /// `text` shortened at a space, with `…`, to at most `width` characters.
+    static func fitted(_ text: String, width: Int) -> String {
+        var canvas = Canvas(width: width, height: 1)
+        canvas.putFitted(text, x: 0, y: 0, limit: width)
+        return canvas.lines[0].trimmingCharacters(in: .whitespaces)
     }
 
     // MARK: - Panels
 
-    static func header(_ s: Snapshot, into canvas: inout Canvas) {
-        let counts = Dictionary(grouping: s.blockModes, by: { $0 }).mapValues(\.count)
-        let modes = BlockMode.allCases.compactMap { mode in counts[mode].map { GradientBars.glyph(mode).0 + "\($0)" } }
-            .joined(separator: " ")
-        let state: String
-        switch s.state {
-        case .training: state = "▶ training"
-        case .paused: state = "⏸ paused"
-        case .evaluating: state = s.experiment.map { "… \($0.name) \($0.done)/\($0.total)" } ?? "… evaluating"
-        case .diverged: state = "✕ diverged"
-        case .finished: state = "■ finished"
-        }
-        let step = s.totalSteps > 0 ? "step \(s.step)/\(s.totalSteps)" : "step \(s.step)"
-        let parts = ["reslab", state, s.title, modes, step, String(format: "epoch %.1f", s.epoch),
-                     "\(ProgressFormatter.rate(s.samplesPerSecond)) samples/s", String(format: "lr %.3g", s.learningRate)]
-        let scope = s.scope == .eval ? " scope: eval only " : " scope: TRAIN + eval "
-        canvas.fill(Rect(x: 0, y: 0, width: canvas.width, height: 1), style: CellStyle(.title, reverse: true))
-        canvas.put(" " + parts.filter { !$0.isEmpty }.joined(separator: " · "), x: 0, y: 0,
-                   style: CellStyle(.title, bold: true, reverse: true), limit: canvas.width - scope.count - 1)
-        canvas.put(scope, x: canvas.width - scope.count, y: 0, style: CellStyle(s.scope == .eval ? .accent : .warning, bold: true, reverse: true))
-    }
-
-    /// A boxed panel whose title is a sequence of coloured legend entries.
+    /// A boxed panel whose title is a sequence of legend entries, each whole.
     static func panel(_ canvas: inout Canvas, _ rect: Rect, legend: [(String, Role)]) {
         canvas.box(rect)
         var x = rect.x + 2
@@ -73,12 +119,25 @@ public enum Screen {
         }
     }
 
+    /// The loss chart beside the accuracy chart.
+    static func charts(_ model: DashboardModel, into canvas: inout Canvas, in rect: Rect) {
+        let half = rect.width / 2
+        lossChart(model, into: &canvas, in: Rect(x: rect.x, y: rect.y, width: half, height: rect.height))
+        accuracyChart(model, into: &canvas, in: Rect(x: rect.x + half, y: rect.y, width: rect.width - half, height: rect.height))
+    }
+
+    /// Each series keeps its line style everywhere, and its legend shows it.
+    static let trainStyle = LineStyle.solid, validationStyle = LineStyle.dotted
+    static let lesionedStyle = LineStyle.dashed, twinStyle = LineStyle.longDashed
+
     static func lossChart(_ model: DashboardModel, into canvas: inout Canvas, in rect: Rect) {
-        var legend: [(String, Role)] = [("loss\(model.logLoss ? " (log)" : "")", .title), ("━ train", .train), ("━ val", .validation)]
-        var series = [ChartSeries(role: .train, points: model.trainLoss), ChartSeries(role: .validation, points: model.validationLoss)]
+        var legend: [(String, Role)] = [("loss\(model.logLoss ? " (log)" : "")", .title),
+                                        ("\(trainStyle.legend) train", .train), ("\(validationStyle.legend) val", .validation)]
+        var series = [ChartSeries(role: .train, style: trainStyle, points: model.trainLoss),
+                      ChartSeries(role: .validation, style: validationStyle, points: model.validationLoss)]
         if model.twin != nil {
-            legend.append(("━ plain twin", .plain))
-            series.append(ChartSeries(role: .plain, points: model.twinTrainLoss))
+            legend.append(("\(twinStyle.legend) plain twin", .plain))
+            series.append(ChartSeries(role: .plain, style: twinStyle, points: model.twinTrainLoss))
         }
         panel(&canvas, rect, legend: legend)
         var chart = BrailleChart(series: series)
@@ -87,16 +146,17 @@ public enum Screen {
     }
 
     static func accuracyChart(_ model: DashboardModel, into canvas: inout Canvas, in rect: Rect) {
-        var legend: [(String, Role)] = [("accuracy", .title), ("━ train", .train), ("━ val", .validation)]
-        var series = [ChartSeries(role: .train, points: model.trainAccuracy),
-                      ChartSeries(role: .validation, points: model.validationAccuracy)]
+        var legend: [(String, Role)] = [("accuracy", .title), ("\(trainStyle.legend) train", .train),
+                                        ("\(validationStyle.legend) val", .validation)]
+        var series = [ChartSeries(role: .train, style: trainStyle, points: model.trainAccuracy),
+                      ChartSeries(role: .validation, style: validationStyle, points: model.validationAccuracy)]
         if !model.lesionedAccuracy.isEmpty {
-            legend.append(("━ lesioned", .lesioned))
-            series.append(ChartSeries(role: .lesioned, points: model.lesionedAccuracy))
+            legend.append(("\(lesionedStyle.legend) lesioned", .lesioned))
+            series.append(ChartSeries(role: .lesioned, style: lesionedStyle, points: model.lesionedAccuracy))
         }
         if model.twin != nil {
-            legend.append(("━ plain twin", .plain))
-            series.append(ChartSeries(role: .plain, points: model.twinValidationAccuracy))
+            legend.append(("\(twinStyle.legend) plain twin val", .plain))
+            series.append(ChartSeries(role: .plain, style: twinStyle, points: model.twinValidationAccuracy))
         }
         panel(&canvas, rect, legend: legend)
         var chart = BrailleChart(series: series)
@@ -105,25 +165,43 @@ public enum Screen {
         chart.draw(into: &canvas, in: rect.inner)
     }
 
+    /// The gradient bars of the network, and of its twin beside them, on one axis.
     static func bars(_ model: inout DashboardModel, into canvas: inout Canvas, in rect: Rect) {
-        let title = model.gradientKind == .weights ? "‖∂L/∂W‖ per block (log)" : "‖∂L/∂x‖ per block (log)"
-        panel(&canvas, rect, legend: [(title, .title), ("● res", .residual), ("○ plain", .plain), ("✕ del", .deleted)])
-        var inner = rect.inner
-        if let twin = model.twin, inner.height >= 8 {
-            // The twin's bars below the network's, for side-by-side reading.
-            let twinHeight = inner.height / 2
-            let twinArea = Rect(x: inner.x, y: inner.y + inner.height - twinHeight, width: inner.width, height: twinHeight)
-            canvas.put("plain twin", x: twinArea.x + 1, y: twinArea.y, style: CellStyle(.plain, bold: true))
-            GradientBars(values: model.values(of: twin), modes: twin.blockModes, selected: -1)
-                .draw(into: &canvas, in: Rect(x: twinArea.x, y: twinArea.y + 1, width: twinArea.width, height: twinHeight - 1))
-            inner.height -= twinHeight
+        let title = model.gradientKind == .weights ? "‖∂L/∂W‖ per block" : "‖∂L/∂x‖ per block"
+        panel(&canvas, rect, legend: [(title + " (log, one axis)", .title), ("● res", .residual), ("○ plain", .plain), ("✕ del", .deleted)])
+        let inner = rect.inner
+        let axis = model.gradientAxis
+        let count = model.barValues.count
+        var main = inner
+        if let twin = model.twin {
+            let twinValues = model.values(of: twin, kind: model.gradientKind)
+            let sideBySide = inner.width >= 2 * GradientBars.minimumWidth + 1
+            let columnWidth = sideBySide ? (inner.width - 1) / 2 : inner.width
+            let columnHeight = sideBySide ? inner.height - 1 : (inner.height - 2) / 2
+            guard columnHeight >= 2 else { return }
+            main = Rect(x: inner.x, y: inner.y + 1, width: columnWidth, height: columnHeight)
+            let other = sideBySide
+                ? Rect(x: inner.x + columnWidth + 1, y: inner.y + 1, width: inner.width - columnWidth - 1, height: columnHeight)
+                : Rect(x: inner.x, y: main.y + columnHeight + 1, width: inner.width, height: inner.height - columnHeight - 2)
+            canvas.put("residual", x: main.x + 1, y: main.y - 1, style: CellStyle(.residual, bold: true))
+            canvas.put("plain twin", x: other.x + 1, y: other.y - 1, style: CellStyle(.plain, bold: true))
+            let first = GradientBars.scroll(selected: model.selectedBlock, count: count, rows: min(main.height, other.height) - 1)
+            GradientBars(values: twinValues, modes: twin.blockModes, selected: -1, first: first, axis: axis)
+                .draw(into: &canvas, in: other)
+            GradientBars(values: model.barValues, modes: model.snapshot.blockModes, selected: model.selectedBlock,
+                         first: first, axis: axis).draw(into: &canvas, in: main)
+            record(&model, first: first, rows: main.height - 1, top: main.y)
+            return
         }
-        let bars = GradientBars(values: model.barValues, modes: model.snapshot.blockModes, selected: model.selectedBlock)
-        bars.draw(into: &canvas, in: inner)
-        let first = GradientBars.scroll(selected: model.selectedBlock, count: model.barValues.count, rows: inner.height - 1)
-        for row in 0..<min(inner.height - 1, max(0, model.barValues.count - first)) {
-            model.barRows[inner.y + row] = first + row
-        }
+        let first = GradientBars.scroll(selected: model.selectedBlock, count: count, rows: main.height - 1)
+        GradientBars(values: model.barValues, modes: model.snapshot.blockModes, selected: model.selectedBlock,
+                     first: first, axis: axis).draw(into: &canvas, in: main)
+        record(&model, first: first, rows: main.height - 1, top: main.y)
+    }
+
+    /// Remembers which block each bar row shows, for mouse clicks.
+    static func record(_ model: inout DashboardModel, first: Int, rows: Int, top: Int) {
+        for row in 0..<max(0, min(rows, model.barValues.count - first)) { model.barRows[top + row] = first + row }
     }
 
     static func tabs(_ model: DashboardModel, into canvas: inout Canvas, in rect: Rect) {
@@ -136,35 +214,14 @@ public enum Screen {
         }
         let inner = rect.inner
         switch model.tab {
-        case .heatmap: GradientHeatmap(columns: model.gradientHistory).draw(into: &canvas, in: inner)
-        case .decisions: DecisionMapView(map: model.snapshot.decisionMap).draw(into: &canvas, in: inner)
+        case .heatmap:
+            GradientHeatmap(columns: model.gradientHistory, axis: model.gradientAxis, colour: model.colour).draw(into: &canvas, in: inner)
+        case .decisions: DecisionMapView(map: model.snapshot.decisionMap, colour: model.colour).draw(into: &canvas, in: inner)
         case .lesions:
             LesionView(sweep: model.snapshot.lesionSweep, curve: model.snapshot.kDeletions,
                        progress: model.snapshot.experiment).draw(into: &canvas, in: inner)
         case .paths:
             PathsView(result: model.snapshot.paths, progress: model.snapshot.experiment).draw(into: &canvas, in: inner)
-        }
-    }
-
-    static func events(_ s: Snapshot, into canvas: inout Canvas, in rect: Rect) {
-        panel(&canvas, rect, legend: [("events", .title)])
-        let inner = rect.inner
-        for (row, event) in s.events.suffix(inner.height).enumerated() {
-            let seconds = Int(event.time)
-            let stamp = String(format: "%02d:%02d:%02d", seconds / 3600, seconds / 60 % 60, seconds % 60)
-            canvas.put(stamp, x: inner.x + 1, y: inner.y + row, style: CellStyle(.dim))
-            canvas.put(event.message, x: inner.x + 10, y: inner.y + row, style: CellStyle(.text), limit: inner.width - 11)
-        }
-    }
-
-    static func keyBar(into canvas: inout Canvas, y: Int) {
-        let keys = [("space", "pause"), ("↑↓", "block"), ("s", "skip"), ("d", "delete"), ("a", "all skips"),
-                    ("r", "restore"), ("m", "scope"), ("L K P", "lesions·paths"), ("tab", "panel"), ("?", "help"), ("q", "quit")]
-        var x = 1
-        for (key, meaning) in keys where x + key.count + meaning.count + 3 <= canvas.width {
-            canvas.put(key, x: x, y: y, style: CellStyle(.accent, bold: true))
-            canvas.put(meaning, x: x + key.count + 1, y: y, style: CellStyle(.dim))
-            x += key.count + meaning.count + 3
         }
     }
 
@@ -175,31 +232,25 @@ public enum Screen {
         canvas.fill(rect)
         canvas.box(rect, title: title, style: CellStyle(role, bold: true))
         for (row, line) in lines.prefix(height - 2).enumerated() {
-            canvas.put(line, x: rect.x + 2, y: rect.y + 1 + row, style: CellStyle(.text), limit: width - 4)
+            canvas.putFitted(line, x: rect.x + 2, y: rect.y + 1 + row, style: CellStyle(.text), limit: width - 4)
         }
     }
 
     static func divergedBanner(_ s: Snapshot, into canvas: inout Canvas) {
-        centredBox(["The loss became NaN or infinite at step \(s.step); training is paused.",
-                    "Press - to halve the learning rate (now \(String(format: "%.3g", s.learningRate))), then R to reset."],
+        centredBox(wrap("The loss became NaN or infinite at step \(s.step); training is paused. Press - to halve the "
+                        + "learning rate (now \(NumberFormat.compact(Double(s.learningRate)))), then R to reset.",
+                        width: min(70, canvas.width - 6)),
                    title: "diverged", role: .warning, into: &canvas)
     }
 
-    static func helpOverlay(_ s: Snapshot, lesson: String?, into canvas: inout Canvas) {
-        let explanation = lesson.map { ["", "This lesson:"] + wrap($0, width: 70) } ?? []
-        centredBox(KeyMap.help(scope: s.scope) + explanation, title: "help", role: .title, into: &canvas)
+    static func helpOverlay(_ model: DashboardModel, into canvas: inout Canvas) {
+        let width = min(72, canvas.width - 6)
+        let explanation = model.preset.map { ["", "This lesson (--preset \($0.rawValue)):"] + wrap($0.lesson, width: width) } ?? []
+        centredBox(KeyMap.help(scope: model.snapshot.scope) + explanation, title: "help · ? or Esc closes", role: .title, into: &canvas)
     }
 
     /// `text` broken into lines of at most `width` characters, at spaces.
     static func wrap(_ text: String, width: Int) -> [String] {
-        var lines: [String] = [], line = ""
-        for word in text.split(separator: " ") {
-            if !line.isEmpty && line.count + word.count + 1 > width {
-                lines.append(line)
-                line = ""
-            }
-            line += (line.isEmpty ? "" : " ") + word
-        }
-        return line.isEmpty ? lines : lines + [line]
+        wrapFields(text.split(separator: " ").map(String.init), width: width, separator: " ")
     }
 }

@@ -70,6 +70,10 @@ final class Terminal {
         self.theme = theme
     }
 
+    /// Whether `theme` is drawn in colour here (not under NO_COLOR, on a
+    /// terminal without colour, or with a monochrome theme).
+    func showsColour(_ theme: Theme) -> Bool { colour && !theme.monochrome }
+
     func stop() {
         endwin()
     }
@@ -91,6 +95,8 @@ final class Terminal {
         case ERR: return nil
         case KEY_UP: return .up
         case KEY_DOWN: return .down
+        case KEY_PPAGE: return .pageUp
+        case KEY_NPAGE: return .pageDown
         case 9: return .tab
         case reslab_key_f(1): return .f1
         case reslab_key_resize(): return .resize
@@ -132,7 +138,7 @@ final class Terminal {
         if style.reverse { value |= reslab_a_reverse() }
         guard colour && !theme.monochrome else { return value | Self.monochrome(style) }
         let foreground = palette(theme.color(style.foreground))
-        let background = style.background.map { palette(theme.color($0)) } ?? -1
+        let background = palette(style.background.map { theme.color($0) } ?? theme.background)
         let key = (foreground + 1) * 1024 + background + 1
         if let pair = pairs[key] { return value | reslab_color_pair(pair) }
         let next = Int32(pairs.count + 1)
@@ -154,8 +160,8 @@ final class Terminal {
     /// Attributes that stand in for colour: emphasis for what matters, dim for the rest.
     static func monochrome(_ style: CellStyle) -> Int32 {
         switch style.foreground {
-        case .title, .selected, .warning, .accent, .barHigh, .heat4, .heat5, .lesioned: return reslab_a_bold()
-        case .dim, .frame, .deleted, .heat0, .heat1: return reslab_a_dim()
+        case .title, .selected, .warning, .accent, .bar3, .heat4, .heat5, .lesioned: return reslab_a_bold()
+        case .dim, .frame, .deleted, .bar0, .heat0, .heat1: return reslab_a_dim()
         default: return 0
         }
     }

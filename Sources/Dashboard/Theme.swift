@@ -1,4 +1,5 @@
 import Foundation
+import Yams
 
 /// A colour from a theme: the terminal's default, or an RGB value that the
 /// terminal shows as the nearest entry of its 256-colour table.
@@ -7,11 +8,24 @@ public enum ThemeColor: Equatable, Sendable {
     case rgb(UInt8, UInt8, UInt8)
 
     /// Parses `#rrggbb` or `default`.
-    init?(_ text: String) {
-        let value = text.trimmingCharacters(in: CharacterSet(charactersIn: "\"' "))
+    init?(_ value: String) {
         if value == "default" { self = .terminalDefault; return }
         guard value.count == 7, value.first == "#", let number = UInt32(value.dropFirst(), radix: 16) else { return nil }
         self = .rgb(UInt8(number >> 16 & 0xFF), UInt8(number >> 8 & 0xFF), UInt8(number & 0xFF))
+    }
+
+    /// The colour a 256-colour terminal shows for it: the RGB value of its
+    /// palette entry (nil for the terminal's default).
+    public var displayed: (UInt8, UInt8, UInt8)? {
+        let index = paletteIndex
+        guard index >= 16 else { return nil }
+        if index >= 232 {
+            let grey = UInt8(8 + 10 * (index - 232))
+            return (grey, grey, grey)
+        }
+        let levels: [UInt8] = [0, 95, 135, 175, 215, 255]
+        let cube = index - 16
+        return (levels[cube / 36], levels[cube / 6 % 6], levels[cube % 6])
     }
 
     /// The nearest xterm 256-colour index (the 6×6×6 cube or the grey ramp),
@@ -35,6 +49,8 @@ public enum ThemeColor: Equatable, Sendable {
 public struct Theme: Equatable, Sendable {
     public var name: String
     public var colors: [Role: ThemeColor]
+    /// The background the theme is drawn on (the terminal's own if `default`).
+    public var background: ThemeColor = .terminalDefault
     /// Use attributes only (bold, reverse, dim), never colour.
     public var monochrome: Bool
 
@@ -42,68 +58,118 @@ public struct Theme: Equatable, Sendable {
 
     /// The theme compiled into the program, so that a lone binary still works.
     public static let builtIn: Theme = {
-        var theme = try! Theme.parse(builtInText, source: "built-in")
+        var theme = try! Theme.parse(builtInSource, source: "built-in")
         theme.name = "default"
         return theme
     }()
 
-    static let builtInText = """
+    /// The same text as `themes/default.yaml` (a test keeps them equal).
+    public static let builtInSource = """
+        # ResLab theme: the default, for dark terminals.
+        # Every colour is "#rrggbb" (quoted: # starts a comment in YAML) or default.
+        # Lists are stretched over their roles, first colour = lowest value.
+        # Colours that must be told apart (series, block modes, classes, and each
+        # against the background) are at least ΔE 20 apart: a test checks it.
         name: default
+        background: "#000000"
         text: "#d0d0d0"
-        dim: "#808080"
+        dim: "#8a8a8a"
         frame: "#5f87af"
         title: "#ffd75f"
         accent: "#5fd7ff"
         warning: "#ff5f5f"
+        # chart series (the plain twin is drawn in the colour of `plain`)
         train: "#5fafff"
-        validation: "#ffaf5f"
-        lesioned: "#ff5faf"
-        residual: "#87d787"
-        plain: "#ffaf00"
-        deleted: "#ff5f5f"
+        validation: "#ffd700"
+        lesioned: "#ff5fd7"
+        # block modes
+        residual: "#5fd75f"
+        plain: "#ff8700"
+        deleted: "#af0000"
         selected: "#ffffff"
-        bar: ["#5f5fff", "#ff5f5f"]
-        heatmap: ["#00005f", "#005faf", "#00af87", "#afd700", "#ffaf00", "#ff0000"]
+        # gradient bars, coloured by absolute value on the shared log axis, low to high
+        bar:
+          - "#5f5fd7"
+          - "#00afaf"
+          - "#afd75f"
+          - "#ffff87"
+        # gradient flow, low to high
+        heatmap: ["#3a3a8a", "#005faf", "#00af87", "#afd700", "#ffaf00", "#ff0000"]
+        # decision-map classes
         classes: ["#5f87ff", "#ff875f", "#87d75f", "#d75fd7", "#ffd75f", "#5fd7d7"]
         """
 
     /// A problem in a theme file, with where it is.
     public struct ParseError: Error, CustomStringConvertible, Equatable {
         public let description: String
+
+        public init(description: String) { self.description = description }
     }
 
-    /// Reads the `key: value` lines of a theme. Lists (`[a, b]`) give
-    /// gradients. Unknown keys and malformed colours are errors that name the
-    /// source, line and key.
+    /// Theme files are small; anything larger is not a theme.
+    static let maximumBytes = 64 * 1024
+    /// Lists name a handful of colours; an alias cannot make one longer than this.
+    static let maximumListLength = 16
+
+    /// The keys naming one colour each.
+    static let singleKeys: [String: Role] = [
+        "text": .text, "dim": .dim, "frame": .frame, "title": .title, "accent": .accent, "warning": .warning,
+        "train": .train, "validation": .validation, "lesioned": .lesioned,
+        "residual": .residual, "plain": .plain, "deleted": .deleted, "selected": .selected,
+    ]
+    /// The keys naming a list of colours, stretched over their roles.
+    static let listKeys: [String: [Role]] = ["bar": Role.bar, "heatmap": Role.heat, "classes": Role.classes]
+
+    /// Reads a theme: a YAML mapping from keys to colours (`"#rrggbb"` or
+    /// `default`) or lists of colours (block or flow lists, anchors and
+    /// aliases allowed). Unknown keys and malformed colours are errors that
+    /// name the source, line and key.
     public static func parse(_ text: String, source: String) throws -> Theme {
+        guard text.utf8.count <= maximumBytes else {
+            throw ParseError(description: "\(source): larger than \(maximumBytes / 1024) KiB; not a theme")
+        }
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: text)
+        } catch let error as YamlError {
+            throw ParseError(description: "\(source): \(yamlProblem(error))")
+        } catch {
+            throw ParseError(description: "\(source): \(error)")
+        }
+        guard let root else { throw ParseError(description: "\(source): empty; expected `key: value` lines") }
+        func fail(_ node: Node, _ problem: String) -> ParseError {
+            ParseError(description: "\(source):\(node.mark?.line ?? 1): \(problem)")
+        }
+        guard let mapping = root.mapping else { throw fail(root, "expected `key: value` lines") }
         var theme = Theme(name: source, colors: [:], monochrome: false)
-        let single: [String: Role] = [
-            "text": .text, "dim": .dim, "frame": .frame, "title": .title, "accent": .accent, "warning": .warning,
-            "train": .train, "validation": .validation, "lesioned": .lesioned,
-            "residual": .residual, "plain": .plain, "deleted": .deleted, "selected": .selected,
-        ]
-        let lists: [String: [Role]] = ["bar": [.barLow, .barHigh], "heatmap": Role.heat, "classes": Role.classes]
-        for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let trimmed = withoutComment(String(raw)).trimmingCharacters(in: .whitespaces)
-            if trimmed.isEmpty { continue }
-            func fail(_ problem: String) -> ParseError { ParseError(description: "\(source):\(index + 1): \(problem)") }
-            guard let colon = trimmed.firstIndex(of: ":") else { throw fail("expected `key: value`") }
-            let key = trimmed[..<colon].trimmingCharacters(in: .whitespaces)
-            let value = trimmed[trimmed.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        for (keyNode, value) in mapping {
+            guard let key = keyNode.string else { throw fail(keyNode, "expected a key") }
+            func scalar() throws -> String {
+                guard let text = value.string else { throw fail(value, "key '\(key)': expected a single value") }
+                return text
+            }
+            func color(_ text: String) throws -> ThemeColor {
+                guard let color = ThemeColor(text) else {
+                    throw fail(value, "key '\(key)': '\(text)' is not a colour (\"#rrggbb\" in quotes, or default)")
+                }
+                return color
+            }
             if key == "name" {
-                theme.name = value.trimmingCharacters(in: CharacterSet(charactersIn: "\"'"))
+                theme.name = try scalar()
             } else if key == "monochrome" {
-                guard value == "true" || value == "false" else { throw fail("key 'monochrome': expected true or false") }
-                theme.monochrome = value == "true"
-            } else if let role = single[key] {
-                guard let color = ThemeColor(value) else { throw fail("key '\(key)': '\(value)' is not a colour (#rrggbb or default)") }
-                theme.colors[role] = color
-            } else if let roles = lists[key] {
-                guard value.hasPrefix("["), value.hasSuffix("]") else { throw fail("key '\(key)': expected a list [#rrggbb, …]") }
-                let items = value.dropFirst().dropLast().split(separator: ",").map { String($0) }
-                let colors = items.compactMap { ThemeColor($0) }
-                guard colors.count == items.count, colors.count >= 2 else {
-                    throw fail("key '\(key)': expected at least two colours #rrggbb")
+                guard let flag = value.bool else { throw fail(value, "key 'monochrome': expected true or false") }
+                theme.monochrome = flag
+            } else if key == "background" {
+                theme.background = try color(try scalar())
+            } else if let role = singleKeys[key] {
+                theme.colors[role] = try color(try scalar())
+            } else if let roles = listKeys[key] {
+                guard let items = value.sequence, items.count >= 2, items.count <= maximumListLength else {
+                    throw fail(value, "key '\(key)': expected a list of 2 to \(maximumListLength) colours")
+                }
+                let colors = try items.map { item in
+                    guard let text = item.string else { throw fail(item, "key '\(key)': expected colours in the list") }
+                    return try color(text)
                 }
                 for (position, role) in roles.enumerated() {
                     // Stretch the list over the roles: the first and last colours stay at the ends.
@@ -111,27 +177,19 @@ public struct Theme: Equatable, Sendable {
                     theme.colors[role] = colors[min(at, colors.count - 1)]
                 }
             } else {
-                throw fail("unknown key '\(key)'")
+                throw fail(keyNode, "unknown key '\(key)'")
             }
         }
         return theme
     }
 
-    /// The line without a YAML comment: a `#` outside quotes, at the start
-    /// or after white space. (So colours must be quoted, as in YAML.)
-    static func withoutComment(_ line: String) -> String {
-        var quote: Character?
-        var previous: Character = " "
-        for (offset, character) in line.enumerated() {
-            if let open = quote {
-                if character == open { quote = nil }
-            } else if character == "\"" || character == "'" {
-                quote = character
-            } else if character == "#" && previous.isWhitespace {
-                return String(line.prefix(offset))
-            }
-            previous = character
+    /// libyaml's complaint as one line, with the line number first.
+    static func yamlProblem(_ error: YamlError) -> String {
+        switch error {
+        case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _), .composer(_, let problem, let mark, _):
+            return "\(mark.line): \(problem)"
+        default:
+            return "\(error)".split(separator: "\n").first.map(String.init) ?? "not YAML"
         }
-        return line
     }
 }

@@ -1,15 +1,13 @@
 import Foundation
 
 /// Finds theme files: `--theme PATH`, then by name in the user's
-/// `~/.config/reslab/themes`, the current directory's `themes/`, the
+/// `$XDG_CONFIG_HOME/reslab/themes` (or `~/.config/reslab/themes`), the current directory's `themes/`, the
 /// repository's `themes/` (found from the executable's location), and
 /// finally the built-in default, so that a lone binary still works.
 public enum ThemeLibrary {
     /// The folders searched by name, most personal first.
     public static var directories: [URL] {
-        var found: [URL] = []
-        let home = FileManager.default.homeDirectoryForCurrentUser
-        found.append(home.appendingPathComponent(".config/reslab/themes"))
+        var found: [URL] = [userDirectory]
         found.append(URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("themes"))
         // .build/<triple>/release/reslab → the repository root is three levels up.
         var executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
@@ -22,6 +20,16 @@ public enum ThemeLibrary {
             unique.append(url)
         }
         return unique
+    }
+
+    /// The user's own themes: `$XDG_CONFIG_HOME/reslab/themes`, or
+    /// `~/.config/reslab/themes` when that is unset or not absolute (as the
+    /// XDG Base Directory specification says).
+    public static var userDirectory: URL {
+        let configured = ProcessInfo.processInfo.environment["XDG_CONFIG_HOME"] ?? ""
+        let config = configured.hasPrefix("/") ? URL(fileURLWithPath: configured)
+            : FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".config")
+        return config.appendingPathComponent("reslab/themes")
     }
 
     /// Every theme found, the built-in default first unless a file named
@@ -44,24 +52,29 @@ public enum ThemeLibrary {
     }
 
     /// The theme `nameOrPath` names (a file path, or a name to search for),
-    /// or the default with a warning when it cannot be used.
-    public static func load(_ nameOrPath: String?) -> (theme: Theme, warnings: [String]) {
+    /// with warnings about other theme files that could not be used. A theme
+    /// asked for by name or path that cannot be found or read is an error.
+    public static func load(_ nameOrPath: String?) throws(Theme.ParseError) -> (theme: Theme, warnings: [String]) {
         let (themes, warnings) = all()
         guard let nameOrPath else { return (themes[0], warnings) }
-        if nameOrPath.contains("/") || nameOrPath.hasSuffix(".yaml") {
-            switch read(URL(fileURLWithPath: nameOrPath)) {
-            case .success(let theme): return (theme, [])
-            case .failure(let warning): return (themes[0], [warning.description + "; using the default theme"])
-            }
+        if nameOrPath.contains("/") || nameOrPath.hasSuffix(".yaml") || nameOrPath.hasSuffix(".yml") {
+            return (try read(URL(fileURLWithPath: nameOrPath)).get(), warnings)
         }
         if let theme = themes.first(where: { $0.name == nameOrPath }) { return (theme, warnings) }
         let names = themes.map(\.name).joined(separator: ", ")
-        return (themes[0], warnings + ["no theme named '\(nameOrPath)' (found: \(names)); using the default theme"])
+        let unusable = warnings.isEmpty ? "" : " (" + warnings.joined(separator: "; ") + ")"
+        throw Theme.ParseError(description: "no theme named '\(nameOrPath)' (found: \(names))\(unusable)")
     }
 
+    /// Reads one theme file, never more than `Theme.maximumBytes` of it.
     static func read(_ url: URL) -> Result<Theme, Theme.ParseError> {
-        guard let text = try? String(contentsOf: url, encoding: .utf8) else {
-            return .failure(Theme.ParseError(description: "\(url.path): cannot be read as text"))
+        guard let handle = try? FileHandle(forReadingFrom: url) else {
+            return .failure(Theme.ParseError(description: "\(url.path): no such theme file, or it cannot be read"))
+        }
+        defer { try? handle.close() }
+        guard let data = try? handle.read(upToCount: Theme.maximumBytes + 1),
+              let text = String(data: data, encoding: .utf8) else {
+            return .failure(Theme.ParseError(description: "\(url.path): cannot be read as UTF-8 text"))
         }
         do {
             var theme = try Theme.parse(text, source: url.path)

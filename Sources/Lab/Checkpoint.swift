@@ -21,6 +21,15 @@ public enum Checkpoint {
     static let modesKey = "reslab.block_modes"
     static let stepKey = "reslab.step"
 
+    /// Where the plain twin's checkpoint goes beside `path`:
+    /// `model.safetensors` → `model-plain.safetensors`.
+    public static func twinPath(_ path: String) -> String {
+        let url = URL(fileURLWithPath: path)
+        let stem = url.deletingPathExtension().lastPathComponent
+        let suffix = url.pathExtension.isEmpty ? "" : ".\(url.pathExtension)"
+        return url.deletingLastPathComponent().appendingPathComponent("\(stem)-plain\(suffix)").path
+    }
+
     /// Writes `contents` to `url`, atomically.
     public static func save(_ contents: CheckpointContents, to url: URL) throws {
         let encoder = JSONEncoder()

@@ -9,7 +9,18 @@ public enum Command: Sendable, Codable, Equatable {
     case step
     case setMode(block: Int, mode: BlockMode)
     case setAllModes(BlockMode)
+    /// Skip connection of one block on or off (residual ↔ plain); the engine,
+    /// which owns the modes, decides which.
+    case toggleSkip(block: Int)
+    /// Delete the block, or restore it if it is deleted.
+    case toggleDelete(block: Int)
+    /// Every skip off if any is on, else every skip on; deleted blocks stay deleted.
+    case toggleAllSkips
     case setScope(LesionScope)
+    /// Evaluation only ↔ training and evaluation.
+    case toggleScope
+    /// Pause if training, resume if paused.
+    case togglePause
     /// Evaluate on the validation set now.
     case evaluate
     /// Multiply the peak learning rate.
@@ -24,8 +35,9 @@ public enum Command: Sendable, Codable, Equatable {
     case pathReport
     /// Stop the running experiment.
     case cancelExperiment
-    /// Write a checkpoint to this path.
-    case save(path: String)
+    /// Write a checkpoint to this path, or to
+    /// `reslab-<dataset>-step<N>.safetensors` at the step it is written.
+    case save(path: String?)
     /// Stop the run.
     case quit
 }

@@ -30,6 +30,9 @@ public actor Engine {
     private let totalSteps: Int
     private let evaluationInterval: Int
     private let validationLimit: Int
+    /// The weights a reset returns to: the loaded checkpoint's, or none
+    /// (a fresh network from the seed).
+    private let startingTensors: CheckpointContents?
 
     private var step = 0
     private var modes: [BlockMode]
@@ -88,6 +91,7 @@ public actor Engine {
                 throw RunError(error.description)
             }
         }
+        startingTensors = checkpoint
         let sampler = BatchSampler(count: dataset.train.count, batchSize: configuration.resolvedBatchSize,
                                    seed: configuration.seed &+ 1)
         self.sampler = sampler
@@ -105,6 +109,15 @@ public actor Engine {
         latest.learningRate = configuration.resolvedSchedule.rate(step: 0, totalSteps: totalSteps, peak: peakRate)
         let size = configuration.model == .dense ? "\(spec.depth)×\(spec.width)" : "3×\(spec.depth)×\(spec.width)"
         latest.title = "\(dataset.name) · \(configuration.model.rawValue) \(size)"
+        latest.dataset = configuration.dataset.rawValue
+        latest.model = configuration.model.rawValue
+        latest.depth = spec.depth
+        latest.width = spec.width
+        latest.activation = configuration.activation.rawValue
+        latest.norm = configuration.norm.rawValue
+        latest.classes = dataset.classCount
+        latest.seed = configuration.seed
+        latest.threads = configuration.threads
         latest.run = label
         start = clock.now
         lastPublish = start
@@ -239,6 +252,8 @@ public actor Engine {
             note("resumed")
         case .pause, .resume:
             break
+        case .togglePause:
+            apply(state == .paused ? .resume : .pause)
         case .step:
             if state == .paused { pendingSteps += 1 }
         case .setMode(let block, let mode):
@@ -246,6 +261,16 @@ public actor Engine {
             changeModes(describing: "block \(block + 1) \(mode.rawValue)") { $0[block] = mode }
         case .setAllModes(let mode):
             changeModes(describing: "all blocks \(mode.rawValue)") { $0 = $0.map { _ in mode } }
+        case .toggleSkip(let block):
+            guard modes.indices.contains(block) else { return }
+            apply(.setMode(block: block, mode: modes[block] == .residual ? .plain : .residual))
+        case .toggleDelete(let block):
+            guard modes.indices.contains(block) else { return }
+            apply(.setMode(block: block, mode: modes[block] == .deleted ? .residual : .deleted))
+        case .toggleAllSkips:
+            toggleAllSkips()
+        case .toggleScope:
+            apply(.setScope(scope == .eval ? .train : .eval))
         case .setScope(let newScope):
             guard newScope != scope else { return }
             scope = newScope
@@ -259,13 +284,7 @@ public actor Engine {
             peakRate *= factor
             note("learning rate \(peakRate)")
         case .reset:
-            trainer.reset(seed: configuration.seed)
-            sampler = BatchSampler(count: dataset.train.count, batchSize: configuration.resolvedBatchSize,
-                                   seed: configuration.seed &+ 1)
-            step = 0
-            state = .training
-            note("reset to the initial weights, learning rate \(peakRate)")
-            evaluateAndPublish()
+            reset()
         case .lesionSweep: start(.sweep)
         case .kDeletionCurve: start(.kCurve)
         case .pathReport: start(.paths)
@@ -276,13 +295,63 @@ public actor Engine {
             endExperiment()
         case .save(let path):
             do {
-                try saveCheckpoint(to: path)
+                try saveCheckpoint(to: path ?? defaultCheckpointName)
             } catch {
                 note("could not save: \(error)")
             }
         case .quit:
             quitRequested = true
         }
+    }
+
+    /// Starts again from the initial weights (the checkpoint's, if one was
+    /// loaded), with nothing left over from the steps before.
+    private func reset() {
+        trainer.reset(seed: configuration.seed)
+        if let startingTensors {
+            // These tensors loaded into this very network at init, so they load again.
+            try? trainer.network.load(startingTensors.tensors)
+        }
+        sampler = BatchSampler(count: dataset.train.count, batchSize: configuration.resolvedBatchSize,
+                               seed: configuration.seed &+ 1)
+        step = 0
+        state = .training
+        clearAccumulators()
+        // Nothing measured before the reset may reach the next snapshot.
+        latest.trainLoss = nil
+        latest.trainAccuracy = nil
+        latest.testLoss = nil
+        latest.testAccuracy = nil
+        latest.gradientNorms = []
+        latest.inputGradientNorms = []
+        let origin = startingTensors == nil ? "the initial weights" : "the loaded checkpoint"
+        note("reset to \(origin), learning rate \(peakRate)")
+        evaluateAndPublish()
+    }
+
+    /// Every skip off if any non-deleted block has one, else every skip on.
+    /// Deleted blocks stay deleted. Where normalisation or ReLU keep the
+    /// gradient alive, says so, and where to see it vanish.
+    private func toggleAllSkips() {
+        let live = modes.indices.filter { modes[$0] != .deleted }
+        guard !live.isEmpty else { return }
+        let target: BlockMode = live.contains { modes[$0] == .residual } ? .plain : .residual
+        changeModes(describing: "every skip \(target == .plain ? "off" : "on")") { modes in
+            for index in live { modes[index] = target }
+        }
+        if target == .plain, let reason = vanishingBlocker { note(reason) }
+    }
+
+    /// Why switching the skips off will not make the gradients vanish in
+    /// this run, if something prevents it.
+    private var vanishingBlocker: String? {
+        var helpers: [String] = []
+        if configuration.norm != .none { helpers.append("\(configuration.norm.rawValue) norm rescales every block") }
+        if configuration.activation == .relu { helpers.append("ReLU passes gradients at slope 1") }
+        guard !helpers.isEmpty else { return nil }
+        var advice = helpers.joined(separator: " and ") + ", so the gradients will not vanish here"
+        if scope == .eval { advice += " (and scope is eval only: press m to train with the skips off)" }
+        return advice + "; to see vanishing, run `reslab --preset vanishing` (sigmoid, no norm)"
     }
 
     /// Changes the modes, evaluates at once and logs the accuracy change.
@@ -349,6 +418,13 @@ public actor Engine {
         publish()
     }
 
+    /// `reslab-<dataset>-step<N>.safetensors` (`…-plain.safetensors` for a
+    /// plain twin), named for the step at which it is written.
+    private var defaultCheckpointName: String {
+        let name = "reslab-\(configuration.dataset.rawValue)-step\(step).safetensors"
+        return latest.run == "plain" ? Checkpoint.twinPath(name) : name
+    }
+
     /// The experiments' results, as checkpoint metadata.
     private var experimentMetadata: [String: String] {
         let encoder = JSONEncoder()
@@ -404,13 +480,18 @@ public actor Engine {
         snapshot.events = events
         latest = snapshot
         continuation.yield(snapshot)
+        clearAccumulators()
+        lastPublish = clock.now
+    }
+
+    /// Forgets the training figures gathered since the last snapshot.
+    private func clearAccumulators() {
         lossSum = 0
         correctSum = 0
         sampleSum = 0
         stepsSinceSnapshot = 0
         trainingTime = .zero
         statisticSums = statisticSums.map { _ in (0, 0) }
-        lastPublish = clock.now
     }
 
     /// Evaluates on the test split and marks the run finished.

@@ -124,6 +124,10 @@ public struct RunConfiguration: Codable, Sendable, Equatable {
         positive(steps, "steps")
         positive(epochs, "epochs")
         if let problem = Self.threadsProblem(threads) { found.append(problem) }
+        if twin && !skip {
+            found.append("--skip off cannot be combined with --twin or a twin lesson (vanishing, degradation, lesion): "
+                         + "the twin already is the plain network; drop --skip off, or --twin")
+        }
         positive(evaluationInterval, "eval-every")
         if let samples, samples < 10 { found.append("--samples must be at least 10 (got \(samples))") }
         if arms < 2 { found.append("--arms must be at least 2 (got \(arms))") }

@@ -62,6 +62,17 @@ public struct Snapshot: Codable, Sendable, Equatable {
     public var decisionMap: DecisionMap?
     /// Names for the header: dataset, model and size.
     public var title = ""
+    /// What was trained, as fields (no screen parses the title).
+    public var dataset = ""
+    public var model = ""
+    public var depth = 0
+    public var width = 0
+    public var activation = ""
+    public var norm = ""
+    /// Classes of the dataset: chance accuracy is 1 / classes.
+    public var classes = 0
+    public var seed: UInt64 = 0
+    public var threads = 0
     /// The experiment running now, if any (training is paused meanwhile).
     public var experiment: ExperimentProgress?
     /// The latest results of the screen's experiments.
@@ -73,6 +84,7 @@ public struct Snapshot: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case kind, run, step, epoch, scope, state, events, title
+        case dataset, model, depth, width, activation, norm, classes, seed, threads
         case evaluatedAtStep = "evaluated_at_step"
         case decisionMap = "decision_map"
         case experiment

@@ -11,6 +11,8 @@ struct DashboardCommand: AsyncParsableCommand {
 
     @OptionGroup var options: RunOptions
     @Option(help: "Theme: a name from `reslab themes`, or a path to a theme file.") var theme: String?
+    @Flag(help: "Start in the projector layout: only the two charts and the bars, as large as the terminal allows (key p).")
+    var projector = false
 
     @MainActor
     func run() async throws {
@@ -20,8 +22,13 @@ struct DashboardCommand: AsyncParsableCommand {
             printError(error.description)
             throw ExitCode.failure
         }
-        let (chosen, warnings) = ThemeLibrary.load(theme)
-        for warning in warnings { printWarning(warning) }
+        let chosen: Theme, warnings: [String]
+        do {
+            (chosen, warnings) = try ThemeLibrary.load(theme)
+        } catch {
+            printError("--theme: \(error.description)")
+            throw ExitCode.validationFailure
+        }
         let engine: Engine
         let twin: Engine?
         do {
@@ -54,14 +61,19 @@ struct DashboardCommand: AsyncParsableCommand {
         case .paths?: (.paths, .pathReport)
         default: (.heatmap, nil)
         }
+        // Warnings about theme files go into the event log: standard error is behind the screen.
         let app = DashboardApp(engine: engine, twin: twin, themes: ThemeLibrary.all().themes, theme: chosen, savePath: options.save,
-                               lesson: options.preset?.lesson, startTab: tab, whenFinished: experiment)
+                               preset: options.preset, projector: projector, startTab: tab, whenFinished: experiment,
+                               notes: warnings.map { "theme file skipped: \($0)" })
+        let signal: Int32
         do {
-            try await app.run()
+            signal = try await app.run()
         } catch let error as TerminalError {
             printError(error.description)
             throw ExitCode.failure
         }
+        // As shells expect: 128 + the signal (Ctrl-C 130, SIGTERM 143).
+        if signal != 0 { throw ExitCode(128 + signal) }
     }
 }
 

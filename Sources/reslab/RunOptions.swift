@@ -21,33 +21,35 @@ enum Switch: String, ExpressibleByArgument, CaseIterable {
 }
 
 /// The options every training front end shares (DESIGN.md, "CLI").
+/// Numbers are parsed `.unconditional`ly, so that `--depth -3` reaches
+/// validation and gets its reason, instead of being taken for an option.
 /// Every option is optional: what is not given comes from the checkpoint
 /// named by `--load`, or else from the defaults of `RunConfiguration`.
 struct RunOptions: ParsableArguments {
     @Option(help: "Dataset. (default: spirals)") var dataset: DatasetName?
     @Option(help: "Directory with the dataset's files (mnist, cifar10; fashion-mnist defaults to the Debian package's).")
     var data: String?
-    @Option(help: "Samples to generate (2-D sets and shapes). (default: 3000 points, 12000 shapes)") var samples: Int?
-    @Option(help: "Noise of generated samples. (default: 0.03 points, 0.1 shapes)") var noise: Float?
-    @Option(help: "Spiral arms (or gaussian blobs). (default: 3)") var arms: Int?
+    @Option(parsing: .unconditional, help: "Samples to generate (2-D sets and shapes). (default: 3000 points, 12000 shapes)") var samples: Int?
+    @Option(parsing: .unconditional, help: "Noise of generated samples. (default: 0.03 points, 0.1 shapes)") var noise: Float?
+    @Option(parsing: .unconditional, help: "Spiral arms (or gaussian blobs). (default: 3)") var arms: Int?
     @Option(help: "Network family. (default: dense)") var model: ModelKind?
-    @Option(help: "Blocks (dense) or blocks per stage (conv). (default: 20 dense, 3 conv)") var depth: Int?
-    @Option(help: "Hidden width. (default: 32 dense, 16 conv)") var width: Int?
+    @Option(parsing: .unconditional, help: "Blocks (dense) or blocks per stage (conv). (default: 20 dense, 3 conv)") var depth: Int?
+    @Option(parsing: .unconditional, help: "Hidden width. (default: 32 dense, 16 conv)") var width: Int?
     @Option(help: "Activation. (default: relu)") var activation: ActivationKind?
     @Option(help: "Normalisation in each branch. (default: batch)") var norm: NormKind?
     @Option(help: "Initialisation; 'zero' starts every branch at zero. (default: he)") var `init`: InitKind?
     @Option(help: "Skip connections on, or off (a plain net). (default: on)") var skip: Switch?
     @Option(help: "Optimizer. (default: sgd)") var optimizer: OptimizerKind?
-    @Option(help: "Peak learning rate. (default: 0.1 sgd, 0.003 adam)") var lr: Float?
+    @Option(parsing: .unconditional, help: "Peak learning rate. (default: 0.1 sgd, 0.003 adam)") var lr: Float?
     @Option(help: "Learning-rate schedule. (default: onecycle)") var schedule: LearningRateSchedule?
-    @Option(help: "SGD momentum. (default: 0.9)") var momentum: Float?
-    @Option(name: .customLong("weight-decay"), help: "L2 weight decay. (default: 0.0005)") var weightDecay: Float?
-    @Option(help: "Mini-batch size. (default: 128 points, 64 images)") var batch: Int?
-    @Option(help: "Random seed: the same seed and thread count give the same run. (default: 1)") var seed: UInt64?
-    @Option(help: "Threads for the kernels. (default: all cores)") var threads: Int?
-    @Option(help: "Training steps. (default: 2000 for points, one epoch for images)") var steps: Int?
-    @Option(help: "Training epochs, used when --steps is not given.") var epochs: Int?
-    @Option(name: .customLong("eval-every"), help: "Steps between validation passes.") var evalEvery: Int?
+    @Option(parsing: .unconditional, help: "SGD momentum. (default: 0.9)") var momentum: Float?
+    @Option(name: .customLong("weight-decay"), parsing: .unconditional, help: "L2 weight decay. (default: 0.0005)") var weightDecay: Float?
+    @Option(parsing: .unconditional, help: "Mini-batch size. (default: 128 points, 64 images)") var batch: Int?
+    @Option(parsing: .unconditional, help: "Random seed: the same seed and thread count give the same run. (default: 1)") var seed: UInt64?
+    @Option(parsing: .unconditional, help: "Threads for the kernels. (default: all cores)") var threads: Int?
+    @Option(parsing: .unconditional, help: "Training steps. (default: 2000 for points, one epoch for images)") var steps: Int?
+    @Option(parsing: .unconditional, help: "Training epochs, used when --steps is not given.") var epochs: Int?
+    @Option(name: .customLong("eval-every"), parsing: .unconditional, help: "Steps between validation passes.") var evalEvery: Int?
     @Option(help: "A lesson: vanishing, degradation, lesion or paths. Options given as well override it.")
     var preset: Preset?
     @Flag(help: "Also train the plain twin (same weights and batches, skips off), side by side.") var twin = false

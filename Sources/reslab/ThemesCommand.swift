@@ -16,7 +16,7 @@ struct ThemesCommand: ParsableCommand {
         for theme in themes {
             let sample: [(String, Role)] = [("━ train", .train), ("━ val", .validation), ("━ lesioned", .lesioned),
                                             ("● residual", .residual), ("○ plain", .plain), ("✕ deleted", .deleted),
-                                            ("▁▂▃▄▅▆", .barHigh)]
+                                            ("▁▂▃▄▅▆", .bar3)]
             let line = sample.map { text, role in
                 guard colour, !theme.monochrome else { return text }
                 let index = theme.color(role).paletteIndex

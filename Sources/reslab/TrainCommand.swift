@@ -29,6 +29,14 @@ struct TrainCommand: AsyncParsableCommand {
                 finals.append((configuration.resolvedDepth, snapshot))
             }
         }
+        // A twin run ends with its verdict, as the dashboard's banner shows it.
+        if !json {
+            for pair in stride(from: 0, to: finals.count - 1, by: 2) where finals[pair].snapshot.run == "residual" {
+                if let verdict = TwinVerdict(residual: finals[pair].snapshot, plain: finals[pair + 1].snapshot) {
+                    print("verdict (depth \(finals[pair].depth)): " + verdict.line)
+                }
+            }
+        }
         // Several runs (the degradation lesson): a summary to compare them.
         if configurations.count > 1 && !json {
             print("\nrun        depth  final train loss  test accuracy")
@@ -76,7 +84,7 @@ struct TrainCommand: AsyncParsableCommand {
         }
         if let path = options.save {
             for (index, engine) in engines.enumerated() {
-                let target = index == 0 ? path : Self.twinPath(path)
+                let target = index == 0 ? path : Checkpoint.twinPath(path)
                 do {
                     try await engine.saveCheckpoint(to: target)
                     if !json { print("· saved checkpoint \(target)") }
@@ -101,13 +109,6 @@ struct TrainCommand: AsyncParsableCommand {
             for line in formatter.lines(for: snapshot) { print(line) }
         }
         return (last, false)
-    }
-
-    /// `model.safetensors` → `model-plain.safetensors`.
-    static func twinPath(_ path: String) -> String {
-        let url = URL(fileURLWithPath: path)
-        let stem = url.deletingPathExtension().lastPathComponent
-        return url.deletingLastPathComponent().appendingPathComponent("\(stem)-plain.\(url.pathExtension)").path
     }
 }
 

@@ -6,6 +6,10 @@ import Testing
 func sampleSnapshot(state: EngineState = .training, modes: [BlockMode] = [.residual, .plain, .deleted, .residual]) -> Snapshot {
     var s = Snapshot()
     s.title = "spirals · dense 4×32"
+    s.dataset = "spirals"
+    s.activation = "relu"
+    s.norm = "batch"
+    s.classes = 3
     s.step = 120
     s.totalSteps = 1000
     s.trainLoss = 0.4
@@ -32,8 +36,8 @@ struct ScreenTests {
 
     @Test func fullLayoutShowsEveryPanel() {
         let text = render(sampleSnapshot()).joined(separator: "\n")
-        for expected in ["reslab · ▶ training · spirals · dense 4×32", "●2 ○1 ✕1", "step 120/1000", "scope: eval only",
-                         "loss (log)", "━ lesioned", "‖∂L/∂W‖ per block", "gradient flow", "events",
+        for expected in ["▶ training · spirals · dense 4×32 · relu · batch norm", "●2 ○1 ✕1", "step 120/1000",
+                         "scope: eval only", "loss (log)", "╍╍ lesioned", "‖∂L/∂W‖ per block", "gradient flow", "events",
                          "00:01:01 block 3 deleted", "space pause"] {
             #expect(text.contains(expected), "missing \(expected)")
         }
@@ -84,11 +88,11 @@ struct KeyTests {
 
     @Test func skipAndDeleteToggleTheSelectedBlock() {
         var m = model()
-        #expect(m.handle(.toggleSkip).commands == [.setMode(block: 0, mode: .plain)])
+        #expect(m.handle(.toggleSkip).commands == [.toggleSkip(block: 0)])
         _ = m.handle(.selectNext)
-        #expect(m.handle(.toggleSkip).commands == [.setMode(block: 1, mode: .residual)])
+        #expect(m.handle(.toggleSkip).commands == [.toggleSkip(block: 1)])
         _ = m.handle(.selectNext)
-        #expect(m.handle(.toggleDelete).commands == [.setMode(block: 2, mode: .residual)])
+        #expect(m.handle(.toggleDelete).commands == [.toggleDelete(block: 2)])
         _ = m.handle(.selectNext)
         _ = m.handle(.selectNext)
         #expect(m.selectedBlock == 3)
@@ -96,12 +100,11 @@ struct KeyTests {
 
     @Test func allSkipsRestoreScopeAndPause() {
         var m = model(sampleSnapshot(modes: Array(repeating: .residual, count: 4)))
-        #expect(m.handle(.toggleAllSkips).commands == [.setAllModes(.plain)])
+        #expect(m.handle(.toggleAllSkips).commands == [.toggleAllSkips])
         #expect(m.handle(.restoreAll).commands == [.setAllModes(.residual)])
-        #expect(m.handle(.toggleScope).commands == [.setScope(.train)])
-        #expect(m.handle(.pauseOrResume).commands == [.pause])
-        var paused = model(sampleSnapshot(state: .paused))
-        #expect(paused.handle(.pauseOrResume).commands == [.resume])
+        #expect(m.handle(.toggleScope).commands == [.toggleScope])
+        #expect(m.handle(.pauseOrResume).commands == [.togglePause])
+        #expect(m.handle(.save).commands == [.save(path: nil)])
     }
 
     @Test func keysMapLikeHtopAndVim() {
@@ -112,6 +115,17 @@ struct KeyTests {
         #expect(KeyMap.action(for: .f1) == .toggleHelp)
         #expect(KeyMap.action(for: .character("+")) == .scaleLearningRate(2))
         #expect(KeyMap.action(for: .character("x")) == nil)
+        #expect(KeyMap.action(for: .pageUp) == .olderEvents)
+        #expect(KeyMap.action(for: .character("p")) == .toggleProjector)
+    }
+
+    @Test func escapeClosesTheHelpBeforeItCancelsAnything() {
+        var m = model()
+        _ = m.handle(.toggleHelp)
+        #expect(KeyMap.action(for: .character("\u{1B}")) == .escape)
+        #expect(m.handle(.escape).commands.isEmpty)
+        #expect(!m.showHelp)
+        #expect(m.handle(.escape).commands == [.cancelExperiment])
     }
 
     @Test func historyGrowsWithNewStepsAndRestartsOnReset() {
@@ -138,9 +152,10 @@ struct TwinScreenTests {
         twin.gradientNorms = [1e-20, 1e-15, 1e-10, 1e-5]
         model.absorbTwin(twin)
         let text = Screen.render(&model, width: 120, height: 40).lines.joined(separator: "\n")
-        #expect(text.contains("━ plain twin"))
+        #expect(text.contains("─ ─ plain twin"))
         #expect(text.contains(" plain twin "))
         #expect(text.contains("1.0e-20"))
+        #expect(text.contains("residual") && text.contains("plain twin"))
         #expect(model.twinTrainLoss.count == 1)
         #expect(Command.pause.concernsBothTwins && !Command.setAllModes(.plain).concernsBothTwins)
     }

@@ -1,0 +1,83 @@
+import Foundation
+import Lab
+
+/// The top line: what runs, where it is, and the lesion scope. When the
+/// line is too short, whole fields drop, least important first; no field
+/// is ever cut.
+enum Header {
+    /// A header field and its importance (lower is kept longer).
+    struct Field {
+        let text: String
+        let priority: Int
+    }
+
+    static func fields(_ s: Snapshot) -> [Field] {
+        let counts = Dictionary(grouping: s.blockModes, by: { $0 }).mapValues(\.count)
+        let modes = BlockMode.allCases.compactMap { mode in counts[mode].map { GradientBars.glyph(mode).0 + "\($0)" } }
+            .joined(separator: " ")
+        let state: String
+        switch s.state {
+        case .training: state = "▶ training"
+        case .paused: state = "⏸ paused"
+        case .evaluating: state = s.experiment.map { "… \($0.name) \($0.done)/\($0.total)" } ?? "… evaluating"
+        case .diverged: state = "✕ diverged"
+        case .finished: state = "■ finished"
+        }
+        let norm = s.norm.isEmpty ? "" : (s.norm == "none" ? "no norm" : "\(s.norm) norm")
+        return [
+            Field(text: "reslab", priority: 9),
+            Field(text: state, priority: 0),
+            Field(text: s.title, priority: 3),
+            Field(text: [s.activation, norm].filter { !$0.isEmpty }.joined(separator: " · "), priority: 2),
+            Field(text: modes, priority: 5),
+            Field(text: s.totalSteps > 0 ? "step \(s.step)/\(s.totalSteps)" : "step \(s.step)", priority: 1),
+            Field(text: "epoch " + NumberFormat.compact(s.epoch), priority: 7),
+            Field(text: "\(ProgressFormatter.rate(s.samplesPerSecond)) samples/s", priority: 8),
+            Field(text: "lr " + NumberFormat.compact(Double(s.learningRate)), priority: 6),
+        ].filter { !$0.text.isEmpty }
+    }
+
+    /// The fields that fit in `width` columns, in their order.
+    static func fitting(_ fields: [Field], width: Int) -> String {
+        var kept = fields
+        func line() -> String { " " + kept.map(\.text).joined(separator: " · ") }
+        while line().count > width, let drop = kept.indices.max(by: { kept[$0].priority < kept[$1].priority }) {
+            kept.remove(at: drop)
+        }
+        return line()
+    }
+
+    static func draw(_ s: Snapshot, into canvas: inout Canvas) {
+        let scope = s.scope == .eval ? " scope: eval only " : " scope: TRAIN + eval "
+        canvas.fill(Rect(x: 0, y: 0, width: canvas.width, height: 1), style: CellStyle(.title, reverse: true))
+        canvas.put(fitting(fields(s), width: canvas.width - scope.count - 1), x: 0, y: 0,
+                   style: CellStyle(.title, bold: true, reverse: true))
+        canvas.put(scope, x: canvas.width - scope.count, y: 0, style: CellStyle(s.scope == .eval ? .accent : .warning, bold: true, reverse: true))
+    }
+}
+
+/// The bottom line: the keys, as many as fit, with `? help` and `q quit`
+/// always kept at its right end.
+enum KeyBar {
+    static let keys = [("space", "pause"), ("↑↓", "block"), ("s", "skip"), ("d", "delete"), ("a", "all skips"),
+                       ("r", "restore"), ("m", "scope"), ("L K P", "lesions·paths"), ("tab", "panel"),
+                       ("p", "projector"), ("PgUp", "log")]
+    static let kept = [("?", "help"), ("q", "quit")]
+
+    static func draw(into canvas: inout Canvas, y: Int, projector: Bool) {
+        func width(_ entries: [(String, String)]) -> Int { entries.reduce(0) { $0 + $1.0.count + $1.1.count + 3 } }
+        var x = 1
+        let end = canvas.width - width(kept)
+        for (key, meaning) in keys where x + key.count + meaning.count + 3 <= end {
+            put(key, meaning, at: &x, y: y, into: &canvas)
+        }
+        x = end
+        for (key, meaning) in kept { put(key, meaning, at: &x, y: y, into: &canvas) }
+    }
+
+    static func put(_ key: String, _ meaning: String, at x: inout Int, y: Int, into canvas: inout Canvas) {
+        canvas.put(key, x: x, y: y, style: CellStyle(.accent, bold: true))
+        canvas.put(meaning, x: x + key.count + 1, y: y, style: CellStyle(.dim))
+        x += key.count + meaning.count + 3
+    }
+}

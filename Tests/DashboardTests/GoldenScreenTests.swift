@@ -1,0 +1,157 @@
+import Dashboard
+import Foundation
+import Lab
+import Testing
+
+/// A whole screen as text: the characters, then one code per cell for its
+/// style, with a legend of the codes. Golden files hold this text; a change
+/// to any cell's character or style shows in a line-by-line diff.
+struct ScreenText {
+    let text: String
+
+    init(_ canvas: Canvas) {
+        var codes: [CellStyle: Character] = [:]
+        let alphabet = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789@#$%&*+=")
+        var styleLines: [String] = []
+        for y in 0..<canvas.height {
+            var line = ""
+            for x in 0..<canvas.width {
+                let style = canvas[x, y].style
+                if codes[style] == nil { codes[style] = alphabet[min(codes.count, alphabet.count - 1)] }
+                line.append(codes[style]!)
+            }
+            styleLines.append(line)
+        }
+        let legend = codes.sorted { $0.value < $1.value }.map { style, code in
+            "\(code) = \(style.foreground.rawValue)" + (style.background.map { " on \($0.rawValue)" } ?? "")
+                + (style.bold ? " bold" : "") + (style.reverse ? " reverse" : "")
+        }
+        text = (canvas.lines + ["--- styles ---"] + styleLines + ["--- legend ---"] + legend).joined(separator: "\n") + "\n"
+    }
+
+    /// The lines that differ, numbered, as `-expected` / `+actual` pairs.
+    static func diff(expected: String, actual: String) -> String {
+        let old = expected.split(separator: "\n", omittingEmptySubsequences: false)
+        let new = actual.split(separator: "\n", omittingEmptySubsequences: false)
+        var report: [String] = []
+        for index in 0..<max(old.count, new.count) {
+            let a = index < old.count ? String(old[index]) : "(none)", b = index < new.count ? String(new[index]) : "(none)"
+            if a != b { report += ["line \(index + 1):", "- \(a)", "+ \(b)"] }
+        }
+        return report.prefix(30).joined(separator: "\n")
+    }
+}
+
+struct GoldenScreenTests {
+    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden")
+    static let sizes = [(80, 24), (130, 42), (200, 60)]
+
+    /// Every lesson at 80×24, 130×42 and 200×60 against its golden file.
+    /// `RESLAB_RECORD_GOLDEN=1 swift test …` writes the files anew.
+    @Test(arguments: ScreenFixtures.names)
+    func screensMatchTheirGoldenFiles(name: String) throws {
+        for (width, height) in Self.sizes {
+            var model = ScreenFixtures.model(name)
+            let actual = ScreenText(Screen.render(&model, width: width, height: height)).text
+            let file = Self.directory.appendingPathComponent("\(name)-\(width)x\(height).txt")
+            if ProcessInfo.processInfo.environment["RESLAB_RECORD_GOLDEN"] == "1" {
+                try actual.write(to: file, atomically: true, encoding: .utf8)
+                continue
+            }
+            let expected = try String(contentsOf: file, encoding: .utf8)
+            #expect(actual == expected, "\(file.lastPathComponent) differs:\n\(ScreenText.diff(expected: expected, actual: actual))")
+        }
+    }
+
+    /// No screen of any lesson cuts a number, at any width from 60 to 220
+    /// and in every layout.
+    @Test(arguments: ScreenFixtures.names)
+    func noNumberIsEverCut(name: String) {
+        for width in 60...220 {
+            for height in [16, 24, 42] {
+                for (projector, help) in [(false, false), (true, false), (false, true)] {
+                    var model = ScreenFixtures.model(name)
+                    model.projector = projector
+                    model.showHelp = help
+                    let canvas = Screen.render(&model, width: width, height: height)
+                    #expect(canvas.cutNumbers.isEmpty, "\(name) at \(width)×\(height): cut \(canvas.cutNumbers)")
+                }
+            }
+        }
+    }
+
+    /// The vanishing lesson at 130×42: all 20 blocks of both nets on screen,
+    /// on one axis (a longer bar is always a larger value, across the nets),
+    /// and the verdict with both accuracies and chance.
+    @Test func vanishingShowsBothNetsWholeOnOneAxis() {
+        var model = ScreenFixtures.model("vanishing")
+        let canvas = Screen.render(&model, width: 130, height: 42)
+        var bars: [(value: Double, length: Int)] = []
+        for line in canvas.lines {
+            // Each row holds a residual block and the twin's: "▸01 ● ████▌  2.0e-1  01 ○ ▍   5.1e-34".
+            let pattern = /\d\d [●○✕] ([█▏▎▍▌▋▊▉]*) +([0-9.]+e-?[0-9]+)/
+            for match in line.matches(of: pattern) {
+                bars.append((Double(match.output.2)!, match.output.1.count))
+            }
+        }
+        #expect(bars.count == 40, "\(bars.count) bars")
+        let ordered = bars.sorted { $0.value < $1.value }
+        #expect(zip(ordered, ordered.dropFirst()).allSatisfy { $0.length <= $1.length })
+        #expect(ordered.first!.length < ordered.last!.length / 4)
+        let text = canvas.lines.joined(separator: "\n")
+        #expect(text.contains("residual 69.7 %") && text.contains("plain twin 33.7 %") && text.contains("chance 33.3 %"))
+        #expect(text.contains("sigmoid · no norm"))
+    }
+
+    /// With 100 to 129 columns the footer still ends with `? help` and `q quit`.
+    @Test func footerAlwaysKeepsHelpAndQuit() {
+        for width in 60...220 {
+            var model = ScreenFixtures.model("default")
+            let footer = Screen.render(&model, width: width, height: 30).lines.last!
+            #expect(footer.hasSuffix("? help  q quit  ") || footer.hasSuffix("? help  q quit "), "\(width): \(footer)")
+        }
+    }
+
+    /// Narrow headers drop whole fields, least important first.
+    @Test func headerDropsWholeFields() {
+        var model = ScreenFixtures.model("vanishing")
+        let wide = Screen.render(&model, width: 200, height: 40).lines[0]
+        let narrow = Screen.render(&model, width: 70, height: 40).lines[0]
+        #expect(wide.contains("lr ") && wide.contains("samples/s") && wide.contains("epoch 111"))
+        #expect(narrow.contains("■ finished") && narrow.contains("step 2000/2000") && narrow.contains("scope: TRAIN + eval"))
+        #expect(!narrow.contains("samples/"))
+    }
+
+    @Test func projectorShowsOnlyTheChartsAndTheBars() {
+        var model = ScreenFixtures.model("default")
+        model.projector = true
+        let text = Screen.render(&model, width: 130, height: 42).lines.joined(separator: "\n")
+        #expect(text.contains("loss (log)") && text.contains("accuracy") && text.contains("per block"))
+        #expect(!text.contains("events") && !text.contains("decision map"))
+        #expect(text.contains("20 ●"))
+    }
+
+    @Test func eventLogKeepsItsHistoryAndScrolls() {
+        var model = DashboardModel()
+        var s = ScreenFixtures.snapshot(step: 100, depth: 4)
+        s.events = (1...30).map { EngineEvent(id: $0, time: Double($0), message: "event number \($0)") }
+        model.absorb(s)
+        s.events = (11...40).map { EngineEvent(id: $0, time: Double($0), message: "event number \($0)") }
+        model.absorb(s)
+        #expect(model.eventLog.count == 40)
+        let newest = Screen.render(&model, width: 120, height: 40).lines.joined(separator: "\n")
+        #expect(newest.contains("event number 40") && !newest.contains("event number 30 "))
+        _ = model.handle(.olderEvents)
+        _ = model.handle(.olderEvents)
+        let older = Screen.render(&model, width: 120, height: 40).lines.joined(separator: "\n")
+        #expect(older.contains("event number 30") && !older.contains("event number 40"))
+        #expect(older.contains("newer below"))
+    }
+
+    @Test func withoutColourTheSeriesDifferByLineStyle() {
+        var model = ScreenFixtures.model("vanishing")
+        model.colour = false
+        let header = Screen.render(&model, width: 130, height: 42).lines.joined(separator: "\n")
+        #expect(header.contains("━━ train") && header.contains("┈┈ val") && header.contains("─ ─ plain twin"))
+    }
+}
