@@ -16,18 +16,19 @@ struct DashboardCommand: AsyncParsableCommand {
 
     @MainActor
     func run() async throws {
-        do {
-            try DashboardApp.preflight()
-        } catch let error as TerminalError {
-            printError(error.description)
-            throw ExitCode.failure
-        }
+        // Options first, so that a wrong --theme says so even without a terminal.
         let chosen: Theme, warnings: [String]
         do {
             (chosen, warnings) = try ThemeLibrary.load(theme)
         } catch {
             printError("--theme: \(error.description)")
             throw ExitCode.validationFailure
+        }
+        do {
+            try DashboardApp.preflight()
+        } catch let error as TerminalError {
+            printError(error.description)
+            throw ExitCode.failure
         }
         let engine: Engine
         let twin: Engine?

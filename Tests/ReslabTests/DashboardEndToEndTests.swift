@@ -7,11 +7,11 @@ import TestSupport
 final class TmuxSession {
     let socket = "reslab-test-\(UUID().uuidString.prefix(8))"
 
-    init(command: String, width: Int = 120, height: Int = 36) throws {
+    init(command: String, width: Int = 120, height: Int = 36, environment: String = "") throws {
         let products = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path
         // The shell reports how the program ended, and whether the terminal is
         // back in its normal (canonical, echoing) mode.
-        let script = "cd \(products) && TERM=xterm-256color ./reslab \(command); echo EXITED $?; stty -a | grep -o ' icanon'; sleep 60"
+        let script = "cd \(products) && TERM=xterm-256color \(environment) ./reslab \(command); echo EXITED $?; stty -a | grep -o ' icanon'; sleep 60"
         try tmux(["new-session", "-d", "-s", "t", "-x", "\(width)", "-y", "\(height)", script])
     }
 
@@ -55,6 +55,16 @@ final class TmuxSession {
         try tmux(["resize-window", "-t", "t", "-x", "\(width)", "-y", "\(height)"])
     }
 
+    /// Waits up to `seconds` for the header to show training under way (a step past 0).
+    func waitForTraining(seconds: Double = 20) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if screen.contains(/step [1-9]/) { return true }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        return false
+    }
+
     /// Waits up to `seconds` for `text` to appear on screen.
     func waitFor(_ text: String, seconds: Double = 20) -> Bool {
         let deadline = Date().addingTimeInterval(seconds)
@@ -73,11 +83,11 @@ struct DashboardEndToEndTests {
             let checkpoint = directory.appendingPathComponent("dash.safetensors").path
             let session = try TmuxSession(command: "--depth 6 --steps 100000 --save \(checkpoint)")
             #expect(session.waitFor("▶ training"))
-            #expect(session.waitFor("samples/s"))
+            #expect(session.waitForTraining())
             try session.send("j", "d")
             #expect(session.waitFor("block 2 deleted · val acc"))
             #expect(session.screen.contains("▸02 ✕"))
-            #expect(session.waitFor("━ lesioned"))
+            #expect(session.waitFor("╍╍ lesioned"))
             try session.send("d")
             #expect(session.waitFor("block 2 residual · val acc"))
             try session.send("s")
@@ -107,12 +117,53 @@ struct DashboardEndToEndTests {
         }
     }
 
-    @Test func interruptRestoresTheTerminal() throws {
-        let session = try TmuxSession(command: "--depth 4")
-        #expect(session.waitFor("samples/s"))
-        try session.send("C-c")
+    /// Ctrl-C and SIGTERM restore the terminal and exit as shells expect: 130 and 143.
+    @Test func interruptAndTerminateRestoreTheTerminalWithTheirStatus() throws {
+        let interrupted = try TmuxSession(command: "--depth 4")
+        #expect(interrupted.waitForTraining())
+        try interrupted.send("C-c")
+        #expect(interrupted.waitFor("EXITED 130"))
+        #expect(interrupted.waitFor(" icanon"))
+        let terminated = try TmuxSession(command: "--depth 4")
+        #expect(terminated.waitForTraining())
+        let shell = try terminated.tmux(["display-message", "-p", "#{pane_pid}"]).trimmingCharacters(in: .whitespacesAndNewlines)
+        let pkill = Process()
+        pkill.executableURL = URL(fileURLWithPath: "/usr/bin/pkill")
+        pkill.arguments = ["-TERM", "-P", shell, "-x", "reslab"]
+        try pkill.run()
+        pkill.waitUntilExit()
+        #expect(terminated.waitFor("EXITED 143"))
+        #expect(terminated.waitFor(" icanon"))
+    }
+
+    /// The acceptance run of the vanishing lesson at 130×42, pressing
+    /// nothing: every bar of both nets on screen, the verdict, and, without
+    /// colour, the series told apart by their line styles.
+    @Test func vanishingLessonEndsWithBothNetsAndTheVerdict() throws {
+        let session = try TmuxSession(command: "--preset vanishing", width: 130, height: 42, environment: "NO_COLOR=1")
+        #expect(session.waitFor("chance 33.3 %", seconds: 90))
+        let screen = session.screen
+        #expect(screen.contains("test accuracy: residual") && screen.contains("plain twin"))
+        #expect(screen.contains("sigmoid · no norm"))
+        let residualBars = screen.matches(of: /\d\d ● [█▏▎▍▌▋▊▉]/).count
+        let plainBars = screen.matches(of: /\d\d ○ [█▏▎▍▌▋▊▉]/).count
+        #expect(residualBars == 20 && plainBars == 20, "\(residualBars) and \(plainBars) bars:\n\(screen)")
+        #expect(screen.contains("━━ train") && screen.contains("┈┈ val") && screen.contains("─ ─ plain twin"))
+        try session.send("q")
         #expect(session.waitFor("EXITED 0"))
-        #expect(session.waitFor(" icanon"))
+    }
+
+    /// `--save F` writes F when the run finishes, with no key pressed.
+    @Test func saveWritesTheCheckpointWhenTheRunFinishes() throws {
+        try withTemporaryDirectory { directory in
+            let checkpoint = directory.appendingPathComponent("end.safetensors").path
+            let session = try TmuxSession(command: "--depth 4 --steps 50 --save \(checkpoint)")
+            #expect(session.waitFor("■ finished"))
+            #expect(session.waitFor("saved checkpoint \(checkpoint) at step 50"))
+            #expect(FileManager.default.fileExists(atPath: checkpoint))
+            try session.send("q")
+            #expect(session.waitFor("EXITED 0"))
+        }
     }
 
     @Test func divergenceShowsTheBanner() throws {
@@ -135,7 +186,7 @@ struct DashboardEndToEndTests {
         var processes: [pid_t] = []
         do {
             let session = try TmuxSession(command: "--depth 4 --steps 1000000")
-            #expect(session.waitFor("samples/s"))
+            #expect(session.waitForTraining())
             processes = try session.tmux(["display-message", "-p", "#{pid} #{pane_pid}"])
                 .split(separator: " ").compactMap { pid_t($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
         }

@@ -1,0 +1,59 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// The command-line side of the lessons and the screen's options.
+struct LessonCommandLineTests {
+    /// A negative number reaches validation and gets its reason, not "Missing value".
+    @Test(arguments: [["--depth", "-3"], ["--width", "-1"], ["--steps", "-5"], ["--lr", "-0.1"]])
+    func negativeNumbersAreRefusedWithTheirReason(option: [String]) throws {
+        let result = try reslab(arguments: ["train"] + option)
+        #expect(result.status == 64)
+        #expect(result.stderr.contains(option[0]) && !result.stderr.contains("Missing value"), "\(result.stderr)")
+    }
+
+    @Test(arguments: [["--twin"], ["--preset", "vanishing"], ["--preset", "lesion"]])
+    func skipOffIsRefusedWhereATwinIsAlreadyThePlainNet(option: [String]) throws {
+        let result = try reslab(arguments: ["train", "--skip", "off"] + option)
+        #expect(result.status == 64)
+        #expect(result.stderr.contains("--skip off cannot be combined"))
+    }
+
+    /// An explicit theme that cannot be used stops the program before any screen, with status 64.
+    @Test func anUnusableThemeExits64() throws {
+        let missing = try reslab("--theme", "nonexistent")
+        #expect(missing.status == 64)
+        #expect(missing.stderr.contains("no theme named 'nonexistent'"))
+        try withTemporaryDirectory { directory in
+            let bad = directory.appendingPathComponent("bad.yaml")
+            try "name: bad\ntrain: [\"#00\n".write(to: bad, atomically: true, encoding: .utf8)
+            let broken = try reslab("--theme", bad.path)
+            #expect(broken.status == 64)
+            #expect(broken.stderr.contains(bad.path))
+        }
+    }
+
+    /// Themes in `$XDG_CONFIG_HOME/reslab/themes` are found by name.
+    @Test func themesAreFoundUnderXDGConfigHome() throws {
+        try withTemporaryDirectory { directory in
+            let themes = directory.appendingPathComponent("reslab/themes")
+            try FileManager.default.createDirectory(at: themes, withIntermediateDirectories: true)
+            try "name: classroom\nmonochrome: true\n".write(to: themes.appendingPathComponent("classroom.yaml"),
+                                                             atomically: true, encoding: .utf8)
+            let result = try reslab(arguments: ["themes"], environment: ["XDG_CONFIG_HOME": directory.path])
+            #expect(result.status == 0)
+            #expect(result.stdout.contains(themes.path))
+            #expect(result.stdout.contains("classroom"))
+        }
+    }
+
+    /// Headless, the vanishing lesson ends with the same verdict as the dashboard's banner.
+    @Test func headlessVanishingLessonPrintsTheVerdict() throws {
+        let result = try reslab("train", "--preset", "vanishing", "--steps", "300")
+        #expect(result.status == 0, "\(result.stderr)")
+        let verdict = result.stdout.split(separator: "\n").first { $0.hasPrefix("verdict (depth 20): test accuracy: residual") }
+        #expect(verdict != nil, "\(result.stdout.suffix(600))")
+        #expect(verdict?.contains("plain twin") == true && verdict?.contains("chance 33.3 %") == true)
+        #expect(verdict?.contains("first/last block ‖∂L/∂W‖") == true)
+    }
+}
