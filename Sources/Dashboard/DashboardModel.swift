@@ -139,10 +139,11 @@ public struct DashboardModel: Sendable {
         kind == .weights ? snapshot.gradientNorms : snapshot.inputGradientNorms
     }
 
-    /// The one log axis of every gradient on screen: both nets' bars and the heatmap.
-    public var gradientAxis: LogAxis {
+    /// The one log axis of every gradient on screen: both nets' bars, and
+    /// the heatmap's history when the heatmap is shown too.
+    public func gradientAxis(withHeatmap: Bool) -> LogAxis {
         var values = barValues + (twin.map { self.values(of: $0, kind: gradientKind) } ?? [])
-        if tab == .heatmap { values += gradientHistory.suffix(400).flatMap(\.norms) }
+        if withHeatmap { values += gradientHistory.flatMap(\.norms) }
         return LogAxis(values: values)
     }
 

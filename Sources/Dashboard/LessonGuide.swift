@@ -14,10 +14,11 @@ public enum LessonGuide {
         switch model.preset {
         case .vanishing?:
             if skipsOff {
-                return "Skips off: watch the residual net's early bars fall, decade by decade. a: skips on again."
+                return finished ? "Skips off. Press R: the residual net retrains this way, and its early bars fall like the twin's."
+                    : "Skips off: watch the residual net's early bars fall, decade by decade. a: skips on again."
             }
             if finished {
-                return "The plain twin's first block gets almost no gradient. Press a: switch the residual net's skips off."
+                return "The plain twin's first block gets almost no gradient. Press a, then R: retrain the residual net without skips."
             }
             return "One log axis: the plain twin's early bars sit decades below its last ones; the residual net's stay level."
         case .degradation?:

@@ -170,7 +170,7 @@ public enum Screen {
         let title = model.gradientKind == .weights ? "‖∂L/∂W‖ per block" : "‖∂L/∂x‖ per block"
         panel(&canvas, rect, legend: [(title + " (log, one axis)", .title), ("● res", .residual), ("○ plain", .plain), ("✕ del", .deleted)])
         let inner = rect.inner
-        let axis = model.gradientAxis
+        let axis = model.gradientAxis(withHeatmap: showsHeatmap(model, width: canvas.width, height: canvas.height))
         let count = model.barValues.count
         var main = inner
         if let twin = model.twin {
@@ -199,6 +199,11 @@ public enum Screen {
         record(&model, first: first, rows: main.height - 1, top: main.y)
     }
 
+    /// Whether the heatmap is on screen beside the bars (and so shares their axis).
+    static func showsHeatmap(_ model: DashboardModel, width: Int, height: Int) -> Bool {
+        model.tab == .heatmap && !model.projector && width >= fullWidth && height >= fullHeight
+    }
+
     /// Remembers which block each bar row shows, for mouse clicks.
     static func record(_ model: inout DashboardModel, first: Int, rows: Int, top: Int) {
         for row in 0..<max(0, min(rows, model.barValues.count - first)) { model.barRows[top + row] = first + row }
@@ -215,7 +220,8 @@ public enum Screen {
         let inner = rect.inner
         switch model.tab {
         case .heatmap:
-            GradientHeatmap(columns: model.gradientHistory, axis: model.gradientAxis, colour: model.colour).draw(into: &canvas, in: inner)
+            GradientHeatmap(columns: model.gradientHistory, axis: model.gradientAxis(withHeatmap: true), colour: model.colour)
+                .draw(into: &canvas, in: inner)
         case .decisions: DecisionMapView(map: model.snapshot.decisionMap, colour: model.colour).draw(into: &canvas, in: inner)
         case .lesions:
             LesionView(sweep: model.snapshot.lesionSweep, curve: model.snapshot.kDeletions,

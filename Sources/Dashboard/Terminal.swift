@@ -59,6 +59,8 @@ final class Terminal {
         cbreak()
         noecho()
         keypad(reslab_stdscr(), true)
+        // Esc closes the help at once, not after ncurses' default second of waiting for a sequence.
+        set_escdelay(25)
         curs_set(0)
         mousemask(reslab_click_mask(), nil)
         mouseinterval(0)

@@ -103,6 +103,18 @@ struct GoldenScreenTests {
         #expect(text.contains("sigmoid · no norm"))
     }
 
+    /// The heatmap's history joins the bars' axis only when the heatmap is
+    /// on screen: on a small terminal, changing the hidden tab moves no bar.
+    @Test func hiddenHeatmapDoesNotMoveTheBars() {
+        var heatmap = ScreenFixtures.model("default")
+        heatmap.tab = .heatmap
+        heatmap.gradientHistory.append((1300, Array(repeating: 1e-9, count: 20)))
+        var decisions = heatmap
+        decisions.tab = .decisions
+        #expect(Screen.render(&heatmap, width: 80, height: 24).lines == Screen.render(&decisions, width: 80, height: 24).lines)
+        #expect(Screen.render(&heatmap, width: 130, height: 42).lines.joined().contains("1e-9"))
+    }
+
     /// With 100 to 129 columns the footer still ends with `? help` and `q quit`.
     @Test func footerAlwaysKeepsHelpAndQuit() {
         for width in 60...220 {
