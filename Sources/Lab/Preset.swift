@@ -11,7 +11,7 @@ public enum Preset: String, CaseIterable, Codable, Sendable {
                 + "gradient shrinks by a factor of four or more per block: its first block's gradient is about "
                 + "1e-24 of its last one's and it stays at chance, while the residual net's gradients stay within "
                 + "a factor of 2 of each other. Press a (scope is train) to switch the residual net's skips off "
-                + "and watch its bars fall the same way."
+                + "and watch its bars fall the same way; once the run has ended, press a and then R to retrain it so."
         case .degradation:
             return "Plain and residual nets of 8 and 32 blocks. The deeper plain net ends with a higher training "
                 + "loss than the shallower one; the deeper residual net does as well as the shallower one. "

@@ -47,13 +47,16 @@ struct LessonCommandLineTests {
         }
     }
 
-    /// Headless, the vanishing lesson ends with the same verdict as the dashboard's banner.
-    @Test func headlessVanishingLessonPrintsTheVerdict() throws {
-        let result = try reslab("train", "--preset", "vanishing", "--steps", "300")
+    /// Headless, the vanishing lesson ends with the same verdict as the
+    /// dashboard's banner, and the README quotes that very line.
+    @Test func headlessVanishingLessonPrintsTheVerdictTheReadmeQuotes() throws {
+        let result = try reslab("train", "--preset", "vanishing")
         #expect(result.status == 0, "\(result.stderr)")
-        let verdict = result.stdout.split(separator: "\n").first { $0.hasPrefix("verdict (depth 20): test accuracy: residual") }
-        #expect(verdict != nil, "\(result.stdout.suffix(600))")
-        #expect(verdict?.contains("plain twin") == true && verdict?.contains("chance 33.3 %") == true)
-        #expect(verdict?.contains("first/last block ‖∂L/∂W‖") == true)
+        let verdict = try #require(result.stdout.split(separator: "\n").first { $0.hasPrefix("verdict (depth 20): test accuracy: residual") },
+                                   "\(result.stdout.suffix(600))")
+        #expect(verdict.contains("plain twin") && verdict.contains("chance 33.3 %") && verdict.contains("first/last block ‖∂L/∂W‖"))
+        let readme = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("README.md")
+        #expect(try String(contentsOf: readme, encoding: .utf8).contains(verdict + "\n"), "README lacks: \(verdict)")
     }
 }
