@@ -1,38 +1,55 @@
 import Foundation
-import Lab
+import RunProtocol
 import Synchronization
 
-/// The newest snapshot, handed from the stream's task to the UI loop.
-final class SnapshotMailbox: Sendable {
-    private let latest = Mutex<Snapshot?>(nil)
+/// What the run has said since the UI loop last looked: the newest snapshot
+/// of each engine, the notices, and the end. Filled by the updates' task,
+/// emptied by the UI loop.
+final class UpdateMailbox: Sendable {
+    private struct Contents {
+        var residual: Snapshot?
+        var twin: Snapshot?
+        var notices: [String] = []
+        var ended: String??
+    }
+    private let contents = Mutex(Contents())
 
-    func put(_ snapshot: Snapshot) { latest.withLock { $0 = snapshot } }
-    func take() -> Snapshot? { latest.withLock { value in defer { value = nil }; return value } }
+    func put(_ update: RunUpdate) {
+        contents.withLock { box in
+            switch update {
+            case .snapshot(let snapshot) where snapshot.run == "plain": box.twin = snapshot
+            case .snapshot(let snapshot): box.residual = snapshot
+            case .notice(let message): box.notices.append(message)
+            case .ended(let reason): box.ended = .some(reason)
+            }
+        }
+    }
+
+    /// Everything new, once.
+    func take() -> (residual: Snapshot?, twin: Snapshot?, notices: [String], ended: String??) {
+        contents.withLock { box in
+            defer { box = Contents() }
+            return (box.residual, box.twin, box.notices, box.ended)
+        }
+    }
 }
 
 /// The interactive front end: reads keys, sends commands, and draws the
-/// newest snapshot at most twenty times a second. Training runs in the
-/// engine meanwhile and never waits for the screen.
+/// newest snapshot at most twenty times a second. It knows the run only as
+/// a `RunSession`: in this process or another, the engine never waits for
+/// the screen.
 @MainActor
 public final class DashboardApp {
-    private let engine: Engine
-    /// The plain twin trained beside `engine`, if any.
-    private let twin: Engine?
+    private let run: any RunSession
     private var themes: [Theme]
     private var themeIndex: Int
-    /// Where `w` and the end of the run write the checkpoint (`--save`).
+    /// Where `w` writes the checkpoint (`--save`); otherwise the engine names it.
     private let savePath: String?
     private var model = DashboardModel()
-    /// Sent once when training finishes (a lesson's experiment), if any.
-    private var whenFinished: Command?
-    private var savedAtFinish = false
 
-    public init(engine: Engine, twin: Engine? = nil, themes: [Theme], theme: Theme, savePath: String?,
-                preset: Preset? = nil, projector: Bool = false, startTab: Tab = .heatmap,
-                whenFinished: Command? = nil, notes: [String] = []) {
-        self.whenFinished = whenFinished
-        self.engine = engine
-        self.twin = twin
+    public init(run: any RunSession, themes: [Theme], theme: Theme, savePath: String?,
+                preset: Preset? = nil, projector: Bool = false, startTab: Tab = .heatmap, notes: [String] = []) {
+        self.run = run
         self.themes = themes.contains(theme) ? themes : [theme] + themes
         themeIndex = self.themes.firstIndex(of: theme) ?? 0
         self.savePath = savePath
@@ -40,6 +57,7 @@ public final class DashboardApp {
         model.preset = preset
         model.projector = projector
         model.tab = startTab
+        model.capabilities = run.capabilities
         for note in notes { model.note(note) }
     }
 
@@ -51,23 +69,18 @@ public final class DashboardApp {
 
     /// Runs until the user quits or a termination signal arrives; returns
     /// that signal's number, or 0 after `q`. The terminal is restored on
-    /// every way out.
+    /// every way out. When the run ends on its own (an engine that exits, a
+    /// lost connection), the last screen stays, with the reason, until `q`.
     public func run() async throws -> Int32 {
         let terminal = try Terminal(theme: themes[themeIndex])
         defer { terminal.stop() }
         model.colour = terminal.showsColour(themes[themeIndex])
-        let mailbox = SnapshotMailbox()
-        let twinMailbox = SnapshotMailbox()
-        let engine = self.engine, twin = self.twin
-        let training = Task.detached { await engine.run() }
-        let twinTraining = Task.detached { await twin?.run() }
+        let mailbox = UpdateMailbox()
+        let run = self.run
         let listener = Task.detached {
-            for await snapshot in engine.snapshots { mailbox.put(snapshot) }
+            for await update in run.updates { mailbox.put(update) }
         }
-        let twinListener = Task.detached {
-            guard let twin else { return }
-            for await snapshot in twin.snapshots { twinMailbox.put(snapshot) }
-        }
+        run.start()
         let clock = ContinuousClock()
         var lastFrame = clock.now - .seconds(1)
         var dirty = true
@@ -86,15 +99,12 @@ public final class DashboardApp {
                     if effect.quit { break loop }
                 }
             }
-            if let snapshot = mailbox.take() {
-                model.absorb(snapshot)
-                dirty = true
-            }
-            if let snapshot = twinMailbox.take() {
-                model.absorbTwin(snapshot)
-                dirty = true
-            }
-            finishIfDone()
+            let news = mailbox.take()
+            if let snapshot = news.residual { model.absorb(snapshot) }
+            if let snapshot = news.twin { model.absorbTwin(snapshot) }
+            for notice in news.notices { model.note(notice) }
+            if case .some(let reason) = news.ended, let reason { model.engineLost(reason) }
+            if news.residual != nil || news.twin != nil || !news.notices.isEmpty || news.ended != nil { dirty = true }
             if dirty && clock.now - lastFrame >= .milliseconds(50) {
                 let (width, height) = terminal.size
                 terminal.draw(Screen.render(&model, width: width, height: height))
@@ -102,50 +112,14 @@ public final class DashboardApp {
                 dirty = false
             }
         }
-        engine.send(.quit)
-        twin?.send(.quit)
-        await training.value
-        await twinTraining.value
+        await run.stop()
         listener.cancel()
-        twinListener.cancel()
         return pendingSignal.load(ordering: .relaxed)
     }
 
-    /// Sends a key's command to the engine, and to the twin when it
-    /// concerns both; `w` writes to `--save` when one was given.
+    /// `w` writes to `--save` when one was given.
     private func send(_ command: Command) {
-        if case .save(nil) = command, let savePath {
-            engine.send(.save(path: savePath))
-            twin?.send(.save(path: Checkpoint.twinPath(savePath)))
-            return
-        }
-        engine.send(command)
-        if command.concernsBothTwins { twin?.send(command) }
-    }
-
-    /// When training has finished (both nets, for a twin run): writes the
-    /// `--save` checkpoint once, then starts the lesson's experiment.
-    private func finishIfDone() {
-        guard model.snapshot.state == .finished, twin == nil || model.twin?.state == .finished else { return }
-        if !savedAtFinish, let savePath {
-            savedAtFinish = true
-            engine.send(.save(path: savePath))
-            twin?.send(.save(path: Checkpoint.twinPath(savePath)))
-        }
-        if let command = whenFinished {
-            engine.send(command)
-            whenFinished = nil
-        }
-    }
-}
-
-extension Command {
-    /// Whether a key sends this to the plain twin as well: the run controls
-    /// do; lesions, scope and experiments belong to the residual net alone.
-    public var concernsBothTwins: Bool {
-        switch self {
-        case .pause, .resume, .togglePause, .step, .reset, .scaleLearningRate, .evaluate, .quit, .save: return true
-        default: return false
-        }
+        if case .save(nil) = command, let savePath { return run.send(.save(path: savePath)) }
+        run.send(command)
     }
 }

@@ -1,4 +1,4 @@
-import Lab
+import RunProtocol
 
 /// The panels of the tabbed area.
 public enum Tab: String, CaseIterable, Sendable {
@@ -56,6 +56,10 @@ public struct DashboardModel: Sendable {
     public var eventLog: [LoggedEvent] = []
     /// How many screen lines the event log is scrolled back from its newest.
     public var eventScroll = 0
+    /// What the engine can do; keys for anything else only say so.
+    public var capabilities = Set(Capability.allCases)
+    /// Why the engine went away (it exited, the connection dropped), if it did.
+    public var lostEngine: String?
     /// Where the bars were last drawn, to map mouse clicks to blocks.
     public var barRows: [Int: Int] = [:]
 
@@ -107,6 +111,12 @@ public struct DashboardModel: Sendable {
         Self.thin(&twinValidationAccuracy)
         lastTwinEventID = log(new.events, after: lastTwinEventID, prefix: "plain twin: ")
         twin = new
+    }
+
+    /// The engine is gone: keep the last screen, and say why.
+    public mutating func engineLost(_ reason: String) {
+        lostEngine = reason
+        note(reason + " · the screen shows the last snapshot · q quits")
     }
 
     /// Adds a line of the screen's own to the event log.

@@ -1,4 +1,4 @@
-import Lab
+import RunProtocol
 
 /// Class regions of a 2-D dataset with the validation points over them,
 /// each point in its true class's colour: `•` where the network is right,

@@ -1,5 +1,5 @@
 import Foundation
-import Lab
+import RunProtocol
 
 /// The lesion tab: the single-block sweep as one bar per block (accuracy,
 /// with a mark at the intact accuracy) above the k-deletion curve.

@@ -1,5 +1,5 @@
 import Foundation
-import Lab
+import RunProtocol
 
 /// One column of gradient bars, a bar per block on a shared `LogAxis`: the
 /// block's number, its mode as a glyph, the bar (length and colour from the

@@ -1,5 +1,5 @@
 import Foundation
-import Lab
+import RunProtocol
 
 /// The top line: what runs, where it is, and the lesion scope. When the
 /// line is too short, whole fields drop, least important first; no field
@@ -11,7 +11,8 @@ enum Header {
         let priority: Int
     }
 
-    static func fields(_ s: Snapshot) -> [Field] {
+    /// `lost`: why the engine went away, if it did; it replaces the state.
+    static func fields(_ s: Snapshot, lost: String? = nil) -> [Field] {
         let counts = Dictionary(grouping: s.blockModes, by: { $0 }).mapValues(\.count)
         let modes = BlockMode.allCases.compactMap { mode in counts[mode].map { GradientBars.glyph(mode).0 + "\($0)" } }
             .joined(separator: " ")
@@ -23,10 +24,11 @@ enum Header {
         case .diverged: state = "✕ diverged"
         case .finished: state = "■ finished"
         }
+        let shownState = lost.map { "✕ " + $0 } ?? state
         let norm = s.norm.isEmpty ? "" : (s.norm == "none" ? "no norm" : "\(s.norm) norm")
         return [
             Field(text: "reslab", priority: 9),
-            Field(text: state, priority: 0),
+            Field(text: shownState, priority: 0),
             Field(text: s.title, priority: 3),
             Field(text: [s.activation, norm].filter { !$0.isEmpty }.joined(separator: " · "), priority: 2),
             Field(text: modes, priority: 5),
@@ -47,10 +49,10 @@ enum Header {
         return line()
     }
 
-    static func draw(_ s: Snapshot, into canvas: inout Canvas) {
+    static func draw(_ s: Snapshot, lost: String?, into canvas: inout Canvas) {
         let scope = s.scope == .eval ? " scope: eval only " : " scope: TRAIN + eval "
         canvas.fill(Rect(x: 0, y: 0, width: canvas.width, height: 1), style: CellStyle(.title, reverse: true))
-        canvas.put(fitting(fields(s), width: canvas.width - scope.count - 1), x: 0, y: 0,
+        canvas.put(fitting(fields(s, lost: lost), width: canvas.width - scope.count - 1), x: 0, y: 0,
                    style: CellStyle(.title, bold: true, reverse: true))
         canvas.put(scope, x: canvas.width - scope.count, y: 0, style: CellStyle(s.scope == .eval ? .accent : .warning, bold: true, reverse: true))
     }
@@ -64,11 +66,12 @@ enum KeyBar {
                        ("p", "projector"), ("PgUp", "log")]
     static let kept = [("?", "help"), ("q", "quit")]
 
-    static func draw(into canvas: inout Canvas, y: Int, projector: Bool) {
+    /// `experiments`: whether the engine runs any of L, K and P.
+    static func draw(into canvas: inout Canvas, y: Int, experiments: Bool) {
         func width(_ entries: [(String, String)]) -> Int { entries.reduce(0) { $0 + $1.0.count + $1.1.count + 3 } }
         var x = 1
         let end = canvas.width - width(kept)
-        for (key, meaning) in keys where x + key.count + meaning.count + 3 <= end {
+        for (key, meaning) in keys where (experiments || key != "L K P") && x + key.count + meaning.count + 3 <= end {
             put(key, meaning, at: &x, y: y, into: &canvas)
         }
         x = end

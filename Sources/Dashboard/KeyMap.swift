@@ -1,4 +1,4 @@
-import Lab
+import RunProtocol
 
 /// A key press or terminal event, as the UI loop sees it.
 public enum Key: Equatable, Sendable {
@@ -120,19 +120,19 @@ extension DashboardModel {
         case .reset: effect.commands = [.reset]
         case .scaleLearningRate(let factor): effect.commands = [.scaleLearningRate(factor)]
         case .lesionSweep:
-            effect.commands = [.lesionSweep]
+            effect.commands = offered(.lesionSweep, as: .lesionSweep)
             tab = .lesions
         case .kDeletionCurve:
-            effect.commands = [.kDeletionCurve]
+            effect.commands = offered(.kDeletions, as: .kDeletionCurve)
             tab = .lesions
         case .pathReport:
-            effect.commands = [.pathReport]
+            effect.commands = offered(.paths, as: .pathReport)
             tab = .paths
         case .escape:
             if showHelp { showHelp = false } else { effect.commands = [.cancelExperiment] }
         case .cancelExperiment: effect.commands = [.cancelExperiment]
         case .nextTheme: effect.nextTheme = true
-        case .save: effect.commands = [.save(path: nil)]
+        case .save: effect.commands = offered(.save, as: .save(path: nil))
         case .toggleHelp: showHelp.toggle()
         case .nextTab: tab = Tab.allCases[(Tab.allCases.firstIndex(of: tab)! + 1) % Tab.allCases.count]
         case .toggleLogScale: logLoss.toggle()
@@ -143,5 +143,14 @@ extension DashboardModel {
         case .quit: effect.quit = true
         }
         return effect
+    }
+
+    /// `command` if the engine can do it; otherwise a line in the log saying it cannot.
+    private mutating func offered(_ capability: Capability, as command: Command) -> [Command] {
+        guard capabilities.contains(capability) else {
+            note("this engine cannot do \(capability.rawValue)")
+            return []
+        }
+        return [command]
     }
 }

@@ -1,4 +1,4 @@
-import Lab
+import RunProtocol
 
 /// The guided caption: one line that says what to look at and what to press
 /// next. It advances as the user acts (modes change) or as the run does
@@ -9,6 +9,7 @@ public enum LessonGuide {
         let finished = s.state == .finished
         let skipsOff = s.blockModes.contains(.plain)
         let deleted = s.blockModes.contains(.deleted)
+        if let lost = model.lostEngine { return "The engine is gone (\(lost)): this is its last snapshot. q quits." }
         if s.state == .diverged { return "The run diverged: press - to halve the learning rate, then R to start again." }
         if let experiment = s.experiment { return "Running the \(experiment.name): training waits; c cancels." }
         switch model.preset {

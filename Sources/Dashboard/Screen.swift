@@ -1,5 +1,5 @@
 import Foundation
-import Lab
+import RunProtocol
 
 /// Lays out and draws the whole dashboard into a canvas.
 public enum Screen {
@@ -19,7 +19,7 @@ public enum Screen {
                              style: CellStyle(.warning, bold: true), limit: width)
             return canvas
         }
-        Header.draw(model.snapshot, into: &canvas)
+        Header.draw(model.snapshot, lost: model.lostEngine, into: &canvas)
         let strip = captionLines(model, width: width, room: height >= 20 ? 3 : 1)
         for (row, line) in strip.enumerated() {
             let isVerdict = model.verdict != nil && row < strip.count - (height >= 20 ? 1 : 0)
@@ -35,7 +35,7 @@ public enum Screen {
         } else {
             compactLayout(&model, into: &canvas, in: body)
         }
-        KeyBar.draw(into: &canvas, y: height - 1, projector: model.projector)
+        KeyBar.draw(into: &canvas, y: height - 1, experiments: !model.capabilities.isDisjoint(with: [.lesionSweep, .kDeletions, .paths]))
         if model.snapshot.state == .diverged { divergedBanner(model.snapshot, into: &canvas) }
         if model.showHelp { helpOverlay(model, into: &canvas) }
         return canvas

@@ -2,6 +2,7 @@ import Datasets
 import Foundation
 import Kernels
 import Network
+import RunProtocol
 
 /// The reference training workloads of `reslab bench`: full SGD-momentum
 /// steps (forward, backward, update) on random inputs.

@@ -1,5 +1,6 @@
 import Foundation
 import Network
+import RunProtocol
 
 /// A checkpoint read back: the weights and everything needed to rebuild the
 /// run they came from.

@@ -2,6 +2,7 @@ import Datasets
 import Foundation
 import Kernels
 import Network
+import RunProtocol
 import Synchronization
 
 /// When the engine publishes snapshots.
@@ -30,6 +31,8 @@ public actor Engine {
     private let totalSteps: Int
     private let evaluationInterval: Int
     private let validationLimit: Int
+    /// Whether the engine waits for commands once training has ended, instead of stopping.
+    private let staysAfterTraining: Bool
     /// The weights a reset returns to: the loaded checkpoint's, or none
     /// (a fresh network from the seed).
     private let startingTensors: CheckpointContents?
@@ -47,6 +50,8 @@ public actor Engine {
     private var stateBeforeExperiment = EngineState.training
     private var events: [EngineEvent] = []
     private var eventCount = 0
+    /// `eventCount` when the last snapshot went out.
+    private var publishedEvents = 0
     private let clock = ContinuousClock()
     private let start: ContinuousClock.Instant
     /// The one thread all of the engine's work runs on.
@@ -65,11 +70,14 @@ public actor Engine {
 
     /// Builds the dataset and the network. Throws with a readable message if
     /// the configuration is invalid or the data cannot be read.
+    /// A live engine (`.live` policy) always stays after training, for lesions;
+    /// a headless one only when `staysAfterTraining` (a `Run` with work left for the end).
     public init(configuration: RunConfiguration, policy: PublishPolicy = .everyEvaluation,
-                checkpoint: CheckpointContents? = nil, label: String? = nil) throws {
+                checkpoint: CheckpointContents? = nil, label: String? = nil, staysAfterTraining: Bool = false) throws {
         if let problem = configuration.problems.first { throw RunError(problem) }
         self.configuration = configuration
         self.policy = policy
+        if case .live = policy { self.staysAfterTraining = true } else { self.staysAfterTraining = staysAfterTraining }
         do {
             dataset = try configuration.loadDataset()
         } catch let error as DataError {
@@ -149,8 +157,8 @@ public actor Engine {
                 continue
             }
             if step >= totalSteps {
-                guard isLive else { break }
-                // A screen keeps the finished network for lesions until it quits.
+                guard staysAfterTraining else { break }
+                // A screen (or a run with work left) keeps the finished network until it quits.
                 if state != .finished { finishTraining() }
                 try? await Task.sleep(for: .milliseconds(15))
                 continue
@@ -378,8 +386,9 @@ public actor Engine {
         }
         stateBeforeExperiment = state
         state = .evaluating
-        experiment = LiveExperiment(kind: kind, trainer: trainer, samples: dataset.validation, baseModes: trainingModes,
-                                    limit: validationLimit, batchSize: evaluationBatch)
+        // The test split, whole, as `reslab lesion` and `reslab paths` use it.
+        let lab = LesionLab(trainer: trainer, samples: dataset.test, baseModes: trainingModes, batchSize: evaluationBatch)
+        experiment = LiveExperiment(kind: kind, trainer: trainer, lab: lab, pathSamples: dataset.train)
         note("\(kind.rawValue) started; training paused")
     }
 
@@ -450,6 +459,8 @@ public actor Engine {
     public func saveCheckpoint(to path: String) throws {
         try Checkpoint.save(checkpoint, to: URL(fileURLWithPath: path))
         note("saved checkpoint \(path) at step \(step)")
+        // A screen shows it at once; a headless log prints it with the next line.
+        if isLive { publish() }
     }
 
     // MARK: - Publishing
@@ -478,6 +489,7 @@ public actor Engine {
         snapshot.state = state
         snapshot.elapsedSeconds = (clock.now - start).seconds
         snapshot.events = events
+        publishedEvents = eventCount
         latest = snapshot
         continuation.yield(snapshot)
         clearAccumulators()
@@ -509,7 +521,11 @@ public actor Engine {
     /// screen's quit is not kept waiting for that.
     private func finish() {
         let stoppedByScreen = quitRequested && isLive
-        if state != .diverged && state != .finished && !stoppedByScreen { finishTraining() } else { publish() }
+        if state != .diverged && state != .finished && !stoppedByScreen {
+            finishTraining()
+        } else if state != .finished || eventCount > publishedEvents {
+            publish()
+        }
         continuation.finish()
     }
 }

@@ -2,49 +2,27 @@ import Datasets
 import Foundation
 import Kernels
 import Network
+import RunProtocol
 
-/// Accuracy with each block lesioned alone (Veit et al. 2016, figure 3).
-public struct SingleLesionResult: Codable, Sendable, Equatable {
-    public var kind = "lesion-single"
-    /// What was done to each block: `deleted` or `plain`.
-    public let mode: BlockMode
-    /// Accuracy of the intact network.
-    public let intact: Float
-    /// Accuracy with block i (0-based) lesioned, input to output.
-    public let accuracy: [Float]
+/// The settings every front end uses for the experiments, so that a live
+/// key and a headless command give the same numbers on the same network.
+public enum ExperimentDefaults {
+    /// Random subsets (or reorderings) per k.
+    public static let repeats = 10
+    /// Seed of the random subsets and routes.
+    public static let seed: UInt64 = 1
+    /// Routes sampled per path length, and the batch they start from.
+    public static let pathRepeats = 20
+    public static let pathBatch = 128
 
-    public init(mode: BlockMode, intact: Float, accuracy: [Float]) {
-        self.mode = mode
-        self.intact = intact
-        self.accuracy = accuracy
-    }
-}
-
-/// Accuracy with k random blocks deleted (Veit et al., figure 5a).
-public struct KDeletionResult: Codable, Sendable, Equatable {
-    public var kind = "lesion-k"
-    public let k: Int
-    public let samples: Int
-    public let mean: Float
-    public let std: Float
-}
-
-/// Accuracy after swapping random pairs of interchangeable blocks (Veit et al., figure 5b).
-public struct ReorderResult: Codable, Sendable, Equatable {
-    public var kind = "lesion-reorder"
-    public let swaps: Int
-    /// Kendall's τ between the new block order and the original one.
-    public let kendallTau: Float
-    public let accuracy: Float
-
-    enum CodingKeys: String, CodingKey {
-        case kind, swaps, accuracy
-        case kendallTau = "kendall_tau"
+    /// k = 0, 1, 2, 4, … and n: a curve over orders of magnitude.
+    public static func ks(blocks n: Int) -> [Int] {
+        Array(Set([0, n] + sequence(first: 1, next: { $0 * 2 <= n ? $0 * 2 : nil }))).sorted()
     }
 }
 
 /// Lesion experiments on a trained network, evaluated on a fixed set of
-/// samples. Lesions start from `baseModes`, the modes the network was
+/// samples (the test split, for the live keys and the headless commands alike). Lesions start from `baseModes`, the modes the network was
 /// trained with: all residual for a ResNet, all plain for its plain twin.
 public struct LesionLab {
     let trainer: Trainer
@@ -70,36 +48,70 @@ public struct LesionLab {
         trainer.evaluate(samples, modes: modes, limit: limit, batchSize: batchSize, order: order).accuracy
     }
 
-    /// Lesions each block alone with `mode`.
-    public func single(mode: BlockMode = .deleted) -> SingleLesionResult {
-        let intact = accuracy(baseModes)
-        let results = (0..<blockCount).map { block -> Float in
+    /// The modes of the single-block sweep: the intact network first, then
+    /// each block lesioned alone with `mode`.
+    func singleSweepModes(mode: BlockMode) -> [[BlockMode]] {
+        [baseModes] + (0..<blockCount).map { block in
             var modes = baseModes
             modes[block] = mode
-            defer { progress(block + 1, blockCount) }
-            return accuracy(modes)
+            return modes
         }
-        return SingleLesionResult(mode: mode, intact: intact, accuracy: results)
     }
 
-    /// For each k, deletes `repeats` random subsets of k blocks.
-    public func kDeletions(_ ks: [Int], repeats: Int, seed: UInt64) -> [KDeletionResult] {
+    /// The result of the sweep from the accuracies of `singleSweepModes`, in order.
+    static func singleResult(mode: BlockMode, accuracies: [Float]) -> SingleLesionResult {
+        SingleLesionResult(mode: mode, intact: accuracies[0], accuracy: Array(accuracies.dropFirst()))
+    }
+
+    /// Lesions each block alone with `mode`.
+    public func single(mode: BlockMode = .deleted) -> SingleLesionResult {
+        let all = singleSweepModes(mode: mode)
+        let accuracies = all.enumerated().map { index, modes -> Float in
+            defer { if index > 0 { progress(index, all.count - 1) } }
+            return accuracy(modes)
+        }
+        return Self.singleResult(mode: mode, accuracies: accuracies)
+    }
+
+    /// The random deletions for each k: one set for k = 0 and k = n (there
+    /// is only one), `repeats` otherwise, drawn from `seed`.
+    func kDeletionModes(_ ks: [Int], repeats: Int, seed: UInt64) -> [(k: Int, modes: [BlockMode])] {
         var rng = SeededGenerator(seed: seed)
-        var done = 0
-        return ks.map { k in
-            let values = (0..<(k == 0 || k == blockCount ? 1 : repeats)).map { _ -> Double in
+        return ks.flatMap { k in
+            (0..<(k == 0 || k == blockCount ? 1 : repeats)).map { _ -> (k: Int, modes: [BlockMode]) in
                 var chosen = Array(0..<blockCount)
                 chosen.seededShuffle(using: &rng)
                 var modes = baseModes
                 for block in chosen.prefix(k) { modes[block] = .deleted }
-                done += 1
-                progress(done, ks.count * repeats)
-                return Double(accuracy(modes))
+                return (k, modes)
             }
+        }
+    }
+
+    /// Mean and spread per k, from the accuracies of `kDeletionModes`, in order.
+    static func kDeletionResults(_ sets: [(k: Int, modes: [BlockMode])], accuracies: [Float]) -> [KDeletionResult] {
+        var order: [Int] = []
+        var byK: [Int: [Double]] = [:]
+        for (set, value) in zip(sets, accuracies) {
+            if byK[set.k] == nil { order.append(set.k) }
+            byK[set.k, default: []].append(Double(value))
+        }
+        return order.map { k in
+            let values = byK[k]!
             let mean = values.reduce(0, +) / Double(values.count)
             let variance = values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(values.count)
             return KDeletionResult(k: k, samples: values.count, mean: Float(mean), std: Float(variance.squareRoot()))
         }
+    }
+
+    /// For each k, deletes `repeats` random subsets of k blocks.
+    public func kDeletions(_ ks: [Int], repeats: Int, seed: UInt64) -> [KDeletionResult] {
+        let sets = kDeletionModes(ks, repeats: repeats, seed: seed)
+        let accuracies = sets.enumerated().map { index, set -> Float in
+            defer { progress(index + 1, sets.count) }
+            return accuracy(set.modes)
+        }
+        return Self.kDeletionResults(sets, accuracies: accuracies)
     }
 
     /// For each number of swaps, `repeats` random reorderings of interchangeable blocks.

@@ -2,6 +2,7 @@ import Datasets
 import Foundation
 import Kernels
 import Network
+import RunProtocol
 
 /// A trained network read back from a checkpoint, with the dataset it was
 /// trained on, ready for experiments.

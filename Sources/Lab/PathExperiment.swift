@@ -2,30 +2,7 @@ import Datasets
 import Foundation
 import Kernels
 import Network
-
-/// How the gradient is spread over the paths of a residual network
-/// (Veit et al. 2016, figure 6).
-public struct PathResult: Codable, Sendable, Equatable {
-    public var kind = "paths"
-    /// Number of blocks n; path lengths run from 0 to n.
-    public let blocks: Int
-    /// Share of paths of each length: Binomial(n, ½).
-    public let distribution: [Double]
-    /// Mean ‖∂L/∂x‖ at the input for one path of each length.
-    public let gradientPerPath: [Double]
-    /// Share of the total gradient carried by all paths of each length:
-    /// distribution × gradient per path, normalised.
-    public let totalGradient: [Double]
-    /// The shortest interval of lengths carrying 90 % of the total gradient.
-    public let effectiveRange: [Int]
-
-    enum CodingKeys: String, CodingKey {
-        case kind, blocks, distribution
-        case gradientPerPath = "gradient_per_path"
-        case totalGradient = "total_gradient"
-        case effectiveRange = "effective_range"
-    }
-}
+import RunProtocol
 
 /// Veit's measurement, one path length at a time: a batch is sent forward
 /// once through the whole (residual) network; each backward pass is then

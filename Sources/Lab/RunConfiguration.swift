@@ -1,5 +1,6 @@
 import Foundation
 import Network
+import RunProtocol
 
 /// The datasets ResLab can train on.
 public enum DatasetName: String, CaseIterable, Codable, Sendable {
@@ -16,12 +17,6 @@ public enum DatasetName: String, CaseIterable, Codable, Sendable {
         case .shapes, .mnist, .fashionMNIST, .cifar10: return false
         }
     }
-}
-
-/// Where block modes apply: to evaluation only (training goes on with the
-/// intact network), or to training and evaluation alike.
-public enum LesionScope: String, CaseIterable, Codable, Sendable {
-    case eval, train
 }
 
 /// Everything that defines a run. Optional fields fall back to defaults that

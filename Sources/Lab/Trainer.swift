@@ -1,6 +1,7 @@
 import Datasets
 import Kernels
 import Network
+import RunProtocol
 
 /// The result of one training step.
 public struct StepResult: Sendable {

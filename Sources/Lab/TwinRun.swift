@@ -5,7 +5,7 @@ public struct TwinRun: Sendable {
     public let residual: Engine
     public let plain: Engine
 
-    public init(configuration: RunConfiguration, policy: PublishPolicy) throws {
+    public init(configuration: RunConfiguration, policy: PublishPolicy, staysAfterTraining: Bool = false) throws {
         var residualConfiguration = configuration
         residualConfiguration.twin = false
         residualConfiguration.skip = true
@@ -15,8 +15,10 @@ public struct TwinRun: Sendable {
             residualConfiguration.threads = 1
             plainConfiguration.threads = 1
         }
-        residual = try Engine(configuration: residualConfiguration, policy: policy, label: "residual")
-        plain = try Engine(configuration: plainConfiguration, policy: policy, label: "plain")
+        residual = try Engine(configuration: residualConfiguration, policy: policy, label: "residual",
+                              staysAfterTraining: staysAfterTraining)
+        plain = try Engine(configuration: plainConfiguration, policy: policy, label: "plain",
+                           staysAfterTraining: staysAfterTraining)
     }
 
     public var engines: [Engine] { [residual, plain] }

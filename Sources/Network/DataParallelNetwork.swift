@@ -1,4 +1,5 @@
 import Kernels
+import RunProtocol
 
 /// Computes a network's training gradients on several cores at once, each
 /// core taking its share of the batch through the whole network, first

@@ -1,4 +1,5 @@
 import Kernels
+import RunProtocol
 
 /// A residual network: a stem, a chain of residual blocks and a head.
 ///

@@ -1,14 +1,5 @@
 import Kernels
-/// How a residual block combines its branch F and its shortcut S.
-public enum BlockMode: String, CaseIterable, Codable, Sendable {
-    /// S(x) + F(x): the ResNet.
-    case residual
-    /// F(x) alone: the skip connection switched off, a plain deep net.
-    case plain
-    /// S(x) alone: the block removed, its shortcut kept (Veit's lesion).
-    case deleted
-}
-
+import RunProtocol
 /// Which way the gradient flows back through a block. Normally it follows
 /// the mode; Veit's path measurement forces it through one side only.
 public enum GradientRoute: Sendable {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Dashboard
 import Foundation
 import Lab
+import RunProtocol
 
 /// `reslab` (or `reslab dashboard`): the live ncurses dashboard.
 struct DashboardCommand: AsyncParsableCommand {
@@ -30,41 +31,32 @@ struct DashboardCommand: AsyncParsableCommand {
             printError(error.description)
             throw ExitCode.failure
         }
-        let engine: Engine
-        let twin: Engine?
+        let run: Run
         do {
             let checkpoint = try options.checkpoint()
             // A lesson with several runs (degradation) shows its last, deepest pair.
             guard var configuration = try options.configurations(base: checkpoint?.configuration ?? RunConfiguration()).last
             else { throw RunError("nothing to run") }
-            if configuration.twin && checkpoint != nil {
-                throw RunError("--twin trains two networks from scratch; it cannot --load")
-            }
             // A screen run keeps going until the user quits: by default as long
             // as a headless run, after which the network stays up for lesions.
             if configuration.steps == nil && configuration.epochs == nil && checkpoint == nil && configuration.dataset.isPlanar {
                 configuration.steps = 4000
             }
-            let policy = PublishPolicy.live(interval: .milliseconds(100))
-            if configuration.twin {
-                let twins = try TwinRun(configuration: configuration, policy: policy)
-                (engine, twin) = (twins.residual, twins.plain)
-            } else {
-                (engine, twin) = (try Engine(configuration: configuration, policy: policy, checkpoint: checkpoint), nil)
-            }
+            run = try Run(configuration: configuration, checkpoint: checkpoint, live: true, savePath: options.save,
+                          followUp: options.preset?.followUp)
         } catch let error as RunError {
             printError(error.description)
             throw ExitCode.failure
         }
-        // The lessons about lesions and paths open their panel and run their experiment at the end.
-        let (tab, experiment): (Tab, Command?) = switch options.preset {
-        case .lesion?: (.lesions, .lesionSweep)
-        case .paths?: (.paths, .pathReport)
-        default: (.heatmap, nil)
+        // The lessons about lesions and paths open the panel of their experiment.
+        let tab: Tab = switch options.preset {
+        case .lesion?: .lesions
+        case .paths?: .paths
+        default: .heatmap
         }
         // Warnings about theme files go into the event log: standard error is behind the screen.
-        let app = DashboardApp(engine: engine, twin: twin, themes: ThemeLibrary.all().themes, theme: chosen, savePath: options.save,
-                               preset: options.preset, projector: projector, startTab: tab, whenFinished: experiment,
+        let app = DashboardApp(run: run, themes: ThemeLibrary.all().themes, theme: chosen, savePath: options.save,
+                               preset: options.preset, projector: projector, startTab: tab,
                                notes: warnings.map { "theme file skipped: \($0)" })
         let signal: Int32
         do {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Lab
 import Network
+import RunProtocol
 
 /// Options shared by the experiments that start from a checkpoint.
 struct CheckpointOptions: ParsableArguments {
@@ -41,18 +42,14 @@ struct CheckpointOptions: ParsableArguments {
     /// and returns its networks as checkpoints: the network, then its plain twin if it has one.
     func trainPreset() async throws -> [CheckpointContents] {
         guard let preset, let configuration = preset.configurations().first else { throw RunError("no preset") }
-        let engines = configuration.twin
-            ? try TwinRun(configuration: configuration, policy: .everyEvaluation).engines
-            : [try Engine(configuration: configuration)]
-        var checkpoints: [CheckpointContents] = []
-        for engine in engines {
-            async let run: Void = engine.run()
-            for await snapshot in engine.snapshots {
-                progressLine("training the \(preset.rawValue) network\(snapshot.run.map { " (\($0))" } ?? ""): step \(snapshot.step)/\(snapshot.totalSteps)")
-            }
-            await run
-            checkpoints.append(await engine.checkpoint)
+        let run = try Run(configuration: configuration, live: false)
+        run.start()
+        for await update in run.updates {
+            guard case .snapshot(let snapshot) = update else { continue }
+            progressLine("training the \(preset.rawValue) network\(snapshot.run.map { " (\($0))" } ?? ""): step \(snapshot.step)/\(snapshot.totalSteps)")
         }
+        var checkpoints: [CheckpointContents] = []
+        for engine in run.engines { checkpoints.append(await engine.checkpoint) }
         return checkpoints
     }
 }
@@ -66,11 +63,11 @@ struct LesionCommand: AsyncParsableCommand {
     @OptionGroup var checkpoint: CheckpointOptions
     @Option(help: "What to do to each block in the single-block sweep: deleted or plain.") var mode: BlockMode = .deleted
     @Option(help: "Numbers of blocks to delete at once: a list like 1,2,4, or 'all' for 0…n.") var k: String?
-    @Option(help: "Random subsets (or reorderings) per k.") var samples: Int = 10
+    @Option(help: "Random subsets (or reorderings) per k.") var samples: Int = ExperimentDefaults.repeats
     @Flag(help: "Also swap random pairs of interchangeable blocks and report accuracy against Kendall's τ.")
     var reorder = false
     @Option(help: "Evaluate on the first N test samples only.") var limit: Int?
-    @Option(help: "Seed for the random subsets.") var seed: UInt64 = 1
+    @Option(help: "Seed for the random subsets.") var seed: UInt64 = ExperimentDefaults.seed
 
     func validate() throws {
         guard mode != .residual else { throw ValidationError("--mode must be deleted or plain") }
@@ -148,9 +145,9 @@ struct PathsCommand: AsyncParsableCommand {
         abstract: "Measure the gradient carried by paths of each length, Veit's way.")
 
     @OptionGroup var checkpoint: CheckpointOptions
-    @Option(help: "Backward passes sampled per path length.") var samples: Int = 20
-    @Option(help: "Batch size of the forward pass.") var batch: Int = 128
-    @Option(help: "Seed for the random routes.") var seed: UInt64 = 1
+    @Option(help: "Backward passes sampled per path length.") var samples: Int = ExperimentDefaults.pathRepeats
+    @Option(help: "Batch size of the forward pass.") var batch: Int = ExperimentDefaults.pathBatch
+    @Option(help: "Seed for the random routes.") var seed: UInt64 = ExperimentDefaults.seed
 
     func validate() throws {
         guard samples >= 1 else { throw ValidationError("--samples must be at least 1 (got \(samples))") }

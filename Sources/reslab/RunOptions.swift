@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Lab
 import Network
+import RunProtocol
 
 extension DatasetName: ExpressibleByArgument {}
 extension ModelKind: ExpressibleByArgument {}

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Lab
 import Network
+import RunProtocol
 
 /// `reslab train`: the headless front end of the engine. It prints one line
 /// (or one JSON object) per evaluation and exits non-zero if the run diverges.
@@ -48,67 +49,42 @@ struct TrainCommand: AsyncParsableCommand {
         }
     }
 
-    /// Trains one configuration (or its twin pair) to the end; returns the
-    /// last snapshot of each engine.
+    /// Trains one configuration (or its twin pair) to the end, with the
+    /// `--save` checkpoints and the lesson's follow-up; returns the last
+    /// snapshot of each engine, residual first.
     func train(_ configuration: RunConfiguration, checkpoint: CheckpointContents?) async throws -> [Snapshot] {
-        let engines: [Engine]
+        let run: Run
         do {
-            if configuration.twin {
-                guard checkpoint == nil else { throw RunError("--twin trains two networks from scratch; it cannot --load") }
-                engines = try TwinRun(configuration: configuration, policy: .everyEvaluation).engines
-            } else {
-                engines = [try Engine(configuration: configuration, policy: .everyEvaluation, checkpoint: checkpoint)]
-            }
+            run = try Run(configuration: configuration, checkpoint: checkpoint, live: false, savePath: options.save,
+                          followUp: options.preset?.followUp)
         } catch let error as RunError {
             printError(error.description)
             throw ExitCode.failure
         }
-        let json = self.json
-        let outcomes = await withTaskGroup(of: (Snapshot, Bool)?.self) { group in
-            for engine in engines {
-                group.addTask { await engine.run(); return nil }
-                group.addTask { await Self.report(engine, json: json) }
+        run.start()
+        var formatters: [String: ProgressFormatter] = [:]
+        var diverged: Snapshot?
+        for await update in run.updates {
+            switch update {
+            case .snapshot(let snapshot):
+                if snapshot.state == .diverged { diverged = diverged ?? snapshot; continue }
+                let key = snapshot.run ?? ""
+                var formatter = formatters[key] ?? ProgressFormatter(json: json)
+                for line in formatter.lines(for: snapshot) { print(line) }
+                formatters[key] = formatter
+            case .notice(let message):
+                if !json { print("· \(message)") }
+            case .ended:
+                break
             }
-            var outcomes: [(Snapshot, Bool)] = []
-            for await result in group {
-                guard let result else { continue }
-                outcomes.append(result)
-                if result.1 { for engine in engines { engine.send(.quit) } }
-            }
-            return outcomes
         }
-        if let diverged = outcomes.first(where: { $0.1 })?.0 {
+        if let diverged {
             let run = diverged.run.map { "the \($0) run " } ?? ""
             printError("\(run)diverged at step \(diverged.step): the loss became NaN or infinite. Try a lower --lr (now \(options.lr.map { "\($0)" } ?? "default")).")
             throw ExitCode.failure
         }
-        if let path = options.save {
-            for (index, engine) in engines.enumerated() {
-                let target = index == 0 ? path : Checkpoint.twinPath(path)
-                do {
-                    try await engine.saveCheckpoint(to: target)
-                    if !json { print("· saved checkpoint \(target)") }
-                } catch {
-                    printError("\(error)")
-                    throw ExitCode.failure
-                }
-            }
-        }
-        let order = ["residual", "plain"]
-        return outcomes.map(\.0).sorted { order.firstIndex(of: $0.run ?? "") ?? 0 < order.firstIndex(of: $1.run ?? "") ?? 0 }
-    }
-
-    /// Prints an engine's snapshots until it finishes; returns its last
-    /// snapshot, and whether it diverged.
-    static func report(_ engine: Engine, json: Bool) async -> (Snapshot, Bool) {
-        var formatter = ProgressFormatter(json: json)
-        var last = Snapshot()
-        for await snapshot in engine.snapshots {
-            last = snapshot
-            if snapshot.state == .diverged { return (snapshot, true) }
-            for line in formatter.lines(for: snapshot) { print(line) }
-        }
-        return (last, false)
+        if await run.saveFailed { throw ExitCode.failure }
+        return await run.finalSnapshots
     }
 }
 

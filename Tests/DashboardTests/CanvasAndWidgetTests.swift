@@ -1,5 +1,5 @@
 import Dashboard
-import Lab
+import RunProtocol
 import Testing
 
 struct CanvasTests {

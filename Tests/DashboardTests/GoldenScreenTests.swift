@@ -1,6 +1,6 @@
 import Dashboard
 import Foundation
-import Lab
+import RunProtocol
 import Testing
 
 /// A whole screen as text: the characters, then one code per cell for its

@@ -1,6 +1,6 @@
 import Dashboard
 import Foundation
-import Lab
+import RunProtocol
 
 /// Fixed, made-up runs of every lesson, built as the engine would publish
 /// them, for whole-screen tests. Numbers follow smooth formulas, so the

@@ -1,5 +1,5 @@
 import Dashboard
-import Lab
+import RunProtocol
 import Testing
 
 /// A snapshot of a small run, as the engine would publish it.

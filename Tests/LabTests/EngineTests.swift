@@ -1,6 +1,7 @@
 import Kernels
 import Lab
 import Network
+import RunProtocol
 import Testing
 
 /// A small, fast spirals run.

@@ -1,7 +1,8 @@
 import Foundation
 import Lab
-import Testing
+import RunProtocol
 import TestSupport
+import Testing
 
 /// Trains a small spirals network, residual or plain, and returns it.
 func trainedTrainer(skip: Bool) async throws -> (Trainer, RunConfiguration) {

@@ -1,7 +1,8 @@
 import Foundation
 import Lab
-import Testing
+import RunProtocol
 import TestSupport
+import Testing
 
 struct PresetTests {
     /// The vanishing lesson's claim, checked the way a script would: within

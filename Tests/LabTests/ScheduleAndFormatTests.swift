@@ -1,6 +1,7 @@
 import Foundation
 import Lab
 import Network
+import RunProtocol
 import Testing
 
 struct ScheduleTests {

@@ -1,5 +1,6 @@
 import Kernels
 import Network
+import RunProtocol
 import Testing
 
 /// A training step shared out among replicas, each on part of the batch,

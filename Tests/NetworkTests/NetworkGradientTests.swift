@@ -1,5 +1,6 @@
 import Kernels
 import Network
+import RunProtocol
 import Testing
 
 /// Whole networks, in every block mode, against central finite differences

@@ -1,5 +1,6 @@
 import Kernels
 import Network
+import RunProtocol
 import Testing
 
 struct PathRoutingTests {

@@ -1,5 +1,6 @@
 import Foundation
 import Network
+import RunProtocol
 import Testing
 
 /// One fixture file written by `Tests/Reference/make_fixtures.py`.

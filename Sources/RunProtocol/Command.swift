@@ -1,4 +1,4 @@
-import Network
+import Foundation
 
 /// A request to the `Engine`. Commands are applied between training steps,
 /// in the order they were sent.

@@ -5,6 +5,8 @@ import Foundation
 public struct ProgressFormatter {
     public let json: Bool
     private var lastEventID = 0
+    /// The last status line printed, so that an unchanged one is not printed again.
+    private var lastStatus = ""
     private let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
@@ -25,7 +27,9 @@ public struct ProgressFormatter {
             return [String(decoding: data, as: UTF8.self)]
         }
         let prefix = snapshot.run.map { "[\($0)] " } ?? ""
-        return (fresh.events.map { "· \($0.message)" } + [text(snapshot)]).map { prefix + $0 }
+        let status = text(snapshot)
+        defer { lastStatus = status }
+        return (fresh.events.map { "· \($0.message)" } + (status == lastStatus ? [] : [status])).map { prefix + $0 }
     }
 
     /// `step  400/2000  epoch 21.3  loss 0.412  acc 91.2 %  val 0.392 92.0 %  lr 0.0812  41.2k samples/s`

@@ -1,4 +1,4 @@
-import Network
+import Foundation
 
 /// What the engine is doing.
 public enum EngineState: String, Codable, Sendable {

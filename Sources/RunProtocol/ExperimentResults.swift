@@ -1,0 +1,99 @@
+import Foundation
+
+/// How far a live experiment has come.
+public struct ExperimentProgress: Codable, Sendable, Equatable {
+    public let name: String
+    public let done: Int
+    public let total: Int
+
+    public init(name: String, done: Int, total: Int) {
+        self.name = name
+        self.done = done
+        self.total = total
+    }
+}
+
+/// Accuracy with each block lesioned alone (Veit et al. 2016, figure 3).
+public struct SingleLesionResult: Codable, Sendable, Equatable {
+    public var kind = "lesion-single"
+    /// What was done to each block: `deleted` or `plain`.
+    public let mode: BlockMode
+    /// Accuracy of the intact network.
+    public let intact: Float
+    /// Accuracy with block i (0-based) lesioned, input to output.
+    public let accuracy: [Float]
+
+    public init(mode: BlockMode, intact: Float, accuracy: [Float]) {
+        self.mode = mode
+        self.intact = intact
+        self.accuracy = accuracy
+    }
+}
+
+/// Accuracy with k random blocks deleted (Veit et al., figure 5a).
+public struct KDeletionResult: Codable, Sendable, Equatable {
+    public var kind = "lesion-k"
+    public let k: Int
+    public let samples: Int
+    public let mean: Float
+    public let std: Float
+
+    public init(k: Int, samples: Int, mean: Float, std: Float) {
+        self.k = k
+        self.samples = samples
+        self.mean = mean
+        self.std = std
+    }
+}
+
+/// Accuracy after swapping random pairs of interchangeable blocks (Veit et al., figure 5b).
+public struct ReorderResult: Codable, Sendable, Equatable {
+    public var kind = "lesion-reorder"
+    public let swaps: Int
+    /// Kendall's τ between the new block order and the original one.
+    public let kendallTau: Float
+    public let accuracy: Float
+
+    public init(swaps: Int, kendallTau: Float, accuracy: Float) {
+        self.swaps = swaps
+        self.kendallTau = kendallTau
+        self.accuracy = accuracy
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case kind, swaps, accuracy
+        case kendallTau = "kendall_tau"
+    }
+}
+
+/// How the gradient is spread over the paths of a residual network
+/// (Veit et al. 2016, figure 6).
+public struct PathResult: Codable, Sendable, Equatable {
+    public var kind = "paths"
+    /// Number of blocks n; path lengths run from 0 to n.
+    public let blocks: Int
+    /// Share of paths of each length: Binomial(n, ½).
+    public let distribution: [Double]
+    /// Mean ‖∂L/∂x‖ at the input for one path of each length.
+    public let gradientPerPath: [Double]
+    /// Share of the total gradient carried by all paths of each length:
+    /// distribution × gradient per path, normalised.
+    public let totalGradient: [Double]
+    /// The shortest interval of lengths carrying 90 % of the total gradient.
+    public let effectiveRange: [Int]
+
+    public init(blocks: Int, distribution: [Double], gradientPerPath: [Double], totalGradient: [Double], effectiveRange: [Int]) {
+        self.blocks = blocks
+        self.distribution = distribution
+        self.gradientPerPath = gradientPerPath
+        self.totalGradient = totalGradient
+        self.effectiveRange = effectiveRange
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case kind, blocks, distribution
+        case gradientPerPath = "gradient_per_path"
+        case totalGradient = "total_gradient"
+        case effectiveRange = "effective_range"
+    }
+}
