@@ -12,6 +12,8 @@ struct DashboardCommand: AsyncParsableCommand {
 
     @OptionGroup var options: RunOptions
     @Option(help: "Theme: a name from `reslab themes`, or a path to a theme file.") var theme: String?
+    @Option(help: ArgumentHelp("Drive an engine in another process instead of training here: a shell command that speaks the protocol on stdin/stdout (`reslab serve …`), or tcp://HOST:PORT of one listening (`reslab serve --listen PORT`). Training options then belong to that engine.", valueName: "command|tcp://host:port"))
+    var engine: String?
     @Flag(help: "Start in the projector layout: only the two charts and the bars, as large as the terminal allows (key p).")
     var projector = false
 
@@ -31,20 +33,17 @@ struct DashboardCommand: AsyncParsableCommand {
             printError(error.description)
             throw ExitCode.failure
         }
-        let run: Run
+        let run: any RunSession
         do {
-            let checkpoint = try options.checkpoint()
-            // A lesson with several runs (degradation) shows its last, deepest pair.
-            guard var configuration = try options.configurations(base: checkpoint?.configuration ?? RunConfiguration()).last
-            else { throw RunError("nothing to run") }
-            // A screen run keeps going until the user quits: by default as long
-            // as a headless run, after which the network stays up for lesions.
-            if configuration.steps == nil && configuration.epochs == nil && checkpoint == nil && configuration.dataset.isPlanar {
-                configuration.steps = 4000
+            if let engine {
+                run = try Self.remote(engine)
+            } else {
+                run = try options.liveRun()
             }
-            run = try Run(configuration: configuration, checkpoint: checkpoint, live: true, savePath: options.save,
-                          followUp: options.preset?.followUp)
         } catch let error as RunError {
+            printError(error.description)
+            throw ExitCode.failure
+        } catch let error as WireError {
             printError(error.description)
             throw ExitCode.failure
         }
@@ -73,4 +72,33 @@ struct DashboardCommand: AsyncParsableCommand {
 /// Writes `warning: message` to standard error.
 func printWarning(_ message: String) {
     FileHandle.standardError.write(Data("warning: \(message)\n".utf8))
+}
+
+extension DashboardCommand {
+    /// The engine named by `--engine`: `tcp://HOST:PORT`, or a command to start.
+    static func remote(_ engine: String) throws(WireError) -> RemoteRun {
+        guard engine.hasPrefix("tcp://") else { return try RemoteRun(command: engine) }
+        let address = engine.dropFirst("tcp://".count)
+        guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]), !address[..<colon].isEmpty else {
+            throw WireError("--engine tcp://HOST:PORT needs a host and a port (got \(engine))")
+        }
+        return try RemoteRun(host: String(address[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]")), port: port)
+    }
+}
+
+extension RunOptions {
+    /// The run a screen drives, here or behind `reslab serve`: live, kept up
+    /// after training, with the lesson's follow-up and the `--save` checkpoint.
+    func liveRun() throws -> Run {
+        let checkpoint = try self.checkpoint()
+        // A lesson with several runs (degradation) shows its last, deepest pair.
+        guard var configuration = try configurations(base: checkpoint?.configuration ?? RunConfiguration()).last
+        else { throw RunError("nothing to run") }
+        // A screen run keeps going until the user quits: by default as long
+        // as a headless run, after which the network stays up for lesions.
+        if configuration.steps == nil && configuration.epochs == nil && checkpoint == nil && configuration.dataset.isPlanar {
+            configuration.steps = 4000
+        }
+        return try Run(configuration: configuration, checkpoint: checkpoint, live: true, savePath: save, followUp: preset?.followUp)
+    }
 }

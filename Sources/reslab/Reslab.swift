@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 /// The `reslab` command: a residual-network laboratory.
 @main
@@ -6,14 +7,16 @@ struct Reslab: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "reslab",
         abstract: "Train a residual network on the CPU and see why skip connections work.",
-        subcommands: [DashboardCommand.self, TrainCommand.self, LesionCommand.self, PathsCommand.self, BenchCommand.self,
-                      ThemesCommand.self],
+        subcommands: [DashboardCommand.self, TrainCommand.self, ServeCommand.self, LesionCommand.self, PathsCommand.self,
+                      BenchCommand.self, ThemesCommand.self],
         defaultSubcommand: DashboardCommand.self)
 
     /// Sets the memory allocator up before any thread starts, then parses
-    /// the arguments and runs the command.
+    /// the arguments and runs the command. A peer that goes away (a closed
+    /// pipe or socket) makes writes fail, not the process die.
     static func main() async {
         MallocTuning.apply()
+        signal(SIGPIPE, SIG_IGN)
         await main(nil)
     }
 }
