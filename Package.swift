@@ -21,7 +21,7 @@ let package = Package(
         .systemLibrary(name: "CNCurses", path: "Sources/CNCurses"),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         .systemLibrary(name: "CGlibc", path: "Sources/CGlibc"),
-        .target(name: "RunProtocol"),
+        .target(name: "RunProtocol", exclude: ["protocol.schema.json"]),
         .target(name: "Kernels", dependencies: ["CGlibc"], swiftSettings: fastMath),
         .target(name: "Network", dependencies: ["Kernels", "RunProtocol"], swiftSettings: fastMath),
         .target(name: "Datasets", dependencies: ["Kernels", "CZlib"], swiftSettings: fastMath),

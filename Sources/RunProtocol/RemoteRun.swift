@@ -82,7 +82,7 @@ public final class RemoteRun: RunSession {
             throw WireError(process.map { "the engine exited (status \($0.terminationStatus)) before its hello\(detail)" }
                             ?? "the connection closed before the engine's hello")
         }
-        guard case .text(let line) = first, case .hello(let hello) = try EngineMessage.decode(line) else {
+        guard case .text(let line) = first, case .hello(let hello)? = try? EngineMessage.decode(line) else {
             throw WireError("not a reslab engine: its first line is not a hello")
         }
         return hello

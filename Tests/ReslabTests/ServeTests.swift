@@ -1,0 +1,174 @@
+import Foundation
+import RunProtocol
+import Testing
+import TestSupport
+
+/// `reslab serve` driven the way a front end drives it: commands in on
+/// stdin, engine messages out on stdout.
+final class ServedEngine {
+    let process = Process()
+    private let input = Pipe()
+    private let reader: LineReader
+    /// Every line read so far.
+    private(set) var lines: [Data] = []
+
+    init(_ arguments: [String]) throws {
+        let products = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        process.executableURL = products.appendingPathComponent("reslab")
+        process.arguments = ["serve"] + arguments
+        let output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        reader = LineReader(descriptor: output.fileHandleForReading.fileDescriptor)
+    }
+
+    func send(_ command: Command) throws {
+        input.fileHandleForWriting.write(try JSONEncoder().encode(command) + Data("\n".utf8))
+    }
+
+    func sendRaw(_ line: String) { input.fileHandleForWriting.write(Data((line + "\n").utf8)) }
+
+    /// Reads messages until `condition` holds for one; returns it.
+    func read(until condition: (EngineMessage) -> Bool, seconds: Double = 60) throws -> EngineMessage {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline, let line = reader.next(within: deadline.timeIntervalSinceNow) {
+            guard case .text(let data) = line else { continue }
+            lines.append(data)
+            let message = try EngineMessage.decode(data)
+            if condition(message) { return message }
+        }
+        throw WireError("no such message within \(seconds) s")
+    }
+
+    /// Says quit and reads to the end.
+    func quit() throws {
+        try send(.quit)
+        while let line = reader.next(within: 30) { if case .text(let data) = line { lines.append(data) } }
+        process.waitUntilExit()
+    }
+}
+
+extension EngineMessage {
+    var snapshot: Snapshot? {
+        if case .snapshot(let snapshot) = self { return snapshot }
+        return nil
+    }
+}
+
+@Suite(.timeLimit(.minutes(3)))
+struct ServeTests {
+    /// The acceptance script: delete block 3, evaluate, run the lesion sweep,
+    /// quit. The sweep equals `reslab lesion --load` on the run's checkpoint.
+    @Test func scriptedSessionMatchesTheHeadlessLesionCommand() throws {
+        try withTemporaryDirectory { directory in
+            let checkpoint = directory.appendingPathComponent("served.safetensors").path
+            let engine = try ServedEngine(["--depth", "5", "--steps", "150", "--threads", "1", "--save", checkpoint])
+            guard case .hello(let hello) = try engine.read(until: { _ in true }) else {
+                Issue.record("no hello")
+                return
+            }
+            #expect(hello.protocol == protocolVersion && hello.capabilities.contains(.lesionSweep))
+            _ = try engine.read { $0.snapshot?.events.contains { $0.message.hasPrefix("saved checkpoint") } == true }
+            try engine.send(.toggleDelete(block: 2))
+            try engine.send(.evaluate)
+            let lesioned = try #require(try engine.read { $0.snapshot?.lesionedValidationAccuracy != nil }.snapshot)
+            #expect(lesioned.blockModes[2] == .deleted)
+            try engine.send(.lesionSweep)
+            let swept = try #require(try engine.read { $0.snapshot?.lesionSweep != nil && $0.snapshot?.experiment == nil }.snapshot)
+            try engine.quit()
+            #expect(engine.process.terminationStatus == 0)
+            if case .ended(let reason)? = try engine.lines.last.map({ try EngineMessage.decode($0) }) {
+                #expect(reason == nil)
+            } else {
+                Issue.record("the last line is not `ended`")
+            }
+            let headless = try reslab("lesion", "--load", checkpoint, "--json", "--threads", "1")
+            #expect(headless.status == 0, "\(headless.stderr)")
+            let single = try JSONDecoder().decode(SingleLesionResult.self, from: Data(headless.stdout.split(separator: "\n")[0].utf8))
+            #expect(swept.lesionSweep == single)
+        }
+    }
+
+    @Test func badLinesGetOneErrorEachAndTheEngineCarriesOn() throws {
+        let engine = try ServedEngine(["--depth", "3", "--steps", "40", "--threads", "1"])
+        _ = try engine.read { if case .hello = $0 { return true } else { return false } }
+        engine.sendRaw("not json")
+        engine.sendRaw(#"{"command":"fly"}"#)
+        engine.sendRaw(String(repeating: "x", count: 17 << 20))
+        let first = try engine.read { if case .error = $0 { return true } else { return false } }
+        #expect(first == .error("line 1: not JSON: 'not json'"))
+        #expect(try engine.read { if case .error = $0 { return true } else { return false } } == .error(
+            #"line 2: bad command '{"command":"fly"}': unknown command 'fly'"#))
+        #expect(try engine.read { if case .error = $0 { return true } else { return false } }
+                == .error("line 3: 17825792 bytes, over the 16 MiB limit; ignored"))
+        try engine.send(.toggleDelete(block: 1))
+        _ = try engine.read { $0.snapshot?.blockModes.contains(.deleted) == true }
+        try engine.quit()
+        #expect(engine.process.terminationStatus == 0)
+    }
+
+    /// Every kind of message the Swift engine writes, and every command,
+    /// validated against the committed JSON Schema by Python's jsonschema.
+    @Test func everyMessageFitsTheCommittedSchema() throws {
+        try withTemporaryDirectory { directory in
+            let engine = try ServedEngine(["--depth", "4", "--steps", "60", "--threads", "1", "--eval-every", "20"])
+            _ = try engine.read { $0.snapshot?.state == .finished }
+            for command in [Command.toggleDelete(block: 1), .lesionSweep, .kDeletionCurve, .pathReport] { try engine.send(command) }
+            _ = try engine.read { message in
+                guard let s = message.snapshot else { return false }
+                return s.lesionSweep != nil && s.kDeletions != nil && s.paths != nil && s.experiment == nil
+            }
+            engine.sendRaw("not json")
+            _ = try engine.read { if case .error = $0 { return true } else { return false } }
+            try engine.quit()
+            let extras: [EngineMessage] = [.notice("saved"), .ended(reason: "connection lost")]
+            var lines = engine.lines.map { "engine " + String(decoding: $0, as: UTF8.self) }
+            lines += extras.map { "engine " + String(decoding: $0.encoded(), as: UTF8.self) }
+            lines += try Command.examples.map { "command " + String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
+            let kinds = Set(engine.lines.compactMap { try? JSONSerialization.jsonObject(with: $0) as? [String: Any] }.compactMap { $0["kind"] as? String })
+            #expect(kinds.isSuperset(of: ["hello", "train", "error", "ended"]))
+            let file = directory.appendingPathComponent("messages.txt")
+            try lines.joined(separator: "\n").appending("\n").write(to: file, atomically: true, encoding: .utf8)
+            let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            let python = ProcessInfo.processInfo.environment["RESLAB_PYTHON"] ?? "/usr/bin/env"
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: python)
+            process.arguments = (python == "/usr/bin/env" ? ["python3"] : []) + [
+                repository.appendingPathComponent("Tests/Protocol/validate.py").path,
+                repository.appendingPathComponent("Sources/RunProtocol/protocol.schema.json").path, file.path]
+            let out = Pipe()
+            process.standardOutput = out
+            process.standardError = out
+            try process.run()
+            let report = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 0, "\(report)")
+            #expect(report.contains("0 invalid"), "\(report)")
+        }
+    }
+
+    /// A front end learns of an engine that cannot start, is not an engine,
+    /// speaks a newer protocol, or exits mid-run, in one sentence each.
+    @Test func remoteEnginesThatFailAreExplained() async throws {
+        func refusal(_ command: String) -> String {
+            do {
+                _ = try RemoteRun(command: command)
+                return "accepted"
+            } catch {
+                return error.description
+            }
+        }
+        #expect(refusal("echo oops >&2; exit 3") == "the engine exited (status 3) before its hello: oops")
+        #expect(refusal("echo hello") == "not a reslab engine: its first line is not a hello")
+        #expect(refusal(#"echo '{"kind":"hello","protocol":2,"engine":"future","capabilities":[]}'"#)
+                == "the engine 'future' speaks protocol 2; this reslab speaks 1: update reslab")
+        let products = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path
+        let run = try RemoteRun(command: "timeout 3 \(products)/reslab serve --depth 3 --steps 1000000 --threads 1")
+        run.start()
+        var ending: String??
+        for await update in run.updates { if case .ended(let reason) = update { ending = reason } }
+        #expect(ending == .some("engine exited (status 124)"))
+    }
+}
