@@ -153,6 +153,43 @@ struct DashboardEndToEndTests {
         #expect(session.waitFor("EXITED 0"))
     }
 
+    /// The dashboard attached to `reslab serve` in a child process shows the
+    /// same run as in-process: same seed and threads, same keys, same events
+    /// and accuracies.
+    @Test func attachedDashboardShowsTheSameRunAsInProcess() throws {
+        let run = "--depth 4 --steps 200 --threads 1 --seed 5"
+        let local = try TmuxSession(command: run)
+        let attached = try TmuxSession(command: "--engine './reslab serve \(run)'")
+        func finished(_ session: TmuxSession) -> String? {
+            guard session.waitFor("■ finished", seconds: 60) else { return nil }
+            return session.screen.firstMatch(of: /finished at step 200: test acc [0-9.]+ %/).map { String($0.output) }
+        }
+        let expected = try #require(finished(local))
+        #expect(finished(attached) == expected)
+        for session in [local, attached] { try session.send("j", "d") }
+        func deletion(_ session: TmuxSession) -> String? {
+            guard session.waitFor("block 2 deleted · val acc") else { return nil }
+            return session.screen.firstMatch(of: /block 2 deleted · val acc [0-9.]+ % → [0-9.]+ %/).map { String($0.output) }
+        }
+        let change = try #require(deletion(local))
+        #expect(deletion(attached) == change)
+        #expect(attached.screen.contains("▸02 ✕"))
+        try attached.send("q")
+        #expect(attached.waitFor("EXITED 0"))
+    }
+
+    /// An engine that exits mid-run leaves the last screen up with the
+    /// reason; `q` still restores the terminal.
+    @Test func anEngineThatExitsKeepsTheLastScreen() throws {
+        let session = try TmuxSession(command: "--engine 'timeout 4 ./reslab serve --depth 4 --steps 1000000 --threads 1'")
+        #expect(session.waitForTraining())
+        #expect(session.waitFor("engine exited (status 124)", seconds: 30))
+        #expect(session.screen.contains("‖∂L/∂W‖ per block"))
+        try session.send("q")
+        #expect(session.waitFor("EXITED 0"))
+        #expect(session.waitFor(" icanon"))
+    }
+
     /// `--save F` writes F when the run finishes, with no key pressed.
     @Test func saveWritesTheCheckpointWhenTheRunFinishes() throws {
         try withTemporaryDirectory { directory in

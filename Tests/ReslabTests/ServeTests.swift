@@ -171,4 +171,32 @@ struct ServeTests {
         for await update in run.updates { if case .ended(let reason) = update { ending = reason } }
         #expect(ending == .some("engine exited (status 124)"))
     }
+
+    /// `reslab serve --listen` on loopback, reached over TCP.
+    @Test func listensOnLoopbackForOneFrontEnd() async throws {
+        let port = Int.random(in: 20_000..<60_000)
+        let products = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        let server = Process()
+        server.executableURL = products.appendingPathComponent("reslab")
+        server.arguments = ["serve", "--listen", "\(port)", "--depth", "3", "--steps", "50", "--threads", "1"]
+        let errors = Pipe()
+        server.standardError = errors
+        server.standardOutput = FileHandle.nullDevice
+        try server.run()
+        let announcement = LineReader(descriptor: errors.fileHandleForReading.fileDescriptor).next(within: 30)
+        #expect(announcement == .text(Data("reslab serve: listening on 127.0.0.1:\(port)".utf8)))
+        let run = try RemoteRun(host: "127.0.0.1", port: port)
+        #expect(run.engineName == "reslab 1")
+        run.start()
+        var finished = false
+        for await update in run.updates {
+            if case .snapshot(let snapshot) = update, snapshot.state == .finished, !finished {
+                finished = true
+                await run.stop()
+            }
+        }
+        server.waitUntilExit()
+        #expect(finished)
+        #expect(server.terminationStatus == 0)
+    }
 }
