@@ -21,7 +21,6 @@ public final class WorkerPool: @unchecked Sendable {
     private let generation = Atomic<Int>(0)
     private let pending = Atomic<Int>(0)
     private let sleepers = Atomic<Int>(0)
-    private let activeThreads: Atomic<Int>
     private let wake = DispatchSemaphore(value: 0)
     private let callerLock = Mutex<Void>(())
     /// Set while a `runTogether` job holds every thread.
@@ -36,7 +35,6 @@ public final class WorkerPool: @unchecked Sendable {
     /// Creates a pool of `capacity` threads: the caller plus `capacity - 1` workers.
     public init(capacity: Int) {
         self.capacity = max(1, capacity)
-        activeThreads = Atomic(self.capacity)
         for index in 1..<self.capacity {
             Thread { [self] in
                 nameCurrentThread("reslab-worker-\(index)")
@@ -45,12 +43,30 @@ public final class WorkerPool: @unchecked Sendable {
         }
     }
 
-    /// How many threads `run` uses, at most `capacity`. Changing it never
-    /// changes a result: work is always split so that each output element is
-    /// computed by one thread in the same order.
+    /// The thread count asked for by the task running now (see
+    /// `withThreads`), or nil for all of the pool. A value passed down the
+    /// task, never a process-wide setting: two runs with different counts
+    /// can share the pool at once.
+    @TaskLocal public static var requestedThreads: Int?
+
+    /// Runs `body` with the kernels it calls using `threads` threads (at
+    /// most `capacity`).
+    public static func withThreads<Result>(_ threads: Int, _ body: () throws -> Result) rethrows -> Result {
+        try $requestedThreads.withValue(threads, operation: body)
+    }
+
+    /// Runs `body` with the kernels it calls using `threads` threads (at
+    /// most `capacity`), across its suspensions.
+    public static func withThreads<Result>(_ threads: Int, isolation: isolated (any Actor)? = #isolation,
+                                           _ body: () async throws -> Result) async rethrows -> Result {
+        try await $requestedThreads.withValue(threads, operation: body, isolation: isolation)
+    }
+
+    /// How many threads `run` uses in the current task, at most `capacity`.
+    /// It never changes a result: work is always split so that each output
+    /// element is computed by one thread in the same order.
     public var threads: Int {
-        get { activeThreads.load(ordering: .relaxed) }
-        set { activeThreads.store(min(max(1, newValue), capacity), ordering: .relaxed) }
+        min(max(1, Self.requestedThreads ?? capacity), capacity)
     }
 
     /// How many parts a kernel should split its work into now: `threads`, or

@@ -107,7 +107,11 @@ public enum Benchmark {
 
     /// GFLOP/s of `C = A·B` for one shape.
     public static func gemm(name: String, m: Int, n: Int, k: Int, seconds: Double, threads: Int) -> BenchmarkResult {
-        WorkerPool.shared.threads = threads
+        WorkerPool.withThreads(threads) { gemm(name: name, m: m, n: n, k: k, seconds: seconds) }
+    }
+
+    private static func gemm(name: String, m: Int, n: Int, k: Int, seconds: Double) -> BenchmarkResult {
+        let threads = WorkerPool.shared.threads
         var rng = SeededGenerator(seed: 5)
         let a = (0..<m * k).map { _ in rng.normal() }, b = (0..<k * n).map { _ in rng.normal() }
         var c = [Float](repeating: 0, count: m * n)
@@ -123,7 +127,11 @@ public enum Benchmark {
     /// GFLOP/s of a register-only loop of fused multiply-adds on every
     /// thread at once: the arithmetic peak the GEMM figures are judged against.
     public static func arithmeticPeak(seconds: Double, threads: Int) -> BenchmarkResult {
-        WorkerPool.shared.threads = threads
+        WorkerPool.withThreads(threads) { arithmeticPeak(seconds: seconds) }
+    }
+
+    private static func arithmeticPeak(seconds: Double) -> BenchmarkResult {
+        let threads = WorkerPool.shared.threads
         let iterations = 1 << 20
         var sink: Float = 0
         let (calls, elapsed) = repeatFor(seconds: seconds) {
@@ -167,7 +175,6 @@ private final class TimedTraining {
     private(set) var operationsPerStep = 0.0
 
     init(_ workload: BenchmarkWorkload, threads: Int, depth: Int?, width: Int?) {
-        WorkerPool.shared.threads = threads
         let spec = workload.spec(depth: depth, width: width)
         var rng = SeededGenerator(seed: 99)
         let batch = workload.batchSize
@@ -178,10 +185,12 @@ private final class TimedTraining {
         trainer = Trainer(spec: spec, optimizer: OptimizerSettings(kind: .sgd, nesterov: false), seed: 1,
                           threads: threads)
         modes = Array(repeating: BlockMode.residual, count: spec.blockCount)
-        for _ in 0..<2 { step() }
-        let before = gemmOperations.load(ordering: .relaxed)
-        step()
-        operationsPerStep = Double(gemmOperations.load(ordering: .relaxed) - before)
+        operationsPerStep = WorkerPool.withThreads(threads) {
+            for _ in 0..<2 { step() }
+            let before = gemmOperations.load(ordering: .relaxed)
+            step()
+            return Double(gemmOperations.load(ordering: .relaxed) - before)
+        }
     }
 
     private func step() {
@@ -191,9 +200,10 @@ private final class TimedTraining {
     /// Steps for about `seconds`, after one untimed step that brings the
     /// network back into the caches; returns the steps and the seconds.
     func time(seconds: Double) -> (steps: Int, seconds: Double) {
-        WorkerPool.shared.threads = threads
-        step()
-        return Benchmark.repeatFor(seconds: seconds, step)
+        WorkerPool.withThreads(threads) {
+            step()
+            return Benchmark.repeatFor(seconds: seconds, step)
+        }
     }
 
     func result(steps: Int, seconds: Double) -> BenchmarkResult {

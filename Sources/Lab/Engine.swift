@@ -85,7 +85,6 @@ public actor Engine {
         }
         let spec = configuration.modelSpec(sampleShape: dataset.sampleShape, classes: dataset.classCount)
         if let problem = spec.problem { throw RunError(problem) }
-        WorkerPool.shared.threads = configuration.threads
         trainer = Trainer(spec: spec, optimizer: configuration.optimizerSettings, seed: configuration.seed,
                           threads: configuration.threads)
         if let checkpoint {
@@ -125,7 +124,6 @@ public actor Engine {
         latest.norm = configuration.norm.rawValue
         latest.classes = dataset.classCount
         latest.seed = configuration.seed
-        latest.threads = configuration.threads
         latest.run = label
         start = clock.now
         lastPublish = start
@@ -146,6 +144,12 @@ public actor Engine {
     /// Trains until the run's length is reached, a `quit` arrives, or the
     /// loss diverges; then publishes a final snapshot and finishes the stream.
     public func run() async {
+        // Every kernel of this run uses the run's own thread count, passed down the task.
+        await WorkerPool.withThreads(configuration.threads) { await loop() }
+    }
+
+    private func loop() async {
+        latest.threads = WorkerPool.shared.threads
         note("training \(dataset.name) · \(configuration.model.rawValue) · \(modes.count) blocks")
         evaluateAndPublish()
         while !quitRequested && !Task.isCancelled {

@@ -30,7 +30,6 @@ public struct LoadedNetwork {
         } catch let error as CheckpointError {
             throw RunError(error.description)
         }
-        WorkerPool.shared.threads = configuration.threads
         self.configuration = configuration
         self.trainer = trainer
         modes = checkpoint.modes

@@ -16,6 +16,8 @@ public struct ExperimentProgress: Codable, Sendable, Equatable {
 /// Accuracy with each block lesioned alone (Veit et al. 2016, figure 3).
 public struct SingleLesionResult: Codable, Sendable, Equatable {
     public var kind = "lesion-single"
+    /// Which network of a twin pair: `residual` or `plain`; absent otherwise.
+    public var run: String?
     /// What was done to each block: `deleted` or `plain`.
     public let mode: BlockMode
     /// Accuracy of the intact network.
@@ -33,6 +35,8 @@ public struct SingleLesionResult: Codable, Sendable, Equatable {
 /// Accuracy with k random blocks deleted (Veit et al., figure 5a).
 public struct KDeletionResult: Codable, Sendable, Equatable {
     public var kind = "lesion-k"
+    /// Which network of a twin pair: `residual` or `plain`; absent otherwise.
+    public var run: String?
     public let k: Int
     public let samples: Int
     public let mean: Float
@@ -49,6 +53,8 @@ public struct KDeletionResult: Codable, Sendable, Equatable {
 /// Accuracy after swapping random pairs of interchangeable blocks (Veit et al., figure 5b).
 public struct ReorderResult: Codable, Sendable, Equatable {
     public var kind = "lesion-reorder"
+    /// Which network of a twin pair: `residual` or `plain`; absent otherwise.
+    public var run: String?
     public let swaps: Int
     /// Kendall's τ between the new block order and the original one.
     public let kendallTau: Float
@@ -61,7 +67,7 @@ public struct ReorderResult: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case kind, swaps, accuracy
+        case kind, run, swaps, accuracy
         case kendallTau = "kendall_tau"
     }
 }
@@ -70,6 +76,8 @@ public struct ReorderResult: Codable, Sendable, Equatable {
 /// (Veit et al. 2016, figure 6).
 public struct PathResult: Codable, Sendable, Equatable {
     public var kind = "paths"
+    /// Which network of a twin pair: `residual` (paths need skips); absent otherwise.
+    public var run: String?
     /// Number of blocks n; path lengths run from 0 to n.
     public let blocks: Int
     /// Share of paths of each length: Binomial(n, ½).
@@ -91,7 +99,7 @@ public struct PathResult: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case kind, blocks, distribution
+        case kind, run, blocks, distribution
         case gradientPerPath = "gradient_per_path"
         case totalGradient = "total_gradient"
         case effectiveRange = "effective_range"

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Kernels
 import Lab
 import Network
 import RunProtocol
@@ -15,12 +16,6 @@ struct CheckpointOptions: ParsableArguments {
     func validate() throws {
         guard (load == nil) != (preset == nil) else { throw ValidationError("give either --load FILE or --preset NAME") }
         if let threads, let problem = RunConfiguration.threadsProblem(threads) { throw ValidationError(problem) }
-    }
-
-    /// The network to experiment on: the checkpoint, or the preset's first network.
-    func network() async throws -> LoadedNetwork {
-        guard let first = try await networks().first else { throw ExitCode.failure }
-        return first
     }
 
     /// The checkpoint's network, or every network the preset trains (a twin pair gives two).
@@ -76,11 +71,16 @@ struct LesionCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        for loaded in try await checkpoint.networks() { try lesion(loaded) }
+        let networks = try await checkpoint.networks()
+        for loaded in networks {
+            // A twin pair's results say which network they are.
+            let run = networks.count > 1 ? (loaded.modes.allSatisfy { $0 == .plain } ? "plain" : "residual") : nil
+            try WorkerPool.withThreads(loaded.configuration.threads) { try lesion(loaded, run: run) }
+        }
     }
 
     /// Every requested experiment on one network.
-    func lesion(_ loaded: LoadedNetwork) throws {
+    func lesion(_ loaded: LoadedNetwork, run: String?) throws {
         let n = loaded.trainer.network.blocks.count
         let ks: [Int]
         switch k {
@@ -100,7 +100,8 @@ struct LesionCommand: AsyncParsableCommand {
         let output = ExperimentOutput(json: checkpoint.json)
         lab.progress = { done, total in progressLine("evaluating \(done)/\(total)") }
 
-        let single = lab.single(mode: mode)
+        var single = lab.single(mode: mode)
+        single.run = run
         output.emit(single) {
             let kind = base.first == .plain ? "plain twin" : "residual"
             var lines = [String(format: "intact test accuracy %.1f %%  ", 100 * single.intact) + "(\(loaded.dataset.name), \(kind), \(n) blocks)",
@@ -113,13 +114,21 @@ struct LesionCommand: AsyncParsableCommand {
             return lines
         }
         if !ks.isEmpty {
-            let results = lab.kDeletions(ks, repeats: samples, seed: seed)
+            let results = lab.kDeletions(ks, repeats: samples, seed: seed).map { result in
+                var result = result
+                result.run = run
+                return result
+            }
             output.emitAll(results, header: "k deleted  accuracy (mean ± std over \(samples) subsets)") {
                 String(format: "%9d  %5.1f %% ± %4.1f", $0.k, 100 * $0.mean, 100 * $0.std)
             }
         }
         if reorder {
-            let results = lab.reorderings([1, 2, 4, 8, 16], repeats: samples, seed: seed)
+            let results = lab.reorderings([1, 2, 4, 8, 16], repeats: samples, seed: seed).map { result in
+                var result = result
+                result.run = run
+                return result
+            }
             if checkpoint.json {
                 output.emitAll(results, header: "") { _ in "" }
             } else {
@@ -155,13 +164,17 @@ struct PathsCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let loaded = try await checkpoint.network()
+        let networks = try await checkpoint.networks()
+        let loaded = networks[0]
         guard loaded.modes.contains(where: { $0 != .plain }) else {
             throw ValidationError("paths are a property of residual networks; this checkpoint is a plain net")
         }
-        let result = loaded.trainer.pathGradients(batch: loaded.dataset.train, batchSize: batch, repeats: samples, seed: seed) {
-            progressLine("path length \($0 - 1) of \($1 - 1)")
+        var result = WorkerPool.withThreads(loaded.configuration.threads) {
+            loaded.trainer.pathGradients(batch: loaded.dataset.train, batchSize: batch, repeats: samples, seed: seed) {
+                progressLine("path length \($0 - 1) of \($1 - 1)")
+            }
         }
+        if networks.count > 1 { result.run = "residual" }
         ExperimentOutput(json: checkpoint.json).emit(result) {
             var lines = ["length  paths (share)  gradient per path  share of total gradient"]
             for k in 0...result.blocks {

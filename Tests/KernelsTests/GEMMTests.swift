@@ -101,13 +101,17 @@ struct GEMMTests {
         let (m, n, k) = (200, 700, 300)
         let a = randomArray(m * k, &rng), b = randomArray(k * n, &rng)
         var one = [Float](repeating: 0, count: m * n), two = one
-        let pool = WorkerPool.shared
-        let saved = pool.threads
-        pool.threads = 1
-        gemm(.none, .transposed, m: m, n: n, k: k, a, lda: k, b, ldb: k, &one, ldc: n)
-        pool.threads = 2
-        gemm(.none, .transposed, m: m, n: n, k: k, a, lda: k, b, ldb: k, &two, ldc: n)
-        pool.threads = saved
+        let counts = [1, 2].map { threads in
+            WorkerPool.withThreads(threads) {
+                if threads == 1 {
+                    gemm(.none, .transposed, m: m, n: n, k: k, a, lda: k, b, ldb: k, &one, ldc: n)
+                } else {
+                    gemm(.none, .transposed, m: m, n: n, k: k, a, lda: k, b, ldb: k, &two, ldc: n)
+                }
+                return WorkerPool.shared.threads
+            }
+        }
+        #expect(counts == [1, 2], "the thread counts compared must be the ones claimed")
         #expect(one == two)
     }
 }

@@ -82,15 +82,11 @@ struct VectorOperationsTests {
              channelCombination(x, times: p, y, times: p, plus: p, layout), add(x, y), relu(x),
              reluBackward(x, output: y), { var sum = x; addInPlace(&sum, y); return sum }()]
         }
-        let pool = WorkerPool.shared
-        let saved = pool.threads
-        pool.threads = 1
-        let one = everything()
-        pool.threads = 2
-        let two = everything()
-        pool.threads = saved
-        #expect(one == two)
-        #expect(two[4] == zip(x, y).map { $0 + $1 } && two[7] == two[4])
+        let one = WorkerPool.withThreads(1) { (WorkerPool.shared.threads, everything()) }
+        let two = WorkerPool.withThreads(2) { (WorkerPool.shared.threads, everything()) }
+        #expect(one.0 == 1 && two.0 == 2, "the thread counts compared must be the ones claimed")
+        #expect(one.1 == two.1)
+        #expect(two.1[4] == zip(x, y).map { $0 + $1 } && two.1[7] == two.1[4])
     }
 
     private func expectClose(_ actual: [Float], _ expected: [Float], sourceLocation: SourceLocation = #_sourceLocation) {

@@ -68,6 +68,8 @@ struct EngineTests {
         let a = await collect(try Engine(configuration: c))
         let b = await collect(try Engine(configuration: c))
         #expect(a.count == 4)
+        // The kernels ran on the two threads claimed (the engine reports the count in effect).
+        #expect(a.allSatisfy { $0.threads == 2 } && b.allSatisfy { $0.threads == 2 })
         #expect(a.map(\.trainLoss) == b.map(\.trainLoss))
         #expect(a.map(\.validationLoss) == b.map(\.validationLoss))
     }
@@ -82,6 +84,7 @@ struct EngineTests {
         let a = await collect(try Engine(configuration: c))
         let b = await collect(try Engine(configuration: c))
         let single = await collect(try Engine(configuration: smallConfiguration(steps: 20)))
+        #expect(a.allSatisfy { $0.threads == 2 } && single.allSatisfy { $0.threads == 1 })
         #expect(a.count == single.count)
         #expect(a.map(\.trainLoss) == b.map(\.trainLoss))
         #expect(a.map(\.validationLoss) == b.map(\.validationLoss))

@@ -75,15 +75,13 @@ struct NetworkGradientTests {
         let spec = ModelSpec(kind: .conv, inputShape: [1, 12, 12], classes: 3, depth: 1, width: 4)
         var rng = SeededGenerator(seed: 6)
         let input = Tensor(shape: [5, 144], data: (0..<5 * 144).map { _ in rng.normal() })
-        func gradients(threads: Int) -> [[Float]] {
-            let saved = WorkerPool.shared.threads
-            defer { WorkerPool.shared.threads = saved }
-            WorkerPool.shared.threads = threads
+        func gradients(threads: Int) -> [[Float]] { WorkerPool.withThreads(threads) {
+            #expect(WorkerPool.shared.threads == threads, "the thread counts compared must be the ones claimed")
             let net = ResNet(spec: spec, seed: 3)
             let logits = net.forward(input, modes: Array(repeating: .residual, count: spec.blockCount), training: true)
             let inputGradient = net.backward(softmaxCrossEntropy(logits: logits, labels: [0, 1, 2, 0, 1]).gradient)
             return [logits.data, inputGradient.data] + net.parameters.map(\.parameter.gradient)
-        }
+        } }
         #expect(gradients(threads: 1) == gradients(threads: 2))
     }
 

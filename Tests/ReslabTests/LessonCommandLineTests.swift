@@ -59,4 +59,26 @@ struct LessonCommandLineTests {
             .deletingLastPathComponent().appendingPathComponent("README.md")
         #expect(try String(contentsOf: readme, encoding: .utf8).contains(verdict + "\n"), "README lacks: \(verdict)")
     }
+
+    /// Headless, the lesion lesson runs the sweep its lesson promises when training ends.
+    @Test func headlessLesionLessonRunsItsFollowUp() throws {
+        let result = try reslab("train", "--preset", "lesion", "--steps", "300", "--json")
+        #expect(result.status == 0, "\(result.stderr)")
+        let objects = try result.stdout.split(separator: "\n").map {
+            try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+        }
+        let swept = objects.last { $0["run"] as? String == "residual" && $0["lesion_sweep"] != nil }
+        let sweep = try #require(swept?["lesion_sweep"] as? [String: Any])
+        #expect((sweep["accuracy"] as? [Double])?.count == 16)
+    }
+
+    /// Lesion results of a twin pair say which network they are.
+    @Test func lesionJSONOfATwinPairNamesEachRun() throws {
+        let result = try reslab("lesion", "--preset", "lesion", "--json", "--threads", "1")
+        #expect(result.status == 0, "\(result.stderr)")
+        let runs = try result.stdout.split(separator: "\n").map {
+            try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])["run"] as? String
+        }
+        #expect(runs == ["residual", "plain"])
+    }
 }
