@@ -66,12 +66,22 @@ enum KeyBar {
                        ("p", "projector"), ("PgUp", "log")]
     static let kept = [("?", "help"), ("q", "quit")]
 
-    /// `experiments`: whether the engine runs any of L, K and P.
-    static func draw(into canvas: inout Canvas, y: Int, experiments: Bool) {
+    /// The experiment keys the engine can serve: `L K P`, or fewer.
+    static func experimentKeys(_ capabilities: Set<Capability>) -> String {
+        [("L", Capability.lesionSweep), ("K", .kDeletions), ("P", .paths)]
+            .filter { capabilities.contains($0.1) }.map(\.0).joined(separator: " ")
+    }
+
+    /// The keys, with only the experiments in `capabilities`.
+    static func draw(into canvas: inout Canvas, y: Int, capabilities: Set<Capability>) {
         func width(_ entries: [(String, String)]) -> Int { entries.reduce(0) { $0 + $1.0.count + $1.1.count + 3 } }
         var x = 1
         let end = canvas.width - width(kept)
-        for (key, meaning) in keys where (experiments || key != "L K P") && x + key.count + meaning.count + 3 <= end {
+        let experiments = experimentKeys(capabilities)
+        let shown = keys.compactMap { key, meaning in
+            key != "L K P" ? (key, meaning) : experiments.isEmpty ? nil : (experiments, experiments.count > 1 ? "lesions·paths" : meaning)
+        }
+        for (key, meaning) in shown where x + key.count + meaning.count + 3 <= end {
             put(key, meaning, at: &x, y: y, into: &canvas)
         }
         x = end

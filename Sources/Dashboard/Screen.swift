@@ -35,7 +35,7 @@ public enum Screen {
         } else {
             compactLayout(&model, into: &canvas, in: body)
         }
-        KeyBar.draw(into: &canvas, y: height - 1, experiments: !model.capabilities.isDisjoint(with: [.lesionSweep, .kDeletions, .paths]))
+        KeyBar.draw(into: &canvas, y: height - 1, capabilities: model.capabilities)
         if model.snapshot.state == .diverged { divergedBanner(model.snapshot, into: &canvas) }
         if model.showHelp { helpOverlay(model, into: &canvas) }
         return canvas

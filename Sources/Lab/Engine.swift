@@ -44,14 +44,18 @@ public actor Engine {
     private var state = EngineState.training
     private var pendingSteps = 0
     private var quitRequested = false
-    private var latest = Snapshot()
+    /// What the snapshots say of the run itself: its names and sizes, fixed at init.
+    private var identity = Snapshot()
+    private var evaluations = Evaluations()
+    private var metrics: StepMetrics
+    private var log = EventLog()
+    /// The rate of the latest step (or of the first, before any).
+    private var learningRate: Float
+    /// The kernels' thread count in effect while the engine runs.
+    private var threadsInEffect = 0
     private var experiment: LiveExperiment?
     private var queuedExperiments: [LiveExperiment.Kind] = []
     private var stateBeforeExperiment = EngineState.training
-    private var events: [EngineEvent] = []
-    private var eventCount = 0
-    /// `eventCount` when the last snapshot went out.
-    private var publishedEvents = 0
     private let clock = ContinuousClock()
     private let start: ContinuousClock.Instant
     /// The one thread all of the engine's work runs on.
@@ -59,13 +63,6 @@ public actor Engine {
 
     public nonisolated var unownedExecutor: UnownedSerialExecutor { thread.asUnownedSerialExecutor() }
 
-    // Accumulated since the last snapshot.
-    private var lossSum: Double = 0
-    private var correctSum = 0
-    private var sampleSum = 0
-    private var stepsSinceSnapshot = 0
-    private var trainingTime = Duration.zero
-    private var statisticSums: [(weight: Double, input: Double)] = []
     private var lastPublish: ContinuousClock.Instant
 
     /// Builds the dataset and the network. Throws with a readable message if
@@ -113,21 +110,21 @@ public actor Engine {
         modes = checkpoint?.modes ?? Array(repeating: configuration.skip ? .residual : .plain, count: spec.blockCount)
         scope = configuration.resolvedScope
         peakRate = configuration.peakLearningRate
-        latest.learningRate = configuration.resolvedSchedule.rate(step: 0, totalSteps: totalSteps, peak: peakRate)
+        learningRate = configuration.resolvedSchedule.rate(step: 0, totalSteps: totalSteps, peak: peakRate)
         let size = configuration.model == .dense ? "\(spec.depth)×\(spec.width)" : "3×\(spec.depth)×\(spec.width)"
-        latest.title = "\(dataset.name) · \(configuration.model.rawValue) \(size)"
-        latest.dataset = configuration.dataset.rawValue
-        latest.model = configuration.model.rawValue
-        latest.depth = spec.depth
-        latest.width = spec.width
-        latest.activation = configuration.activation.rawValue
-        latest.norm = configuration.norm.rawValue
-        latest.classes = dataset.classCount
-        latest.seed = configuration.seed
-        latest.run = label
+        identity.title = "\(dataset.name) · \(configuration.model.rawValue) \(size)"
+        identity.dataset = configuration.dataset.rawValue
+        identity.model = configuration.model.rawValue
+        identity.depth = spec.depth
+        identity.width = spec.width
+        identity.activation = configuration.activation.rawValue
+        identity.norm = configuration.norm.rawValue
+        identity.classes = dataset.classCount
+        identity.seed = configuration.seed
+        identity.run = label
+        metrics = StepMetrics(blocks: spec.blockCount)
         start = clock.now
         lastPublish = start
-        statisticSums = Array(repeating: (0, 0), count: spec.blockCount)
         switch policy {
         case .everyEvaluation: (snapshots, continuation) = AsyncStream.makeStream(bufferingPolicy: .unbounded)
         case .live: (snapshots, continuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
@@ -149,7 +146,7 @@ public actor Engine {
     }
 
     private func loop() async {
-        latest.threads = WorkerPool.shared.threads
+        threadsInEffect = WorkerPool.shared.threads
         note("training \(dataset.name) · \(configuration.model.rawValue) · \(modes.count) blocks")
         evaluateAndPublish()
         while !quitRequested && !Task.isCancelled {
@@ -203,41 +200,28 @@ public actor Engine {
         let rate = configuration.resolvedSchedule.rate(step: step, totalSteps: totalSteps, peak: peakRate)
         let began = clock.now
         let result = trainer.step(on: dataset.train, indices: sampler.next(), modes: trainingModes, rate: rate)
-        trainingTime += clock.now - began
+        let elapsed = clock.now - began
         step += 1
-        latest.learningRate = rate
+        learningRate = rate
         guard result.loss.isFinite else {
             state = .diverged
             note("diverged at step \(step): loss is \(result.loss); lower the learning rate (now \(peakRate))")
             publish()
             return
         }
-        lossSum += Double(result.loss)
-        correctSum += result.correct
-        sampleSum += result.samples
-        stepsSinceSnapshot += 1
-        let statistics = trainer.network.blockStatistics
-        for (index, stats) in statistics.enumerated() {
-            statisticSums[index].weight += Double(stats.weightGradientNorm)
-            statisticSums[index].input += Double(stats.inputGradientNorm)
-        }
-        latest.branchRatios = statistics.map(\.branchRatio)
+        metrics.add(result, statistics: trainer.network.blockStatistics, time: elapsed)
     }
 
     private func evaluateAndPublish() {
         let trained = trainer.evaluate(dataset.validation, modes: trainingModes, limit: validationLimit,
                                        batchSize: evaluationBatch)
-        latest.validationLoss = trained.loss.isFinite ? trained.loss : nil
-        latest.validationAccuracy = trained.accuracy
-        if modes != trainingModes {
-            latest.lesionedValidationAccuracy =
-                trainer.evaluate(dataset.validation, modes: modes, limit: validationLimit, batchSize: evaluationBatch).accuracy
-        } else {
-            latest.lesionedValidationAccuracy = nil
-        }
-        latest.evaluatedAtStep = step
+        evaluations.validationLoss = trained.loss.isFinite ? trained.loss : nil
+        evaluations.validationAccuracy = trained.accuracy
+        evaluations.lesionedAccuracy = modes == trainingModes ? nil
+            : trainer.evaluate(dataset.validation, modes: modes, limit: validationLimit, batchSize: evaluationBatch).accuracy
+        evaluations.evaluatedAtStep = step
         if isLive && dataset.isPlanar {
-            latest.decisionMap = trainer.decisionMap(for: dataset.validation, modes: modes)
+            evaluations.decisionMap = trainer.decisionMap(for: dataset.validation, modes: modes)
         }
         publish()
     }
@@ -290,7 +274,7 @@ public actor Engine {
             evaluateAndPublish()
         case .evaluate:
             evaluateAndPublish()
-            note("evaluated at step \(step): val acc \(percent(latest.validationAccuracy))")
+            note("evaluated at step \(step): val acc \(percent(evaluations.validationAccuracy))")
         case .scaleLearningRate(let factor):
             guard factor > 0, factor.isFinite else { return }
             peakRate *= factor
@@ -328,14 +312,10 @@ public actor Engine {
                                seed: configuration.seed &+ 1)
         step = 0
         state = .training
-        clearAccumulators()
         // Nothing measured before the reset may reach the next snapshot.
-        latest.trainLoss = nil
-        latest.trainAccuracy = nil
-        latest.testLoss = nil
-        latest.testAccuracy = nil
-        latest.gradientNorms = []
-        latest.inputGradientNorms = []
+        metrics.reset()
+        evaluations.testLoss = nil
+        evaluations.testAccuracy = nil
         let origin = startingTensors == nil ? "the initial weights" : "the loaded checkpoint"
         note("reset to \(origin), learning rate \(peakRate)")
         evaluateAndPublish()
@@ -368,7 +348,7 @@ public actor Engine {
 
     /// Changes the modes, evaluates at once and logs the accuracy change.
     private func changeModes(describing change: String, _ edit: (inout [BlockMode]) -> Void) {
-        if latest.evaluatedAtStep != step { evaluateAndPublish() }
+        if evaluations.evaluatedAtStep != step { evaluateAndPublish() }
         let before = currentAccuracy
         edit(&modes)
         evaluateAndPublish()
@@ -377,7 +357,7 @@ public actor Engine {
     }
 
     /// The accuracy with the current modes.
-    private var currentAccuracy: Float? { latest.lesionedValidationAccuracy ?? latest.validationAccuracy }
+    private var currentAccuracy: Float? { evaluations.currentAccuracy }
 
     // MARK: - Experiments
 
@@ -399,23 +379,22 @@ public actor Engine {
     /// One unit of the running experiment; publishes progress, and the result at the end.
     private func advance(_ running: LiveExperiment) {
         running.advance()
-        latest.experiment = running.progress
         guard running.isComplete else {
             if clock.now - lastPublish >= .milliseconds(100) { publish() }
             return
         }
         if let sweep = running.sweepResult {
-            latest.lesionSweep = sweep
+            evaluations.lesionSweep = sweep
             let mean = sweep.accuracy.reduce(0, +) / Float(max(sweep.accuracy.count, 1))
             let worst = sweep.accuracy.indices.min { sweep.accuracy[$0] < sweep.accuracy[$1] } ?? 0
             note("lesion sweep: intact \(percent(sweep.intact)), mean with one block deleted \(percent(mean)), worst block \(worst + 1) \(percent(sweep.accuracy.isEmpty ? nil : sweep.accuracy[worst]))")
         }
         if let curve = running.kCurveResult {
-            latest.kDeletions = curve
+            evaluations.kDeletions = curve
             note("k-deletion curve: " + curve.map { "k=\($0.k) \(percent($0.mean))" }.joined(separator: ", "))
         }
         if let paths = running.pathResult {
-            latest.paths = paths
+            evaluations.paths = paths
             note("paths: 90 % of the gradient from lengths \(paths.effectiveRange[0])–\(paths.effectiveRange[1]) of \(paths.blocks)")
         }
         endExperiment()
@@ -423,7 +402,6 @@ public actor Engine {
 
     private func endExperiment() {
         experiment = nil
-        latest.experiment = nil
         state = stateBeforeExperiment
         if !queuedExperiments.isEmpty {
             start(queuedExperiments.removeFirst())
@@ -435,7 +413,7 @@ public actor Engine {
     /// plain twin), named for the step at which it is written.
     private var defaultCheckpointName: String {
         let name = "reslab-\(configuration.dataset.rawValue)-step\(step).safetensors"
-        return latest.run == "plain" ? Checkpoint.twinPath(name) : name
+        return identity.run == "plain" ? Checkpoint.twinPath(name) : name
     }
 
     /// The experiments' results, as checkpoint metadata.
@@ -446,9 +424,9 @@ public actor Engine {
             value.flatMap { try? encoder.encode($0) }.map { String(decoding: $0, as: UTF8.self) }
         }
         var metadata: [String: String] = [:]
-        metadata["reslab.lesion_sweep"] = json(latest.lesionSweep)
-        metadata["reslab.k_deletions"] = json(latest.kDeletions)
-        metadata["reslab.paths"] = json(latest.paths)
+        metadata["reslab.lesion_sweep"] = json(evaluations.lesionSweep)
+        metadata["reslab.k_deletions"] = json(evaluations.kDeletions)
+        metadata["reslab.paths"] = json(evaluations.paths)
         return metadata
     }
 
@@ -470,51 +448,51 @@ public actor Engine {
     // MARK: - Publishing
 
     private func note(_ message: String) {
-        eventCount += 1
-        events.append(EngineEvent(id: eventCount, time: (clock.now - start).seconds, message: message))
-        if events.count > 20 { events.removeFirst(events.count - 20) }
+        log.note(message, at: (clock.now - start).seconds)
     }
 
+    /// Sends out a snapshot of the run as it is now: its identity, the step,
+    /// the training means since the last one, the evaluations and the log.
     private func publish() {
-        var snapshot = latest
+        var snapshot = identity
         snapshot.step = step
         snapshot.totalSteps = totalSteps
         snapshot.epoch = Double(step) / Double(max(sampler.batchesPerEpoch, 1))
-        if stepsSinceSnapshot > 0 {
-            snapshot.trainLoss = Float(lossSum / Double(stepsSinceSnapshot))
-            snapshot.trainAccuracy = Float(correctSum) / Float(max(sampleSum, 1))
-            snapshot.gradientNorms = statisticSums.map { Float($0.weight / Double(stepsSinceSnapshot)) }
-            snapshot.inputGradientNorms = statisticSums.map { Float($0.input / Double(stepsSinceSnapshot)) }
-            let seconds = trainingTime.seconds
-            snapshot.samplesPerSecond = seconds > 0 ? Double(sampleSum) / seconds : 0
+        if let summary = metrics.takeSummary() {
+            snapshot.trainLoss = summary.trainLoss
+            snapshot.trainAccuracy = summary.trainAccuracy
+            snapshot.gradientNorms = summary.gradientNorms
+            snapshot.inputGradientNorms = summary.inputGradientNorms
+            snapshot.samplesPerSecond = summary.samplesPerSecond
         }
+        snapshot.branchRatios = metrics.branchRatios
+        snapshot.learningRate = learningRate
+        snapshot.threads = threadsInEffect
+        snapshot.validationLoss = evaluations.validationLoss
+        snapshot.validationAccuracy = evaluations.validationAccuracy
+        snapshot.lesionedValidationAccuracy = evaluations.lesionedAccuracy
+        snapshot.evaluatedAtStep = evaluations.evaluatedAtStep
+        snapshot.testLoss = evaluations.testLoss
+        snapshot.testAccuracy = evaluations.testAccuracy
+        snapshot.decisionMap = evaluations.decisionMap
+        snapshot.lesionSweep = evaluations.lesionSweep
+        snapshot.kDeletions = evaluations.kDeletions
+        snapshot.paths = evaluations.paths
+        snapshot.experiment = experiment?.progress
         snapshot.blockModes = modes
         snapshot.scope = scope
         snapshot.state = state
         snapshot.elapsedSeconds = (clock.now - start).seconds
-        snapshot.events = events
-        publishedEvents = eventCount
-        latest = snapshot
+        snapshot.events = log.forSnapshot()
         continuation.yield(snapshot)
-        clearAccumulators()
         lastPublish = clock.now
-    }
-
-    /// Forgets the training figures gathered since the last snapshot.
-    private func clearAccumulators() {
-        lossSum = 0
-        correctSum = 0
-        sampleSum = 0
-        stepsSinceSnapshot = 0
-        trainingTime = .zero
-        statisticSums = statisticSums.map { _ in (0, 0) }
     }
 
     /// Evaluates on the test split and marks the run finished.
     private func finishTraining() {
         let test = trainer.evaluate(dataset.test, modes: trainingModes, batchSize: evaluationBatch)
-        latest.testLoss = test.loss
-        latest.testAccuracy = test.accuracy
+        evaluations.testLoss = test.loss
+        evaluations.testAccuracy = test.accuracy
         state = .finished
         note("finished at step \(step): test acc \(percent(test.accuracy))")
         publish()
@@ -527,7 +505,7 @@ public actor Engine {
         let stoppedByScreen = quitRequested && isLive
         if state != .diverged && state != .finished && !stoppedByScreen {
             finishTraining()
-        } else if state != .finished || eventCount > publishedEvents {
+        } else if state != .finished || log.hasUnpublished {
             publish()
         }
         continuation.finish()

@@ -134,6 +134,17 @@ struct GoldenScreenTests {
         #expect(!narrow.contains("samples/"))
     }
 
+    /// An engine that cannot run paths gets no `P` in the footer, and the key says so.
+    @Test func keysFollowTheEnginesCapabilities() {
+        var model = ScreenFixtures.model("default")
+        model.capabilities = [.lesionSweep, .kDeletions, .save]
+        let footer = Screen.render(&model, width: 160, height: 40).lines.last!
+        #expect(footer.contains("L K lesions·paths") && !footer.contains("L K P"))
+        #expect(model.handle(.pathReport).commands.isEmpty)
+        #expect(model.eventLog.last?.message == "this engine cannot do paths")
+        #expect(model.handle(.lesionSweep).commands == [.lesionSweep])
+    }
+
     @Test func projectorShowsOnlyTheChartsAndTheBars() {
         var model = ScreenFixtures.model("default")
         model.projector = true
