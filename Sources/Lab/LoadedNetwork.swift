@@ -24,7 +24,8 @@ public struct LoadedNetwork {
         } catch let error as DataError {
             throw RunError(error.description)
         }
-        let trainer = Trainer(spec: checkpoint.spec, optimizer: configuration.optimizerSettings, seed: configuration.seed)
+        let trainer = Trainer(spec: checkpoint.spec, optimizer: configuration.optimizerSettings, seed: configuration.seed,
+                              threads: configuration.threads)
         do {
             try trainer.network.load(checkpoint.tensors)
         } catch let error as CheckpointError {

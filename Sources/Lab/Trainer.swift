@@ -49,11 +49,20 @@ public final class Trainer {
     /// is not finite, the weights are left untouched.
     public func step<C: Collection>(on samples: LabeledSamples, indices: C, modes: [BlockMode], rate: Float) -> StepResult
     where C.Element == Int {
+        let result = measure(on: samples, indices: indices, modes: modes)
+        if result.loss.isFinite { optimizer.step(rate: rate) }
+        return result
+    }
+
+    /// Forward and backward on the samples at `indices`, as a training step
+    /// does, leaving the gradients and `network.blockStatistics` for a
+    /// reader; no weight changes.
+    public func measure<C: Collection>(on samples: LabeledSamples, indices: C, modes: [BlockMode]) -> StepResult
+    where C.Element == Int {
         samples.gather(indices, features: &features, labels: &labels)
         let input = Tensor(shape: [labels.count, samples.featureCount], data: features)
         network.zeroGradients()
         let (loss, correct) = computeGradients(input: input, modes: modes)
-        if loss.isFinite { optimizer.step(rate: rate) }
         return StepResult(loss: loss, correct: correct, samples: labels.count)
     }
 

@@ -105,3 +105,40 @@ public struct PathResult: Codable, Sendable, Equatable {
         case effectiveRange = "effective_range"
     }
 }
+
+/// One forward and backward pass of a trained network on a fixed batch, as
+/// a training step computes it but without changing a weight (`reslab inspect`).
+public struct InspectionResult: Codable, Sendable, Equatable {
+    public var kind = "inspect"
+    /// `train` (a batch drawn as training draws its first) or `validation` (the whole split).
+    public let split: String
+    /// The samples of the batch, in order, as indices into `split`.
+    public let indices: [Int]
+    public let blockModes: [BlockMode]
+    public let loss: Float
+    public let accuracy: Float
+    /// ‖∂L/∂W‖ of each block's branch, ‖∂L/∂x‖ at its input, ‖F(x)‖/‖S(x)‖.
+    public let gradientNorms: [Float]
+    public let inputGradientNorms: [Float]
+    public let branchRatios: [Float?]
+
+    public init(split: String, indices: [Int], blockModes: [BlockMode], loss: Float, accuracy: Float,
+                gradientNorms: [Float], inputGradientNorms: [Float], branchRatios: [Float?]) {
+        self.split = split
+        self.indices = indices
+        self.blockModes = blockModes
+        self.loss = loss
+        self.accuracy = accuracy
+        self.gradientNorms = gradientNorms
+        self.inputGradientNorms = inputGradientNorms
+        self.branchRatios = branchRatios
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case kind, split, indices, loss, accuracy
+        case blockModes = "block_modes"
+        case gradientNorms = "grad_norm"
+        case inputGradientNorms = "input_grad_norm"
+        case branchRatios = "branch_ratio"
+    }
+}

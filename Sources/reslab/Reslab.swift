@@ -8,7 +8,7 @@ struct Reslab: AsyncParsableCommand {
         commandName: "reslab",
         abstract: "Train a residual network on the CPU and see why skip connections work.",
         subcommands: [DashboardCommand.self, TrainCommand.self, ServeCommand.self, LesionCommand.self, PathsCommand.self,
-                      BenchCommand.self, ThemesCommand.self],
+                      InspectCommand.self, BenchCommand.self, ThemesCommand.self],
         defaultSubcommand: DashboardCommand.self)
 
     /// Sets the memory allocator up before any thread starts, then parses
