@@ -39,7 +39,11 @@ public struct LesionView {
 
     /// Rows of `accuracy` bars, several blocks per row when there are more blocks than rows.
     func drawSweep(_ sweep: SingleLesionResult, into canvas: inout Canvas, in rect: Rect) {
-        canvas.putFitted(String(format: "one block deleted · intact %.1f %% (│)", 100 * sweep.intact), x: rect.x + 1, y: rect.y,
+        var title = String(format: "one block deleted · intact %.1f %% (│)", 100 * sweep.intact)
+        if let downsampling = sweep.groupMeans.downsampling {
+            title += String(format: " · ordinary %.1f %% · ↓ downsampling %.1f %%", 100 * sweep.groupMeans.ordinary, 100 * downsampling)
+        }
+        canvas.putFitted(title, x: rect.x + 1, y: rect.y,
                          style: CellStyle(.title), limit: rect.width - 1)
         let rows = rect.height - 1
         let perRow = max(1, Int((Double(sweep.accuracy.count) / Double(max(rows, 1))).rounded(.up)))
@@ -50,8 +54,9 @@ public struct LesionView {
             let blocks = row * perRow..<min((row + 1) * perRow, sweep.accuracy.count)
             let worst = blocks.map { sweep.accuracy[$0] }.min() ?? 0
             let y = rect.y + 1 + row
-            let label = blocks.count == 1 ? String(format: "%02d", blocks.lowerBound + 1)
-                : String(format: "%02d-%02d", blocks.lowerBound + 1, blocks.upperBound)
+            let downsampling = blocks.contains { sweep.downsampling?[$0] == true }
+            let label = (blocks.count == 1 ? String(format: "%02d", blocks.lowerBound + 1)
+                : String(format: "%02d-%02d", blocks.lowerBound + 1, blocks.upperBound)) + (downsampling ? "↓" : "")
             canvas.put(label, x: rect.x + 1, y: y, style: CellStyle(.dim))
             let length = Int(Double(worst) * Double(barWidth))
             canvas.put(String(repeating: "█", count: length), x: rect.x + 8, y: y,

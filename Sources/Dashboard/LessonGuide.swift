@@ -31,6 +31,12 @@ public enum LessonGuide {
             }
             return deleted ? "A block is deleted: compare the lesioned accuracy (╍╍) with the intact one (┈┈)."
                 : "Both nets train on moons; when training ends, the lesion sweep (L) runs by itself."
+        case .lesionConv?:
+            if let sweep = s.lesionSweep, let downsampling = sweep.groupMeans.downsampling {
+                return String(format: "Deleting an ordinary block leaves %.1f %%; a downsampling block (↓) %.1f %%. Try d on each kind.",
+                              100 * sweep.groupMeans.ordinary, 100 * downsampling)
+            }
+            return "A conv net learns Fashion-MNIST; when training ends the lesion sweep (L) runs: watch the ↓ blocks."
         case .paths?:
             if s.paths != nil {
                 return "Most of the gradient comes from paths far shorter than the typical n/2: see the 90 % range."

@@ -387,7 +387,11 @@ public actor Engine {
             evaluations.lesionSweep = sweep
             let mean = sweep.accuracy.reduce(0, +) / Float(max(sweep.accuracy.count, 1))
             let worst = sweep.accuracy.indices.min { sweep.accuracy[$0] < sweep.accuracy[$1] } ?? 0
-            note("lesion sweep: intact \(percent(sweep.intact)), mean with one block deleted \(percent(mean)), worst block \(worst + 1) \(percent(sweep.accuracy.isEmpty ? nil : sweep.accuracy[worst]))")
+            var summary = "lesion sweep: intact \(percent(sweep.intact)), mean with one block deleted \(percent(mean)), worst block \(worst + 1) \(percent(sweep.accuracy.isEmpty ? nil : sweep.accuracy[worst]))"
+            if let downsampling = sweep.groupMeans.downsampling {
+                summary += "; ordinary blocks \(percent(sweep.groupMeans.ordinary)), downsampling blocks \(percent(downsampling))"
+            }
+            note(summary)
         }
         if let curve = running.kCurveResult {
             evaluations.kDeletions = curve

@@ -59,8 +59,10 @@ public struct LesionLab {
     }
 
     /// The result of the sweep from the accuracies of `singleSweepModes`, in order.
-    static func singleResult(mode: BlockMode, accuracies: [Float]) -> SingleLesionResult {
-        SingleLesionResult(mode: mode, intact: accuracies[0], accuracy: Array(accuracies.dropFirst()))
+    func singleResult(mode: BlockMode, accuracies: [Float]) -> SingleLesionResult {
+        let downsampling = trainer.network.downsamplingBlocks
+        return SingleLesionResult(mode: mode, intact: accuracies[0], accuracy: Array(accuracies.dropFirst()),
+                                  downsampling: downsampling.isEmpty ? nil : (0..<blockCount).map(downsampling.contains))
     }
 
     /// Lesions each block alone with `mode`.
@@ -70,7 +72,7 @@ public struct LesionLab {
             defer { if index > 0 { progress(index, all.count - 1) } }
             return accuracy(modes)
         }
-        return Self.singleResult(mode: mode, accuracies: accuracies)
+        return singleResult(mode: mode, accuracies: accuracies)
     }
 
     /// The random deletions for each k: one set for k = 0 and k = n (there

@@ -65,7 +65,7 @@ final class LiveExperiment {
 
     var sweepResult: SingleLesionResult? {
         guard kind == .sweep, isComplete else { return nil }
-        return LesionLab.singleResult(mode: .deleted, accuracies: accuracies)
+        return lab.singleResult(mode: .deleted, accuracies: accuracies)
     }
 
     var kCurveResult: [KDeletionResult]? {

@@ -34,6 +34,14 @@ extension Preset {
             c.twin = true
             c.steps = 1500
             return [c]
+        case .lesionConv:
+            c.dataset = .fashionMNIST
+            c.model = .conv
+            c.depth = 3
+            c.width = 16
+            c.norm = .batch
+            c.epochs = 2
+            return [c]
         case .paths:
             c.depth = 12
             c.norm = .batch

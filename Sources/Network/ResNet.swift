@@ -41,6 +41,12 @@ public final class ResNet {
     }
 
     /// Groups of blocks that can swap places: same input and output shape.
+    /// The blocks whose shortcut is a projection: in a conv net, the first
+    /// block of stages 2 and 3, which halves the image (Veit's downsampling blocks).
+    public var downsamplingBlocks: Set<Int> {
+        Set(blocks.indices.filter { blocks[$0].shortcut != nil })
+    }
+
     /// Dense: all blocks. Conv: each stage without its first (projection) block.
     public var interchangeableBlocks: [[Int]] {
         switch spec.kind {

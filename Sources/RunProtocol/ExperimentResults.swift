@@ -24,11 +24,25 @@ public struct SingleLesionResult: Codable, Sendable, Equatable {
     public let intact: Float
     /// Accuracy with block i (0-based) lesioned, input to output.
     public let accuracy: [Float]
+    /// Whether block i halves the image (a projection shortcut), as Veit's
+    /// downsampling blocks do; absent for networks without any.
+    public var downsampling: [Bool]?
 
-    public init(mode: BlockMode, intact: Float, accuracy: [Float]) {
+    public init(mode: BlockMode, intact: Float, accuracy: [Float], downsampling: [Bool]? = nil) {
         self.mode = mode
         self.intact = intact
         self.accuracy = accuracy
+        self.downsampling = downsampling
+    }
+
+    /// The mean accuracy with one ordinary block lesioned, and with one
+    /// downsampling block lesioned (nil without any).
+    public var groupMeans: (ordinary: Float, downsampling: Float?) {
+        let marks = downsampling ?? Array(repeating: false, count: accuracy.count)
+        func mean(_ values: [Float]) -> Float? { values.isEmpty ? nil : values.reduce(0, +) / Float(values.count) }
+        let ordinary = zip(accuracy, marks).filter { !$0.1 }.map(\.0)
+        let downsampled = zip(accuracy, marks).filter { $0.1 }.map(\.0)
+        return (mean(ordinary) ?? intact, mean(downsampled))
     }
 }
 

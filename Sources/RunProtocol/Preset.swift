@@ -2,6 +2,7 @@
 /// of the papers visible.
 public enum Preset: String, CaseIterable, Codable, Sendable {
     case vanishing, degradation, lesion, paths
+    case lesionConv = "lesion-conv"
 
     /// What to press and what to look for (for the help overlay and `--help`).
     public var lesson: String {
@@ -21,6 +22,11 @@ public enum Preset: String, CaseIterable, Codable, Sendable {
                 + "the lesion sweep runs (L): deleting any single block of the residual net barely moves its "
                 + "accuracy, because it behaves like an ensemble of shallow paths; `reslab lesion --preset lesion` "
                 + "shows the plain twin falling to chance. Try d on a block, and K for several at once."
+        case .lesionConv:
+            return "A conv ResNet on Fashion-MNIST (3 stages of 3 blocks; the first block of stages 2 and 3 halves the "
+                + "image and doubles the channels, with a projection shortcut). When training ends the lesion sweep "
+                + "runs (L): deleting an ordinary block costs little, deleting a downsampling block (marked ↓) much "
+                + "more, as in Veit et al.'s Figure 3."
         case .paths:
             return "A 12-block residual net. When training ends the path report runs (P): most of the gradient "
                 + "flows through short paths, far shorter than the typical path length n/2."
@@ -30,7 +36,7 @@ public enum Preset: String, CaseIterable, Codable, Sendable {
     /// The experiment the lesson runs when training ends, if any.
     public var followUp: Command? {
         switch self {
-        case .lesion: return .lesionSweep
+        case .lesion, .lesionConv: return .lesionSweep
         case .paths: return .pathReport
         case .vanishing, .degradation: return nil
         }

@@ -49,7 +49,7 @@ struct DashboardCommand: AsyncParsableCommand {
         }
         // The lessons about lesions and paths open the panel of their experiment.
         let tab: Tab = switch options.preset {
-        case .lesion?: .lesions
+        case .lesion?, .lesionConv?: .lesions
         case .paths?: .paths
         default: .heatmap
         }

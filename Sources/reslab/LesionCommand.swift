@@ -107,10 +107,16 @@ struct LesionCommand: AsyncParsableCommand {
             var lines = [String(format: "intact test accuracy %.1f %%  ", 100 * single.intact) + "(\(loaded.dataset.name), \(kind), \(n) blocks)",
                          "block  \(mode.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0))  change"]
             for (index, value) in single.accuracy.enumerated() {
-                lines.append(String(format: "%5d  %6.1f %%  %+6.1f", index + 1, 100 * value, 100 * (value - single.intact)))
+                let mark = single.downsampling?[index] == true ? "  ↓ downsampling" : ""
+                lines.append(String(format: "%5d  %6.1f %%  %+6.1f", index + 1, 100 * value, 100 * (value - single.intact)) + mark)
             }
             let mean = single.accuracy.reduce(0, +) / Float(max(1, n))
             lines.append(String(format: " mean  %6.1f %%  %+6.1f", 100 * mean, 100 * (mean - single.intact)))
+            if let downsampling = single.groupMeans.downsampling {
+                let ordinary = single.groupMeans.ordinary
+                lines.append(String(format: "ordinary blocks %6.1f %%  %+6.1f", 100 * ordinary, 100 * (ordinary - single.intact)))
+                lines.append(String(format: "downsampling    %6.1f %%  %+6.1f", 100 * downsampling, 100 * (downsampling - single.intact)))
+            }
             return lines
         }
         if !ks.isEmpty {

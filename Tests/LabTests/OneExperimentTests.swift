@@ -40,3 +40,25 @@ struct OneExperimentTests {
         }
     }
 }
+
+/// Veit's distinction in conv nets: the blocks that halve the image are marked.
+struct DownsamplingMarkTests {
+    @Test func sweepsMarkTheProjectionBlocks() async throws {
+        var c = smallConfiguration(steps: 1)
+        c.dataset = .shapes
+        c.samples = 300
+        c.model = .conv
+        c.depth = 2
+        c.width = 4
+        let loaded = try LoadedNetwork(checkpoint: await Engine(configuration: c).checkpoint, threads: 1)
+        let sweep = LesionLab(trainer: loaded.trainer, samples: loaded.dataset.test, batchSize: 100).single(mode: .deleted)
+        // Stages of 2 blocks: the first block of stages 2 and 3 has a stride-2 projection.
+        #expect(sweep.downsampling == [false, false, true, false, true, false])
+        #expect(sweep.groupMeans.downsampling == (sweep.accuracy[2] + sweep.accuracy[4]) / 2)
+        let ordinary: [Float] = [sweep.accuracy[0], sweep.accuracy[1], sweep.accuracy[3], sweep.accuracy[5]]
+        #expect(sweep.groupMeans.ordinary == ordinary.reduce(0, +) / 4)
+        // A dense net has no downsampling block, and no marks.
+        let dense = try LoadedNetwork(checkpoint: await Engine(configuration: smallConfiguration(steps: 1)).checkpoint, threads: 1)
+        #expect(LesionLab(trainer: dense.trainer, samples: dense.dataset.test).single().downsampling == nil)
+    }
+}
