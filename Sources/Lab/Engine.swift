@@ -371,7 +371,8 @@ public actor Engine {
         stateBeforeExperiment = state
         state = .evaluating
         // The test split, whole, as `reslab lesion` and `reslab paths` use it.
-        let lab = LesionLab(trainer: trainer, samples: dataset.test, baseModes: trainingModes, batchSize: evaluationBatch)
+        let lab = LesionLab(trainer: trainer, samples: dataset.test, baseModes: trainingModes, limit: configuration.sweepLimit,
+                            batchSize: evaluationBatch)
         experiment = LiveExperiment(kind: kind, trainer: trainer, lab: lab, pathSamples: dataset.train)
         note("\(kind.rawValue) started; training paused")
     }

@@ -58,6 +58,9 @@ public struct RunConfiguration: Codable, Sendable, Equatable {
     public var epochs: Int?
     /// Steps between evaluations on the validation set.
     public var evaluationInterval: Int?
+    /// Test samples the live lesion keys evaluate on (all by default): fewer
+    /// trade precision for speed on image sets.
+    public var sweepLimit: Int?
 
     public init() {}
 
@@ -124,6 +127,7 @@ public struct RunConfiguration: Codable, Sendable, Equatable {
                          + "the twin already is the plain network; drop --skip off, or --twin")
         }
         positive(evaluationInterval, "eval-every")
+        positive(sweepLimit, "sweep-limit")
         if let samples, samples < 10 { found.append("--samples must be at least 10 (got \(samples))") }
         if arms < 2 { found.append("--arms must be at least 2 (got \(arms))") }
         if let noise, !(noise >= 0) { found.append("--noise must be zero or positive (got \(noise))") }

@@ -9,12 +9,15 @@ import RunProtocol
 struct CheckpointOptions: ParsableArguments {
     @Option(help: "The trained network (a checkpoint written by --save).") var load: String?
     @Option(help: "Train this lesson's network first (lesion, paths, …) instead of loading one.") var preset: Preset?
+    @Option(name: .customLong("train-seed"), parsing: .unconditional, help: "With --preset: the seed its network trains with. (default: 1)")
+    var trainSeed: UInt64?
     @Option(help: "Directory with the dataset's files, if not where the checkpoint says.") var data: String?
     @Option(help: "Threads. (default: all cores)") var threads: Int?
     @Flag(help: "Print one JSON object per line instead of a table.") var json = false
 
     func validate() throws {
         guard (load == nil) != (preset == nil) else { throw ValidationError("give either --load FILE or --preset NAME") }
+        if trainSeed != nil && preset == nil { throw ValidationError("--train-seed goes with --preset") }
         if let threads, let problem = RunConfiguration.threadsProblem(threads) { throw ValidationError(problem) }
     }
 
@@ -36,7 +39,9 @@ struct CheckpointOptions: ParsableArguments {
     /// Trains the preset's (first) run headless, with progress on stderr,
     /// and returns its networks as checkpoints: the network, then its plain twin if it has one.
     func trainPreset() async throws -> [CheckpointContents] {
-        guard let preset, let configuration = preset.configurations().first else { throw RunError("no preset") }
+        var base = RunConfiguration()
+        if let trainSeed { base.seed = trainSeed }
+        guard let preset, let configuration = preset.configurations(base: base).first else { throw RunError("no preset") }
         let run = try Run(configuration: configuration, live: false)
         run.start()
         for await update in run.updates {

@@ -51,7 +51,10 @@ struct RunOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "Training steps. (default: 2000 for points, one epoch for images)") var steps: Int?
     @Option(parsing: .unconditional, help: "Training epochs, used when --steps is not given.") var epochs: Int?
     @Option(name: .customLong("eval-every"), parsing: .unconditional, help: "Steps between validation passes.") var evalEvery: Int?
-    @Option(help: "A lesson: vanishing, degradation, lesion or paths. Options given as well override it.")
+    @Option(name: .customLong("sweep-limit"), parsing: .unconditional,
+            help: "Test samples the live lesion keys (L, K) evaluate on: fewer for speed. (default: the whole test split)")
+    var sweepLimit: Int?
+    @Option(help: "A lesson: vanishing, degradation, lesion, lesion-conv or paths. Options given as well override it.")
     var preset: Preset?
     @Flag(help: "Also train the plain twin (same weights and batches, skips off), side by side.") var twin = false
     @Option(help: "Where lesions apply at the start: eval (training stays intact) or train. (default: eval)")
@@ -107,6 +110,7 @@ struct RunOptions: ParsableArguments {
         set(\.steps, steps)
         set(\.epochs, epochs)
         set(\.evaluationInterval, evalEvery)
+        set(\.sweepLimit, sweepLimit)
         set(\.scope, scope)
         if twin { c.twin = true }
         if let problem = c.problems.first { throw ValidationError(problem) }

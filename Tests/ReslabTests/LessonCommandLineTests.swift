@@ -81,4 +81,27 @@ struct LessonCommandLineTests {
         }
         #expect(runs == ["residual", "plain"])
     }
+
+    /// `--sweep-limit` trades the live sweep's precision for speed: the
+    /// lesion lesson's follow-up then evaluates on that many test samples.
+    @Test func sweepLimitIsValidatedAndHonoured() throws {
+        #expect(try reslab("train", "--sweep-limit", "0").status == 64)
+        let result = try reslab("train", "--preset", "lesion", "--steps", "100", "--sweep-limit", "7", "--json")
+        #expect(result.status == 0, "\(result.stderr)")
+        let sweep = try #require(try result.stdout.split(separator: "\n").compactMap {
+            try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }.last { $0["lesion_sweep"] != nil }?["lesion_sweep"] as? [String: Any])
+        // Accuracies over 7 samples are sevenths (over the 300 test points most are not).
+        let accuracies = try #require(sweep["accuracy"] as? [Double]) + [try #require(sweep["intact"] as? Double)]
+        #expect(accuracies.allSatisfy { abs($0 * 7 - ($0 * 7).rounded()) < 1e-4 }, "\(accuracies)")
+    }
+
+    /// `--train-seed` trains the preset's network with another seed.
+    @Test func trainSeedChangesThePresetsNetwork() throws {
+        let first = try reslab("paths", "--preset", "paths", "--json", "--threads", "1", "--samples", "2")
+        let second = try reslab("paths", "--preset", "paths", "--train-seed", "2", "--json", "--threads", "1", "--samples", "2")
+        #expect(first.status == 0 && second.status == 0)
+        #expect(first.stdout != second.stdout)
+        #expect(try reslab("lesion", "--load", "x.safetensors", "--train-seed", "2").status == 64)
+    }
 }
