@@ -131,20 +131,10 @@ struct ServeTests {
             #expect(kinds.isSuperset(of: ["hello", "train", "error", "ended"]))
             let file = directory.appendingPathComponent("messages.txt")
             try lines.joined(separator: "\n").appending("\n").write(to: file, atomically: true, encoding: .utf8)
-            let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            let python = ProcessInfo.processInfo.environment["RESLAB_PYTHON"] ?? "/usr/bin/env"
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: python)
-            process.arguments = (python == "/usr/bin/env" ? ["python3"] : []) + [
-                repository.appendingPathComponent("Tests/Protocol/validate.py").path,
-                repository.appendingPathComponent("Sources/RunProtocol/protocol.schema.json").path, file.path]
-            let out = Pipe()
-            process.standardOutput = out
-            process.standardError = out
-            try process.run()
-            let report = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
-            #expect(process.terminationStatus == 0, "\(report)")
+            let (status, report) = try runPython([
+                repositoryRoot.appendingPathComponent("Tests/Protocol/validate.py").path,
+                repositoryRoot.appendingPathComponent("Sources/RunProtocol/protocol.schema.json").path, file.path])
+            #expect(status == 0, "\(report)")
             #expect(report.contains("0 invalid"), "\(report)")
         }
     }
