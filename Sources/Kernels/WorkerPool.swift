@@ -44,9 +44,10 @@ public final class WorkerPool: @unchecked Sendable {
     }
 
     /// The thread count asked for by the task running now (see
-    /// `withThreads`), or nil for all of the pool. A value passed down the
-    /// task, never a process-wide setting: two runs with different counts
-    /// can share the pool at once.
+    /// `withThreads`); nil, outside any request, means one thread. A value
+    /// passed down the task, never a process-wide setting: two runs with
+    /// different counts can share the pool at once, and code that did not
+    /// ask for threads never wakes a worker.
     @TaskLocal public static var requestedThreads: Int?
 
     /// Runs `body` with the kernels it calls using `threads` threads (at
@@ -66,7 +67,7 @@ public final class WorkerPool: @unchecked Sendable {
     /// It never changes a result: work is always split so that each output
     /// element is computed by one thread in the same order.
     public var threads: Int {
-        min(max(1, Self.requestedThreads ?? capacity), capacity)
+        min(max(1, Self.requestedThreads ?? 1), capacity)
     }
 
     /// How many parts a kernel should split its work into now: `threads`, or

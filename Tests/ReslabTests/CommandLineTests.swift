@@ -10,13 +10,17 @@ struct Outcome {
 }
 
 /// Runs the `reslab` binary that `swift test` built next to this test bundle.
-func reslab(_ arguments: String...) throws -> Outcome {
-    try reslab(arguments: arguments)
+func reslab(_ arguments: String...) async throws -> Outcome {
+    try await reslab(arguments: arguments)
 }
 
 /// Runs the `reslab` binary with an argument array, and `environment` added
 /// to this process's.
-func reslab(arguments: [String], environment: [String: String] = [:]) throws -> Outcome {
+func reslab(arguments: [String], environment: [String: String] = [:]) async throws -> Outcome {
+    try await offPool { try reslabBlocking(arguments: arguments, environment: environment) }
+}
+
+private func reslabBlocking(arguments: [String], environment: [String: String]) throws -> Outcome {
     let products = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
     let process = Process()
     process.executableURL = products.appendingPathComponent("reslab")
@@ -35,22 +39,22 @@ func reslab(arguments: [String], environment: [String: String] = [:]) throws -> 
 
 /// The command-line contract, exercised through the real binary.
 struct CommandLineTests {
-    @Test func unknownDatasetListsTheValidChoices() throws {
-        let result = try reslab("train", "--dataset", "imagenet")
+    @Test func unknownDatasetListsTheValidChoices() async throws {
+        let result = try await reslab("train", "--dataset", "imagenet")
         #expect(result.status == 64)
         #expect(result.stderr.contains("spirals"))
         #expect(result.stderr.contains("checkerboard"))
     }
 
-    @Test func unknownActivationListsTheValidChoices() throws {
-        let result = try reslab("train", "--activation", "swish")
+    @Test func unknownActivationListsTheValidChoices() async throws {
+        let result = try await reslab("train", "--activation", "swish")
         #expect(result.status == 64)
         #expect(result.stderr.contains("gelu"))
     }
 
     @Test(arguments: [["--depth", "0"], ["--batch", "0"], ["--width", "-3"], ["--width", "100000", "--depth", "1000"]])
-    func impossibleSizesAreRefused(arguments: [String]) throws {
-        let result = try reslab(arguments: ["train"] + arguments)
+    func impossibleSizesAreRefused(arguments: [String]) async throws {
+        let result = try await reslab(arguments: ["train"] + arguments)
         #expect(result.status == 64)
         #expect(result.stderr.contains("--\(arguments[0].dropFirst(2))"))
         #expect(result.stdout.isEmpty)
@@ -59,18 +63,18 @@ struct CommandLineTests {
     /// More threads than cores would run on fewer than it says, so every
     /// command refuses them, as it refuses none at all.
     @Test(arguments: [["train", "--steps", "1"], ["bench", "--seconds", "0.1"], ["lesion", "--preset", "vanishing"]])
-    func threadCountsBeyondTheCoresAreRefused(command: [String]) throws {
+    func threadCountsBeyondTheCoresAreRefused(command: [String]) async throws {
         let cores = ProcessInfo.processInfo.activeProcessorCount
         for threads in [0, cores + 1] {
-            let result = try reslab(arguments: command + ["--threads", "\(threads)"])
+            let result = try await reslab(arguments: command + ["--threads", "\(threads)"])
             #expect(result.status == 64)
             #expect(result.stderr.contains("--threads must be from 1 to \(cores), the cores of this machine (got \(threads))"))
             #expect(result.stdout.isEmpty)
         }
     }
 
-    @Test func divergenceStopsWithAHintAndNoGarbage() throws {
-        let result = try reslab("train", "--lr", "100000", "--norm", "none", "--schedule", "constant",
+    @Test func divergenceStopsWithAHintAndNoGarbage() async throws {
+        let result = try await reslab("train", "--lr", "100000", "--norm", "none", "--schedule", "constant",
                                 "--depth", "4", "--width", "16", "--steps", "300", "--json")
         #expect(result.status == 1)
         #expect(result.stderr.contains("diverged at step"))
@@ -79,8 +83,8 @@ struct CommandLineTests {
         #expect(!result.stdout.contains("Infinity"))
     }
 
-    @Test func jsonLinesCarryTheDocumentedKeys() throws {
-        let result = try reslab("train", "--depth", "3", "--width", "8", "--steps", "30", "--eval-every", "10",
+    @Test func jsonLinesCarryTheDocumentedKeys() async throws {
+        let result = try await reslab("train", "--depth", "3", "--width", "8", "--steps", "30", "--eval-every", "10",
                                 "--json", "--threads", "1")
         #expect(result.status == 0)
         let lines = result.stdout.split(separator: "\n")
@@ -98,14 +102,14 @@ struct CommandLineTests {
     }
 
     @Test(arguments: ["train", "bench"])
-    func everySubcommandHasHelp(subcommand: String) throws {
-        let result = try reslab(subcommand, "--help")
+    func everySubcommandHasHelp(subcommand: String) async throws {
+        let result = try await reslab(subcommand, "--help")
         #expect(result.status == 0)
         #expect(result.stdout.contains("USAGE: reslab \(subcommand)"))
     }
 
-    @Test func gemmBenchmarkReportsEveryShape() throws {
-        let result = try reslab("bench", "--gemm", "--seconds", "0.01", "--json")
+    @Test func gemmBenchmarkReportsEveryShape() async throws {
+        let result = try await reslab("bench", "--gemm", "--seconds", "0.01", "--json")
         #expect(result.status == 0)
         let names = try result.stdout.split(separator: "\n").map { line in
             let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
@@ -121,8 +125,8 @@ struct CommandLineTests {
     /// and input gradient of each linear layer, except the stem's input
     /// gradient, which training skips. (`sgemm` counts every product in the
     /// process, so this is checked in a process of its own.)
-    @Test func scalingBenchmarkReportsEverySizeAndItsArithmetic() throws {
-        let result = try reslab("bench", "--scaling", "--seconds", "0.01", "--rounds", "2", "--json")
+    @Test func scalingBenchmarkReportsEverySizeAndItsArithmetic() async throws {
+        let result = try await reslab("bench", "--scaling", "--seconds", "0.01", "--rounds", "2", "--json")
         #expect(result.status == 0)
         let sizes = try result.stdout.split(separator: "\n").map { line in
             let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
@@ -134,29 +138,29 @@ struct CommandLineTests {
             return [depth, width]
         }
         #expect(sizes == [[10, 128], [20, 128], [40, 128], [80, 128], [20, 64], [20, 128], [20, 256], [20, 512]])
-        #expect(try reslab("bench", "--scaling", "--gemm").status == 64)
-        #expect(try reslab("bench", "--scaling", "--rounds", "0").status == 64)
+        #expect(try await reslab("bench", "--scaling", "--gemm").status == 64)
+        #expect(try await reslab("bench", "--scaling", "--rounds", "0").status == 64)
     }
 
-    @Test func benchmarkRunsAWorkloadAtAGivenSize() throws {
-        let result = try reslab("bench", "--workload", "mlp-fashion", "--depth", "3", "--width", "16",
+    @Test func benchmarkRunsAWorkloadAtAGivenSize() async throws {
+        let result = try await reslab("bench", "--workload", "mlp-fashion", "--depth", "3", "--width", "16",
                                 "--seconds", "0.01", "--json")
         #expect(result.status == 0)
         let line = try #require(result.stdout.split(separator: "\n").first)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
         #expect(object["depth"] as? Int == 3 && object["width"] as? Int == 16)
-        #expect(try reslab("bench", "--depth", "0").status == 64)
-        #expect(try reslab("bench", "--width", "100000").status == 64)
+        #expect(try await reslab("bench", "--depth", "0").status == 64)
+        #expect(try await reslab("bench", "--width", "100000").status == 64)
     }
 }
 
 struct CheckpointCommandLineTests {
-    @Test func saveThenLoadContinuesTheSameNetwork() throws {
-        try withTemporaryDirectory { directory in
+    @Test func saveThenLoadContinuesTheSameNetwork() async throws {
+        try await withTemporaryDirectory { directory in
             let file = directory.appendingPathComponent("model.safetensors").path
-            let saved = try reslab("train", "--depth", "3", "--width", "8", "--steps", "100", "--json", "--save", file)
+            let saved = try await reslab("train", "--depth", "3", "--width", "8", "--steps", "100", "--json", "--save", file)
             #expect(saved.status == 0)
-            let loaded = try reslab("train", "--load", file, "--steps", "1", "--json")
+            let loaded = try await reslab("train", "--load", file, "--steps", "1", "--json")
             #expect(loaded.status == 0)
             let last = try #require(saved.stdout.split(separator: "\n").last)
             let first = try #require(loaded.stdout.split(separator: "\n").first)
@@ -167,24 +171,24 @@ struct CheckpointCommandLineTests {
         }
     }
 
-    @Test func loadingIntoADifferentArchitectureSaysWhatDiffers() throws {
-        try withTemporaryDirectory { directory in
+    @Test func loadingIntoADifferentArchitectureSaysWhatDiffers() async throws {
+        try await withTemporaryDirectory { directory in
             let file = directory.appendingPathComponent("model.safetensors").path
-            #expect(try reslab("train", "--depth", "2", "--width", "8", "--steps", "2", "--save", file).status == 0)
-            let result = try reslab("train", "--load", file, "--depth", "5")
+            #expect(try await reslab("train", "--depth", "2", "--width", "8", "--steps", "2", "--save", file).status == 0)
+            let result = try await reslab("train", "--load", file, "--depth", "5")
             #expect(result.status == 1)
             #expect(result.stderr.contains("depth: checkpoint 2, requested 5"))
         }
     }
 
-    @Test func missingDataDirectoryIsOneClearLine() throws {
-        let result = try reslab("train", "--dataset", "mnist", "--data", "/nonexistent/mnist")
+    @Test func missingDataDirectoryIsOneClearLine() async throws {
+        let result = try await reslab("train", "--dataset", "mnist", "--data", "/nonexistent/mnist")
         #expect(result.status == 1)
         #expect(result.stderr == "error: /nonexistent/mnist: no such directory for mnist; pass --data DIR with the four IDX files\n")
     }
 
-    @Test func unwritableSavePathIsRefusedBeforeTraining() throws {
-        let result = try reslab("train", "--save", "/nonexistent/dir/model.safetensors")
+    @Test func unwritableSavePathIsRefusedBeforeTraining() async throws {
+        let result = try await reslab("train", "--save", "/nonexistent/dir/model.safetensors")
         #expect(result.status == 64)
         #expect(result.stderr.contains("/nonexistent/dir does not exist"))
         #expect(result.stdout.isEmpty)
@@ -193,17 +197,17 @@ struct CheckpointCommandLineTests {
 
 struct ExperimentCommandLineTests {
     /// Runs `body` with the path of a freshly trained checkpoint, removed afterwards.
-    func withTrainedCheckpoint(_ body: (String) throws -> Void) throws {
-        try withTemporaryDirectory { directory in
+    func withTrainedCheckpoint(_ body: (String) async throws -> Void) async throws {
+        try await withTemporaryDirectory { directory in
             let file = directory.appendingPathComponent("trained.safetensors").path
-            #expect(try reslab("train", "--depth", "4", "--width", "16", "--steps", "300", "--save", file).status == 0)
-            try body(file)
+            #expect(try await reslab("train", "--depth", "4", "--width", "16", "--steps", "300", "--save", file).status == 0)
+            try await body(file)
         }
     }
 
-    @Test func lesionPrintsKindedJSONForEveryExperiment() throws {
-        try withTrainedCheckpoint { file in
-            let result = try reslab("lesion", "--load", file, "--k", "0,2,4", "--samples", "3", "--reorder", "--json")
+    @Test func lesionPrintsKindedJSONForEveryExperiment() async throws {
+        try await withTrainedCheckpoint { file in
+            let result = try await reslab("lesion", "--load", file, "--k", "0,2,4", "--samples", "3", "--reorder", "--json")
             #expect(result.status == 0)
             let kinds = try result.stdout.split(separator: "\n").map { line -> String in
                 let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
@@ -216,9 +220,9 @@ struct ExperimentCommandLineTests {
         }
     }
 
-    @Test func pathsPrintsATableWithTheEffectiveRange() throws {
-        try withTrainedCheckpoint { file in
-            let result = try reslab("paths", "--load", file, "--samples", "3")
+    @Test func pathsPrintsATableWithTheEffectiveRange() async throws {
+        try await withTrainedCheckpoint { file in
+            let result = try await reslab("paths", "--load", file, "--samples", "3")
             #expect(result.status == 0)
             #expect(result.stdout.contains("90 % of the gradient comes from paths of length"))
             #expect(result.stdout.split(separator: "\n").count >= 7)
@@ -227,9 +231,9 @@ struct ExperimentCommandLineTests {
 
     /// A preset's networks reach the experiment in memory: the command
     /// leaves nothing in the temporary directory.
-    @Test func presetLesionLeavesNoCheckpointBehind() throws {
-        try withTemporaryDirectory { directory in
-            let result = try reslab(arguments: ["lesion", "--preset", "vanishing", "--limit", "50", "--json"],
+    @Test func presetLesionLeavesNoCheckpointBehind() async throws {
+        try await withTemporaryDirectory { directory in
+            let result = try await reslab(arguments: ["lesion", "--preset", "vanishing", "--limit", "50", "--json"],
                                     environment: ["TMPDIR": directory.path])
             #expect(result.status == 0)
             #expect(result.stdout.contains("lesion-single"))
@@ -237,15 +241,15 @@ struct ExperimentCommandLineTests {
         }
     }
 
-    @Test func experimentsRefuseBadArguments() throws {
-        try withTrainedCheckpoint { file in
-            let badK = try reslab("lesion", "--load", file, "--k", "1,99")
+    @Test func experimentsRefuseBadArguments() async throws {
+        try await withTrainedCheckpoint { file in
+            let badK = try await reslab("lesion", "--load", file, "--k", "1,99")
             #expect(badK.status == 64)
             #expect(badK.stderr.contains("--k takes numbers from 0 to 4"))
-            let missing = try reslab("paths", "--load", "/nonexistent.safetensors")
+            let missing = try await reslab("paths", "--load", "/nonexistent.safetensors")
             #expect(missing.status == 1)
             #expect(missing.stderr.contains("/nonexistent.safetensors"))
-            #expect(try reslab("lesion").status == 64)
+            #expect(try await reslab("lesion").status == 64)
         }
     }
 }

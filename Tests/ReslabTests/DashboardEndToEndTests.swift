@@ -56,92 +56,93 @@ final class TmuxSession {
     }
 
     /// Waits up to `seconds` for the header to show training under way (a step past 0).
-    func waitForTraining(seconds: Double = 20) -> Bool {
+    func waitForTraining(seconds: Double = 45) async -> Bool {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
             if screen.contains(/step [1-9]/) { return true }
-            Thread.sleep(forTimeInterval: 0.1)
+            try? await Task.sleep(for: .milliseconds(100))
         }
         return false
     }
 
     /// Waits up to `seconds` for `text` to appear on screen.
-    func waitFor(_ text: String, seconds: Double = 20) -> Bool {
+    func waitFor(_ text: String, seconds: Double = 45) async -> Bool {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
             if screen.contains(text) { return true }
-            Thread.sleep(forTimeInterval: 0.1)
+            try? await Task.sleep(for: .milliseconds(100))
         }
         return false
     }
 }
 
-@Suite(.serialized, .timeLimit(.minutes(2)))
+// Generous limits: these tests share the machine with the rest of the suite.
+@Suite(.serialized, .timeLimit(.minutes(4)))
 struct DashboardEndToEndTests {
-    @Test func lesionsHelpResizeAndQuitLikeAPerson() throws {
-        try withTemporaryDirectory { directory in
+    @Test func lesionsHelpResizeAndQuitLikeAPerson() async throws {
+        try await withTemporaryDirectory { directory in
             let checkpoint = directory.appendingPathComponent("dash.safetensors").path
             let session = try TmuxSession(command: "--depth 6 --steps 100000 --save \(checkpoint)")
-            #expect(session.waitFor("▶ training"))
-            #expect(session.waitForTraining())
+            #expect(await session.waitFor("▶ training"))
+            #expect(await session.waitForTraining())
             try session.send("j", "d")
-            #expect(session.waitFor("block 2 deleted · val acc"))
+            #expect(await session.waitFor("block 2 deleted · val acc"))
             #expect(session.screen.contains("▸02 ✕"))
-            #expect(session.waitFor("╍╍ lesioned"))
+            #expect(await session.waitFor("╍╍ lesioned"))
             try session.send("d")
-            #expect(session.waitFor("block 2 residual · val acc"))
+            #expect(await session.waitFor("block 2 residual · val acc"))
             try session.send("s")
-            #expect(session.waitFor("block 2 plain · val acc"))
+            #expect(await session.waitFor("block 2 plain · val acc"))
             #expect(session.screen.contains("▸02 ○"))
             try session.send("Space")
-            #expect(session.waitFor("⏸ paused"))
+            #expect(await session.waitFor("⏸ paused"))
             try session.send("?")
-            #expect(session.waitFor("Scope is EVALUATION ONLY"))
+            #expect(await session.waitFor("Scope is EVALUATION ONLY"))
             try session.send("?", "m")
-            #expect(session.waitFor("scope: TRAIN + eval"))
+            #expect(await session.waitFor("scope: TRAIN + eval"))
             try session.send("w")
-            #expect(session.waitFor("saved checkpoint \(checkpoint)"))
+            #expect(await session.waitFor("saved checkpoint \(checkpoint)"))
             #expect(FileManager.default.fileExists(atPath: checkpoint))
             try session.send("t")
-            #expect(session.waitFor("‖∂L/∂W‖ per block"))
+            #expect(await session.waitFor("‖∂L/∂W‖ per block"))
             try session.send("L")
-            #expect(session.waitFor("lesion sweep: intact"))
+            #expect(await session.waitFor("lesion sweep: intact"))
             #expect(session.screen.contains("one block deleted · intact"))
             try session.resize(width: 50, height: 12)
-            #expect(session.waitFor("enlarge terminal to 60×16 (now 50×12)"))
+            #expect(await session.waitFor("enlarge terminal to 60×16 (now 50×12)"))
             try session.resize(width: 120, height: 36)
-            #expect(session.waitFor("‖∂L/∂W‖ per block"))
+            #expect(await session.waitFor("‖∂L/∂W‖ per block"))
             try session.send("q")
-            #expect(session.waitFor("EXITED 0"))
-            #expect(session.waitFor(" icanon"))
+            #expect(await session.waitFor("EXITED 0"))
+            #expect(await session.waitFor(" icanon"))
         }
     }
 
     /// Ctrl-C and SIGTERM restore the terminal and exit as shells expect: 130 and 143.
-    @Test func interruptAndTerminateRestoreTheTerminalWithTheirStatus() throws {
+    @Test func interruptAndTerminateRestoreTheTerminalWithTheirStatus() async throws {
         let interrupted = try TmuxSession(command: "--depth 4")
-        #expect(interrupted.waitForTraining())
+        #expect(await interrupted.waitForTraining())
         try interrupted.send("C-c")
-        #expect(interrupted.waitFor("EXITED 130"))
-        #expect(interrupted.waitFor(" icanon"))
+        #expect(await interrupted.waitFor("EXITED 130"))
+        #expect(await interrupted.waitFor(" icanon"))
         let terminated = try TmuxSession(command: "--depth 4")
-        #expect(terminated.waitForTraining())
+        #expect(await terminated.waitForTraining())
         let shell = try terminated.tmux(["display-message", "-p", "#{pane_pid}"]).trimmingCharacters(in: .whitespacesAndNewlines)
         let pkill = Process()
         pkill.executableURL = URL(fileURLWithPath: "/usr/bin/pkill")
         pkill.arguments = ["-TERM", "-P", shell, "-x", "reslab"]
         try pkill.run()
         pkill.waitUntilExit()
-        #expect(terminated.waitFor("EXITED 143"))
-        #expect(terminated.waitFor(" icanon"))
+        #expect(await terminated.waitFor("EXITED 143"))
+        #expect(await terminated.waitFor(" icanon"))
     }
 
     /// The acceptance run of the vanishing lesson at 130×42, pressing
     /// nothing: every bar of both nets on screen, the verdict, and, without
     /// colour, the series told apart by their line styles.
-    @Test func vanishingLessonEndsWithBothNetsAndTheVerdict() throws {
+    @Test func vanishingLessonEndsWithBothNetsAndTheVerdict() async throws {
         let session = try TmuxSession(command: "--preset vanishing", width: 130, height: 42, environment: "NO_COLOR=1")
-        #expect(session.waitFor("chance 33.3 %", seconds: 90))
+        #expect(await session.waitFor("chance 33.3 %", seconds: 90))
         let screen = session.screen
         #expect(screen.contains("test accuracy: residual") && screen.contains("plain twin"))
         #expect(screen.contains("sigmoid · no norm"))
@@ -150,93 +151,93 @@ struct DashboardEndToEndTests {
         #expect(residualBars == 20 && plainBars == 20, "\(residualBars) and \(plainBars) bars:\n\(screen)")
         #expect(screen.contains("━━ train") && screen.contains("┈┈ val") && screen.contains("─ ─ plain twin"))
         try session.send("q")
-        #expect(session.waitFor("EXITED 0"))
+        #expect(await session.waitFor("EXITED 0"))
     }
 
     /// The dashboard attached to `reslab serve` in a child process shows the
     /// same run as in-process: same seed and threads, same keys, same events
     /// and accuracies.
-    @Test func attachedDashboardShowsTheSameRunAsInProcess() throws {
+    @Test func attachedDashboardShowsTheSameRunAsInProcess() async throws {
         let run = "--depth 4 --steps 200 --threads 1 --seed 5"
         let local = try TmuxSession(command: run)
         let attached = try TmuxSession(command: "--engine './reslab serve \(run)'")
-        func finished(_ session: TmuxSession) -> String? {
-            guard session.waitFor("■ finished", seconds: 60) else { return nil }
+        func finished(_ session: TmuxSession) async -> String? {
+            guard await session.waitFor("■ finished", seconds: 60) else { return nil }
             return session.screen.firstMatch(of: /finished at step 200: test acc [0-9.]+ %/).map { String($0.output) }
         }
-        let expected = try #require(finished(local))
-        #expect(finished(attached) == expected)
+        let expected = try #require(await finished(local))
+        #expect(await finished(attached) == expected)
         for session in [local, attached] { try session.send("j", "d") }
-        func deletion(_ session: TmuxSession) -> String? {
-            guard session.waitFor("block 2 deleted · val acc") else { return nil }
+        func deletion(_ session: TmuxSession) async -> String? {
+            guard await session.waitFor("block 2 deleted · val acc") else { return nil }
             return session.screen.firstMatch(of: /block 2 deleted · val acc [0-9.]+ % → [0-9.]+ %/).map { String($0.output) }
         }
-        let change = try #require(deletion(local))
-        #expect(deletion(attached) == change)
+        let change = try #require(await deletion(local))
+        #expect(await deletion(attached) == change)
         #expect(attached.screen.contains("▸02 ✕"))
         try attached.send("q")
-        #expect(attached.waitFor("EXITED 0"))
+        #expect(await attached.waitFor("EXITED 0"))
     }
 
     /// An engine that exits mid-run leaves the last screen up with the
     /// reason; `q` still restores the terminal.
-    @Test func anEngineThatExitsKeepsTheLastScreen() throws {
+    @Test func anEngineThatExitsKeepsTheLastScreen() async throws {
         let session = try TmuxSession(command: "--engine 'timeout 4 ./reslab serve --depth 4 --steps 1000000 --threads 1'")
-        #expect(session.waitForTraining())
-        #expect(session.waitFor("engine exited (status 124)", seconds: 30))
+        #expect(await session.waitForTraining())
+        #expect(await session.waitFor("engine exited (status 124)", seconds: 30))
         #expect(session.screen.contains("‖∂L/∂W‖ per block"))
         try session.send("q")
-        #expect(session.waitFor("EXITED 0"))
-        #expect(session.waitFor(" icanon"))
+        #expect(await session.waitFor("EXITED 0"))
+        #expect(await session.waitFor(" icanon"))
     }
 
     /// `--save F` writes F when the run finishes, with no key pressed.
-    @Test func saveWritesTheCheckpointWhenTheRunFinishes() throws {
-        try withTemporaryDirectory { directory in
+    @Test func saveWritesTheCheckpointWhenTheRunFinishes() async throws {
+        try await withTemporaryDirectory { directory in
             let checkpoint = directory.appendingPathComponent("end.safetensors").path
             let session = try TmuxSession(command: "--depth 4 --steps 50 --save \(checkpoint)")
-            #expect(session.waitFor("■ finished"))
-            #expect(session.waitFor("saved checkpoint \(checkpoint) at step 50"))
+            #expect(await session.waitFor("■ finished"))
+            #expect(await session.waitFor("saved checkpoint \(checkpoint) at step 50"))
             #expect(FileManager.default.fileExists(atPath: checkpoint))
             try session.send("q")
-            #expect(session.waitFor("EXITED 0"))
+            #expect(await session.waitFor("EXITED 0"))
         }
     }
 
-    @Test func divergenceShowsTheBanner() throws {
+    @Test func divergenceShowsTheBanner() async throws {
         let session = try TmuxSession(command: "--depth 4 --norm none --schedule constant --lr 100000")
-        #expect(session.waitFor("✕ diverged"))
+        #expect(await session.waitFor("✕ diverged"))
         #expect(session.screen.contains("then R to reset"))
         try session.send("q")
-        #expect(session.waitFor("EXITED 0"))
+        #expect(await session.waitFor("EXITED 0"))
     }
 
-    @Test func unknownTerminalTypeIsExplained() throws {
+    @Test func unknownTerminalTypeIsExplained() async throws {
         let session = try TmuxSession(command: "--depth 4 2>&1 | cat; TERM=nonsense-term ./reslab")
-        #expect(session.waitFor("TERM=nonsense-term is unknown"))
+        #expect(await session.waitFor("TERM=nonsense-term is unknown"))
     }
 
     /// A session that ends while the program still trains takes the
     /// program and its tmux server with it, so that a failed test leaves
     /// nothing running.
-    @Test func endingASessionStopsTheProgramAndTheServer() throws {
+    @Test func endingASessionStopsTheProgramAndTheServer() async throws {
         var processes: [pid_t] = []
         do {
             let session = try TmuxSession(command: "--depth 4 --steps 1000000")
-            #expect(session.waitForTraining())
+            #expect(await session.waitForTraining())
             processes = try session.tmux(["display-message", "-p", "#{pid} #{pane_pid}"])
                 .split(separator: " ").compactMap { pid_t($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
         }
         #expect(processes.count == 2)
         let deadline = Date().addingTimeInterval(10)
-        while processes.contains(where: { kill($0, 0) == 0 }) && Date() < deadline { Thread.sleep(forTimeInterval: 0.1) }
+        while processes.contains(where: { kill($0, 0) == 0 }) && Date() < deadline { try await Task.sleep(for: .milliseconds(100)) }
         #expect(processes.allSatisfy { kill($0, 0) != 0 }, "still running: \(processes.filter { kill($0, 0) == 0 })")
     }
 }
 
 struct DashboardWithoutTerminalTests {
-    @Test func pipedOutputPointsToTrain() throws {
-        let result = try reslab("--depth", "4")
+    @Test func pipedOutputPointsToTrain() async throws {
+        let result = try await reslab("--depth", "4")
         #expect(result.status == 1)
         #expect(result.stderr.contains("use `reslab train`"))
     }

@@ -6,41 +6,41 @@ import TestSupport
 struct LessonCommandLineTests {
     /// A negative number reaches validation and gets its reason, not "Missing value".
     @Test(arguments: [["--depth", "-3"], ["--width", "-1"], ["--steps", "-5"], ["--lr", "-0.1"]])
-    func negativeNumbersAreRefusedWithTheirReason(option: [String]) throws {
-        let result = try reslab(arguments: ["train"] + option)
+    func negativeNumbersAreRefusedWithTheirReason(option: [String]) async throws {
+        let result = try await reslab(arguments: ["train"] + option)
         #expect(result.status == 64)
         #expect(result.stderr.contains(option[0]) && !result.stderr.contains("Missing value"), "\(result.stderr)")
     }
 
     @Test(arguments: [["--twin"], ["--preset", "vanishing"], ["--preset", "lesion"]])
-    func skipOffIsRefusedWhereATwinIsAlreadyThePlainNet(option: [String]) throws {
-        let result = try reslab(arguments: ["train", "--skip", "off"] + option)
+    func skipOffIsRefusedWhereATwinIsAlreadyThePlainNet(option: [String]) async throws {
+        let result = try await reslab(arguments: ["train", "--skip", "off"] + option)
         #expect(result.status == 64)
         #expect(result.stderr.contains("--skip off cannot be combined"))
     }
 
     /// An explicit theme that cannot be used stops the program before any screen, with status 64.
-    @Test func anUnusableThemeExits64() throws {
-        let missing = try reslab("--theme", "nonexistent")
+    @Test func anUnusableThemeExits64() async throws {
+        let missing = try await reslab("--theme", "nonexistent")
         #expect(missing.status == 64)
         #expect(missing.stderr.contains("no theme named 'nonexistent'"))
-        try withTemporaryDirectory { directory in
+        try await withTemporaryDirectory { directory in
             let bad = directory.appendingPathComponent("bad.yaml")
             try "name: bad\ntrain: [\"#00\n".write(to: bad, atomically: true, encoding: .utf8)
-            let broken = try reslab("--theme", bad.path)
+            let broken = try await reslab("--theme", bad.path)
             #expect(broken.status == 64)
             #expect(broken.stderr.contains(bad.path))
         }
     }
 
     /// Themes in `$XDG_CONFIG_HOME/reslab/themes` are found by name.
-    @Test func themesAreFoundUnderXDGConfigHome() throws {
-        try withTemporaryDirectory { directory in
+    @Test func themesAreFoundUnderXDGConfigHome() async throws {
+        try await withTemporaryDirectory { directory in
             let themes = directory.appendingPathComponent("reslab/themes")
             try FileManager.default.createDirectory(at: themes, withIntermediateDirectories: true)
             try "name: classroom\nmonochrome: true\n".write(to: themes.appendingPathComponent("classroom.yaml"),
                                                              atomically: true, encoding: .utf8)
-            let result = try reslab(arguments: ["themes"], environment: ["XDG_CONFIG_HOME": directory.path])
+            let result = try await reslab(arguments: ["themes"], environment: ["XDG_CONFIG_HOME": directory.path])
             #expect(result.status == 0)
             #expect(result.stdout.contains(themes.path))
             #expect(result.stdout.contains("classroom"))
@@ -49,8 +49,8 @@ struct LessonCommandLineTests {
 
     /// Headless, the vanishing lesson ends with the same verdict as the
     /// dashboard's banner, and the README quotes that very line.
-    @Test func headlessVanishingLessonPrintsTheVerdictTheReadmeQuotes() throws {
-        let result = try reslab("train", "--preset", "vanishing")
+    @Test func headlessVanishingLessonPrintsTheVerdictTheReadmeQuotes() async throws {
+        let result = try await reslab("train", "--preset", "vanishing")
         #expect(result.status == 0, "\(result.stderr)")
         let verdict = try #require(result.stdout.split(separator: "\n").first { $0.hasPrefix("verdict (depth 20): test accuracy: residual") },
                                    "\(result.stdout.suffix(600))")
@@ -61,8 +61,8 @@ struct LessonCommandLineTests {
     }
 
     /// Headless, the lesion lesson runs the sweep its lesson promises when training ends.
-    @Test func headlessLesionLessonRunsItsFollowUp() throws {
-        let result = try reslab("train", "--preset", "lesion", "--steps", "300", "--json")
+    @Test func headlessLesionLessonRunsItsFollowUp() async throws {
+        let result = try await reslab("train", "--preset", "lesion", "--steps", "300", "--json")
         #expect(result.status == 0, "\(result.stderr)")
         let objects = try result.stdout.split(separator: "\n").map {
             try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
@@ -73,8 +73,8 @@ struct LessonCommandLineTests {
     }
 
     /// Lesion results of a twin pair say which network they are.
-    @Test func lesionJSONOfATwinPairNamesEachRun() throws {
-        let result = try reslab("lesion", "--preset", "lesion", "--json", "--threads", "1")
+    @Test func lesionJSONOfATwinPairNamesEachRun() async throws {
+        let result = try await reslab("lesion", "--preset", "lesion", "--json", "--threads", "1")
         #expect(result.status == 0, "\(result.stderr)")
         let runs = try result.stdout.split(separator: "\n").map {
             try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])["run"] as? String
@@ -84,9 +84,9 @@ struct LessonCommandLineTests {
 
     /// `--sweep-limit` trades the live sweep's precision for speed: the
     /// lesion lesson's follow-up then evaluates on that many test samples.
-    @Test func sweepLimitIsValidatedAndHonoured() throws {
-        #expect(try reslab("train", "--sweep-limit", "0").status == 64)
-        let result = try reslab("train", "--preset", "lesion", "--steps", "100", "--sweep-limit", "7", "--json")
+    @Test func sweepLimitIsValidatedAndHonoured() async throws {
+        #expect(try await reslab("train", "--sweep-limit", "0").status == 64)
+        let result = try await reslab("train", "--preset", "lesion", "--steps", "100", "--sweep-limit", "7", "--json")
         #expect(result.status == 0, "\(result.stderr)")
         let sweep = try #require(try result.stdout.split(separator: "\n").compactMap {
             try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
@@ -97,11 +97,11 @@ struct LessonCommandLineTests {
     }
 
     /// `--train-seed` trains the preset's network with another seed.
-    @Test func trainSeedChangesThePresetsNetwork() throws {
-        let first = try reslab("paths", "--preset", "paths", "--json", "--threads", "1", "--samples", "2")
-        let second = try reslab("paths", "--preset", "paths", "--train-seed", "2", "--json", "--threads", "1", "--samples", "2")
+    @Test func trainSeedChangesThePresetsNetwork() async throws {
+        let first = try await reslab("paths", "--preset", "paths", "--json", "--threads", "1", "--samples", "2")
+        let second = try await reslab("paths", "--preset", "paths", "--train-seed", "2", "--json", "--threads", "1", "--samples", "2")
         #expect(first.status == 0 && second.status == 0)
         #expect(first.stdout != second.stdout)
-        #expect(try reslab("lesion", "--load", "x.safetensors", "--train-seed", "2").status == 64)
+        #expect(try await reslab("lesion", "--load", "x.safetensors", "--train-seed", "2").status == 64)
     }
 }

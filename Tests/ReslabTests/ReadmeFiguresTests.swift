@@ -6,10 +6,10 @@ import TestSupport
 /// --check` re-runs every command they print and fails on any difference,
 /// or on any claim of the text that no longer holds.
 struct ReadmeFiguresTests {
-    @Test(.timeLimit(.minutes(5)))
-    func readmeFiguresMatchAFreshRun() throws {
+    @Test(.timeLimit(.minutes(8)))
+    func readmeFiguresMatchAFreshRun() async throws {
         let products = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        let (status, report) = try runPython([repositoryRoot.appendingPathComponent("Tests/Docs/figures.py").path, "--check",
+        let (status, report) = try await runPython([repositoryRoot.appendingPathComponent("Tests/Docs/figures.py").path, "--check",
                                               "--reslab", products.appendingPathComponent("reslab").path])
         #expect(status == 0, "\(report)")
         #expect(report.contains("match the README"), "\(report)")

@@ -5,7 +5,10 @@ import TestSupport
 
 /// `reslab serve` driven the way a front end drives it: commands in on
 /// stdin, engine messages out on stdout.
-final class ServedEngine {
+// Why `@unchecked Sendable` is safe: one test owns each ServedEngine, and
+// its reads run off the cooperative pool one at a time while that test
+// awaits them, so no two threads touch it at once.
+final class ServedEngine: @unchecked Sendable {
     let process = Process()
     private let input = Pipe()
     private let reader: LineReader
@@ -31,7 +34,11 @@ final class ServedEngine {
     func sendRaw(_ line: String) { input.fileHandleForWriting.write(Data((line + "\n").utf8)) }
 
     /// Reads messages until `condition` holds for one; returns it.
-    func read(until condition: (EngineMessage) -> Bool, seconds: Double = 60) throws -> EngineMessage {
+    func read(until condition: @escaping @Sendable (EngineMessage) -> Bool, seconds: Double = 60) async throws -> EngineMessage {
+        try await offPool { try self.readBlocking(until: condition, seconds: seconds) }
+    }
+
+    private func readBlocking(until condition: (EngineMessage) -> Bool, seconds: Double) throws -> EngineMessage {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline, let line = reader.next(within: deadline.timeIntervalSinceNow) {
             guard case .text(let data) = line else { continue }
@@ -43,10 +50,12 @@ final class ServedEngine {
     }
 
     /// Says quit and reads to the end.
-    func quit() throws {
+    func quit() async throws {
         try send(.quit)
-        while let line = reader.next(within: 30) { if case .text(let data) = line { lines.append(data) } }
-        process.waitUntilExit()
+        try await offPool {
+            while let line = self.reader.next(within: 30) { if case .text(let data) = line { self.lines.append(data) } }
+            self.process.waitUntilExit()
+        }
     }
 }
 
@@ -61,68 +70,68 @@ extension EngineMessage {
 struct ServeTests {
     /// The acceptance script: delete block 3, evaluate, run the lesion sweep,
     /// quit. The sweep equals `reslab lesion --load` on the run's checkpoint.
-    @Test func scriptedSessionMatchesTheHeadlessLesionCommand() throws {
-        try withTemporaryDirectory { directory in
+    @Test func scriptedSessionMatchesTheHeadlessLesionCommand() async throws {
+        try await withTemporaryDirectory { directory in
             let checkpoint = directory.appendingPathComponent("served.safetensors").path
             let engine = try ServedEngine(["--depth", "5", "--steps", "150", "--threads", "1", "--save", checkpoint])
-            guard case .hello(let hello) = try engine.read(until: { _ in true }) else {
+            guard case .hello(let hello) = try await engine.read(until: { _ in true }) else {
                 Issue.record("no hello")
                 return
             }
             #expect(hello.protocol == protocolVersion && hello.capabilities.contains(.lesionSweep))
-            _ = try engine.read { $0.snapshot?.events.contains { $0.message.hasPrefix("saved checkpoint") } == true }
+            _ = try await engine.read { $0.snapshot?.events.contains { $0.message.hasPrefix("saved checkpoint") } == true }
             try engine.send(.toggleDelete(block: 2))
             try engine.send(.evaluate)
-            let lesioned = try #require(try engine.read { $0.snapshot?.lesionedValidationAccuracy != nil }.snapshot)
+            let lesioned = try #require(try await engine.read { $0.snapshot?.lesionedValidationAccuracy != nil }.snapshot)
             #expect(lesioned.blockModes[2] == .deleted)
             try engine.send(.lesionSweep)
-            let swept = try #require(try engine.read { $0.snapshot?.lesionSweep != nil && $0.snapshot?.experiment == nil }.snapshot)
-            try engine.quit()
+            let swept = try #require(try await engine.read { $0.snapshot?.lesionSweep != nil && $0.snapshot?.experiment == nil }.snapshot)
+            try await engine.quit()
             #expect(engine.process.terminationStatus == 0)
             if case .ended(let reason)? = try engine.lines.last.map({ try EngineMessage.decode($0) }) {
                 #expect(reason == nil)
             } else {
                 Issue.record("the last line is not `ended`")
             }
-            let headless = try reslab("lesion", "--load", checkpoint, "--json", "--threads", "1")
+            let headless = try await reslab("lesion", "--load", checkpoint, "--json", "--threads", "1")
             #expect(headless.status == 0, "\(headless.stderr)")
             let single = try JSONDecoder().decode(SingleLesionResult.self, from: Data(headless.stdout.split(separator: "\n")[0].utf8))
             #expect(swept.lesionSweep == single)
         }
     }
 
-    @Test func badLinesGetOneErrorEachAndTheEngineCarriesOn() throws {
+    @Test func badLinesGetOneErrorEachAndTheEngineCarriesOn() async throws {
         let engine = try ServedEngine(["--depth", "3", "--steps", "40", "--threads", "1"])
-        _ = try engine.read { if case .hello = $0 { return true } else { return false } }
+        _ = try await engine.read { if case .hello = $0 { return true } else { return false } }
         engine.sendRaw("not json")
         engine.sendRaw(#"{"command":"fly"}"#)
         engine.sendRaw(String(repeating: "x", count: 17 << 20))
-        let first = try engine.read { if case .error = $0 { return true } else { return false } }
+        let first = try await engine.read { if case .error = $0 { return true } else { return false } }
         #expect(first == .error("line 1: not JSON: 'not json'"))
-        #expect(try engine.read { if case .error = $0 { return true } else { return false } } == .error(
+        #expect(try await engine.read { if case .error = $0 { return true } else { return false } } == .error(
             #"line 2: bad command '{"command":"fly"}': unknown command 'fly'"#))
-        #expect(try engine.read { if case .error = $0 { return true } else { return false } }
+        #expect(try await engine.read { if case .error = $0 { return true } else { return false } }
                 == .error("line 3: 17825792 bytes, over the 16 MiB limit; ignored"))
         try engine.send(.toggleDelete(block: 1))
-        _ = try engine.read { $0.snapshot?.blockModes.contains(.deleted) == true }
-        try engine.quit()
+        _ = try await engine.read { $0.snapshot?.blockModes.contains(.deleted) == true }
+        try await engine.quit()
         #expect(engine.process.terminationStatus == 0)
     }
 
     /// Every kind of message the Swift engine writes, and every command,
     /// validated against the committed JSON Schema by Python's jsonschema.
-    @Test func everyMessageFitsTheCommittedSchema() throws {
-        try withTemporaryDirectory { directory in
+    @Test func everyMessageFitsTheCommittedSchema() async throws {
+        try await withTemporaryDirectory { directory in
             let engine = try ServedEngine(["--depth", "4", "--steps", "60", "--threads", "1", "--eval-every", "20"])
-            _ = try engine.read { $0.snapshot?.state == .finished }
+            _ = try await engine.read { $0.snapshot?.state == .finished }
             for command in [Command.toggleDelete(block: 1), .lesionSweep, .kDeletionCurve, .pathReport] { try engine.send(command) }
-            _ = try engine.read { message in
+            _ = try await engine.read { message in
                 guard let s = message.snapshot else { return false }
                 return s.lesionSweep != nil && s.kDeletions != nil && s.paths != nil && s.experiment == nil
             }
             engine.sendRaw("not json")
-            _ = try engine.read { if case .error = $0 { return true } else { return false } }
-            try engine.quit()
+            _ = try await engine.read { if case .error = $0 { return true } else { return false } }
+            try await engine.quit()
             let extras: [EngineMessage] = [.notice("saved"), .ended(reason: "connection lost")]
             var lines = engine.lines.map { "engine " + String(decoding: $0, as: UTF8.self) }
             lines += extras.map { "engine " + String(decoding: $0.encoded(), as: UTF8.self) }
@@ -131,7 +140,7 @@ struct ServeTests {
             #expect(kinds.isSuperset(of: ["hello", "train", "error", "ended"]))
             let file = directory.appendingPathComponent("messages.txt")
             try lines.joined(separator: "\n").appending("\n").write(to: file, atomically: true, encoding: .utf8)
-            let (status, report) = try runPython([
+            let (status, report) = try await runPython([
                 repositoryRoot.appendingPathComponent("Tests/Protocol/validate.py").path,
                 repositoryRoot.appendingPathComponent("Sources/RunProtocol/protocol.schema.json").path, file.path])
             #expect(status == 0, "\(report)")

@@ -3,7 +3,11 @@ import Foundation
 /// Runs a Python script of the repository's tests with `arguments`: the
 /// interpreter in `RESLAB_PYTHON` (the CI's virtual environment), or
 /// `python3`. Returns its status and what it printed on stdout and stderr.
-public func runPython(_ arguments: [String]) throws -> (status: Int32, output: String) {
+public func runPython(_ arguments: [String]) async throws -> (status: Int32, output: String) {
+    try await offPool { try runPythonBlocking(arguments) }
+}
+
+private func runPythonBlocking(_ arguments: [String]) throws -> (status: Int32, output: String) {
     let python = ProcessInfo.processInfo.environment["RESLAB_PYTHON"]
     let process = Process()
     process.executableURL = URL(fileURLWithPath: python ?? "/usr/bin/env")
