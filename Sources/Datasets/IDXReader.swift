@@ -19,9 +19,16 @@ public struct IDXFile {
         let header = 4 + 4 * rank
         guard data.count >= header else { throw DataError(file, "ends inside its IDX header") }
         dimensions = (0..<rank).map { Self.bigEndian(data, at: 4 + 4 * $0) }
-        let expected = dimensions.reduce(1, *)
-        guard data.count - header == expected else {
-            throw DataError(file, "holds \(data.count - header) bytes of data but its header \(dimensions) needs \(expected)")
+        // Checked: three 32-bit dimensions can multiply past Int's range.
+        let expected = dimensions.reduce(Optional(1)) { product, dimension in
+            product.flatMap { product in
+                let (value, overflow) = product.multipliedReportingOverflow(by: dimension)
+                return overflow ? nil : value
+            }
+        }
+        guard let expected, data.count - header == expected else {
+            let needs = expected.map(String.init) ?? "more than \(Int.max)"
+            throw DataError(file, "holds \(data.count - header) bytes of data but its header \(dimensions) needs \(needs)")
         }
         bytes = Array(data[header...])
     }

@@ -80,6 +80,10 @@ public actor Engine {
         } catch let error as DataError {
             throw RunError(error.description)
         }
+        guard dataset.train.count >= configuration.resolvedBatchSize else {
+            throw RunError("the training split of \(dataset.name) holds \(dataset.train.count) samples, fewer than one batch of "
+                           + "\(configuration.resolvedBatchSize); use a smaller --batch or more data")
+        }
         let spec = configuration.modelSpec(sampleShape: dataset.sampleShape, classes: dataset.classCount)
         if let problem = spec.problem { throw RunError(problem) }
         trainer = Trainer(spec: spec, optimizer: configuration.optimizerSettings, seed: configuration.seed,

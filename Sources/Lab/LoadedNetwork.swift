@@ -19,10 +19,21 @@ public struct LoadedNetwork {
         var configuration = checkpoint.configuration
         if let dataPath { configuration.dataPath = dataPath }
         configuration.threads = threads ?? RunConfiguration().threads
+        // The metadata is as hostile as the weights: validate it as options are validated.
+        if let problem = configuration.problems.first { throw RunError("the checkpoint's configuration: " + problem) }
+        if let problem = checkpoint.spec.problem { throw RunError("the checkpoint's network: " + problem) }
         do {
             dataset = try configuration.loadDataset()
         } catch let error as DataError {
             throw RunError(error.description)
+        }
+        let expected = configuration.modelSpec(sampleShape: dataset.sampleShape, classes: dataset.classCount)
+        let differences = Checkpoint.differences(stored: checkpoint.spec, requested: expected)
+        guard differences.isEmpty else {
+            throw RunError("the checkpoint's network does not fit its dataset \(dataset.name): " + differences.joined(separator: "; "))
+        }
+        guard checkpoint.modes.count == checkpoint.spec.blockCount else {
+            throw RunError("the checkpoint names \(checkpoint.modes.count) block modes for \(checkpoint.spec.blockCount) blocks")
         }
         let trainer = Trainer(spec: checkpoint.spec, optimizer: configuration.optimizerSettings, seed: configuration.seed,
                               threads: configuration.threads)

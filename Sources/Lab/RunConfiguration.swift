@@ -110,6 +110,13 @@ public struct RunConfiguration: Codable, Sendable, Equatable {
         return "--threads must be from 1 to \(cores), the cores of this machine (got \(threads))"
     }
 
+    /// Caps on what options (and checkpoint metadata) may ask for, checked
+    /// before anything is allocated or multiplied.
+    public static let maximumSamples = 10_000_000
+    public static let maximumArms = 64
+    public static let maximumSteps = 1_000_000_000
+    public static let maximumEpochs = 100_000
+
     /// Every reason this configuration cannot run, as sentences for the user.
     public var problems: [String] {
         var found: [String] = []
@@ -129,7 +136,13 @@ public struct RunConfiguration: Codable, Sendable, Equatable {
         positive(evaluationInterval, "eval-every")
         positive(sweepLimit, "sweep-limit")
         if let samples, samples < 10 { found.append("--samples must be at least 10 (got \(samples))") }
+        if let samples, samples > Self.maximumSamples {
+            found.append("--samples \(samples) is more than this lab generates (at most \(Self.maximumSamples))")
+        }
         if arms < 2 { found.append("--arms must be at least 2 (got \(arms))") }
+        if arms > Self.maximumArms { found.append("--arms \(arms) is more than this lab draws (at most \(Self.maximumArms))") }
+        if let steps, steps > Self.maximumSteps { found.append("--steps \(steps) is more than a run takes (at most \(Self.maximumSteps))") }
+        if let epochs, epochs > Self.maximumEpochs { found.append("--epochs \(epochs) is more than a run takes (at most \(Self.maximumEpochs))") }
         if let noise, !(noise >= 0) { found.append("--noise must be zero or positive (got \(noise))") }
         if let learningRate, !(learningRate > 0 && learningRate.isFinite) {
             found.append("--lr must be a positive number (got \(learningRate))")

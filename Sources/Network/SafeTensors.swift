@@ -129,14 +129,33 @@ public enum SafeTensors {
             guard 0 <= begin, begin <= end, end <= dataSize else {
                 throw CheckpointError("tensor \(name) has offsets [\(begin), \(end)] outside the \(dataSize) bytes of data")
             }
-            guard end - begin == 4 * shape.reduce(1, *) else {
-                throw CheckpointError("tensor \(name) has \(end - begin) bytes, but shape \(shape) needs \(4 * shape.reduce(1, *))")
+            // Checked: a lying shape can multiply past Int's range.
+            let needed = shape.reduce(Optional(4)) { product, dimension in
+                product.flatMap { product in
+                    let (value, overflow) = product.multipliedReportingOverflow(by: dimension)
+                    return overflow ? nil : value
+                }
+            }
+            guard let needed, end - begin == needed else {
+                throw CheckpointError("tensor \(name) has \(end - begin) bytes, but shape \(shape) needs \(needed.map(String.init) ?? "more than the memory holds")")
             }
             ranges.append((name, begin..<end, shape))
         }
         ranges.sort { ($0.range.lowerBound, $0.name) < ($1.range.lowerBound, $1.name) }
         for (previous, next) in zip(ranges, ranges.dropFirst()) where next.range.lowerBound < previous.range.upperBound {
             throw CheckpointError("tensors \(previous.name) and \(next.name) overlap in the data section")
+        }
+        // As the format requires, the tensors cover the data section exactly:
+        // no hole, no trailing byte (a header length off by one shifts them all).
+        var covered = 0
+        for entry in ranges {
+            guard entry.range.lowerBound == covered else {
+                throw CheckpointError("the data section has a hole of \(entry.range.lowerBound - covered) bytes before tensor \(entry.name)")
+            }
+            covered = entry.range.upperBound
+        }
+        guard covered == dataSize else {
+            throw CheckpointError("the data section has \(dataSize - covered) bytes that no tensor covers")
         }
         let tensors = ranges.map { entry in
             let values = (0..<entry.shape.reduce(1, *)).map { index -> Float in

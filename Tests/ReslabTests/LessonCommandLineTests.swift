@@ -104,4 +104,14 @@ struct LessonCommandLineTests {
         #expect(first.stdout != second.stdout)
         #expect(try await reslab("lesion", "--load", "x.safetensors", "--train-seed", "2").status == 64)
     }
+
+    /// Regression inputs of the hardening audit, through the binary: one line each, no trap.
+    @Test func hostileSizesGetOneLine() async throws {
+        let small = try await reslab("train", "--samples", "10")
+        #expect(small.status == 1 && small.stderr.contains("fewer than one batch"))
+        for option in [["--epochs", "9223372036854775807"], ["--samples", "9223372036854775807"], ["--steps", "9223372036854775807"]] {
+            let result = try await reslab(arguments: ["train"] + option)
+            #expect(result.status == 64, "\(option): \(result.stderr)")
+        }
+    }
 }
