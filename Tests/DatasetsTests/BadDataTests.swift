@@ -226,3 +226,23 @@ struct FashionMNISTPackageTests {
         #expect(abs(mean - 0.286) < 0.01 && abs(std - 0.353) < 0.01)
     }
 }
+
+/// A gzip bomb, or a trailer that lies about the size, costs an error, not the memory.
+struct GzipLimitTests {
+    @Test func inflatingPastTheLimitIsRefused() throws {
+        try withTemporaryDirectory { directory in
+            let bomb = directory.appendingPathComponent("bomb.gz")
+            let make = Process()
+            make.executableURL = URL(fileURLWithPath: "/bin/sh")
+            make.arguments = ["-c", "head -c \(maximumInflatedBytes + 1) /dev/zero | gzip -1 > '\(bomb.path)'"]
+            try make.run()
+            make.waitUntilExit()
+            #expect(throws: DataError.self) { try readMaybeCompressed(bomb) }
+            do {
+                _ = try readMaybeCompressed(bomb)
+            } catch {
+                #expect("\(error)".contains("inflates to more than 64 MB"))
+            }
+        }
+    }
+}
