@@ -40,7 +40,8 @@ final class Terminal {
     static func preflight() throws {
         guard isatty(0) != 0, isatty(1) != 0 else { throw TerminalError.notATerminal }
         let name = ProcessInfo.processInfo.environment["TERM"] ?? ""
-        guard !name.isEmpty, reslab_terminal_known(name) == 1 else {
+        // `dumb` is known to ncurses but cannot address the screen.
+        guard !name.isEmpty, name != "dumb", reslab_terminal_known(name) == 1 else {
             throw TerminalError.unknownTerminal(name.isEmpty ? "(unset)" : name)
         }
     }

@@ -155,7 +155,8 @@ public struct Theme: Equatable, Sendable {
                 return color
             }
             if key == "name" {
-                theme.name = try scalar()
+                // Names are printed: no control character from a file reaches the terminal.
+                theme.name = String(String.UnicodeScalarView(try scalar().unicodeScalars.filter { $0.properties.generalCategory != .control }))
             } else if key == "monochrome" {
                 guard let flag = value.bool else { throw fail(value, "key 'monochrome': expected true or false") }
                 theme.monochrome = flag

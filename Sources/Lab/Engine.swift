@@ -500,8 +500,9 @@ public actor Engine {
     /// Evaluates on the test split and marks the run finished.
     private func finishTraining() {
         let test = trainer.evaluate(dataset.test, modes: trainingModes, batchSize: evaluationBatch)
-        evaluations.testLoss = test.loss
-        evaluations.testAccuracy = test.accuracy
+        // An empty test split has no figures (not NaN).
+        evaluations.testLoss = dataset.test.count > 0 && test.loss.isFinite ? test.loss : nil
+        evaluations.testAccuracy = dataset.test.count > 0 ? test.accuracy : nil
         state = .finished
         note("finished at step \(step): test acc \(percent(test.accuracy))")
         publish()

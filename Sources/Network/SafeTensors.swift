@@ -58,10 +58,23 @@ public enum SafeTensors {
         return data
     }
 
-    /// Writes the file atomically: to a temporary file beside `url`, then renamed over it.
+    /// Writes the file atomically: to a temporary file beside `url`, then
+    /// renamed over it. Only a regular file (or a new path) is replaced, never
+    /// a device or a directory; temporary files a killed writer left for the
+    /// same name are removed first.
     public static func write(_ tensors: [StoredTensor], metadata: [String: String], to url: URL) throws {
+        var status = stat()
+        if lstat(url.path, &status) == 0 && (status.st_mode & S_IFMT) != S_IFREG {
+            throw CheckpointError("cannot write \(url.path): it exists and is not a regular file")
+        }
         let data = try encode(tensors, metadata: metadata)
-        let temporary = url.deletingLastPathComponent()
+        let directory = url.deletingLastPathComponent()
+        let stale = ".\(url.lastPathComponent)."
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        where name.hasPrefix(stale) && name.hasSuffix(".tmp") && Int(name.dropFirst(stale.count).dropLast(4)) != nil {
+            try? FileManager.default.removeItem(at: directory.appendingPathComponent(name))
+        }
+        let temporary = directory
             .appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
         do {
             try data.write(to: temporary)

@@ -120,6 +120,12 @@ struct RunOptions: ParsableArguments {
             guard FileManager.default.isWritableFile(atPath: directory) else {
                 throw ValidationError("--save \(save): the directory \(directory) does not exist or is not writable")
             }
+            var isDirectory: ObjCBool = false
+            let attributes = try? FileManager.default.attributesOfItem(atPath: save)
+            if FileManager.default.fileExists(atPath: save, isDirectory: &isDirectory),
+               isDirectory.boolValue || attributes?[.type] as? FileAttributeType != .typeRegular {
+                throw ValidationError("--save \(save): it exists and is not a regular file")
+            }
         }
         return c
     }

@@ -24,12 +24,15 @@ struct TrainCommand: AsyncParsableCommand {
             printError(error.description)
             throw ExitCode.failure
         }
+        let interruption = Interruption()
         var finals: [(depth: Int, snapshot: Snapshot)] = []
-        for configuration in configurations {
-            for snapshot in try await train(configuration, checkpoint: checkpoint) {
+        for configuration in configurations where interruption.receivedSignal == 0 {
+            for snapshot in try await train(configuration, checkpoint: checkpoint, interruption: interruption) {
                 finals.append((configuration.resolvedDepth, snapshot))
             }
         }
+        // As shells expect: 128 + the signal, once the run has stopped and saved.
+        if interruption.receivedSignal != 0 { throw ExitCode(128 + interruption.receivedSignal) }
         // A twin run ends with its verdict, as the dashboard's banner shows it.
         if !json {
             for pair in stride(from: 0, to: finals.count - 1, by: 2) where finals[pair].snapshot.run == "residual" {
@@ -52,7 +55,8 @@ struct TrainCommand: AsyncParsableCommand {
     /// Trains one configuration (or its twin pair) to the end, with the
     /// `--save` checkpoints and the lesson's follow-up; returns the last
     /// snapshot of each engine, residual first.
-    func train(_ configuration: RunConfiguration, checkpoint: CheckpointContents?) async throws -> [Snapshot] {
+    func train(_ configuration: RunConfiguration, checkpoint: CheckpointContents?,
+               interruption: Interruption) async throws -> [Snapshot] {
         let run: Run
         do {
             run = try Run(configuration: configuration, checkpoint: checkpoint, live: false, savePath: options.save,
@@ -61,6 +65,8 @@ struct TrainCommand: AsyncParsableCommand {
             printError(error.description)
             throw ExitCode.failure
         }
+        interruption.watch(run)
+        defer { interruption.watch(nil) }
         run.start()
         var formatters: [String: ProgressFormatter] = [:]
         var diverged: Snapshot?
@@ -71,6 +77,8 @@ struct TrainCommand: AsyncParsableCommand {
                 let key = snapshot.run ?? ""
                 var formatter = formatters[key] ?? ProgressFormatter(json: json)
                 for line in formatter.lines(for: snapshot) { print(line) }
+                // A file or a pipe gets each line as it is printed, not when a buffer fills.
+                fflush(nil)
                 formatters[key] = formatter
             case .notice(let message):
                 if !json { print("· \(message)") }

@@ -114,4 +114,28 @@ struct LessonCommandLineTests {
             #expect(result.status == 64, "\(option): \(result.stderr)")
         }
     }
+
+    /// SIGTERM to a headless run redirected to a file: the lines printed so
+    /// far are in the file, `--save` is written, and the status is 143.
+    @Test func terminatedHeadlessRunKeepsItsLinesAndCheckpoint() async throws {
+        try await withTemporaryDirectory { directory in
+            let checkpoint = directory.appendingPathComponent("stopped.safetensors").path
+            let log = directory.appendingPathComponent("log.txt").path
+            let products = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path
+            let script = "'\(products)/reslab' train --steps 1000000 --depth 3 --width 8 --save '\(checkpoint)' > '\(log)' & "
+                + "sleep 3; kill -TERM $!; wait $!"
+            let result = try await offPool { () -> Int32 in
+                let shell = Process()
+                shell.executableURL = URL(fileURLWithPath: "/bin/sh")
+                shell.arguments = ["-c", script]
+                try shell.run()
+                shell.waitUntilExit()
+                return shell.terminationStatus
+            }
+            #expect(result == 143)
+            #expect(FileManager.default.fileExists(atPath: checkpoint))
+            let lines = try String(contentsOfFile: log, encoding: .utf8)
+            #expect(lines.contains("step") && lines.contains("test"), "\(lines.suffix(300))")
+        }
+    }
 }
