@@ -1,4 +1,5 @@
 import Foundation
+import Kernels
 
 /// The IDX format of MNIST and Fashion-MNIST: a big-endian magic number
 /// (`0x0000_08_NN`, unsigned bytes, NN dimensions), the dimensions as
@@ -20,12 +21,7 @@ public struct IDXFile {
         guard data.count >= header else { throw DataError(file, "ends inside its IDX header") }
         dimensions = (0..<rank).map { Self.bigEndian(data, at: 4 + 4 * $0) }
         // Checked: three 32-bit dimensions can multiply past Int's range.
-        let expected = dimensions.reduce(Optional(1)) { product, dimension in
-            product.flatMap { product in
-                let (value, overflow) = product.multipliedReportingOverflow(by: dimension)
-                return overflow ? nil : value
-            }
-        }
+        let expected = checkedProduct(dimensions)
         guard let expected, data.count - header == expected else {
             let needs = expected.map(String.init) ?? "more than \(Int.max)"
             throw DataError(file, "holds \(data.count - header) bytes of data but its header \(dimensions) needs \(needs)")

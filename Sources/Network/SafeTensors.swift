@@ -1,4 +1,5 @@
 import Foundation
+import Kernels
 
 /// A named float32 tensor as stored in a checkpoint.
 public struct StoredTensor: Equatable, Sendable {
@@ -143,12 +144,7 @@ public enum SafeTensors {
                 throw CheckpointError("tensor \(name) has offsets [\(begin), \(end)] outside the \(dataSize) bytes of data")
             }
             // Checked: a lying shape can multiply past Int's range.
-            let needed = shape.reduce(Optional(4)) { product, dimension in
-                product.flatMap { product in
-                    let (value, overflow) = product.multipliedReportingOverflow(by: dimension)
-                    return overflow ? nil : value
-                }
-            }
+            let needed = checkedProduct(shape, times: 4)
             guard let needed, end - begin == needed else {
                 throw CheckpointError("tensor \(name) has \(end - begin) bytes, but shape \(shape) needs \(needed.map(String.init) ?? "more than the memory holds")")
             }
