@@ -109,9 +109,12 @@ public enum Screen {
 
     // MARK: - Panels
 
-    /// A boxed panel whose title is a sequence of legend entries, each whole.
-    static func panel(_ canvas: inout Canvas, _ rect: Rect, legend: [(String, Role)]) {
+    /// A boxed panel whose title is a sequence of legend entries, each
+    /// whole: the `compact` ones when the full ones do not all fit.
+    static func panel(_ canvas: inout Canvas, _ rect: Rect, legend full: [(String, Role)], compact: [(String, Role)]? = nil) {
         canvas.box(rect)
+        let fits = full.reduce(2) { $0 + $1.0.count + 2 } < rect.width
+        let legend = fits ? full : compact ?? full
         var x = rect.x + 2
         for (text, role) in legend where x + text.count + 2 < rect.x + rect.width {
             canvas.put(" \(text) ", x: x, y: rect.y, style: CellStyle(role, bold: true))
@@ -139,7 +142,7 @@ public enum Screen {
             legend.append(("\(twinStyle.legend) plain twin", .plain))
             series.append(ChartSeries(role: .plain, style: twinStyle, points: model.twinTrainLoss))
         }
-        panel(&canvas, rect, legend: legend)
+        panel(&canvas, rect, legend: legend, compact: compactLegend(legend, title: "loss"))
         var chart = BrailleChart(series: series)
         chart.logScale = model.logLoss
         chart.draw(into: &canvas, in: rect.inner)
@@ -158,11 +161,19 @@ public enum Screen {
             legend.append(("\(twinStyle.legend) plain twin val", .plain))
             series.append(ChartSeries(role: .plain, style: twinStyle, points: model.twinValidationAccuracy))
         }
-        panel(&canvas, rect, legend: legend)
+        panel(&canvas, rect, legend: legend, compact: compactLegend(legend, title: "acc"))
         var chart = BrailleChart(series: series)
         chart.yRange = 0...1
         chart.formatY = { String(format: "%.0f%%", 100 * $0) }
         chart.draw(into: &canvas, in: rect.inner)
+    }
+
+    /// A narrow chart's legend: a short title and short names, every series kept.
+    static func compactLegend(_ legend: [(String, Role)], title: String) -> [(String, Role)] {
+        [(title, legend[0].1)] + legend.dropFirst().map { text, role in
+            (text.replacingOccurrences(of: "plain twin val", with: "twin").replacingOccurrences(of: "plain twin", with: "twin")
+                .replacingOccurrences(of: "lesioned", with: "lesion"), role)
+        }
     }
 
     /// The gradient bars of the network, and of its twin beside them, on one axis.
