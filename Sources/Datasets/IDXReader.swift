@@ -10,6 +10,21 @@ public struct IDXFile {
 
     /// Parses `data`, read from `file`, expecting `rank` dimensions.
     public init(_ data: [UInt8], file: URL, rank: Int) throws {
+        let length = try Self.declaredLength(header: data, file: file, rank: rank)
+        let header = Self.headerLength(rank: rank)
+        dimensions = (0..<rank).map { Self.bigEndian(data, at: 4 + 4 * $0) }
+        guard data.count == length else {
+            throw DataError(file, "holds \(data.count - header) bytes of data but its header \(dimensions) needs \(length - header)")
+        }
+        bytes = Array(data[header...])
+    }
+
+    static func headerLength(rank: Int) -> Int { 4 + 4 * rank }
+
+    /// The whole file's length as its header (the first bytes of `data`)
+    /// declares it, after checking the magic number and that the dimensions
+    /// multiply to no more than `maximumInflatedBytes`.
+    static func declaredLength(header data: [UInt8], file: URL, rank: Int) throws -> Int {
         guard !data.isEmpty else { throw DataError(file, "is empty") }
         guard data.count >= 4 else { throw DataError(file, "is too short to be an IDX file (\(data.count) bytes)") }
         let magic = Self.bigEndian(data, at: 0)
@@ -17,16 +32,19 @@ public struct IDXFile {
             throw DataError(file, String(format: "has the wrong magic number 0x%08X (expected 0x%08X, IDX unsigned bytes with %d dimensions)",
                                          magic, 0x0800 | rank, rank))
         }
-        let header = 4 + 4 * rank
+        let header = headerLength(rank: rank)
         guard data.count >= header else { throw DataError(file, "ends inside its IDX header") }
-        dimensions = (0..<rank).map { Self.bigEndian(data, at: 4 + 4 * $0) }
-        // Checked: three 32-bit dimensions can multiply past Int's range.
-        let expected = checkedProduct(dimensions)
-        guard let expected, data.count - header == expected else {
-            let needs = expected.map(String.init) ?? "more than \(Int.max)"
-            throw DataError(file, "holds \(data.count - header) bytes of data but its header \(dimensions) needs \(needs)")
+        let dimensions = (0..<rank).map { Self.bigEndian(data, at: 4 + 4 * $0) }
+        guard let length = checkedProduct(dimensions, times: 1, atMost: maximumInflatedBytes - header) else {
+            throw DataError(file, "has a header \(dimensions) that declares more than \(maximumInflatedBytes >> 20) MB, more than any dataset this lab reads")
         }
-        bytes = Array(data[header...])
+        return header + length
+    }
+
+    /// Reads an IDX file, inflating it if compressed, to no more than its header declares.
+    public static func read(_ url: URL, rank: Int) throws -> IDXFile {
+        let declared = DeclaredSize(headerLength: headerLength(rank: rank)) { try declaredLength(header: $0, file: url, rank: rank) }
+        return try IDXFile(try readMaybeCompressed(url, declared: declared), file: url, rank: rank)
     }
 
     private static func bigEndian(_ data: [UInt8], at offset: Int) -> Int {
@@ -38,8 +56,8 @@ public struct IDXFile {
 /// they agree with each other and with the expected image size and class count.
 public func readIDXPair(images imageURL: URL, labels labelURL: URL, height: Int, width: Int,
                         classes: Int) throws -> (pixels: [UInt8], labels: [Int]) {
-    let images = try IDXFile(try readMaybeCompressed(imageURL), file: imageURL, rank: 3)
-    let labels = try IDXFile(try readMaybeCompressed(labelURL), file: labelURL, rank: 1)
+    let images = try IDXFile.read(imageURL, rank: 3)
+    let labels = try IDXFile.read(labelURL, rank: 1)
     guard images.dimensions[1] == height, images.dimensions[2] == width else {
         throw DataError(imageURL, "holds \(images.dimensions[1])×\(images.dimensions[2]) images; expected \(height)×\(width)")
     }

@@ -44,6 +44,8 @@ public actor Engine {
     private var state = EngineState.training
     private var pendingSteps = 0
     private var quitRequested = false
+    /// Set once the last snapshot has gone out.
+    private var publishingEnded = false
     /// What the snapshots say of the run itself: its names and sizes, fixed at init.
     private var identity = Snapshot()
     private var evaluations = Evaluations()
@@ -446,12 +448,18 @@ public actor Engine {
                            tensors: trainer.network.storedTensors, extras: experimentMetadata)
     }
 
-    /// Writes `checkpoint` to a safetensors file (atomically).
-    public func saveCheckpoint(to path: String) throws {
+    /// Writes `checkpoint` to a safetensors file (atomically) and logs it.
+    /// Returns the log line when no snapshot will carry it any more (the
+    /// engine has finished publishing), for the caller to announce.
+    @discardableResult
+    public func saveCheckpoint(to path: String) throws -> String? {
         try Checkpoint.save(checkpoint, to: URL(fileURLWithPath: path))
-        note("saved checkpoint \(path) at step \(step)")
+        let message = "saved checkpoint \(path) at step \(step)"
+        if publishingEnded { return message }
+        note(message)
         // A screen shows it at once; a headless log prints it with the next line.
         if isLive { publish() }
+        return nil
     }
 
     // MARK: - Publishing
@@ -519,6 +527,7 @@ public actor Engine {
             publish()
         }
         continuation.finish()
+        publishingEnded = true
     }
 }
 

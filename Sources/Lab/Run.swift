@@ -117,8 +117,9 @@ private actor Coordinator {
             for (index, engine) in engines.enumerated() {
                 let path = index == 0 ? savePath : Checkpoint.twinPath(savePath)
                 do {
-                    // The engine logs the save itself.
-                    try await engine.saveCheckpoint(to: path)
+                    // An engine told to quit (Ctrl-C) has published its last
+                    // snapshot already; its save is then announced here.
+                    if let unpublished = try await engine.saveCheckpoint(to: path) { output.yield(.notice(unpublished)) }
                 } catch {
                     saveFailed = true
                     output.yield(.notice("could not save \(path): \(error)"))

@@ -17,6 +17,16 @@ public enum DatasetName: String, CaseIterable, Codable, Sendable {
         case .shapes, .mnist, .fashionMNIST, .cifar10: return false
         }
     }
+
+    /// The shape of one sample, known before the data is read (a test holds
+    /// the readers to it), so that sizes can be checked first.
+    public var sampleShape: [Int] {
+        switch self {
+        case .spirals, .moons, .circles, .xor, .gauss, .checkerboard: return [2]
+        case .shapes, .mnist, .fashionMNIST: return [1, 28, 28]
+        case .cifar10: return [3, 32, 32]
+        }
+    }
 }
 
 /// Everything that defines a run. Optional fields fall back to defaults that
@@ -117,6 +127,16 @@ public struct RunConfiguration: Codable, Sendable, Equatable {
     public static let maximumSteps = 1_000_000_000
     public static let maximumEpochs = 100_000
 
+    /// Why the network this configuration asks for cannot be built or
+    /// trained here (its architecture, or the memory it would need), checked
+    /// before any data is read or any weight allocated.
+    var sizeProblem: String? {
+        let classes = dataset.isPlanar ? max(arms, 2) : 10
+        let spec = modelSpec(sampleShape: dataset.sampleShape, classes: classes)
+        if let problem = spec.problem { return problem }
+        return spec.memoryProblem(batchSize: resolvedBatchSize, shards: threads, optimizerCopies: optimizer == .adam ? 2 : 1)
+    }
+
     /// Every reason this configuration cannot run, as sentences for the user.
     public var problems: [String] {
         var found: [String] = []
@@ -150,11 +170,7 @@ public struct RunConfiguration: Codable, Sendable, Equatable {
         if !(momentum >= 0 && momentum < 1) { found.append("--momentum must be in [0, 1) (got \(momentum))") }
         if !(weightDecay >= 0) { found.append("--weight-decay must be zero or positive (got \(weightDecay))") }
         if resolvedBatchSize > 1 << 16 { found.append("--batch \(resolvedBatchSize) is too large (at most 65536)") }
-        // Rough memory estimate: activations kept for backward, per sample.
-        let perSample = Double(resolvedWidth) * Double(resolvedDepth) * (model == .dense ? 12 : 12 * 784)
-        if Double(resolvedBatchSize) * perSample * 4 > 16e9 {
-            found.append("--width \(resolvedWidth) × --depth \(resolvedDepth) × --batch \(resolvedBatchSize) needs more memory than this machine has")
-        }
+        if found.isEmpty, let problem = sizeProblem { found.append(problem) }
         return found
     }
 }

@@ -1,3 +1,5 @@
+import Kernels
+
 /// Fully connected or convolutional ResNet.
 public enum ModelKind: String, CaseIterable, Codable, Sendable {
     case dense, conv
@@ -48,8 +50,14 @@ public struct ModelSpec: Codable, Sendable, Equatable {
     /// Number of residual blocks.
     public var blockCount: Int { kind == .dense ? depth : 3 * depth }
 
-    /// Features of one input sample.
-    public var inputFeatures: Int { inputShape.reduce(1, *) }
+    /// Features of one input sample (0 for a shape with no valid size: see `problem`).
+    public var inputFeatures: Int { checkedProduct(inputShape, atMost: Self.maximumInputFeatures) ?? 0 }
+
+    /// Caps on what a specification (from options or a checkpoint) may ask for.
+    public static let maximumInputFeatures = 1 << 24
+    public static let maximumClasses = 100_000
+    public static let maximumWidth = 4096
+    public static let maximumDepth = 1000
 
     /// About how many floats one sample's activations take in a forward
     /// pass: each block keeps about six tensors of its size for backward.
@@ -71,8 +79,12 @@ public struct ModelSpec: Codable, Sendable, Equatable {
         if depth < 1 { return "depth must be at least 1 (got \(depth))" }
         if width < 1 { return "width must be at least 1 (got \(width))" }
         if classes < 2 { return "a classifier needs at least 2 classes (got \(classes))" }
-        if width > 4096 { return "width \(width) is larger than this CPU lab supports (at most 4096)" }
-        if depth > 1000 { return "depth \(depth) is larger than this lab supports (at most 1000)" }
+        if width > Self.maximumWidth { return "width \(width) is larger than this CPU lab supports (at most \(Self.maximumWidth))" }
+        if depth > Self.maximumDepth { return "depth \(depth) is larger than this lab supports (at most \(Self.maximumDepth))" }
+        if classes > Self.maximumClasses { return "\(classes) classes are more than this lab supports (at most \(Self.maximumClasses))" }
+        if inputShape.isEmpty || inputShape.contains(where: { $0 < 1 }) || inputFeatures == 0 {
+            return "input shape \(inputShape) is not a sample size this lab supports (at most \(Self.maximumInputFeatures) features)"
+        }
         if kind == .conv {
             if inputShape.count != 3 { return "the conv model needs image data; this dataset's samples have shape \(inputShape)" }
             if norm == .layer { return "layer norm is available for dense models only; use --norm batch or none" }

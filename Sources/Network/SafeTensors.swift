@@ -28,6 +28,9 @@ public struct CheckpointError: Error, CustomStringConvertible, Equatable {
 public enum SafeTensors {
     /// The largest header this reader accepts.
     public static let maximumHeaderLength = 100 << 20
+    /// The largest file `read` loads: a quarter of the machine's memory, as
+    /// the file, its values and the network each take a copy.
+    public static let maximumFileBytes = Int(clamping: ProcessInfo.processInfo.physicalMemory / 4)
 
     /// The bytes of a file holding `tensors` and `metadata`.
     public static func encode(_ tensors: [StoredTensor], metadata: [String: String]) throws -> Data {
@@ -92,14 +95,16 @@ public enum SafeTensors {
 
     /// Reads and validates a whole file.
     public static func read(_ url: URL) throws -> (tensors: [StoredTensor], metadata: [String: String]) {
-        let data: Data
+        let data: [UInt8]
         do {
-            data = try Data(contentsOf: url)
-        } catch {
-            throw CheckpointError("\(url.path): cannot be read (\((error as NSError).localizedDescription))")
+            data = try readFile(url, atMost: maximumFileBytes)
+        } catch .tooLarge(let limit) {
+            throw CheckpointError("\(url.path): holds more than \(limit >> 20) MB, more than a quarter of this machine's memory; not a checkpoint this lab can load")
+        } catch .unreadable(let reason) {
+            throw CheckpointError("\(url.path): cannot be read (\(reason))")
         }
         do {
-            return try decode(data)
+            return try decode(Data(data))
         } catch let error as CheckpointError {
             throw CheckpointError("\(url.path): \(error.description)")
         }

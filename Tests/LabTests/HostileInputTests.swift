@@ -50,6 +50,33 @@ struct HostileInputTests {
         #expect(throws: RunError.self) { try Engine(configuration: c) }
     }
 
+    /// The weights count: a network whose weights alone pass the machine's
+    /// memory is refused before anything is allocated, even at batch 1.
+    @Test func networksTooLargeForMemoryAreRefused() {
+        var c = RunConfiguration()
+        (c.depth, c.width, c.batchSize) = (1000, 4096, 1)
+        #expect(c.problems.contains { $0.contains("needs about") && $0.contains("GB") })
+        (c.depth, c.width) = (20, 32)
+        #expect(c.problems.isEmpty)
+    }
+
+    /// The sizes are checked against each dataset's sample shape before its
+    /// data is read; the readers must agree with that shape.
+    @Test(arguments: [DatasetName.spirals, .shapes, .fashionMNIST])
+    func datasetsHaveTheShapeCheckedBeforeReading(name: DatasetName) throws {
+        var c = RunConfiguration()
+        (c.dataset, c.samples) = (name, 100)
+        #expect(try c.loadDataset().sampleShape == name.sampleShape)
+    }
+
+    /// The parameter count the memory check uses is the network's own.
+    @Test(arguments: [ModelKind.dense, .conv])
+    func parameterCountMatchesTheBuiltNetwork(kind: ModelKind) {
+        let spec = ModelSpec(kind: kind, inputShape: kind == .dense ? [2] : [1, 28, 28], classes: 10, depth: 2, width: 8)
+        let network = ResNet(spec: spec, seed: 1)
+        #expect(spec.parameterCount == network.parameters.reduce(0) { $0 + $1.parameter.value.count })
+    }
+
     /// A checkpoint whose metadata lies (width 0, one class, more classes than
     /// its dataset has) is refused by the experiments as by `train --load`.
     @Test(arguments: [(#""width":16"#, #""width":0"#), (#""classes":3"#, #""classes":1"#), (#""classes":3"#, #""classes":5"#)])
