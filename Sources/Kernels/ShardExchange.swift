@@ -12,7 +12,7 @@ public final class ShardExchange: Sendable {
     public let shards: Int
     private let state: Mutex<State>
     /// Parts handed in so far, by all shards over all rounds.
-    private let arrivals = Atomic<Int>(0)
+    private let arrivals = EventCounter()
 
     private struct State {
         /// Two sets of slots, used in alternate rounds: a shard can start
@@ -47,14 +47,10 @@ public final class ShardExchange: Sendable {
             state.parts[round % 2][shard] = part
             return round
         }
-        arrivals.add(1, ordering: .sequentiallyConsistent)
-        var spins = 0
-        while arrivals.load(ordering: .sequentiallyConsistent) < (round + 1) * shards {
-            spins += 1
-            // Another shard may have lost its core (a busy machine, tests in
-            // parallel): let it run rather than spin away its time slice.
-            if spins > 200_000 { sched_yield() }
-        }
+        arrivals.advance()
+        // Another shard may have lost its core (a busy machine, tests in
+        // parallel): the wait sleeps soon rather than spin away its time slice.
+        arrivals.wait { $0 >= (round + 1) * shards }
         return state.withLock { $0.parts[round % 2] }
     }
 }

@@ -5,25 +5,30 @@ import Synchronization
 /// the machine's cores.
 ///
 /// Waking a core through Dispatch costs tens of microseconds, longer than a
-/// small layer takes to compute. These workers instead spin on an atomic
-/// generation counter for a short while after each job, so back-to-back
-/// training steps find them awake; when idle for longer they sleep on a
-/// semaphore and cost nothing.
+/// small layer takes to compute. These workers instead wait on event
+/// counters (`EventCounter`) that spin for a moment after each job, so
+/// back-to-back kernels find them awake, and then sleep: an idle pool costs
+/// nothing, and on a busy machine a worker that lost its core costs its
+/// peers a wake-up, not their time slices.
 public final class WorkerPool: @unchecked Sendable {
     // Why `@unchecked Sendable` is safe: the only non-atomic mutable state is
-    // `job`. It is written by `run` while it holds `callerLock`, strictly
-    // before `generation` is incremented (sequentially consistent), and read
-    // by a worker only after it has observed that new generation. `run` then
-    // waits until `pending` reaches zero, i.e. until every worker has finished
-    // calling `job`, before it clears `job` and releases the lock. So no read
-    // of `job` ever races with a write.
+    // `job`. It is written by `dispatch` while it holds `callerLock`, strictly
+    // before the job's `ticket` is stored (sequentially consistent), and read
+    // by a worker only after it has claimed a part of that ticket. `dispatch`
+    // then waits until `finished` has advanced once for every part, i.e. until
+    // every thread that claimed a part has finished calling `job`, before it
+    // clears `job` and releases the lock; no part is left to claim by then.
+    // So no read of `job` ever races with a write.
     private var job: ((Int) -> Void)?
-    private let generation = Atomic<Int>(0)
-    private let pending = Atomic<Int>(0)
-    private let sleepers = Atomic<Int>(0)
-    private let wake = DispatchSemaphore(value: 0)
+    /// The job posted now: its number (bits 16 and up), its parts (bits 8–15)
+    /// and the next part to claim (bits 0–7).
+    private let ticket = Atomic<Int>(0)
+    /// Advances once per job; idle workers wait for it to move.
+    private let jobPosted = EventCounter()
+    /// Advances once per finished part.
+    private let finished = EventCounter()
     private let callerLock = Mutex<Void>(())
-    /// Set while a `runTogether` job holds every thread.
+    /// Set while a `runShards` job holds every thread.
     private let heldTogether = Atomic<Bool>(false)
 
     /// The number of threads the pool owns, the calling thread included.
@@ -38,7 +43,7 @@ public final class WorkerPool: @unchecked Sendable {
         for index in 1..<self.capacity {
             Thread { [self] in
                 nameCurrentThread("reslab-worker-\(index)")
-                self.workerLoop(index: index)
+                self.workerLoop()
             }.start()
         }
     }
@@ -71,49 +76,72 @@ public final class WorkerPool: @unchecked Sendable {
     }
 
     /// How many parts a kernel should split its work into now: `threads`, or
-    /// 1 while a `runTogether` job holds them all (its parts then run their
+    /// 1 while a `runShards` job holds them all (its parts then run their
     /// kernels whole, instead of in parts one after another).
     public var availableThreads: Int {
         heldTogether.load(ordering: .relaxed) ? 1 : threads
     }
 
     /// Calls `body(i)` for every `i` in `0..<threads`, in parallel, and
-    /// returns when all calls have finished. A nested or concurrent call runs
-    /// all parts on the calling thread instead.
+    /// returns when all calls have finished. Parts go to whichever thread
+    /// is free first: when a worker has lost its core to another program, the
+    /// caller takes its part instead of waiting for it. A nested or
+    /// concurrent call runs all parts on the calling thread instead.
     public func run(_ body: (Int) -> Void) {
         let parts = threads
         if parts == 1 { body(0); return }
-        let ran: Bool? = callerLock.withLockIfAvailable { _ in dispatch(parts, body); return true }
+        let ran: Bool? = callerLock.withLockIfAvailable { _ in dispatch(parts, together: false, body); return true }
         if ran == nil { for index in 0..<parts { body(index) } }
     }
 
-    /// Calls `body(i)` for every `i` in `0..<parts` (at most `capacity`),
-    /// each on its own thread at the same time, so the calls may wait for one
-    /// another (the shards of a data-parallel step do). Waits its turn if
-    /// another caller is using the pool; kernels called inside `body` run
-    /// whole on their caller's thread. Must not be called from inside a pool job.
-    public func runTogether(parts: Int, _ body: (Int) -> Void) {
+    /// Calls `body(i)` for every `i` in `0..<parts` (at most `capacity`):
+    /// the shards of a data-parallel step. Shards that are not `independent`
+    /// wait for one another, so each runs on its own thread at the same time;
+    /// independent ones go to whichever thread is free, as `run`'s parts do.
+    /// Waits its turn if another caller is using the pool; kernels called
+    /// inside `body` run whole on their caller's thread. Must not be called
+    /// from inside a pool job.
+    public func runShards(_ parts: Int, independent: Bool, _ body: (Int) -> Void) {
         precondition(parts >= 1 && parts <= capacity, "\(parts) parts cannot run together on \(capacity) threads")
         if parts == 1 { body(0); return }
         callerLock.withLock { _ in
             heldTogether.store(true, ordering: .relaxed)
-            dispatch(parts, body)
+            dispatch(parts, together: !independent, body)
             heldTogether.store(false, ordering: .relaxed)
         }
     }
 
-    /// Runs `body` on the first `parts` threads, the caller's being part 0.
-    /// The caller must hold `callerLock`.
-    private func dispatch(_ parts: Int, _ body: (Int) -> Void) {
+    /// Runs `body(i)` for `i` in `0..<parts`, each part claimed by the first
+    /// thread to ask for it, the caller first. Parts that run `together` wait
+    /// for one another, so the caller takes only one of them; otherwise it
+    /// goes on claiming until none is left. The caller must hold `callerLock`.
+    private func dispatch(_ parts: Int, together: Bool, _ body: (Int) -> Void) {
         withoutActuallyEscaping(body) { escapable in
-            job = { index in if index < parts { escapable(index) } }
-            pending.store(capacity - 1, ordering: .sequentiallyConsistent)
-            generation.add(1, ordering: .sequentiallyConsistent)
-            let sleeping = sleepers.exchange(0, ordering: .sequentiallyConsistent)
-            for _ in 0..<sleeping { wake.signal() }
-            escapable(0)
-            while pending.load(ordering: .sequentiallyConsistent) != 0 {}
+            job = escapable
+            let done = finished.load() + parts
+            let generation = ticket.load(ordering: .sequentiallyConsistent) >> 16 + 1
+            ticket.store(generation << 16 | parts << 8, ordering: .sequentiallyConsistent)
+            jobPosted.advance()
+            while let part = claimPart() {
+                escapable(part)
+                finished.advance()
+                if together { break }
+            }
+            finished.wait { $0 >= done }
             job = nil
+        }
+    }
+
+    /// Takes the next unclaimed part of the job posted now, if any is left.
+    private func claimPart() -> Int? {
+        var current = ticket.load(ordering: .sequentiallyConsistent)
+        while true {
+            let (parts, next) = (current >> 8 & 0xFF, current & 0xFF)
+            guard next < parts else { return nil }
+            let (exchanged, original) = ticket.compareExchange(expected: current, desired: current + 1,
+                                                               ordering: .sequentiallyConsistent)
+            if exchanged { return next }
+            current = original
         }
     }
 
@@ -147,29 +175,19 @@ public final class WorkerPool: @unchecked Sendable {
         }
     }
 
-    private func workerLoop(index: Int) {
+    private func workerLoop() {
         var seen = 0
-        let spinLimit = 200_000
         while true {
-            var spins = 0
-            var current = generation.load(ordering: .sequentiallyConsistent)
-            while current == seen {
-                spins += 1
-                if spins > spinLimit {
-                    sleepers.add(1, ordering: .sequentiallyConsistent)
-                    if generation.load(ordering: .sequentiallyConsistent) == seen { wake.wait() }
-                    spins = 0
+            seen = jobPosted.wait(spins: EventCounter.idleSpin) { [seen] in $0 != seen }
+            while let part = claimPart() {
+                do {
+                    // The local copy is released at the end of this scope,
+                    // before `finished` says the part is done.
+                    let work = job
+                    work?(part)
                 }
-                current = generation.load(ordering: .sequentiallyConsistent)
+                finished.advance()
             }
-            seen = current
-            do {
-                // The local copy is released at the end of this scope, before
-                // `pending` says the job is done.
-                let work = job
-                work?(index)
-            }
-            pending.subtract(1, ordering: .sequentiallyConsistent)
         }
     }
 }

@@ -57,12 +57,15 @@ public struct BenchmarkResult: Codable, Sendable {
     public var millisecondsPerStep: Double?
     /// GFLOP/s as a fraction of the arithmetic peak measured in the same run (GEMM).
     public var peakFraction: Double?
+    /// Busy programs that ran beside the measurement (`--contention`).
+    public var busyNeighbours: Int?
 
     enum CodingKeys: String, CodingKey {
         case kind, workload, threads, seconds, gflops, depth, width
         case samplesPerSecond = "samples_per_s"
         case millisecondsPerStep = "ms_per_step"
         case peakFraction = "peak_fraction"
+        case busyNeighbours = "busy_neighbours"
     }
 }
 
@@ -87,7 +90,24 @@ public enum Benchmark {
     /// machine's slow spells fall on all sizes alike. Each figure is the
     /// median of its rounds.
     public static func scaling(seconds: Double, threads: Int, rounds: Int) -> [BenchmarkResult] {
-        let runs = scalingSizes.map { TimedTraining(.mlpFashion, threads: threads, depth: $0.depth, width: $0.width) }
+        sideBySide(scalingSizes.map { TimedTraining(.mlpFashion, threads: threads, depth: $0.depth, width: $0.width) },
+                   seconds: seconds, rounds: rounds)
+    }
+
+    /// Every workload on each of `threadCounts` threads, timed side by side
+    /// in `rounds` rounds (medians): `reslab bench --contention` runs it
+    /// beside busy programs, to see whether more threads still help.
+    public static func threadComparison(_ workloads: [BenchmarkWorkload], threadCounts: [Int], seconds: Double,
+                                        rounds: Int) -> [BenchmarkResult] {
+        sideBySide(workloads.flatMap { workload in
+            threadCounts.map { TimedTraining(workload, threads: $0, depth: nil, width: nil) }
+        }, seconds: seconds, rounds: rounds)
+    }
+
+    /// Times `runs` in `rounds` rounds, each run for its share of `seconds`
+    /// in every round, so that the machine's slow spells fall on all of them
+    /// alike. Each figure is the median of its rounds.
+    private static func sideBySide(_ runs: [TimedTraining], seconds: Double, rounds: Int) -> [BenchmarkResult] {
         var timings = [[(steps: Int, seconds: Double)]](repeating: [], count: runs.count)
         for _ in 0..<rounds {
             for (index, run) in runs.enumerated() { timings[index].append(run.time(seconds: seconds / Double(rounds))) }

@@ -1,4 +1,5 @@
 import Kernels
+import Synchronization
 import RunProtocol
 
 /// Computes a network's training gradients on several cores at once, each
@@ -71,8 +72,13 @@ public final class DataParallelNetwork {
             lendWeights(false)
             for layer in networkNorms { layer.shardExchange = nil }
         }
-        var outcome: (loss: Float, correct: Int) = (.nan, 0)
-        WorkerPool.shared.runTogether(parts: shards) { shard in
+        // Without batch norm the shards never meet before the end, so they
+        // are independent parts, which a free thread may take two of (on a
+        // busy machine, it does); with it they meet at every norm, each on its
+        // own thread. Either way the totals are added in shard order.
+        let independent = networkNorms.isEmpty
+        let shardTotals = Mutex([[Float]](repeating: [], count: shards))
+        WorkerPool.shared.runShards(shards, independent: independent) { shard in
             let net = shard == 0 ? network : replicas[shard - 1]
             let rows = batch * shard / shards..<batch * (shard + 1) / shards
             let part = Tensor(shape: [rows.count, features],
@@ -81,12 +87,18 @@ public final class DataParallelNetwork {
             if shard > 0 { net.zeroGradients() }
             let logits = net.forward(part, modes: modes, training: true)
             let result = softmaxCrossEntropy(logits: logits, labels: Array(labels[rows]), batchSize: batch)
-            // Every shard learns the whole batch's loss, so all of them
-            // agree on whether to go on.
-            let totals = exchange.sum([result.loss, Float(result.correct)], shard: shard)
+            let own = [result.loss, Float(result.correct)]
+            // Shards that meet learn the whole batch's loss here, so all of
+            // them agree on whether to go on.
+            let totals = independent ? own : exchange.sum(own, shard: shard)
             if totals[0].isFinite { net.accumulateGradients(result.gradient) }
-            if shard == 0 { outcome = (totals[0], Int(totals[1])) }
+            shardTotals.withLock { $0[shard] = own }
         }
+        let totals = shardTotals.withLock { parts in parts.dropFirst().reduce(into: parts[0]) { addInPlace(&$0, $1) } }
+        let outcome = (loss: totals[0], correct: Int(totals[1]))
+        // A shard whose own loss was finite has added gradients that a
+        // non-finite whole must not leave behind.
+        if !outcome.loss.isFinite && independent { network.zeroGradients() }
         guard outcome.loss.isFinite else { return outcome }
         WorkerPool.shared.forEach(gradientShares, weight: { $0.own.value.count }) { share in
             for replica in share.replicas { share.own.addToGradient(replica.gradient) }

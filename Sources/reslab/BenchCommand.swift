@@ -11,11 +11,13 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Workloads to run (default: all).") var workload: [BenchmarkWorkload] = []
     @Flag(help: "Measure the GEMM kernel instead.") var gemm = false
     @Flag(help: "Measure mlp-fashion at depths 10-80 and widths 64-512 instead.") var scaling = false
+    @Flag(help: "Run the workloads beside one busy program per core, on 1 thread and on all, side by side.")
+    var contention = false
     @Option(help: "Blocks of the workloads' networks, instead of their own.") var depth: Int?
     @Option(help: "Width of the workloads' networks, instead of their own.") var width: Int?
     @Option(help: "Threads.") var threads: Int = RunConfiguration().threads
     @Option(help: "Seconds to time each figure.") var seconds: Double = 3
-    @Option(help: "With --scaling: rounds in which every size is timed in turn; each figure is their median.")
+    @Option(help: "With --scaling or --contention: rounds in which every figure is timed in turn; each is their median.")
     var rounds: Int = 5
     @Flag(help: "Print one JSON object per line.") var json = false
 
@@ -26,7 +28,9 @@ struct BenchCommand: AsyncParsableCommand {
         for workload in BenchmarkWorkload.allCases {
             if let problem = workload.spec(depth: depth, width: width).problem { throw ValidationError(problem) }
         }
-        guard !(gemm && scaling) else { throw ValidationError("--gemm and --scaling measure different things; pick one") }
+        guard [gemm, scaling, contention].filter({ $0 }).count <= 1 else {
+            throw ValidationError("--gemm, --scaling and --contention measure different things; pick one")
+        }
     }
 
     func run() async throws {
@@ -50,6 +54,17 @@ struct BenchCommand: AsyncParsableCommand {
         }
         if scaling {
             Benchmark.scaling(seconds: seconds, threads: threads, rounds: rounds).forEach(report)
+        } else if contention {
+            let cores = ProcessInfo.processInfo.activeProcessorCount
+            let neighbours = try BusyNeighbours(count: cores)
+            defer { neighbours.stop() }
+            if !json { print("beside \(cores) busy programs (one per core):") }
+            let results = Benchmark.threadComparison(workload.isEmpty ? BenchmarkWorkload.allCases : workload,
+                                                     threadCounts: [1, threads], seconds: seconds, rounds: rounds)
+            for var result in results {
+                result.busyNeighbours = cores
+                report(result)
+            }
         } else if gemm {
             let peak = Benchmark.arithmeticPeak(seconds: seconds, threads: threads)
             report(peak)

@@ -12,7 +12,7 @@ struct ShardExchangeTests {
         let exchange = ShardExchange(shards: 2)
         let mismatches = Atomic<Int>(0)
         let splitKernels = Atomic<Int>(0)
-        WorkerPool.shared.runTogether(parts: 2) { shard in
+        WorkerPool.shared.runShards(2, independent: false) { shard in
             if WorkerPool.shared.availableThreads != 1 { splitKernels.add(1, ordering: .relaxed) }
             for round in 0..<2_000 {
                 let part = [Float(round), Float(shard)]

@@ -116,7 +116,7 @@ struct LessonCommandLineTests {
     }
 
     /// SIGTERM to a headless run redirected to a file: the lines printed so
-    /// far are in the file, `--save` is written, and the status is 143.
+    /// far are in the file, `--save` is written and announced, and the status is 143.
     @Test func terminatedHeadlessRunKeepsItsLinesAndCheckpoint() async throws {
         try await withTemporaryDirectory { directory in
             let checkpoint = directory.appendingPathComponent("stopped.safetensors").path
@@ -136,6 +136,7 @@ struct LessonCommandLineTests {
             #expect(FileManager.default.fileExists(atPath: checkpoint))
             let lines = try String(contentsOfFile: log, encoding: .utf8)
             #expect(lines.contains("step") && lines.contains("test"), "\(lines.suffix(300))")
+            #expect(lines.contains("saved checkpoint \(checkpoint) at step"), "\(lines.suffix(300))")
         }
     }
 }
