@@ -35,8 +35,13 @@ public func readMaybeCompressed(_ url: URL, declared: DeclaredSize? = nil) throw
     } catch .unreadable(let reason) {
         throw DataError(url, "cannot be read (\(reason))")
     }
+    return try decompressIfNeeded(bytes, file: url, declared: declared)
+}
+
+/// `bytes`, read from `file`, inflated first if they are a gzip stream.
+public func decompressIfNeeded(_ bytes: [UInt8], file: URL, declared: DeclaredSize? = nil) throws -> [UInt8] {
     guard bytes.count >= 2, bytes[0] == 0x1F, bytes[1] == 0x8B else { return bytes }
-    return try inflate(bytes, file: url, declared: declared)
+    return try inflate(bytes, file: file, declared: declared)
 }
 
 /// Inflates a complete gzip stream, to at most `limit` bytes, and with

@@ -43,8 +43,16 @@ public struct IDXFile {
 
     /// Reads an IDX file, inflating it if compressed, to no more than its header declares.
     public static func read(_ url: URL, rank: Int) throws -> IDXFile {
-        let declared = DeclaredSize(headerLength: headerLength(rank: rank)) { try declaredLength(header: $0, file: url, rank: rank) }
-        return try IDXFile(try readMaybeCompressed(url, declared: declared), file: url, rank: rank)
+        try IDXFile(try readMaybeCompressed(url, declared: declaredSize(file: url, rank: rank)), file: url, rank: rank)
+    }
+
+    /// Parses the bytes of an IDX file, inflating them first if compressed.
+    public static func decode(_ bytes: [UInt8], file: URL, rank: Int) throws -> IDXFile {
+        try IDXFile(try decompressIfNeeded(bytes, file: file, declared: declaredSize(file: file, rank: rank)), file: file, rank: rank)
+    }
+
+    private static func declaredSize(file: URL, rank: Int) -> DeclaredSize {
+        DeclaredSize(headerLength: headerLength(rank: rank)) { try declaredLength(header: $0, file: file, rank: rank) }
     }
 
     private static func bigEndian(_ data: [UInt8], at offset: Int) -> Int {

@@ -48,21 +48,30 @@ public enum Checkpoint {
     /// Reads and validates a checkpoint written by `save`.
     public static func load(_ url: URL) throws -> CheckpointContents {
         let (tensors, metadata) = try SafeTensors.read(url)
+        return try contents(tensors: tensors, metadata: metadata, source: url.path)
+    }
+
+    /// Validates the `__metadata__` of a checkpoint read from `source`: the
+    /// configuration, the model and the block modes, which must each decode,
+    /// agree with one another and ask for nothing this lab refuses to build.
+    public static func contents(tensors: [StoredTensor], metadata: [String: String],
+                                source: String) throws -> CheckpointContents {
         let decoder = JSONDecoder()
         func decode<T: Decodable>(_ type: T.Type, _ key: String) throws -> T {
             guard let text = metadata[key] else {
-                throw CheckpointError("\(url.path): no \(key) in __metadata__; was it written by reslab?")
+                throw CheckpointError("\(source): no \(key) in __metadata__; was it written by reslab?")
             }
             do {
                 return try decoder.decode(type, from: Data(text.utf8))
             } catch {
-                throw CheckpointError("\(url.path): \(key) in __metadata__ is not valid")
+                throw CheckpointError("\(source): \(key) in __metadata__ is not valid")
             }
         }
         let spec = try decode(ModelSpec.self, specKey)
         let modes = try decode([BlockMode].self, modesKey)
+        if let problem = spec.problem { throw CheckpointError("\(source): the network in __metadata__: \(problem)") }
         guard modes.count == spec.blockCount else {
-            throw CheckpointError("\(url.path): \(modes.count) block modes for a network of \(spec.blockCount) blocks")
+            throw CheckpointError("\(source): \(modes.count) block modes for a network of \(spec.blockCount) blocks")
         }
         let known: Set = ["format", configurationKey, specKey, modesKey, stepKey]
         return CheckpointContents(configuration: try decode(RunConfiguration.self, configurationKey), spec: spec,
