@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import Synchronization
 
@@ -15,13 +16,17 @@ public final class EventCounter: Sendable {
     /// Waiters that have stopped spinning and may be asleep.
     private let sleepers = Atomic<Int>(0)
     private let condition = NSCondition()
-    /// Spins before sleeping: about 20 µs on this machine, longer than the
-    /// serial gap between two kernels of a training step.
-    public static let spinLimit = 20_000
-    /// Spins of an idle worker before it sleeps: about 200 µs, longer than
-    /// the serial work between two training steps, so a running training
-    /// loop does not pay a wake-up per step.
-    public static let idleSpin = 200_000
+    /// How long a waiter spins before it sleeps, adapted to how waits have
+    /// been ending: on a quiet machine the awaited thread is running and
+    /// arrives within microseconds, so waits end while spinning and the
+    /// budget grows; on a busy one it has often lost its core, waits end in
+    /// sleep, and the budget halves, down to a few microseconds.
+    private let spinBudget = Atomic<Int>(EventCounter.longestSpin)
+    /// Nanoseconds: the shortest and longest spins. The longest is longer
+    /// than the serial work between two training steps, so a quiet training
+    /// loop pays no wake-up per step.
+    static let shortestSpin = 10_000
+    static let longestSpin = 1_000_000
 
     public init() {}
 
@@ -41,14 +46,27 @@ public final class EventCounter: Sendable {
         }
     }
 
-    /// Waits until `reached(count)` holds, and returns that count.
+    /// Waits until `reached(count)` holds, and returns that count. `adaptive`
+    /// spins as long as the budget says; otherwise always `longestSpin` (an
+    /// idle worker waiting for the next job, whose waits are long whenever
+    /// the program does something else, and say nothing about the machine).
     @discardableResult
-    public func wait(spins: Int = spinLimit, until reached: (Int) -> Bool) -> Int {
-        for _ in 0..<spins {
+    public func wait(adaptive: Bool = true, until reached: (Int) -> Bool) -> Int {
+        let budget = adaptive ? spinBudget.load(ordering: .relaxed) : Self.longestSpin
+        let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(budget)
+        var spins = 0
+        while true {
             let current = load()
-            if reached(current) { return current }
+            if reached(current) {
+                if adaptive && budget < Self.longestSpin {
+                    spinBudget.store(min(Self.longestSpin, budget + budget / 8), ordering: .relaxed)
+                }
+                return current
+            }
+            spins += 1
+            if spins % 256 == 0 && DispatchTime.now().uptimeNanoseconds > deadline { break }
         }
-
+        if adaptive { spinBudget.store(max(Self.shortestSpin, budget / 2), ordering: .relaxed) }
         condition.lock()
         defer { condition.unlock() }
         sleepers.add(1, ordering: .sequentiallyConsistent)

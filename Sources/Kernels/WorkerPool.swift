@@ -178,7 +178,7 @@ public final class WorkerPool: @unchecked Sendable {
     private func workerLoop() {
         var seen = 0
         while true {
-            seen = jobPosted.wait(spins: EventCounter.idleSpin) { [seen] in $0 != seen }
+            seen = jobPosted.wait(adaptive: false) { [seen] in $0 != seen }
             while let part = claimPart() {
                 do {
                     // The local copy is released at the end of this scope,
