@@ -25,7 +25,11 @@ final class Interruption: @unchecked Sendable {
         for (source, number) in zip(sources, [SIGINT, SIGTERM]) {
             source.setEventHandler { [self] in
                 received.store(number, ordering: .relaxed)
-                current.withLock { $0?.send(.quit) }
+                // Before a run has started (reading a dataset) there is nothing to save: stop now.
+                current.withLock { run in
+                    guard let run else { exit(128 + number) }
+                    run.send(.quit)
+                }
             }
             source.resume()
         }

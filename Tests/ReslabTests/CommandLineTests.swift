@@ -153,6 +153,32 @@ struct CommandLineTests {
         #expect(try await reslab("bench", "--depth", "0").status == 64)
         #expect(try await reslab("bench", "--width", "100000").status == 64)
     }
+
+    /// `--contention` measures 1 thread and all of them beside one busy
+    /// loop per core, and leaves no busy loop behind.
+    @Test func contentionBenchmarkComparesThreadCountsBesideBusyLoops() async throws {
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        let result = try await reslab("bench", "--contention", "--workload", "mlp-spiral", "--seconds", "0.05",
+                                      "--rounds", "1", "--json")
+        #expect(result.status == 0)
+        let objects = result.stdout.split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
+        #expect(objects.map { $0["threads"] as? Int } == [1, cores])
+        #expect(objects.allSatisfy { $0["busy_neighbours"] as? Int == cores && ($0["samples_per_s"] as? Double ?? 0) > 0 })
+        let loops = try await offPool { () -> String in
+            let pgrep = Process()
+            pgrep.executableURL = URL(fileURLWithPath: "/usr/bin/pgrep")
+            pgrep.arguments = ["-f", "while kill -0"]
+            let out = Pipe()
+            pgrep.standardOutput = out
+            try pgrep.run()
+            pgrep.waitUntilExit()
+            return String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        }
+        #expect(loops.isEmpty)
+        #expect(try await reslab("bench", "--contention", "--gemm").status == 64)
+    }
 }
 
 struct CheckpointCommandLineTests {
