@@ -28,10 +28,12 @@ let package = Package(
         .target(name: "Lab", dependencies: ["Network", "Datasets", "RunProtocol"], swiftSettings: fastMath),
         // The screen knows the run only through its messages: it cannot import Lab, Network or Datasets.
         .target(name: "Dashboard", dependencies: ["RunProtocol", "CNCurses", "Yams"], swiftSettings: fastMath),
+        // Charts as SVG text, from results only: no engine, no terminal.
+        .target(name: "Figures", dependencies: ["RunProtocol"]),
         .executableTarget(
             name: "reslab",
             dependencies: [
-                "Lab", "Dashboard", "RunProtocol", "CGlibc",
+                "Lab", "Dashboard", "Figures", "RunProtocol", "CGlibc",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: fastMath),
@@ -41,6 +43,7 @@ let package = Package(
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TestSupport"]),
         .testTarget(name: "LabTests", dependencies: ["Lab", "RunProtocol", "TestSupport"]),
         .testTarget(name: "DashboardTests", dependencies: ["Dashboard", "RunProtocol", "TestSupport"]),
+        .testTarget(name: "FiguresTests", dependencies: ["Figures", "RunProtocol", "TestSupport"], exclude: ["Golden"]),
         .testTarget(name: "ReslabTests", dependencies: ["reslab", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -96,6 +96,10 @@ public final class DashboardApp {
                         model.themeName = themes[themeIndex].name
                         model.colour = terminal.showsColour(themes[themeIndex])
                     }
+                    if effect.exportScreen {
+                        let (width, height) = terminal.size
+                        exportScreen(Screen.render(&model, width: width, height: height))
+                    }
                     if effect.quit { break loop }
                 }
             }
@@ -115,6 +119,22 @@ public final class DashboardApp {
         await run.stop()
         listener.cancel()
         return pendingSignal.load(ordering: .relaxed)
+    }
+
+    /// `x`: writes the screen as it looks to an SVG file beside the
+    /// checkpoints (the `--save` file's directory, or the current one), and
+    /// names the file in the event log.
+    private func exportScreen(_ canvas: Canvas) {
+        let directory = savePath.map { URL(fileURLWithPath: $0).deletingLastPathComponent() }
+            ?? URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+        let stamp = ISO8601DateFormatter.string(from: Date(), timeZone: .current, formatOptions: [.withFullDate, .withTime])
+        let file = directory.appendingPathComponent("reslab-screen-step\(model.snapshot.step)-\(stamp).svg")
+        do {
+            try Data(ScreenSVG.svg(canvas, theme: themes[themeIndex], colour: model.colour).utf8).write(to: file, options: .atomic)
+            model.note("wrote the screen to \(file.path)")
+        } catch {
+            model.note("could not write the screen to \(file.path): \((error as NSError).localizedDescription)")
+        }
     }
 
     /// `w` writes to `--save` when one was given.

@@ -18,7 +18,7 @@ public enum Action: Equatable, Sendable {
     /// Esc: closes the help if it is open, else cancels the running experiment.
     case escape
     case cancelExperiment
-    case nextTheme, save, toggleHelp, nextTab, toggleLogScale, toggleGradientKind, toggleProjector
+    case nextTheme, save, exportScreen, toggleHelp, nextTab, toggleLogScale, toggleGradientKind, toggleProjector
     case olderEvents, newerEvents
     case quit
 }
@@ -45,6 +45,7 @@ public enum KeyMap {
         case .character("-"), .character("_"): return .scaleLearningRate(0.5)
         case .character("t"): return .nextTheme
         case .character("w"): return .save
+        case .character("x"): return .exportScreen
         case .character("l"): return .toggleLogScale
         case .character("g"): return .toggleGradientKind
         case .character("L"): return .lesionSweep
@@ -73,7 +74,8 @@ public enum KeyMap {
             "+ -        learning rate ×2 or ÷2",
             "tab        next panel               l   log scale of the loss",
             "g          bars: ‖∂L/∂W‖ ↔ ‖∂L/∂x‖   t   next theme",
-            "w          save a checkpoint        q   quit (also Ctrl-C)",
+            "w          save a checkpoint        x   write the screen as SVG",
+            "q          quit (also Ctrl-C)",
             "L K P      lesion sweep, k-deletion curve, path report (c cancels)",
             "p          projector: only the charts and the bars, large",
             "PgUp PgDn  scroll the event log",
@@ -97,6 +99,7 @@ public struct Effect: Equatable, Sendable {
     public var commands: [Command] = []
     public var quit = false
     public var nextTheme = false
+    public var exportScreen = false
 }
 
 extension DashboardModel {
@@ -133,6 +136,7 @@ extension DashboardModel {
         case .cancelExperiment: effect.commands = [.cancelExperiment]
         case .nextTheme: effect.nextTheme = true
         case .save: effect.commands = offered(.save, as: .save(path: nil))
+        case .exportScreen: effect.exportScreen = true
         case .toggleHelp: showHelp.toggle()
         case .nextTab: tab = Tab.allCases[(Tab.allCases.firstIndex(of: tab)! + 1) % Tab.allCases.count]
         case .toggleLogScale: logLoss.toggle()

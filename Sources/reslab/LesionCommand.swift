@@ -1,4 +1,5 @@
 import ArgumentParser
+import Figures
 import Foundation
 import Kernels
 import Lab
@@ -61,6 +62,7 @@ struct LesionCommand: AsyncParsableCommand {
         abstract: "Delete (or un-skip) blocks of a trained network and measure the test accuracy.")
 
     @OptionGroup var checkpoint: CheckpointOptions
+    @OptionGroup var plots: PlotOptions
     @Option(help: "What to do to each block in the single-block sweep: deleted or plain.") var mode: BlockMode = .deleted
     @Option(help: "Numbers of blocks to delete at once: a list like 1,2,4, or 'all' for 0…n.") var k: String?
     @Option(help: "Random subsets (or reorderings) per k.") var samples: Int = ExperimentDefaults.repeats
@@ -77,15 +79,26 @@ struct LesionCommand: AsyncParsableCommand {
 
     func run() async throws {
         let networks = try await checkpoint.networks()
+        var singles: [SingleLesionResult] = [], deletions: [KDeletionResult] = [], reorderings: [ReorderResult] = []
         for loaded in networks {
             // A twin pair's results say which network they are.
             let run = networks.count > 1 ? (loaded.modes.allSatisfy { $0 == .plain } ? "plain" : "residual") : nil
-            try WorkerPool.withThreads(loaded.configuration.threads) { try lesion(loaded, run: run) }
+            let results = try WorkerPool.withThreads(loaded.configuration.threads) { try lesion(loaded, run: run) }
+            singles.append(results.single)
+            deletions += results.deletions
+            reorderings += results.reorderings
+        }
+        if plots.wanted {
+            var charts = [ExperimentCharts.singleLesion(singles)]
+            if !deletions.isEmpty { charts.append(ExperimentCharts.kDeletion(deletions)) }
+            if !reorderings.isEmpty { charts.append(ExperimentCharts.reorder(reorderings)) }
+            try plots.write(charts, announce: !checkpoint.json)
         }
     }
 
-    /// Every requested experiment on one network.
-    func lesion(_ loaded: LoadedNetwork, run: String?) throws {
+    /// Every requested experiment on one network; returns the results.
+    func lesion(_ loaded: LoadedNetwork, run: String?) throws
+        -> (single: SingleLesionResult, deletions: [KDeletionResult], reorderings: [ReorderResult]) {
         let n = loaded.trainer.network.blocks.count
         let ks: [Int]
         switch k {
@@ -124,6 +137,7 @@ struct LesionCommand: AsyncParsableCommand {
             }
             return lines
         }
+        var deletions: [KDeletionResult] = [], reorderings: [ReorderResult] = []
         if !ks.isEmpty {
             let results = lab.kDeletions(ks, repeats: samples, seed: seed).map { result in
                 var result = result
@@ -133,6 +147,7 @@ struct LesionCommand: AsyncParsableCommand {
             output.emitAll(results, header: "k deleted  accuracy (mean ± std over \(samples) subsets)") {
                 String(format: "%9d  %5.1f %% ± %4.1f", $0.k, 100 * $0.mean, 100 * $0.std)
             }
+            deletions = results
         }
         if reorder {
             let results = lab.reorderings([1, 2, 4, 8, 16], repeats: samples, seed: seed).map { result in
@@ -140,6 +155,7 @@ struct LesionCommand: AsyncParsableCommand {
                 result.run = run
                 return result
             }
+            reorderings = results
             if checkpoint.json {
                 output.emitAll(results, header: "") { _ in "" }
             } else {
@@ -155,6 +171,7 @@ struct LesionCommand: AsyncParsableCommand {
                 }
             }
         }
+        return (single, deletions, reorderings)
     }
 }
 
@@ -165,6 +182,7 @@ struct PathsCommand: AsyncParsableCommand {
         abstract: "Measure the gradient carried by paths of each length, Veit's way.")
 
     @OptionGroup var checkpoint: CheckpointOptions
+    @OptionGroup var plots: PlotOptions
     @Option(help: "Backward passes sampled per path length.") var samples: Int = ExperimentDefaults.pathRepeats
     @Option(help: "Batch size of the forward pass.") var batch: Int = ExperimentDefaults.pathBatch
     @Option(help: "Seed for the random routes.") var seed: UInt64 = ExperimentDefaults.seed
@@ -194,6 +212,11 @@ struct PathsCommand: AsyncParsableCommand {
             }
             lines.append("90 % of the gradient comes from paths of length \(result.effectiveRange[0])–\(result.effectiveRange[1]) of \(result.blocks)")
             return lines
+        }
+        if plots.wanted {
+            // The main chart (`--plot`) is the total gradient by length, Veit's figure 6 (c).
+            let charts = ExperimentCharts.paths(result)
+            try plots.write([charts[2], charts[0], charts[1]], announce: !checkpoint.json)
         }
     }
 }

@@ -3,6 +3,7 @@ import Foundation
 import Lab
 import Network
 import RunProtocol
+import Figures
 
 /// `reslab train`: the headless front end of the engine. It prints one line
 /// (or one JSON object) per evaluation and exits non-zero if the run diverges.
@@ -12,6 +13,7 @@ struct TrainCommand: AsyncParsableCommand {
         abstract: "Train without a screen, printing progress lines or JSON lines.")
 
     @OptionGroup var options: RunOptions
+    @OptionGroup var plots: PlotOptions
     @Flag(help: "Print one JSON object per line instead of text.") var json = false
 
     func run() async throws {
@@ -26,10 +28,15 @@ struct TrainCommand: AsyncParsableCommand {
         }
         let interruption = Interruption()
         var finals: [(depth: Int, snapshot: Snapshot)] = []
+        var histories: [[Snapshot]] = []
         for configuration in configurations where interruption.receivedSignal == 0 {
-            for snapshot in try await train(configuration, checkpoint: checkpoint, interruption: interruption) {
-                finals.append((configuration.resolvedDepth, snapshot))
-            }
+            let label = configurations.count > 1 ? "depth \(configuration.resolvedDepth)" : nil
+            let (last, runs) = try await train(configuration, checkpoint: checkpoint, interruption: interruption, label: label)
+            finals += last.map { (configuration.resolvedDepth, $0) }
+            histories += runs
+        }
+        if plots.wanted {
+            try plots.write(ExperimentCharts.training(histories) + [ExperimentCharts.gradientNorms(histories)], announce: !json)
         }
         // As shells expect: 128 + the signal, once the run has stopped and saved.
         if interruption.receivedSignal != 0 { throw ExitCode(128 + interruption.receivedSignal) }
@@ -54,9 +61,10 @@ struct TrainCommand: AsyncParsableCommand {
 
     /// Trains one configuration (or its twin pair) to the end, with the
     /// `--save` checkpoints and the lesson's follow-up; returns the last
-    /// snapshot of each engine, residual first.
-    func train(_ configuration: RunConfiguration, checkpoint: CheckpointContents?,
-               interruption: Interruption) async throws -> [Snapshot] {
+    /// snapshot of each engine, residual first, and, when charts are
+    /// wanted, each engine's snapshots (named with `label` and its run).
+    func train(_ configuration: RunConfiguration, checkpoint: CheckpointContents?, interruption: Interruption,
+               label: String?) async throws -> (last: [Snapshot], histories: [[Snapshot]]) {
         let run: Run
         do {
             run = try Run(configuration: configuration, checkpoint: checkpoint, live: false, savePath: options.save,
@@ -69,6 +77,7 @@ struct TrainCommand: AsyncParsableCommand {
         defer { interruption.watch(nil) }
         run.start()
         var formatters: [String: ProgressFormatter] = [:]
+        var histories: [String: [Snapshot]] = [:]
         var diverged: Snapshot?
         for await update in run.updates {
             switch update {
@@ -80,6 +89,13 @@ struct TrainCommand: AsyncParsableCommand {
                 // A file or a pipe gets each line as it is printed, not when a buffer fills.
                 fflush(nil)
                 formatters[key] = formatter
+                if plots.wanted && snapshot.experiment == nil {
+                    // What a chart needs: the figures, not the events or the decision map.
+                    var kept = snapshot
+                    (kept.events, kept.decisionMap) = ([], nil)
+                    kept.run = [label, snapshot.run].compactMap { $0 }.joined(separator: " ").nilIfEmpty
+                    histories[key, default: []].append(kept)
+                }
             case .notice(let message):
                 if !json { print("· \(message)") }
             case .ended:
@@ -92,11 +108,17 @@ struct TrainCommand: AsyncParsableCommand {
             throw ExitCode.failure
         }
         if await run.saveFailed { throw ExitCode.failure }
-        return await run.finalSnapshots
+        let order = histories.keys.sorted { ($0 == "plain" ? 1 : 0, $0) < ($1 == "plain" ? 1 : 0, $1) }
+        return (await run.finalSnapshots, order.compactMap { histories[$0] })
     }
 }
 
 /// Writes `error: message` to standard error.
 func printError(_ message: String) {
     FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+}
+
+extension String {
+    /// nil for the empty string.
+    var nilIfEmpty: String? { isEmpty ? nil : self }
 }

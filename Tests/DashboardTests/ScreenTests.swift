@@ -114,7 +114,8 @@ struct KeyTests {
         #expect(KeyMap.action(for: .character("\u{03}")) == .quit)
         #expect(KeyMap.action(for: .f1) == .toggleHelp)
         #expect(KeyMap.action(for: .character("+")) == .scaleLearningRate(2))
-        #expect(KeyMap.action(for: .character("x")) == nil)
+        #expect(KeyMap.action(for: .character("x")) == .exportScreen)
+        #expect(KeyMap.action(for: .character("z")) == nil)
         #expect(KeyMap.action(for: .pageUp) == .olderEvents)
         #expect(KeyMap.action(for: .character("p")) == .toggleProjector)
     }

@@ -310,7 +310,44 @@ its stage, so over all blocks an ordinary deletion costs as much as a
 downsampling one."""
 
 
-FIGURES = {"vanishing": vanishing, "degradation": degradation, "lesion": lesion, "paths": paths, "headless": headless}
+CHARTS = os.path.join(os.path.dirname(__file__), "charts")
+CHART_COMMANDS = {
+    "vanishing": ["train", "--preset", "vanishing"],
+    "lesion": ["lesion", "--preset", "lesion", "--k", "0,1,2,4,8,16", "--samples", "20", "--reorder"],
+    "paths": ["paths", "--preset", "paths"],
+}
+CHART_TITLES = {
+    "train-loss": "loss against step, both nets", "train-accuracy": "accuracy against step",
+    "gradient-norms": "gradient norm per block at three steps", "lesion-single": "Veit et al. Fig. 3: one block deleted",
+    "lesion-k": "Fig. 5a: k blocks deleted", "lesion-reorder": "Fig. 5b: blocks reordered",
+    "paths-total": "Fig. 6: total gradient by path length", "paths-distribution": "path lengths",
+    "paths-gradient": "gradient per path",
+}
+WRITING = False
+
+
+def charts(reslab):
+    """The committed SVG charts of the README, written by the commands shown
+    beside them; a check writes them afresh into a temporary directory and
+    compares them file by file."""
+    with tempfile.TemporaryDirectory() as scratch:
+        sections = []
+        for name, command in CHART_COMMANDS.items():
+            target = os.path.join(CHARTS if WRITING else scratch, name)
+            run(reslab, *command, "--plot-dir", target)
+            if not WRITING:
+                for file in sorted(os.listdir(target)):
+                    committed = os.path.join(CHARTS, name, file)
+                    if not os.path.exists(committed) or open(committed).read() != open(os.path.join(target, file)).read():
+                        sys.exit(f"chart {name}/{file} differs from a fresh run of: reslab {' '.join(command)} --threads 1 --plot-dir DIR")
+            shown = " ".join(command)
+            images = "\n".join(f"![{CHART_TITLES[file[:-4]]}](Tests/Docs/charts/{name}/{file})"
+                               for file in sorted(os.listdir(target)) if file.endswith(".svg"))
+            sections.append(f"`reslab {shown} --threads 1 --plot-dir Tests/Docs/charts/{name}`:\n\n{images}")
+        return "\n\n".join(sections)
+
+
+FIGURES = {"vanishing": vanishing, "degradation": degradation, "lesion": lesion, "paths": paths, "headless": headless, "charts": charts}
 if os.environ.get("RESLAB_DOCS_FULL") == "1":
     FIGURES["lesion-conv"] = lesion_conv
     FIGURES["real-data"] = real_data
@@ -335,6 +372,8 @@ def main():
     action.add_argument("--write", action="store_true", help="rewrite the figures in the README")
     parser.add_argument("--only", nargs="*", default=list(FIGURES), help="figures to run")
     args = parser.parse_args()
+    global WRITING
+    WRITING = args.write
     if args.check:
         global WORKERS
         WORKERS = 1

@@ -204,6 +204,25 @@ struct DashboardEndToEndTests {
         }
     }
 
+    /// `x` writes the screen as it looks, beside the `--save` checkpoint,
+    /// and the event log names the file.
+    @Test func xWritesTheScreenAsSVG() async throws {
+        try await withTemporaryDirectory { directory in
+            let checkpoint = directory.appendingPathComponent("run.safetensors").path
+            let session = try TmuxSession(command: "--depth 4 --steps 50 --save \(checkpoint)")
+            #expect(await session.waitFor("■ finished"))
+            try session.send("x")
+            // The event log wraps the long temporary path: look for its start.
+            #expect(await session.waitFor("wrote the screen to"))
+            let files = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".svg") }
+            #expect(files.count == 1 && files[0].hasPrefix("reslab-screen-step50-"))
+            let svg = try String(contentsOf: directory.appendingPathComponent(files.first ?? "none"), encoding: .utf8)
+            #expect(svg.hasPrefix("<svg") && svg.contains("finished") && svg.contains("monospace") && svg.contains("┌"))
+            try session.send("q")
+            #expect(await session.waitFor("EXITED 0"))
+        }
+    }
+
     @Test func divergenceShowsTheBanner() async throws {
         let session = try TmuxSession(command: "--depth 4 --norm none --schedule constant --lr 100000")
         #expect(await session.waitFor("✕ diverged"))

@@ -1,0 +1,54 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// `--plot`, `--plot-dir` and `--plot-theme` on `train`, `lesion` and `paths`.
+struct PlotCommandLineTests {
+    /// The files in `directory`, sorted.
+    static func files(_ directory: URL) throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted()
+    }
+
+    @Test func everyCommandWritesItsChartsWithTheirData() async throws {
+        try await withTemporaryDirectory { directory in
+            let checkpoint = directory.appendingPathComponent("net.safetensors").path
+            let trained = directory.appendingPathComponent("train")
+            let train = try await reslab("train", "--depth", "4", "--width", "8", "--steps", "200", "--twin", "--save", checkpoint,
+                                         "--plot-dir", trained.path, "--plot-theme", "dark")
+            #expect(train.status == 0, "\(train.stderr)")
+            #expect(try Self.files(trained) == ["gradient-norms.csv", "gradient-norms.svg", "train-accuracy.csv", "train-accuracy.svg",
+                                                "train-loss.csv", "train-loss.svg"])
+            #expect(train.stdout.contains("· wrote \(trained.path)/train-loss.svg (and .csv)"))
+            let loss = try String(contentsOf: trained.appendingPathComponent("train-loss.svg"), encoding: .utf8)
+            #expect(loss.contains("residual train") && loss.contains("plain val") && loss.contains("#1b1d23"))
+
+            let lesioned = directory.appendingPathComponent("lesion")
+            let single = directory.appendingPathComponent("single.svg")
+            let lesion = try await reslab("lesion", "--load", checkpoint, "--k", "0,1,2", "--samples", "2", "--reorder",
+                                          "--plot-dir", lesioned.path, "--plot", single.path, "--json")
+            #expect(lesion.status == 0, "\(lesion.stderr)")
+            #expect(try Self.files(lesioned) == ["lesion-k.csv", "lesion-k.svg", "lesion-reorder.csv", "lesion-reorder.svg",
+                                                 "lesion-single.csv", "lesion-single.svg"])
+            // JSON lines stay JSON lines: no "wrote" line among them.
+            #expect(lesion.stdout.split(separator: "\n").allSatisfy { $0.hasPrefix("{") })
+            #expect(try Data(contentsOf: single) == Data(contentsOf: lesioned.appendingPathComponent("lesion-single.svg")))
+            let csv = try String(contentsOf: lesioned.appendingPathComponent("lesion-k.csv"), encoding: .utf8)
+            #expect(csv.hasPrefix("series,blocks deleted (k),test accuracy,error\n") && csv.split(separator: "\n").count == 4)
+
+            let paths = directory.appendingPathComponent("paths")
+            #expect(try await reslab("paths", "--load", checkpoint, "--samples", "2", "--plot-dir", paths.path).status == 0)
+            #expect(try Self.files(paths).filter { $0.hasSuffix(".svg") } == ["paths-distribution.svg", "paths-gradient.svg", "paths-total.svg"])
+        }
+    }
+
+    @Test func aPlotThatIsNotAnSVGFileNameIsRefused() async throws {
+        let result = try await reslab("train", "--steps", "5", "--plot", "loss.png")
+        #expect(result.status == 64 && result.stderr.contains("--plot takes a file name ending in .svg"))
+        #expect(try await reslab("train", "--steps", "5", "--plot-theme", "sepia").status == 64)
+    }
+
+    @Test func anUnwritablePlotDirectoryIsOneLine() async throws {
+        let result = try await reslab("train", "--steps", "5", "--plot-dir", "/proc/reslab-charts")
+        #expect(result.status == 1 && result.stderr.hasPrefix("error: could not write the charts"))
+    }
+}
