@@ -102,7 +102,9 @@ struct LesionCommand: AsyncParsableCommand {
         let n = loaded.trainer.network.blocks.count
         let ks: [Int]
         switch k {
-        case nil: ks = []
+        // `--plot-dir` draws all three of Veit's lesion figures, so it runs
+        // the k-deletion curve and the reordering too, unless told otherwise.
+        case nil: ks = plots.plotDir == nil ? [] : [0, 1, 2, 4, 8, 16].filter { $0 <= n }
         case "all"?: ks = Array(0...n)
         case let list?:
             let parsed = list.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
@@ -149,7 +151,7 @@ struct LesionCommand: AsyncParsableCommand {
             }
             deletions = results
         }
-        if reorder {
+        if reorder || plots.plotDir != nil {
             let results = lab.reorderings([1, 2, 4, 8, 16], repeats: samples, seed: seed).map { result in
                 var result = result
                 result.run = run

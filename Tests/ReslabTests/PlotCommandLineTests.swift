@@ -24,7 +24,8 @@ struct PlotCommandLineTests {
 
             let lesioned = directory.appendingPathComponent("lesion")
             let single = directory.appendingPathComponent("single.svg")
-            let lesion = try await reslab("lesion", "--load", checkpoint, "--k", "0,1,2", "--samples", "2", "--reorder",
+            // `--plot-dir` runs the k-deletion curve and the reordering for their figures.
+            let lesion = try await reslab("lesion", "--load", checkpoint, "--samples", "2",
                                           "--plot-dir", lesioned.path, "--plot", single.path, "--json")
             #expect(lesion.status == 0, "\(lesion.stderr)")
             #expect(try Self.files(lesioned) == ["lesion-k.csv", "lesion-k.svg", "lesion-reorder.csv", "lesion-reorder.svg",
@@ -33,7 +34,8 @@ struct PlotCommandLineTests {
             #expect(lesion.stdout.split(separator: "\n").allSatisfy { $0.hasPrefix("{") })
             #expect(try Data(contentsOf: single) == Data(contentsOf: lesioned.appendingPathComponent("lesion-single.svg")))
             let csv = try String(contentsOf: lesioned.appendingPathComponent("lesion-k.csv"), encoding: .utf8)
-            #expect(csv.hasPrefix("series,blocks deleted (k),test accuracy,error\n") && csv.split(separator: "\n").count == 4)
+            // k = 0, 1, 2 and 4 of the 4 blocks.
+            #expect(csv.hasPrefix("series,blocks deleted (k),test accuracy,error\n") && csv.split(separator: "\n").count == 5)
 
             let paths = directory.appendingPathComponent("paths")
             #expect(try await reslab("paths", "--load", checkpoint, "--samples", "2", "--plot-dir", paths.path).status == 0)

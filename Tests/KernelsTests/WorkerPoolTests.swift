@@ -1,0 +1,40 @@
+import Foundation
+import Kernels
+import Synchronization
+import Testing
+
+struct WorkerPoolTests {
+    /// Parts go to whichever thread claims them first, yet every part of
+    /// every job runs exactly once, for `run` and for independent shards.
+    @Test(.enabled(if: WorkerPool.shared.capacity >= 2))
+    func everyPartRunsExactlyOnce() {
+        let first = Atomic<Int>(0), second = Atomic<Int>(0)
+        let jobs = 5_000
+        WorkerPool.withThreads(2) {
+            for job in 0..<jobs {
+                let body: (Int) -> Void = { part in
+                    if part == 0 { first.add(1, ordering: .relaxed) } else { second.add(1, ordering: .relaxed) }
+                }
+                if job % 2 == 0 { WorkerPool.shared.run(body) } else { WorkerPool.shared.runShards(2, independent: true, body) }
+            }
+        }
+        #expect(first.load(ordering: .relaxed) == jobs && second.load(ordering: .relaxed) == jobs)
+    }
+
+    /// A waiter that has stopped spinning and sleeps is woken by `advance`.
+    @Test func aSleepingWaiterWakesWhenTheCountAdvances() async throws {
+        let counter = EventCounter()
+        let seen = Atomic<Int>(-1)
+        let done = DispatchSemaphore(value: 0)
+        Thread {
+            seen.store(counter.wait { $0 >= 1 }, ordering: .relaxed)
+            done.signal()
+        }.start()
+        // Longer than the longest spin (1 ms): the waiter is asleep by now.
+        try await Task.sleep(for: .milliseconds(50))
+        #expect(seen.load(ordering: .relaxed) == -1)
+        counter.advance()
+        #expect(done.wait(timeout: .now() + 5) == .success)
+        #expect(seen.load(ordering: .relaxed) == 1)
+    }
+}
