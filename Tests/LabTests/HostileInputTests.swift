@@ -38,6 +38,35 @@ struct HostileInputTests {
         }
     }
 
+    /// A gzip IDX file inflates no further than its header declares: a
+    /// bomb of zeros behind a header of 10 images stops after 10 images.
+    @Test func inflationStopsAtWhatTheHeaderDeclares() throws {
+        let header: [UInt8] = [0, 0, 8, 3, 0, 0, 0, 10, 0, 0, 0, 28, 0, 0, 0, 28]
+        let bomb = try FuzzTests.gzipped(header + [UInt8](repeating: 0, count: 8 << 20))
+        do {
+            _ = try IDXFile.decode(bomb, file: URL(fileURLWithPath: "/tmp/bomb.gz"), rank: 3)
+            Issue.record("the bomb was accepted")
+        } catch let error as DataError {
+            #expect(error.description.contains("inflates to more than the 7856 bytes its header declares"))
+        }
+        let exact = try FuzzTests.gzipped(header + [UInt8](repeating: 7, count: 7840))
+        #expect(try IDXFile.decode(exact, file: URL(fileURLWithPath: "/tmp/exact.gz"), rank: 3).bytes.count == 7840)
+    }
+
+    /// Training images in 0 records: one line, not a precondition in the sampler.
+    @Test func anEmptyTrainingSetIsRefused() throws {
+        try withTemporaryDirectory { directory in
+            func idx(_ name: String, _ bytes: [UInt8]) throws { try Data(bytes).write(to: directory.appendingPathComponent(name)) }
+            try idx("train-images-idx3-ubyte", [0, 0, 8, 3, 0, 0, 0, 0, 0, 0, 0, 28, 0, 0, 0, 28])
+            try idx("train-labels-idx1-ubyte", [0, 0, 8, 1, 0, 0, 0, 0])
+            try idx("t10k-images-idx3-ubyte", [0, 0, 8, 3, 0, 0, 0, 1, 0, 0, 0, 28, 0, 0, 0, 28] + [UInt8](repeating: 9, count: 784))
+            try idx("t10k-labels-idx1-ubyte", [0, 0, 8, 1, 0, 0, 0, 1, 3])
+            var c = RunConfiguration()
+            (c.dataset, c.dataPath) = (.fashionMNIST, directory.path)
+            #expect(throws: RunError.self) { try Engine(configuration: c) }
+        }
+    }
+
     /// Huge option values are refused before anything multiplies them.
     @Test func hugeOptionValuesAreRefused() {
         var c = RunConfiguration()
