@@ -22,7 +22,7 @@ public struct ChartRenderer: Sendable {
         var document = SVGDocument(width: width, height: height, background: palette.background)
         let area = plot
         let points = chart.series.flatMap(\.points)
-        let xs = points.map(\.x) + chart.bands.flatMap { [$0.from, $0.to] }
+        let xs = (points.map(\.x) + chart.bands.flatMap { [$0.from, $0.to] }).filter(\.isFinite)
         let xTicks = AxisTicks.linear((xs.min() ?? 0)...(xs.max() ?? 1))
         let yTicks = yAxis(chart)
         func x(_ value: Double) -> Double {
@@ -61,7 +61,7 @@ public struct ChartRenderer: Sendable {
         // Series.
         for (index, series) in chart.series.enumerated() {
             let color = palette.color(series.role)
-            let visible = series.points.filter { chart.yScale == .linear || $0.y > 0 }
+            let visible = series.points.filter { $0.x.isFinite && $0.y.isFinite && (chart.yScale == .linear || $0.y > 0) }
             var group = [#"<g class="series" data-name="\#(xmlEscaped(series.name))">"#]
             if series.lines && visible.count > 1 {
                 let coordinates = visible.map { "\(number(x($0.x))),\(number(y($0.y)))" }.joined(separator: " ")

@@ -12,7 +12,9 @@ public enum ExperimentCharts {
         for snapshots in runs {
             let run = snapshots.last?.run
             func series(_ what: String, _ role: Chart.Role, _ value: (Snapshot) -> Float?) -> Chart.Series? {
+                // A diverged run's NaN and infinite figures are left out: they have no place on an axis.
                 let points = snapshots.compactMap { s in value(s).map { Chart.Point(x: Double(s.step), y: Double($0)) } }
+                    .filter { $0.y.isFinite }
                 let name = [run, what].compactMap { $0 }.joined(separator: " ")
                 return points.isEmpty ? nil : Chart.Series(name: name, role: run == "plain" ? .plain : role, points: points)
             }
@@ -40,6 +42,7 @@ public enum ExperimentCharts {
             }
             for snapshot in chosen {
                 let points = snapshot.gradientNorms.enumerated().map { Chart.Point(x: Double($0.offset + 1), y: Double($0.element)) }
+                    .filter { $0.y.isFinite }
                 let name = [snapshot.run, "step \(snapshot.step)"].compactMap { $0 }.joined(separator: " ")
                 series.append(Chart.Series(name: name, role: snapshot.run == "plain" ? .plain : .residual, points: points))
             }

@@ -134,3 +134,20 @@ struct ChartTests {
         }
     }
 }
+
+/// Charts of runs that went wrong still draw.
+struct AwkwardChartTests {
+    /// A diverged run's NaN and infinite losses are left out of the chart
+    /// and its data; an empty chart still has its axes and legend.
+    @Test func nonFiniteFiguresAndEmptyChartsAreDrawn() throws {
+        var histories = ChartFixtures.histories
+        histories[0][3].trainLoss = .nan
+        histories[0][4].trainLoss = .infinity
+        let loss = ExperimentCharts.training(histories)[0].chart
+        #expect(loss.series[0].points.count == histories[0].count - 2)
+        let svg = ChartRenderer(palette: .light).svg(loss)
+        #expect(!svg.contains("nan") && !svg.contains("inf"))
+        let empty = ChartRenderer(palette: .dark).svg(ExperimentCharts.gradientNorms([]).chart)
+        #expect(empty.contains(#"class="axes""#) && empty.contains(#"class="legend""#))
+    }
+}
