@@ -12,101 +12,17 @@ import json
 import os
 from collections import OrderedDict
 
+import sys
+
 import torch
 from torch import nn
 
+# The networks are the PyTorch package's own (Sources/reslab-torch).
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "Sources", "reslab-torch"))
+from reslab_torch.models import ResNet  # noqa: E402
+
 OUT = os.path.join(os.path.dirname(__file__), "..", "NetworkTests", "Fixtures")
 torch.set_num_threads(1)
-
-
-def activation(name):
-    return {"relu": nn.ReLU(), "tanh": nn.Tanh(), "sigmoid": nn.Sigmoid(), "gelu": nn.GELU()}[name]
-
-
-def norm(kind, features, dense):
-    if kind == "batch":
-        return nn.BatchNorm1d(features) if dense else nn.BatchNorm2d(features)
-    if kind == "layer":
-        return nn.LayerNorm(features)
-    return None
-
-
-def pre_activated(spec, features, index, name, transform, dense):
-    layers = []
-    n = norm(spec["norm"], features, dense)
-    if n is not None:
-        layers.append((f"norm{index}", n))
-    layers.append((f"act{index}", activation(spec["activation"])))
-    layers.append((f"{name}{index}", transform))
-    return layers
-
-
-class Pool(nn.Module):
-    def forward(self, x):
-        return x.mean(dim=(2, 3))
-
-
-class Block(nn.Module):
-    def __init__(self, branch, shortcut):
-        super().__init__()
-        self.branch = branch
-        self.shortcut = shortcut
-        self.mode = "residual"
-
-    def forward(self, x):
-        s = self.shortcut(x) if self.shortcut is not None else x
-        if self.mode == "residual":
-            return self.branch(x) + s
-        if self.mode == "plain":
-            return self.branch(x)
-        return s
-
-
-class ResNet(nn.Module):
-    def __init__(self, spec):
-        super().__init__()
-        dense = spec["kind"] == "dense"
-        w = spec["width"]
-        blocks = []
-        if dense:
-            self.stem = nn.Sequential(OrderedDict([("linear", nn.Linear(spec["inputShape"][0], w))]))
-            for _ in range(spec["depth"]):
-                branch = pre_activated(spec, w, 1, "linear", nn.Linear(w, w), True) + \
-                    pre_activated(spec, w, 2, "linear", nn.Linear(w, w), True)
-                blocks.append(Block(nn.Sequential(OrderedDict(branch)), None))
-            final = w
-        else:
-            c = spec["inputShape"][0]
-            self.stem = nn.Sequential(OrderedDict([("conv", nn.Conv2d(c, w, 3, padding=1, bias=False))]))
-            inputs = w
-            for stage in range(3):
-                outputs = w << stage
-                for index in range(spec["depth"]):
-                    stride = 2 if stage > 0 and index == 0 else 1
-                    branch = pre_activated(spec, inputs, 1, "conv",
-                                           nn.Conv2d(inputs, outputs, 3, stride, 1, bias=False), False) + \
-                        pre_activated(spec, outputs, 2, "conv", nn.Conv2d(outputs, outputs, 3, 1, 1, bias=False), False)
-                    shortcut = nn.Conv2d(inputs, outputs, 1, stride, bias=False) \
-                        if stride != 1 or inputs != outputs else None
-                    blocks.append(Block(nn.Sequential(OrderedDict(branch)), shortcut))
-                    inputs = outputs
-            final = inputs
-        self.blocks = nn.ModuleList(blocks)
-        head = []
-        n = norm(spec["norm"], final, dense)
-        if n is not None:
-            head.append(("norm", n))
-        head.append(("act", activation(spec["activation"])))
-        if not dense:
-            head.append(("pool", Pool()))
-        head.append(("linear", nn.Linear(final, spec["classes"])))
-        self.head = nn.Sequential(OrderedDict(head))
-
-    def forward(self, x):
-        x = self.stem(x)
-        for block in self.blocks:
-            x = block(x)
-        return self.head(x)
 
 
 def flat(t):

@@ -1,0 +1,7 @@
+"""ResLab's networks in PyTorch: the same layers, parameter names and block
+modes as the Swift engine, and its safetensors checkpoints read and written
+both ways."""
+from .models import Block, ResNet
+from .checkpoint import load_checkpoint, save_checkpoint
+
+__all__ = ["Block", "ResNet", "load_checkpoint", "save_checkpoint"]
