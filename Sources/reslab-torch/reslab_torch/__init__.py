@@ -3,5 +3,6 @@ modes as the Swift engine, and its safetensors checkpoints read and written
 both ways."""
 from .models import Block, ResNet
 from .checkpoint import load_checkpoint, save_checkpoint
+from .zoo import build
 
-__all__ = ["Block", "ResNet", "load_checkpoint", "save_checkpoint"]
+__all__ = ["Block", "ResNet", "build", "load_checkpoint", "save_checkpoint"]
