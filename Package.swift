@@ -26,10 +26,10 @@ let package = Package(
         .target(name: "Network", dependencies: ["Kernels", "RunProtocol"], swiftSettings: fastMath),
         .target(name: "Datasets", dependencies: ["Kernels", "CZlib"], swiftSettings: fastMath),
         .target(name: "Lab", dependencies: ["Network", "Datasets", "RunProtocol"], swiftSettings: fastMath),
-        // The screen knows the run only through its messages: it cannot import Lab, Network or Datasets.
-        .target(name: "Dashboard", dependencies: ["RunProtocol", "CNCurses", "Yams"], swiftSettings: fastMath),
         // Charts as SVG text, from results only: no engine, no terminal.
         .target(name: "Figures", dependencies: ["RunProtocol"]),
+        // The screen knows the run only through its messages: it cannot import Lab, Network or Datasets.
+        .target(name: "Dashboard", dependencies: ["RunProtocol", "Figures", "CNCurses", "Yams"], swiftSettings: fastMath),
         .executableTarget(
             name: "reslab",
             dependencies: [

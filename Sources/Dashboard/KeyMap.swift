@@ -75,10 +75,9 @@ public enum KeyMap {
             "tab        next panel               l   log scale of the loss",
             "g          bars: ‖∂L/∂W‖ ↔ ‖∂L/∂x‖   t   next theme",
             "w          save a checkpoint        x   write the screen as SVG",
-            "q          quit (also Ctrl-C)",
             "L K P      lesion sweep, k-deletion curve, path report (c cancels)",
             "p          projector: only the charts and the bars, large",
-            "PgUp PgDn  scroll the event log",
+            "PgUp PgDn  scroll the event log      q   quit (also Ctrl-C)",
             "",
             scope == .eval
                 ? "Scope is EVALUATION ONLY: training goes on with the intact network;"

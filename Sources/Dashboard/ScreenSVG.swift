@@ -1,3 +1,4 @@
+import Figures
 import Foundation
 
 /// The dashboard as it looks, as an SVG: every cell's character in a
@@ -21,11 +22,8 @@ public enum ScreenSVG {
             return hex(rgb)
         }
         let width = Double(canvas.width) * cellWidth, height = Double(canvas.height) * cellHeight
-        var lines = [
-            #"<svg xmlns="http://www.w3.org/2000/svg" width="\#(format(width))" height="\#(format(height))" viewBox="0 0 \#(format(width)) \#(format(height))">"#,
-            #"<rect width="100%" height="100%" fill="\#(background)"/>"#,
-            #"<g font-family="\#(font)" font-size="14" xml:space="preserve">"#,
-        ]
+        var document = SVGDocument(width: width, height: height, background: background)
+        var lines = [#"<g font-family="\#(font)" font-size="14" xml:space="preserve">"#]
         for row in 0..<canvas.height {
             let cells = Array(canvas.cells[row * canvas.width..<(row + 1) * canvas.width])
             // Runs of cells drawn alike, so the file stays small.
@@ -38,33 +36,25 @@ public enum ScreenSVG {
                 if style.reverse { (foreground, fill) = (fill ?? background, foreground) }
                 let x = Double(start) * cellWidth, y = Double(row) * cellHeight
                 if let fill {
-                    lines.append(#"<rect x="\#(format(x))" y="\#(format(y))" width="\#(format(Double(end - start) * cellWidth))" height="\#(format(cellHeight))" fill="\#(fill)"/>"#)
+                    lines.append(#"<rect x="\#(number(x))" y="\#(number(y))" width="\#(number(Double(end - start) * cellWidth))" height="\#(number(cellHeight))" fill="\#(fill)"/>"#)
                 }
                 let text = String(cells[start..<end].map(\.character))
                 if text.contains(where: { $0 != " " }) {
                     let weight = style.bold ? #" font-weight="bold""# : ""
                     // Each run is stretched to its cells, so that a font whose
                     // glyphs are a little wider or narrower keeps the columns.
-                    let length = format(Double(end - start) * cellWidth)
-                    lines.append(#"<text x="\#(format(x))" y="\#(format(y + 13))" textLength="\#(length)" lengthAdjust="spacingAndGlyphs" fill="\#(foreground)"\#(weight)>\#(escaped(text))</text>"#)
+                    let length = number(Double(end - start) * cellWidth)
+                    lines.append(#"<text x="\#(number(x))" y="\#(number(y + 13))" textLength="\#(length)" lengthAdjust="spacingAndGlyphs" fill="\#(foreground)"\#(weight)>\#(xmlEscaped(text))</text>"#)
                 }
                 start = end
             }
         }
-        lines += ["</g>", "</svg>"]
-        return lines.joined(separator: "\n") + "\n"
+        lines.append("</g>")
+        document.add(lines.joined(separator: "\n"))
+        return document.text
     }
 
     private static func hex(_ rgb: (UInt8, UInt8, UInt8)) -> String {
         String(format: "#%02x%02x%02x", rgb.0, rgb.1, rgb.2)
-    }
-
-    private static func format(_ value: Double) -> String {
-        value == value.rounded() ? String(Int(value)) : String(format: "%.1f", value)
-    }
-
-    private static func escaped(_ text: String) -> String {
-        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-            .replacingOccurrences(of: ">", with: "&gt;")
     }
 }
