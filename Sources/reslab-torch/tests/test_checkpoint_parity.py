@@ -62,3 +62,21 @@ def test_files_that_are_not_reslab_checkpoints_are_refused(tmp_path):
     save_file({"w": torch.zeros(2)}, path)
     with pytest.raises(ValueError, match="reslab.model"):
         load_checkpoint(path)
+
+
+def test_lying_or_huge_idx_files_are_refused(tmp_path):
+    import gzip
+
+    from reslab_torch.data import read_idx
+    lying = tmp_path / "lying"
+    lying.write_bytes(b"\0\0\x08\x03" + (0xFFFFFFFF).to_bytes(4, "big") * 2 + (28).to_bytes(4, "big") + b"\1\2\3")
+    with pytest.raises(ValueError, match="does not match"):
+        read_idx(str(lying))
+    bomb = tmp_path / "bomb"
+    with gzip.open(str(bomb) + ".gz", "wb") as file:
+        file.write(b"\0" * (65 << 20))
+    with pytest.raises(ValueError, match="64 MB"):
+        read_idx(str(bomb))
+    (tmp_path / "short").write_bytes(b"\0\0")
+    with pytest.raises(ValueError, match="not an IDX file"):
+        read_idx(str(tmp_path / "short"))
