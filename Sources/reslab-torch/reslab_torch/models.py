@@ -52,6 +52,8 @@ class Block(nn.Module):
         self.branch = branch
         self.shortcut = shortcut
         self.mode = "residual"
+        # Called with (block, F(x), S(x)) by a training forward that computes both (see statistics.BlockProbe).
+        self.measure = None
 
     def forward(self, x):
         if self.mode == "plain":
@@ -59,7 +61,19 @@ class Block(nn.Module):
         s = self.shortcut(x) if self.shortcut is not None else x
         if self.mode == "deleted":
             return s
-        return self.branch(x) + s
+        f = self.branch(x)
+        if self.measure is not None and self.training:
+            self.measure(self, f, s)
+        return f + s
+
+    def branch_parameters(self):
+        """The parameters of F, whose gradient norm the engine reports."""
+        return list(self.branch.parameters())
+
+    @property
+    def downsamples(self):
+        """Whether the shortcut is a projection (Veit's downsampling blocks)."""
+        return self.shortcut is not None
 
 
 class ResNet(nn.Module):

@@ -29,13 +29,27 @@ class ModeBlock(nn.Module):
         super().__init__()
         self.mode = "residual"
         self.relu = nn.ReLU(inplace=False)
+        # Called with (block, F(x), S(x)) by a training forward that computes both (see statistics.BlockProbe).
+        self.measure = None
 
     def forward(self, x):
         if self.mode == "deleted":
             return self.shortcut(x)
         if self.mode == "plain":
             return self.relu(self.branch(x))
-        return self.relu(self.branch(x) + self.shortcut(x))
+        f, s = self.branch(x), self.shortcut(x)
+        if self.measure is not None and self.training:
+            self.measure(self, f, s)
+        return self.relu(f + s)
+
+    def branch_parameters(self):
+        """The parameters of F: all but the projection shortcut's."""
+        return [p for name, p in self.named_parameters() if not name.startswith("downsample.")]
+
+    @property
+    def downsamples(self):
+        """Whether the shortcut changes the shape (Veit's downsampling blocks)."""
+        return self.downsample is not None
 
 
 class BasicBlock(ModeBlock):
