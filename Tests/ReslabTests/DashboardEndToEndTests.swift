@@ -179,6 +179,26 @@ struct DashboardEndToEndTests {
         #expect(await attached.waitFor("EXITED 0"))
     }
 
+    /// The dashboard attached to PyTorch on two gloo ranks under torchrun
+    /// (`reslab_torch serve`): `j j d` deletes block 3 on both ranks, and the
+    /// event log shows the deletion with the accuracy before and after.
+    @Test func dashboardDrivesTwoTorchRanks() async throws {
+        let python = ProcessInfo.processInfo.environment["RESLAB_PYTHON"]
+        let torchrun = python.map { URL(fileURLWithPath: $0).deletingLastPathComponent().appendingPathComponent("torchrun").path }
+            ?? "torchrun"
+        let package = repositoryRoot.appendingPathComponent("Sources/reslab-torch").path
+        let engine = "\(torchrun) --nproc_per_node 2 -m reslab_torch serve --model resnet20 --dataset fashion-mnist --threads 1"
+        let session = try TmuxSession(command: "--engine '\(engine)'", environment: "OMP_NUM_THREADS=1 PYTHONPATH=\(package)")
+        #expect(await session.waitForTraining(seconds: 120))
+        #expect(session.screen.contains("resnet20 · 9 blocks · 2 ranks (gloo)"))
+        for key in ["j", "j", "d"] { try session.send(key) }
+        #expect(await session.waitFor("block 3 deleted · val acc", seconds: 90))
+        #expect(session.screen.contains(/block 3 deleted · val acc [0-9.]+ % → [0-9.]+ %/))
+        #expect(session.screen.contains("▸03 ✕"))
+        try session.send("q")
+        #expect(await session.waitFor("EXITED 0", seconds: 60))
+    }
+
     /// An engine that exits mid-run leaves the last screen up with the
     /// reason; `q` still restores the terminal.
     @Test func anEngineThatExitsKeepsTheLastScreen() async throws {

@@ -13,12 +13,20 @@ from .models import ResNet
 def load_checkpoint(path):
     """The network of a ResLab checkpoint, with its weights, batch-norm
     statistics and block modes, in evaluation mode; and the metadata."""
-    with safe_open(path, framework="pt") as file:
-        metadata = file.metadata() or {}
-        tensors = {name: file.get_tensor(name) for name in file.keys()}
+    try:
+        with safe_open(path, framework="pt") as file:
+            metadata = file.metadata() or {}
+            tensors = {name: file.get_tensor(name) for name in file.keys()}
+    except FileNotFoundError:
+        raise
+    except Exception as error:  # safetensors raises its own error type for every kind of bad file
+        raise ValueError(f"{path}: not a safetensors checkpoint ({error})") from None
     if "reslab.model" not in metadata:
         raise ValueError(f"{path}: no reslab.model in __metadata__; was it written by reslab?")
-    model = ResNet(json.loads(metadata["reslab.model"]))
+    try:
+        model = ResNet(json.loads(metadata["reslab.model"]))
+    except (KeyError, TypeError, IndexError, ValueError, RuntimeError) as error:
+        raise ValueError(f"{path}: its reslab.model does not describe a network ({error!r})") from None
     expected = set(model.state_dict())
     # PyTorch also counts batches in its batch norms; ResLab does not store them.
     expected = {name for name in expected if not name.endswith("num_batches_tracked")}

@@ -71,6 +71,7 @@ class Engine:
         self.start = self.last_publish = time.monotonic()
         self.training_seconds = 0.0
         self.sums = torch.zeros(3, device=self.device)
+        self.last_summary = None
         self._build_optimizer()
         self._wrap()
         self.model_name = settings.model
@@ -316,7 +317,7 @@ class Engine:
                                self.ranks.world)
         self.step, self.state, self.training_seconds = 0, "training", 0.0
         self.sums.zero_()
-        self.probe.take()
+        self.last_summary = None
         self.evaluation.pop("test_loss", None)
         self.evaluation.pop("test_acc", None)
         self.note(f"reset to the initial weights, learning rate {self.peak_rate:g}")
@@ -434,11 +435,11 @@ class Engine:
 
     def _training_summary(self):
         """The means over the steps since the last snapshot, added over the
-        ranks; None when no step was taken."""
+        ranks; when no step was taken since, the last ones (None after a reset)."""
         rows, weight_norms = self.probe.take()
         # Every rank took the same steps, so all of them stop here or none.
         if rows is None:
-            return None
+            return self.last_summary
         world = self.ranks.world
         packed = self.ranks.total(torch.cat([self.sums, rows.flatten()]))
         self.sums.zero_()
@@ -448,9 +449,10 @@ class Engine:
         branch, shortcut = rows[-1, 1], rows[-1, 2]
         ratios = [None if not torch.isfinite(b) or s <= 0 else float((b / s).sqrt()) for b, s in zip(branch, shortcut)]
         seconds, self.training_seconds = self.training_seconds, 0.0
-        return {"train_loss": sums[0] / sums[2], "train_acc": sums[1] / sums[2],
-                "grad_norm": weight_norms.mean(dim=0).tolist(), "input_grad_norm": input_norms.tolist(),
-                "branch_ratio": ratios, "samples_per_s": sums[2] / seconds if seconds > 0 else 0.0}
+        self.last_summary = {"train_loss": sums[0] / sums[2], "train_acc": sums[1] / sums[2],
+                             "grad_norm": weight_norms.mean(dim=0).tolist(), "input_grad_norm": input_norms.tolist(),
+                             "branch_ratio": ratios, "samples_per_s": sums[2] / seconds if seconds > 0 else 0.0}
+        return self.last_summary
 
     def publish(self):
         """Sends a snapshot (rank 0). Every rank must call it at the same

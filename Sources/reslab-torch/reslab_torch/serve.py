@@ -5,6 +5,7 @@ speaks the protocol and the others follow it.
 """
 import argparse
 import os
+import signal
 import sys
 import traceback
 
@@ -61,6 +62,14 @@ def parser():
     return p
 
 
+class Stopped(Exception):
+    """SIGTERM arrived."""
+
+
+def stopped_by_signal(number, frame):
+    raise Stopped()
+
+
 def fail(message):
     print(f"reslab_torch serve: {message}", file=sys.stderr, flush=True)
     return 1
@@ -97,10 +106,14 @@ def main(arguments):
         engine.connection = connection
         engine_name = f"reslab-torch {__version__}" + (f" ({ranks.world} ranks, {ranks.backend})" if ranks.world > 1 else "")
         connection.write({"kind": "hello", "protocol": PROTOCOL, "engine": engine_name, "capabilities": CAPABILITIES})
+    # torchrun stops every rank with SIGTERM when one of them fails: the front end hears it as an error.
+    signal.signal(signal.SIGTERM, stopped_by_signal)
     try:
         engine.run()
     except Exception as error:  # noqa: BLE001 — whatever stops the run, the front end hears why.
-        if isinstance(error, RankLost):
+        if isinstance(error, Stopped):
+            message = "the run was stopped (SIGTERM; under torchrun, another rank has failed)"
+        elif isinstance(error, RankLost):
             message = f"a rank of the run stopped ({error}); the run cannot go on"
         else:
             message = f"the engine failed: {type(error).__name__}: {error}"

@@ -1,0 +1,130 @@
+"""`python -m reslab_torch serve` speaks ResLab's protocol: a hello, then
+snapshots, notices, errors and an end, every line valid under the committed
+JSON Schema; commands change the run the way `reslab serve` does."""
+import json
+import os
+
+import pytest
+import torch
+
+from engine_process import EngineProcess, event, serve_command, snapshot
+from reslab_torch import load_checkpoint
+
+SPIRALS = ("--model", "dense", "--dataset", "spirals", "--depth", "4", "--width", "24", "--threads", "1",
+           "--steps", "400", "--eval-every", "100", "--sweep-limit", "300")
+
+
+@pytest.fixture
+def engine():
+    process = EngineProcess(serve_command(*SPIRALS))
+    yield process
+    process.kill()
+
+
+def test_a_session_from_hello_to_end(engine, tmp_path):
+    hello = engine.wait_for(lambda m: True)
+    assert hello == {"kind": "hello", "protocol": 1, "engine": hello["engine"],
+                     "capabilities": ["k-deletions", "lesion-sweep", "save"]}
+    trained = engine.wait_for(lambda m: snapshot(m) and m["grad_norm"])
+    assert len(trained["grad_norm"]) == len(trained["input_grad_norm"]) == len(trained["branch_ratio"]) == 4
+    assert all(v > 0 for v in trained["grad_norm"] + trained["input_grad_norm"])
+    assert all(v is not None and v > 0 for v in trained["branch_ratio"])
+
+    engine.send({"command": "toggle_delete", "block": 1})
+    deleted = engine.wait_for(event("block 2 deleted · val acc"))
+    assert deleted["block_modes"] == ["residual", "deleted", "residual", "residual"]
+    assert "lesioned_val_acc" in deleted and "→" in deleted["events"][-1]["message"]
+
+    engine.send("not json")
+    engine.send('{"command":"fly"}')
+    engine.send('{"command":"toggle_delete"}')
+    errors = [engine.wait_for(lambda m: m["kind"] == "error") for _ in range(3)]
+    assert [e["message"].split(":")[0] for e in errors] == ["line 2", "line 3", "line 4"]
+    assert "not JSON" in errors[0]["message"] and "unknown command" in errors[1]["message"] \
+        and "missing 'block'" in errors[2]["message"]
+
+    engine.send({"command": "lesion_sweep"})
+    swept = engine.wait_for(lambda m: snapshot(m) and "lesion_sweep" in m)
+    assert len(swept["lesion_sweep"]["accuracy"]) == 4 and 0 < swept["lesion_sweep"]["intact"] <= 1
+
+    path = tmp_path / "engine.safetensors"
+    engine.send({"command": "save", "path": str(path)})
+    engine.wait_for(event(f"saved checkpoint {path}"))
+    model, metadata = load_checkpoint(str(path))
+    assert [block.mode for block in model.blocks] == ["residual", "deleted", "residual", "residual"]
+
+    engine.send({"command": "quit"})
+    assert engine.finish() == 0
+    assert engine.messages[-1] == {"kind": "ended"}
+    assert engine.invalid == []
+
+
+def test_pause_step_and_learning_rate(engine):
+    engine.wait_for(snapshot)
+    engine.send({"command": "pause"})
+    paused = engine.wait_for(lambda m: snapshot(m) and m["state"] == "paused")
+    engine.send({"command": "step"})
+    stepped = engine.wait_for(lambda m: snapshot(m) and m["step"] == paused["step"] + 1)
+    assert stepped["state"] == "paused"
+    engine.send({"command": "scale_learning_rate", "factor": 0.5})
+    engine.wait_for(event("learning rate 0.05"))
+    engine.finish()
+    assert engine.invalid == []
+
+
+def test_a_diverging_rate_is_reported_not_a_crash():
+    engine = EngineProcess(serve_command(*SPIRALS[:-6], "--lr", "1e6", "--steps", "200"))
+    try:
+        diverged = engine.wait_for(lambda m: snapshot(m) and m["state"] == "diverged")
+        assert "diverged at step" in diverged["events"][-1]["message"]
+        assert engine.finish() == 0
+        assert engine.invalid == []
+    finally:
+        engine.kill()
+
+
+def test_bad_options_and_files_give_one_line(tmp_path):
+    bad = tmp_path / "bad.safetensors"
+    bad.write_bytes(b"\xff" * 100)
+    for options, expected in [(("--dataset", "cifar10"), "cifar10 needs --data"),
+                              (("--dataset", "cifar10", "--data", str(tmp_path)), "data_batch_1.bin not found"),
+                              (("--model", "resnet21"), "depth 6n + 2"),
+                              (("--model", "dense", "--dataset", "spirals", "--load", str(bad)), "bad.safetensors")]:
+        engine = EngineProcess(serve_command(*options))
+        status = engine.finish()
+        text = b"".join(engine.stderr).decode()
+        assert status == 1 and expected in text and "Traceback" not in text, text
+        assert engine.messages == []
+
+
+def test_block_statistics_match_autograd():
+    """The probe's ‖∂L/∂W‖, ‖∂L/∂x‖ and ‖F‖/‖S‖ are those autograd gives for one step."""
+    from reslab_torch.models import ResNet
+    from reslab_torch.statistics import BlockProbe
+    torch.manual_seed(0)
+    spec = {"kind": "dense", "depth": 3, "width": 8, "norm": "batch", "activation": "tanh", "classes": 3,
+            "inputShape": [2]}
+    model = ResNet(spec)
+    probe = BlockProbe(model.blocks)
+    x, y = torch.randn(16, 2), torch.randint(0, 3, (16,))
+    inputs = []
+
+    def keep(module, args):
+        args[0].retain_grad()
+        inputs.append(args[0])
+    for block in model.blocks:
+        block.register_forward_pre_hook(keep)
+    probe.begin_step("cpu")
+    loss = torch.nn.functional.cross_entropy(model(x), y)
+    loss.backward()
+    input_gradients = [x.grad for x in inputs]
+    probe.end_step()
+    rows, weight_norms = probe.take()
+    for index, block in enumerate(model.blocks):
+        expected = torch.cat([p.grad.flatten() for p in block.branch.parameters()]).norm()
+        assert weight_norms[0, index] == pytest.approx(float(expected), rel=1e-5)
+        assert rows[0, 0, index].sqrt() == pytest.approx(float(input_gradients[index].norm()), rel=1e-5)
+        with torch.no_grad():
+            f = block.branch(inputs[index])
+        assert (rows[0, 1, index] / rows[0, 2, index]).sqrt() == pytest.approx(float(f.norm() / inputs[index].norm()),
+                                                                             rel=1e-4)
