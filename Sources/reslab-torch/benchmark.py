@@ -9,7 +9,7 @@
    rank against two gloo ranks under torchrun, from the samples/s its
    snapshots report.
 
-    python Sources/reslab-torch/benchmark.py [--model resnet20] [--rounds 5] [--steps 30]
+    python Sources/reslab-torch/benchmark.py [--model resnet20] [--rounds 20] [--steps 10]
 """
 import argparse
 import json
@@ -26,48 +26,62 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from reslab_torch.data import load  # noqa: E402
 from reslab_torch.engine import Engine  # noqa: E402
 from reslab_torch.ranks import Ranks  # noqa: E402
-from reslab_torch.training import Settings, build_model  # noqa: E402
+from reslab_torch.training import Batches, Settings, build_model  # noqa: E402
 
 
-def plain_loop(settings, dataset, steps):
-    """Seconds for `steps` steps of the textbook loop."""
-    model, _ = build_model(settings, dataset)
-    optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9, nesterov=True, weight_decay=5e-4)
-    images, labels = dataset.train
-    generator = torch.Generator().manual_seed(2)
+class PlainLoop:
+    """The textbook loop: forward, loss, backward, SGD step."""
+
+    def __init__(self, settings, dataset):
+        self.model, _ = build_model(settings, dataset)
+        self.optimizer = torch.optim.SGD(self.model.parameters(), lr=0.01, momentum=0.9, nesterov=True,
+                                         weight_decay=5e-4)
+        self.images, self.labels = dataset.train
+        self.batches = Batches(len(self.labels), settings.batch, settings.seed + 1)
+
+    def train_step(self):
+        batch = self.batches.next()
+        loss = functional.cross_entropy(self.model(self.images[batch]), self.labels[batch])
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        self.optimizer.step()
+
+
+class EngineLoop:
+    """The engine's step, with the snapshot's statistics gathered every 10 steps."""
+
+    def __init__(self, settings, dataset):
+        self.engine = Engine(settings, dataset, Ranks(torch.device("cpu")))
+
+    def train_step(self):
+        self.engine.train_step()
+        if self.engine.step % 10 == 0:
+            self.engine._training_summary()
+
+
+def seconds(loop, steps):
     began = time.perf_counter()
     for _ in range(steps):
-        batch = torch.randint(0, len(labels), (settings.batch,), generator=generator)
-        loss = functional.cross_entropy(model(images[batch]), labels[batch])
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
-    return time.perf_counter() - began
-
-
-def engine_steps(settings, dataset, steps):
-    """Seconds for `steps` steps of the engine, statistics included."""
-    engine = Engine(settings, dataset, Ranks(torch.device("cpu")))
-    began = time.perf_counter()
-    for step in range(steps):
-        engine.train_step()
-        if step % 10 == 9:
-            engine._training_summary()
+        loop.train_step()
     return time.perf_counter() - began
 
 
 def overhead(settings, dataset, rounds, steps):
+    """Rounds of `steps` steps, the two loops taking turns, which goes first alternating."""
+    plain, engine = PlainLoop(settings, dataset), EngineLoop(settings, dataset)
+    seconds(plain, 3)
+    seconds(engine, 3)
     ratios = []
-    plain_loop(settings, dataset, 3)
-    engine_steps(settings, dataset, 3)
     for round in range(rounds):
-        plain = plain_loop(settings, dataset, steps)
-        engine = engine_steps(settings, dataset, steps)
-        ratios.append(engine / plain)
-        print(f"round {round + 1}: plain {settings.batch * steps / plain:7.0f} samples/s, "
-              f"engine {settings.batch * steps / engine:7.0f} samples/s, engine/plain time {engine / plain:.3f}")
+        if round % 2:
+            engine_time, plain_time = seconds(engine, steps), seconds(plain, steps)
+        else:
+            plain_time, engine_time = seconds(plain, steps), seconds(engine, steps)
+        ratios.append(engine_time / plain_time)
+        print(f"round {round + 1:2}: plain {settings.batch * steps / plain_time:5.0f} samples/s, "
+              f"engine {settings.batch * steps / engine_time:5.0f} samples/s, engine/plain time {ratios[-1]:.3f}")
     print(f"overhead: median {statistics.median(ratios):.3f}× the plain loop's time "
-          f"(range {min(ratios):.3f}–{max(ratios):.3f}, {rounds} rounds of {steps} steps)")
+          f"(range {min(ratios):.3f}–{max(ratios):.3f}, {rounds} rounds of {steps} steps each)")
 
 
 def served_throughput(model, ranks, threads, steps):
@@ -100,8 +114,8 @@ def served_throughput(model, ranks, threads, steps):
 def main():
     options = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     options.add_argument("--model", default="resnet20")
-    options.add_argument("--rounds", type=int, default=5)
-    options.add_argument("--steps", type=int, default=30)
+    options.add_argument("--rounds", type=int, default=20)
+    options.add_argument("--steps", type=int, default=10)
     options.add_argument("--rank-steps", type=int, default=150)
     options.add_argument("--skip-ranks", action="store_true")
     arguments = options.parse_args()

@@ -10,6 +10,11 @@ norms are read after DDP's all-reduce, so every rank holds the same ones.
 import torch
 
 
+def squared_norm(tensor):
+    """‖tensor‖², in one pass and without a temporary of the tensor's size."""
+    return torch.linalg.vector_norm(tensor.detach()).square()
+
+
 class BlockProbe:
     """Watches the blocks of a model (anything with `.blocks` whose blocks
     have `measure` and `branch_parameters()`) during training steps."""
@@ -21,50 +26,54 @@ class BlockProbe:
         for index, block in enumerate(self.blocks):
             block.register_forward_pre_hook(self._input_watcher(index))
             block.measure = self._measure_branch(index)
-        self._row = None
+        self._squares = None
         self.rows = []
         self.weight_norms = []
         self.count = count
 
     def begin_step(self, device):
-        """Opens this step's row: input-gradient squares, then ‖F‖² and ‖S‖²
-        (NaN where a block did not compute both)."""
-        self._row = torch.full((3, self.count), float("nan"), device=device)
-        self._row[0].zero_()
+        """Opens this step: each block's ‖∂L/∂x‖², ‖F‖² and ‖S‖² arrive as
+        0-d tensors (the gradient ones during the backward pass)."""
+        self._device = device
+        self._squares = [[None] * self.count for _ in range(3)]
 
     def _input_watcher(self, index):
         def watch(block, inputs):
             x = inputs[0]
-            if self._row is not None and block.training and x.requires_grad:
-                row = self._row
+            if self._squares is not None and block.training and x.requires_grad:
+                squares = self._squares[0]
 
-                def add_square(gradient):
-                    row[0, index] += gradient.detach().square().sum()
-                x.register_hook(add_square)
+                def keep_square(gradient):
+                    squares[index] = squared_norm(gradient)
+                x.register_hook(keep_square)
         return watch
 
     def _measure_branch(self, index):
         def measure(block, f, s):
-            if self._row is not None:
-                self._row[1, index] = f.detach().square().sum()
-                self._row[2, index] = s.detach().square().sum()
+            if self._squares is not None:
+                self._squares[1][index] = squared_norm(f)
+                self._squares[2][index] = squared_norm(s)
         return measure
 
     def end_step(self):
         """Closes the step after its backward pass (and DDP's all-reduce):
-        reads each block's weight-gradient norm."""
+        reads each block's weight-gradient norm and files the step's row
+        (no input gradient counts 0; no ‖F‖, ‖S‖ pair is NaN)."""
         owners, gradients = [], []
         for index, p in self._parameters:
             if p.grad is not None:
                 owners.append(index)
                 gradients.append(p.grad)
-        squares = torch.zeros(self.count, device=self._row.device)
+        squares = torch.zeros(self.count, device=self._device)
         if gradients:
             norms = torch.stack(torch._foreach_norm(gradients))
             squares.index_add_(0, torch.tensor(owners, device=norms.device), norms.square())
         self.weight_norms.append(squares.sqrt())
-        self.rows.append(self._row)
-        self._row = None
+        zero, missing = torch.zeros((), device=self._device), torch.full((), float("nan"), device=self._device)
+        fills = (zero, missing, missing)
+        self.rows.append(torch.stack([torch.stack([value if value is not None else fill for value in values])
+                                      for values, fill in zip(self._squares, fills)]))
+        self._squares = None
 
     def take(self):
         """The steps measured since the last call: `[steps, 3, blocks]` rows

@@ -12,7 +12,8 @@ import time
 import jsonschema
 
 ROOT = os.path.join(os.path.dirname(__file__), "..", "..", "..")
-SCHEMA = json.load(open(os.path.join(ROOT, "Sources", "RunProtocol", "protocol.schema.json")))
+with open(os.path.join(ROOT, "Sources", "RunProtocol", "protocol.schema.json")) as schema_file:
+    SCHEMA = json.load(schema_file)
 ENGINE_MESSAGE = jsonschema.Draft202012Validator({"$defs": SCHEMA["$defs"], "$ref": "#/$defs/engine_message"})
 COMMAND = jsonschema.Draft202012Validator({"$defs": SCHEMA["$defs"], "$ref": "#/$defs/command"})
 PACKAGE = os.path.join(os.path.dirname(__file__), "..")
@@ -83,9 +84,12 @@ class EngineProcess:
         return self.process.wait(seconds)
 
     def kill(self):
+        """Stops the engine if it still runs, and closes its pipes."""
         if self.process.poll() is None:
             self.process.kill()
             self.process.wait()
+        for pipe in (self.process.stdin, self.process.stdout, self.process.stderr):
+            pipe.close()
 
 
 def snapshot(message):

@@ -16,7 +16,10 @@ OPTIONS = ("--model", "dense", "--dataset", "spirals", "--depth", "4", "--width"
 
 def rank_log(directory, rank):
     path = os.path.join(directory, f"rank-{rank}.jsonl")
-    return [json.loads(line) for line in open(path)] if os.path.exists(path) else []
+    if not os.path.exists(path):
+        return []
+    with open(path) as log:
+        return [json.loads(line) for line in log]
 
 
 @pytest.fixture

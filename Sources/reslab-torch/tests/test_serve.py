@@ -2,12 +2,13 @@
 snapshots, notices, errors and an end, every line valid under the committed
 JSON Schema; commands change the run the way `reslab serve` does."""
 import json
-import os
+import socket
+import time
 
 import pytest
 import torch
 
-from engine_process import EngineProcess, event, serve_command, snapshot
+from engine_process import EngineProcess, event, free_port, serve_command, snapshot
 from reslab_torch import load_checkpoint
 
 SPIRALS = ("--model", "dense", "--dataset", "spirals", "--depth", "4", "--width", "24", "--threads", "1",
@@ -59,6 +60,30 @@ def test_a_session_from_hello_to_end(engine, tmp_path):
     assert engine.invalid == []
 
 
+def test_listen_serves_one_front_end_over_tcp():
+    port = free_port()
+    engine = EngineProcess(serve_command(*SPIRALS, "--listen", str(port)))
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                connection = socket.create_connection(("127.0.0.1", port), timeout=60)
+                break
+            except ConnectionRefusedError:
+                assert time.monotonic() < deadline, "the engine never listened"
+                time.sleep(0.2)
+        lines = connection.makefile("rb")
+        assert json.loads(lines.readline())["kind"] == "hello"
+        assert json.loads(lines.readline())["kind"] == "train"
+        connection.sendall(b'{"command":"quit"}\n')
+        messages = [json.loads(line) for line in lines]
+        connection.close()
+        assert messages[-1] == {"kind": "ended"}
+        assert engine.process.wait(60) == 0
+    finally:
+        engine.kill()
+
+
 def test_pause_step_and_learning_rate(engine):
     engine.wait_for(snapshot)
     engine.send({"command": "pause"})
@@ -92,6 +117,7 @@ def test_bad_options_and_files_give_one_line(tmp_path):
                               (("--model", "dense", "--dataset", "spirals", "--load", str(bad)), "bad.safetensors")]:
         engine = EngineProcess(serve_command(*options))
         status = engine.finish()
+        engine.kill()
         text = b"".join(engine.stderr).decode()
         assert status == 1 and expected in text and "Traceback" not in text, text
         assert engine.messages == []
@@ -126,5 +152,5 @@ def test_block_statistics_match_autograd():
         assert rows[0, 0, index].sqrt() == pytest.approx(float(input_gradients[index].norm()), rel=1e-5)
         with torch.no_grad():
             f = block.branch(inputs[index])
-        assert (rows[0, 1, index] / rows[0, 2, index]).sqrt() == pytest.approx(float(f.norm() / inputs[index].norm()),
+        assert (rows[0, 1, index] / rows[0, 2, index]).sqrt() == pytest.approx(float(f.norm() / inputs[index].detach().norm()),
                                                                              rel=1e-4)
