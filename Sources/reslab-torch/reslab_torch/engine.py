@@ -26,6 +26,10 @@ CAPABILITIES = ["k-deletions", "lesion-sweep", "save"]
 CARRIED_EVENTS = 20
 
 
+class Stopped(Exception):
+    """A signal asked the run to stop."""
+
+
 def percent(value):
     return "–" if value is None else f"{100 * value:.1f} %"
 
@@ -63,6 +67,7 @@ class Engine:
         self.step = 0
         self.pending_steps = 0
         self.quit = False
+        self.stop_signalled = False
         self.events, self.event_count, self.published_events = [], 0, 0
         self.evaluation = {"evaluated_at_step": 0}
         self.results = {}
@@ -102,6 +107,10 @@ class Engine:
         ids = [self.device.index] if self.device.type == "cuda" else None
         self.trained = DistributedDataParallel(self.model, device_ids=ids, find_unused_parameters=unused)
 
+    def stop_on_signal(self):
+        """Called from a signal handler: the loop stops at the top of its next iteration."""
+        self.stop_signalled = True
+
     @property
     def training_modes(self):
         return list(self.modes) if self.scope == "train" else ["residual"] * len(self.blocks)
@@ -115,6 +124,8 @@ class Engine:
         self.report("start")
         self.evaluate_and_publish()
         while True:
+            if self.stop_signalled:
+                raise Stopped()
             control = self.ranks.share(self._gather_control() if self.ranks.leader else None)
             for command in control["commands"]:
                 self.apply(command)

@@ -17,6 +17,15 @@ class RankLost(RuntimeError):
     """Another rank stopped answering: the run cannot go on."""
 
 
+def lost_rank(error):
+    """Whether `error` says another rank is gone: raised by a collective of
+    ours, or by one inside DDP's forward or backward (gloo and nccl report
+    those as plain RuntimeErrors)."""
+    text = str(error)
+    return isinstance(error, (RankLost, dist.DistError)) or (
+        isinstance(error, RuntimeError) and any(word in text for word in ("gloo", "NCCL", "Connection")))
+
+
 class Ranks:
     """This process's place in the run: `rank`, `world` (the number of
     ranks) and the collective operations the engine needs."""

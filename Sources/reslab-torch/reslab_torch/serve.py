@@ -13,9 +13,9 @@ import torch
 
 from . import __version__
 from .data import load
-from .engine import CAPABILITIES, Engine
+from .engine import CAPABILITIES, Engine, Stopped
 from .protocol import PROTOCOL, Connection
-from .ranks import RankLost, Ranks
+from .ranks import Ranks, lost_rank
 from .training import Settings
 
 
@@ -62,14 +62,6 @@ def parser():
     return p
 
 
-class Stopped(Exception):
-    """SIGTERM arrived."""
-
-
-def stopped_by_signal(number, frame):
-    raise Stopped()
-
-
 def fail(message):
     print(f"reslab_torch serve: {message}", file=sys.stderr, flush=True)
     return 1
@@ -106,14 +98,15 @@ def main(arguments):
         engine.connection = connection
         engine_name = f"reslab-torch {__version__}" + (f" ({ranks.world} ranks, {ranks.backend})" if ranks.world > 1 else "")
         connection.write({"kind": "hello", "protocol": PROTOCOL, "engine": engine_name, "capabilities": CAPABILITIES})
-    # torchrun stops every rank with SIGTERM when one of them fails: the front end hears it as an error.
-    signal.signal(signal.SIGTERM, stopped_by_signal)
+    # torchrun stops every rank with SIGTERM when one of them fails: the loop
+    # stops at its next iteration, and the front end hears it as an error.
+    signal.signal(signal.SIGTERM, lambda number, frame: engine.stop_on_signal())
     try:
         engine.run()
     except Exception as error:  # noqa: BLE001 — whatever stops the run, the front end hears why.
         if isinstance(error, Stopped):
             message = "the run was stopped (SIGTERM; under torchrun, another rank has failed)"
-        elif isinstance(error, RankLost):
+        elif lost_rank(error):
             message = f"a rank of the run stopped ({error}); the run cannot go on"
         else:
             message = f"the engine failed: {type(error).__name__}: {error}"

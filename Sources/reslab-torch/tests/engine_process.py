@@ -72,10 +72,10 @@ class EngineProcess:
             except queue.Empty:
                 break
             if message is None:
-                raise AssertionError("the engine ended first: " + b"".join(self.stderr[-5:]).decode(errors="replace"))
+                raise AssertionError("the engine ended first: " + b"".join(self.stderr[-10:]).decode(errors="replace"))
             if predicate(message):
                 return message
-        raise AssertionError(f"nothing arrived in {seconds} s: " + b"".join(self.stderr[-5:]).decode(errors="replace"))
+        raise AssertionError(f"nothing arrived in {seconds} s: " + b"".join(self.stderr[-10:]).decode(errors="replace"))
 
     def finish(self, seconds=60):
         """Closes the input and waits for the exit status."""
