@@ -16,6 +16,11 @@ let depthBlock = 256
 let rowBlock = 64
 /// Columns of B packed at once.
 let columnBlock = 2048
+/// Rows of C from which an untransposed B is packed too. Its panels then
+/// serve at least 32 A panels from contiguous memory, where rows read in
+/// place a power-of-two stride apart (1024³: 4 KB) fall into the same L1
+/// sets and evict one another; below it, the copy costs more than it saves.
+let packedBRows = 256
 
 /// Floating-point operations (2·m·n·k) of every `sgemm` call since launch,
 /// so that benchmarks report the arithmetic actually done.
@@ -93,7 +98,7 @@ struct GemmOperands {
             let nc = min(columnBlock, columns.upperBound - jc)
             for pc in stride(from: 0, to: k, by: depthBlock) {
                 let kc = min(depthBlock, k - pc)
-                let panels = bPanels(packedInto: packedB, depth: pc, kc: kc, column: jc, nc: nc)
+                let panels = bPanels(packedInto: packedB, depth: pc, kc: kc, column: jc, nc: nc, rows: rows.count)
                 for ic in stride(from: rows.lowerBound, to: rows.upperBound, by: rowBlock) {
                     let mc = min(rowBlock, rows.upperBound - ic)
                     let aPanels = aPanels(packedInto: packedA, row: ic, mc: mc, depth: pc, kc: kc, nc: nc)
@@ -167,13 +172,15 @@ struct GemmOperands {
         }
     }
 
-    /// When B is stored untransposed, its full panels are read in place:
-    /// each depth row of a panel is already 32 contiguous floats, and the
-    /// blocking keeps them in cache. Only a partly filled last panel is
-    /// packed, padded with zero columns. A transposed B is packed whole into
-    /// `dst`, as panels of 32 columns, depth-major inside a panel.
-    private func bPanels(packedInto dst: UnsafeMutablePointer<Float>, depth: Int, kc: Int, column: Int, nc: Int) -> BPanels {
-        if transB == .none {
+    /// When B is stored untransposed and C has fewer than `packedBRows`
+    /// rows here, its full panels are read in place: each depth row of a
+    /// panel is already 32 contiguous floats, and the blocking keeps them in
+    /// cache. Only a partly filled last panel is packed, padded with zero
+    /// columns. Otherwise B is packed whole into `dst`, as panels of 32
+    /// columns, depth-major inside a panel.
+    private func bPanels(packedInto dst: UnsafeMutablePointer<Float>, depth: Int, kc: Int, column: Int, nc: Int,
+                         rows: Int) -> BPanels {
+        if transB == .none && rows < packedBRows {
             let offsets = bRowOffsets.map { $0 + depth }
             var panels = BPanels(start: offsets == nil ? b + depth * ldb + column : b + column,
                                  panelStride: microColumns, rowStride: ldb, rowOffsets: offsets)
@@ -185,11 +192,17 @@ struct GemmOperands {
             return panels
         }
         for panel in stride(from: 0, to: nc, by: microColumns) {
-            // Transposed, B's stored rows are op(B)'s columns.
             let first = column + panel
-            packBPanel(into: dst + panel * kc, count: min(microColumns, nc - panel), kc: kc,
-                       start: bRowOffsets == nil ? b + first * ldb + depth : b + depth,
-                       offsets: bRowOffsets.map { $0 + first }, contiguousAcross: false)
+            if transB == .none {
+                packBPanel(into: dst + panel * kc, count: min(microColumns, nc - panel), kc: kc,
+                           start: bRowOffsets == nil ? b + depth * ldb + first : b + first,
+                           offsets: bRowOffsets.map { $0 + depth }, contiguousAcross: true)
+            } else {
+                // Transposed, B's stored rows are op(B)'s columns.
+                packBPanel(into: dst + panel * kc, count: min(microColumns, nc - panel), kc: kc,
+                           start: bRowOffsets == nil ? b + first * ldb + depth : b + depth,
+                           offsets: bRowOffsets.map { $0 + first }, contiguousAcross: false)
+            }
         }
         return BPanels(start: dst, panelStride: microColumns * kc, rowStride: microColumns, rowOffsets: nil)
     }

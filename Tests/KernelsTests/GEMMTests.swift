@@ -27,6 +27,8 @@ struct GEMMTests {
     static let shapes: [(Int, Int, Int)] = [
         (1, 1, 1), (7, 7, 7), (33, 33, 33), (129, 129, 129),
         (1, 129, 7), (129, 1, 33), (7, 33, 300), (70, 300, 5), (9, 2100, 17),
+        // Enough rows of C that an untransposed B is packed as well.
+        (260, 70, 300),
     ]
 
     @Test(arguments: [Transpose.none, .transposed], [Transpose.none, .transposed])
