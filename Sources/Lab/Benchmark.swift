@@ -55,7 +55,11 @@ public struct BenchmarkResult: Codable, Sendable {
     public var width: Int?
     /// Milliseconds per training step (workloads).
     public var millisecondsPerStep: Double?
-    /// GFLOP/s as a fraction of the arithmetic peak measured in the same run (GEMM).
+    /// Billions per second of the operations a step needs (workloads):
+    /// `ModelSpec.trainingOperationsPerSample`, without the kernels' padding.
+    public var usefulGflops: Double?
+    /// GFLOP/s (GEMM) or useful GFLOP/s (workloads) as a fraction of the
+    /// arithmetic peak measured in the same run.
     public var peakFraction: Double?
     /// Busy programs that ran beside the measurement (`--contention`).
     public var busyNeighbours: Int?
@@ -64,6 +68,7 @@ public struct BenchmarkResult: Codable, Sendable {
         case kind, workload, threads, seconds, gflops, depth, width
         case samplesPerSecond = "samples_per_s"
         case millisecondsPerStep = "ms_per_step"
+        case usefulGflops = "useful_gflops"
         case peakFraction = "peak_fraction"
         case busyNeighbours = "busy_neighbours"
     }
@@ -124,6 +129,16 @@ public enum Benchmark {
         ("gemm-128", 128, 128, 128), ("gemm-256", 256, 256, 256), ("gemm-1024", 1024, 1024, 1024),
         ("gemm-conv", 32, 50176, 288),
     ]
+
+    /// Why `workload` at this size cannot be timed, if it cannot: a loss
+    /// that is not finite on the benchmark's batch would leave every step
+    /// without its backward pass.
+    public static func problem(_ workload: BenchmarkWorkload, depth: Int? = nil, width: Int? = nil) -> String? {
+        let run = TimedTraining(workload, threads: 1, depth: depth, width: width)
+        guard !run.lastLoss.isFinite else { return nil }
+        return "\(workload.rawValue) at depth \(run.spec.depth), width \(run.spec.width): the loss on the benchmark's "
+            + "batch is \(run.lastLoss), so its steps would skip the backward pass; choose a smaller --depth or --width"
+    }
 
     /// GFLOP/s of `C = A·B` for one shape.
     public static func gemm(name: String, m: Int, n: Int, k: Int, seconds: Double, threads: Int) -> BenchmarkResult {
@@ -213,9 +228,16 @@ private final class TimedTraining {
         }
     }
 
+    /// One full step. The learning rate is zero, so every step does all of
+    /// a step's arithmetic on the same weights: a rate that made the loss
+    /// diverge would leave every later step without its backward pass
+    /// (`mlp-spiral`, which has no norm, did so at 0.01 after one step).
     private func step() {
-        _ = trainer.step(on: samples, indices: 0..<workload.batchSize, modes: modes, rate: 0.01)
+        lastLoss = trainer.step(on: samples, indices: 0..<workload.batchSize, modes: modes, rate: 0).loss
     }
+
+    /// The loss of the latest step: while it is finite, steps run backward too.
+    private(set) var lastLoss: Float = 0
 
     /// Steps for about `seconds`, after one untimed step that brings the
     /// network back into the caches; returns the steps and the seconds.
@@ -233,6 +255,7 @@ private final class TimedTraining {
         result.depth = spec.depth
         result.width = spec.width
         result.millisecondsPerStep = seconds / Double(steps) * 1000
+        result.usefulGflops = Double(steps * workload.batchSize) * spec.trainingOperationsPerSample / seconds / 1e9
         return result
     }
 }

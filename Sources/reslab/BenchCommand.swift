@@ -45,11 +45,21 @@ struct BenchCommand: AsyncParsableCommand {
             } else if let rate = result.samplesPerSecond {
                 let sized = scaling || depth != nil || width != nil
                 let size = sized ? String(format: "depth %3d width %3d  ", result.depth ?? 0, result.width ?? 0) : ""
+                let share = result.peakFraction.map { String(format: "  %3.0f %% of peak", $0 * 100) } ?? ""
                 print(name(result) + size + String(format: "%10.0f samples/s %7.1f GFLOP/s %8.2f ms/step",
-                                                   rate, result.gflops ?? 0, result.millisecondsPerStep ?? 0))
+                                                   rate, result.gflops ?? 0, result.millisecondsPerStep ?? 0) + share)
             } else if let gflops = result.gflops {
                 let share = result.peakFraction.map { String(format: "  %3.0f %% of peak", $0 * 100) } ?? ""
                 print(name(result) + String(format: "%7.1f GFLOP/s", gflops) + share)
+            }
+        }
+        let sizes: [(BenchmarkWorkload, Int?, Int?)] = scaling
+            ? Benchmark.scalingSizes.map { (.mlpFashion, $0.depth, $0.width) }
+            : gemm ? [] : (workload.isEmpty ? BenchmarkWorkload.allCases : workload).map { ($0, depth, width) }
+        for (workload, depth, width) in sizes {
+            if let problem = Benchmark.problem(workload, depth: depth, width: width) {
+                printError(problem)
+                throw ExitCode.failure
             }
         }
         if scaling {
@@ -75,8 +85,13 @@ struct BenchCommand: AsyncParsableCommand {
                 report(result)
             }
         } else {
+            // The share of the peak counts only the arithmetic a step needs, not the kernels' padding.
+            let peak = Benchmark.arithmeticPeak(seconds: seconds, threads: threads)
+            report(peak)
             for workload in workload.isEmpty ? BenchmarkWorkload.allCases : workload {
-                report(Benchmark.run(workload, seconds: seconds, threads: threads, depth: depth, width: width))
+                var result = Benchmark.run(workload, seconds: seconds, threads: threads, depth: depth, width: width)
+                result.peakFraction = (result.usefulGflops ?? 0) / (peak.gflops ?? 1)
+                report(result)
             }
         }
     }

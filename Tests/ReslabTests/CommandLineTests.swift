@@ -147,11 +147,40 @@ struct CommandLineTests {
         let result = try await reslab("bench", "--workload", "mlp-fashion", "--depth", "3", "--width", "16",
                                 "--seconds", "0.01", "--json")
         #expect(result.status == 0)
-        let line = try #require(result.stdout.split(separator: "\n").first)
+        let line = try #require(result.stdout.split(separator: "\n").last)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
         #expect(object["depth"] as? Int == 3 && object["width"] as? Int == 16)
+        // Without a norm, 400 blocks overflow: its steps would skip their backward pass, so it is refused.
+        let diverging = try await reslab("bench", "--workload", "mlp-spiral", "--depth", "400", "--seconds", "0.01")
+        #expect(diverging.status == 1 && diverging.stderr.contains("would skip the backward pass"), "\(diverging.stderr)")
         #expect(try await reslab("bench", "--depth", "0").status == 64)
         #expect(try await reslab("bench", "--width", "100000").status == 64)
+    }
+
+    /// A workload's share of the peak (measured first, in the same run)
+    /// counts the arithmetic its step needs: for a dense network exactly the
+    /// products `sgemm` ran (a step that skipped its backward pass, as a
+    /// diverged one does, would run a third of them), for a conv network
+    /// less (its kernels also multiply padding).
+    @Test func workloadBenchmarkReportsItsShareOfThePeak() async throws {
+        let result = try await reslab("bench", "--seconds", "0.01", "--json")
+        #expect(result.status == 0)
+        let objects = try result.stdout.split(separator: "\n").map {
+            try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+        }
+        #expect(objects.map { $0["workload"] as? String ?? "" } == ["fma-peak", "mlp-spiral", "mlp-fashion", "conv-fashion"])
+        let peak = try #require(objects.first?["gflops"] as? Double)
+        for object in objects.dropFirst() {
+            let useful = try #require(object["useful_gflops"] as? Double)
+            let counted = try #require(object["gflops"] as? Double)
+            let fraction = try #require(object["peak_fraction"] as? Double)
+            #expect(abs(fraction * peak - useful) <= 1e-9 * useful)
+            if object["workload"] as? String != "conv-fashion" {
+                #expect(abs(useful - counted) <= 1e-6 * counted)
+            } else {
+                #expect(useful < counted && useful > 0.6 * counted, "useful \(useful), counted \(counted)")
+            }
+        }
     }
 
     /// `--contention` measures 1 thread and all of them beside one busy
