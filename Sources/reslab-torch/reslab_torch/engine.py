@@ -41,7 +41,7 @@ class Engine:
     def __init__(self, settings, dataset, ranks, connection=None):
         self.settings, self.dataset, self.ranks, self.connection = settings, dataset, ranks, connection
         self.device = ranks.device
-        self.model, self.spec = build_model(settings, dataset)
+        self.model, self.spec = build_model(settings, dataset, ranks.device)
         self.model.to(self.device)
         if self.spec and self.spec["kind"] == "dense":
             dataset.flatten()
@@ -318,7 +318,7 @@ class Engine:
 
     def reset(self):
         """Starts again from the initial weights, the batches in their first order."""
-        self.model, self.spec = build_model(self.settings, self.dataset)
+        self.model, self.spec = build_model(self.settings, self.dataset, self.device)
         self.model.to(self.device)
         self.blocks = list(self.model.blocks)
         self.probe = BlockProbe(self.blocks)

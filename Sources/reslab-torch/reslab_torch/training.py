@@ -3,6 +3,7 @@ its batches and its learning-rate schedule, each as ResLab's engine does it."""
 import dataclasses
 import json
 import math
+import os
 
 import torch
 
@@ -45,10 +46,10 @@ class Settings:
         return self.model in ("dense", "conv")
 
 
-def build_model(settings, dataset):
+def build_model(settings, dataset, device=torch.device("cpu")):
     """The network `settings` name, for `dataset`, initialised from the seed
-    (or loaded from `settings.load`); with its spec when it is ResLab's own."""
-    torch.manual_seed(settings.seed)
+    (or loaded from `settings.load`); with its spec when it is ResLab's own.
+    A network too large to train on `device` is refused before it is built."""
     if settings.load:
         model, metadata = load_checkpoint(settings.load)
         spec = json.loads(metadata["reslab.model"])
@@ -64,10 +65,35 @@ def build_model(settings, dataset):
                 "inputShape": [math.prod(shape)] if settings.model == "dense" else shape}
         if settings.model == "conv" and len(shape) != 3:
             raise ValueError(f"a conv network needs images; {dataset.name} has samples of shape {shape}")
-        return ResNet(spec), spec
-    if len(shape) != 3:
-        raise ValueError(f"{settings.model} needs images; {dataset.name} has samples of shape {shape}")
-    return build(settings.model, classes=dataset.classes, channels=shape[0]), None
+
+        def make():
+            return ResNet(spec)
+    else:
+        if len(shape) != 3:
+            raise ValueError(f"{settings.model} needs images; {dataset.name} has samples of shape {shape}")
+        spec = None
+
+        def make():
+            return build(settings.model, classes=dataset.classes, channels=shape[0])
+    check_memory(make, device)
+    torch.manual_seed(settings.seed)
+    return make(), spec
+
+
+def check_memory(make, device):
+    """Raises ValueError when the weights of `make()`, with their gradients,
+    momentum and a spare copy (16 bytes a parameter), would take more than
+    three quarters of `device`'s memory. Counted on PyTorch's meta device,
+    which allocates nothing."""
+    with torch.device("meta"):
+        count = sum(p.numel() for p in make().parameters())
+    if device.type == "cuda":
+        total = torch.cuda.get_device_properties(device).total_memory
+    else:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    if 16 * count > 0.75 * total:
+        raise ValueError(f"the network has {count / 1e6:.0f} M parameters and needs about {16 * count / 1e9:.1f} GB "
+                         f"to train; {device.type} has {total / 1e9:.1f} GB")
 
 
 def learning_rate(schedule, step, total, peak):
