@@ -114,6 +114,7 @@ def test_bad_options_and_files_give_one_line(tmp_path):
     for options, expected in [(("--dataset", "cifar10"), "cifar10 needs --data"),
                               (("--dataset", "cifar10", "--data", str(tmp_path)), "data_batch_1.bin not found"),
                               (("--model", "resnet21"), "depth 6n + 2"),
+                              (("--device", "cuda"), "sees no GPU"),
                               (("--model", "dense", "--dataset", "spirals", "--depth", "1000", "--width", "4096"),
                                "M parameters and needs about"),
                               (("--model", "dense", "--dataset", "spirals", "--batch", "100000"), "more than the"),
