@@ -2,8 +2,9 @@ import Foundation
 import RunProtocol
 
 /// The top line: what runs, where it is, and the lesion scope. When the
-/// line is too short, whole fields drop, least important first; no field
-/// is ever cut.
+/// line is too short, whole fields drop, least important first; only the
+/// state, the last field left, is ever cut (with "…"), so the line never
+/// goes blank.
 enum Header {
     /// A header field and its importance (lower is kept longer).
     struct Field {
@@ -43,10 +44,12 @@ enum Header {
     static func fitting(_ fields: [Field], width: Int) -> String {
         var kept = fields
         func line() -> String { " " + kept.map(\.text).joined(separator: " · ") }
-        while line().count > width, let drop = kept.indices.max(by: { kept[$0].priority < kept[$1].priority }) {
+        while line().count > width, kept.count > 1,
+              let drop = kept.indices.max(by: { kept[$0].priority < kept[$1].priority }) {
             kept.remove(at: drop)
         }
-        return line()
+        let whole = line()
+        return whole.count <= width ? whole : String(whole.prefix(max(width - 1, 0))) + "…"
     }
 
     static func draw(_ s: Snapshot, lost: String?, into canvas: inout Canvas) {

@@ -5,7 +5,8 @@ import Synchronization
 /// JSON-lines protocol: `reslab serve` in a child process, or any engine
 /// listening on TCP (`reslab serve --listen`, `python -m reslab_torch serve`).
 /// An engine that exits or a connection that drops ends the updates with
-/// the reason (`engine exited (status 1)`, `connection lost`).
+/// the reason (`engine exited (status 1)`, `connection lost`), after the
+/// engine's own when its `ended` line gave one.
 public final class RemoteRun: RunSession {
     public let capabilities: Set<Capability>
     public let updates: AsyncStream<RunUpdate>
@@ -99,6 +100,8 @@ public final class RemoteRun: RunSession {
         }
         let lines = self.lines
         let task = Task.detached { [self] in
+            // The engine's own word on why it ended, if it gave one.
+            var engineReason: String?
             for await line in lines {
                 switch line {
                 case .tooLong(let bytes): continuation.yield(.notice("the engine sent a line of \(bytes) bytes, over the limit; ignored"))
@@ -108,7 +111,8 @@ public final class RemoteRun: RunSession {
                         case .snapshot(let snapshot): continuation.yield(.snapshot(snapshot))
                         case .notice(let message): continuation.yield(.notice(message))
                         case .error(let message): continuation.yield(.notice("engine: " + message))
-                        case .hello, .ended: break
+                        case .ended(let reason): engineReason = reason
+                        case .hello: break
                         }
                     } catch {
                         continuation.yield(.notice("the engine sent a line this reslab cannot read: \(error)"))
@@ -123,6 +127,9 @@ public final class RemoteRun: RunSession {
                 } else {
                     reason = "connection lost"
                 }
+                // An engine that said why it ended (a distributed run whose
+                // rank died) is believed first: what follows is only the consequence.
+                if let engineReason, let ending = reason { reason = "\(engineReason) · \(ending)" }
             }
             continuation.yield(.ended(reason: reason))
             continuation.finish()

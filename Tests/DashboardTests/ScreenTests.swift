@@ -69,6 +69,18 @@ struct ScreenTests {
         #expect(text.contains("then R to reset"))
     }
 
+    /// A lost engine's reason replaces the state; when it is longer than
+    /// the line, it is cut with "…" rather than dropped.
+    @Test func aLongReasonForALostEngineIsCutNotDropped() {
+        var model = DashboardModel()
+        model.absorb(sampleSnapshot())
+        model.lostEngine = "a rank of the run stopped (Connection closed by peer [127.0.0.1]:60050); the run cannot go on"
+            + " · engine exited (status 1)"
+        let header = Screen.render(&model, width: 80, height: 24).lines[0]
+        #expect(header.hasPrefix(" ✕ a rank of the run stopped (Connection closed"), "\(header)")
+        #expect(header.contains("…") && header.contains("scope: eval only"))
+    }
+
     @Test func clicksOnBarsSelectBlocks() {
         var model = DashboardModel()
         model.absorb(sampleSnapshot())

@@ -169,6 +169,13 @@ struct ServeTests {
         var ending: String??
         for await update in run.updates { if case .ended(let reason) = update { ending = reason } }
         #expect(ending == .some("engine exited (status 124)"))
+        // An engine that says why it ends is believed first.
+        let said = try RemoteRun(command: #"echo '{"kind":"hello","protocol":1,"engine":"e","capabilities":[]}'; "#
+                                 + #"echo '{"kind":"ended","reason":"a rank stopped"}'; exit 1"#)
+        said.start()
+        var told: String??
+        for await update in said.updates { if case .ended(let reason) = update { told = reason } }
+        #expect(told == .some("a rank stopped · engine exited (status 1)"))
     }
 
     /// `reslab serve --listen` on loopback, reached over TCP.

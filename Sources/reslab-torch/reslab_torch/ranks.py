@@ -8,6 +8,7 @@ all of them apply a command at the same step; sums that need the whole run
 """
 import datetime
 import os
+import re
 
 import torch
 import torch.distributed as dist
@@ -15,6 +16,16 @@ import torch.distributed as dist
 
 class RankLost(RuntimeError):
     """Another rank stopped answering: the run cannot go on."""
+
+
+def short_reason(error):
+    """The gist of a collective's error, for one line on the dashboard:
+    gloo's "[…/pair.cc:537] Read error […]: Connection reset by peer. This is
+    typically caused by …" becomes "Connection reset by peer"."""
+    text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    text = re.sub(r"^\[[^\]]*\]\s*", "", text)
+    text = text.split(". ")[0].rstrip(".")
+    return text.rsplit(": ", 1)[-1][:120]
 
 
 def lost_rank(error):
@@ -67,7 +78,7 @@ class Ranks:
         try:
             operation(*arguments, **options)
         except (RuntimeError, ValueError, OSError) as error:
-            raise RankLost(str(error).splitlines()[0] if str(error) else type(error).__name__) from error
+            raise RankLost(short_reason(error)) from error
 
     def close(self):
         if self.world > 1 and dist.is_initialized():

@@ -15,7 +15,7 @@ from . import __version__
 from .data import load
 from .engine import CAPABILITIES, Engine, Stopped
 from .protocol import PROTOCOL, Connection
-from .ranks import Ranks, lost_rank
+from .ranks import Ranks, lost_rank, short_reason
 from .training import Settings
 
 
@@ -107,7 +107,7 @@ def main(arguments):
         if isinstance(error, Stopped):
             message = "the run was stopped (SIGTERM; under torchrun, another rank has failed)"
         elif lost_rank(error):
-            message = f"a rank of the run stopped ({error}); the run cannot go on"
+            message = f"a rank of the run stopped ({short_reason(error)}); the run cannot go on"
         else:
             message = f"the engine failed: {type(error).__name__}: {error}"
             traceback.print_exc()
