@@ -276,6 +276,8 @@ class Engine:
             if live:
                 target = "plain" if any(self.modes[i] == "residual" for i in live) else "residual"
                 self.change_modes(f"every skip {'off' if target == 'plain' else 'on'}", dict.fromkeys(live, target))
+                if target == "plain" and self.vanishing_blocker:
+                    self.note(self.vanishing_blocker)
         elif name in ("toggle_scope", "set_scope"):
             scope = command.get("scope") or ("train" if self.scope == "eval" else "eval")
             if scope != self.scope:
@@ -303,6 +305,21 @@ class Engine:
             self.save(command.get("path") or f"reslab-{self.dataset.name}-step{self.step}.safetensors")
         elif name == "quit":
             self.quit = True
+
+    @property
+    def vanishing_blocker(self):
+        """Why switching the skips off will not make the gradients vanish
+        here, if something prevents it (as ResLab's engine says it)."""
+        norm = self.spec["norm"] if self.spec else "batch"
+        activation = self.spec["activation"] if self.spec else "relu"
+        helpers = ([f"{norm} norm rescales every block"] if norm != "none" else []) + \
+            (["ReLU passes gradients at slope 1"] if activation == "relu" else [])
+        if not helpers:
+            return None
+        advice = " and ".join(helpers) + ", so the gradients will not vanish here"
+        if self.scope == "eval":
+            advice += " (and scope is eval only: press m to train with the skips off)"
+        return advice + "; to see vanishing, run `reslab --preset vanishing` (sigmoid, no norm)"
 
     def change_modes(self, description, changes):
         """Sets some blocks' modes, evaluates at once and logs the accuracy change."""

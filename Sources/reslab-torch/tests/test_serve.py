@@ -93,6 +93,13 @@ def test_pause_step_and_learning_rate(engine):
     assert stepped["state"] == "paused"
     engine.send({"command": "scale_learning_rate", "factor": 0.5})
     engine.wait_for(event("learning rate 0.05"))
+    # Every skip off, in a network whose batch norm and ReLU keep the gradients alive: it says so.
+    engine.send({"command": "toggle_all_skips"})
+    advised = engine.wait_for(event("so the gradients will not vanish here"))
+    assert advised["block_modes"] == ["plain"] * 4
+    engine.send({"command": "toggle_scope"})
+    scoped = engine.wait_for(event("lesion scope: training and evaluation"))
+    assert scoped["scope"] == "train"
     engine.finish()
     assert engine.invalid == []
 
