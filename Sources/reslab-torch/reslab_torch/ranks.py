@@ -9,6 +9,7 @@ all of them apply a command at the same step; sums that need the whole run
 import datetime
 import os
 import re
+import sys
 
 import torch
 import torch.distributed as dist
@@ -80,6 +81,13 @@ class Ranks:
         except (RuntimeError, ValueError, OSError) as error:
             raise RankLost(short_reason(error)) from error
 
-    def close(self):
-        if self.world > 1 and dist.is_initialized():
-            dist.destroy_process_group()
+    def finish(self):
+        """Waits until every rank is done with the run's collectives, then
+        leaves the process at once. Tearing down the process group, or
+        letting the interpreter finalize its objects, can abort ("terminate
+        called without an active exception") while gloo's threads still run."""
+        if self.world > 1:
+            self._collective(dist.barrier)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)

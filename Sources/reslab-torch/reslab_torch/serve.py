@@ -119,5 +119,4 @@ def main(arguments):
         os._exit(1)
     if connection:
         connection.write({"kind": "ended"})
-    ranks.close()
-    return 0
+    ranks.finish()

@@ -45,7 +45,7 @@ def test_a_deletion_sent_to_rank_0_is_applied_on_both_ranks(two_ranks):
     engine.send({"command": "evaluate"})
     engine.wait_for(event("evaluated at step"))
     engine.send({"command": "quit"})
-    assert engine.finish() == 0
+    assert engine.finish() == 0, b"".join(engine.stderr[-60:]).decode(errors="replace")
     assert engine.messages[-1] == {"kind": "ended"}
     assert engine.invalid == []
 
