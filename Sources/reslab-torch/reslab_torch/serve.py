@@ -4,6 +4,7 @@ exactly as `reslab serve` does. Under `torchrun` every rank runs it; rank 0
 speaks the protocol and the others follow it.
 """
 import argparse
+import math
 import os
 import signal
 import sys
@@ -19,13 +20,22 @@ from .ranks import Ranks, lost_rank, short_reason
 from .training import Settings
 
 
-def positive(kind):
+def positive(kind, most=None):
+    """An argparse type: a finite number above zero, and at most `most`."""
     def parse(text):
         value = kind(text)
-        if not value > 0:
-            raise argparse.ArgumentTypeError(f"must be positive (got {text})")
+        if not (value > 0 and math.isfinite(value)) or (most is not None and value > most):
+            bound = f" and at most {most}" if most is not None else ""
+            raise argparse.ArgumentTypeError(f"must be a positive number{bound} (got {text})")
         return value
     return parse
+
+
+def seed(text):
+    value = int(text)
+    if not 0 <= value < 1 << 63:
+        raise argparse.ArgumentTypeError(f"must be from 0 to 2^63 - 1 (got {text})")
+    return value
 
 
 def parser():
@@ -47,16 +57,16 @@ def parser():
     p.add_argument("--schedule", default="onecycle", choices=["onecycle", "cosine", "constant"])
     p.add_argument("--steps", type=positive(int), help="training steps (one epoch; 2000 on spirals)")
     p.add_argument("--epochs", type=positive(int))
-    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--seed", type=seed, default=1)
     p.add_argument("--eval-every", type=positive(int), help="steps between evaluations")
     p.add_argument("--validation-limit", type=positive(int), help="validation samples per evaluation (256)")
     p.add_argument("--sweep-limit", type=positive(int), default=2000, help="test samples per lesion evaluation")
     p.add_argument("--load", help="a ResLab checkpoint to start from")
     p.add_argument("--device", choices=["cpu", "cuda"], help="cuda when available")
-    p.add_argument("--threads", type=positive(int), help="PyTorch's CPU threads per rank")
+    p.add_argument("--threads", type=positive(int, os.cpu_count() or 1), help="PyTorch's CPU threads per rank")
     p.add_argument("--listen", type=int, help="listen on this TCP port for one front end instead of stdin/stdout")
     p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--timeout", type=positive(int), default=300,
+    p.add_argument("--timeout", type=positive(int, 86400), default=300,
                    help="seconds a rank waits for the others before the run ends with an error")
     p.add_argument("--rank-log", help="a directory where each rank writes its own view of the run (for tests)")
     return p

@@ -132,6 +132,17 @@ def test_bad_options_and_files_give_one_line(tmp_path):
         text = b"".join(engine.stderr).decode()
         assert status == 1 and expected in text and "Traceback" not in text, text
         assert engine.messages == []
+    # Options out of range are refused by the parser, one line each, before anything is built.
+    for options, expected in [(("--threads", "1000000000"), "--threads: must be a positive number and at most"),
+                              (("--lr", "1e309"), "--lr: must be a positive number"),
+                              (("--seed", "-5"), "--seed: must be from 0"),
+                              (("--timeout", "1e20"), "--timeout: invalid"),
+                              (("--steps", "-3"), "--steps: must be a positive number")]:
+        engine = EngineProcess(serve_command(*options))
+        status = engine.finish()
+        engine.kill()
+        text = b"".join(engine.stderr).decode()
+        assert status == 2 and expected in text and "Traceback" not in text, text
 
 
 def test_block_statistics_match_autograd():
