@@ -2,6 +2,7 @@
 configuration (`reslab.configuration`), the architecture (`reslab.model`),
 the block modes (`reslab.block_modes`) and the step (`reslab.step`)."""
 import json
+import os
 
 import torch
 from safetensors import safe_open
@@ -41,10 +42,13 @@ def load_checkpoint(path):
 
 def save_checkpoint(model, metadata, path):
     """Writes `model` as a ResLab checkpoint with `metadata` (the dictionary
-    `load_checkpoint` returned), its block modes updated."""
+    `load_checkpoint` returned), its block modes updated. The file appears
+    whole or not at all: it is written beside `path`, then renamed."""
     metadata = dict(metadata)
     metadata["reslab.block_modes"] = json.dumps([block.mode for block in model.blocks])
     metadata["format"] = "pt"
     tensors = {name: tensor.detach().to(torch.float32).contiguous()
                for name, tensor in model.state_dict().items() if not name.endswith("num_batches_tracked")}
-    save_file(tensors, path, metadata=metadata)
+    temporary = os.path.join(os.path.dirname(path) or ".", f".{os.path.basename(path)}.{os.getpid()}.tmp")
+    save_file(tensors, temporary, metadata=metadata)
+    os.replace(temporary, path)

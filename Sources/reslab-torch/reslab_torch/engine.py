@@ -7,6 +7,7 @@ those commands, takes one training step of its share of the batch (DDP adds
 the gradients), and, when rank 0 asked for it, adds up the measurements and
 evaluations for a snapshot. Only rank 0 writes to the front end.
 """
+import dataclasses
 import json
 import os
 import time
@@ -24,6 +25,16 @@ from .training import Batches, build_model, learning_rate
 CAPABILITIES = ["k-deletions", "lesion-sweep", "save"]
 # The newest events travel in every snapshot, as in ResLab.
 CARRIED_EVENTS = 20
+
+
+@dataclasses.dataclass
+class RunningExperiment:
+    """A lesion experiment under way: its name, the generator that runs it
+    (see `experiments.py`) and how far it has come."""
+    label: str
+    work: object
+    done: int = 0
+    total: int = 1
 
 
 class Stopped(Exception):
@@ -72,6 +83,8 @@ class Engine:
         self.evaluation = {"evaluated_at_step": 0}
         self.results = {}
         self.experiment, self.queued = None, []
+        # Lines read from the front end, for the numbers in error messages.
+        self.line_number = 0
         self.state_before_experiment = "training"
         self.start = self.last_publish = time.monotonic()
         self.training_seconds = 0.0
@@ -163,7 +176,7 @@ class Engine:
             if line is None:
                 commands.append({"command": "quit"})
                 break
-            self.line_number = getattr(self, "line_number", 0) + 1
+            self.line_number += 1
             if isinstance(line, tuple):
                 self.connection.write({"kind": "error", "message": f"line {self.line_number}: {line[1]} bytes, "
                                        "over the 16 MiB limit; ignored"})
@@ -193,9 +206,9 @@ class Engine:
         self.probe.end_step()
         self.optimizer.step()
         with torch.no_grad():
-            correct = (logits.argmax(dim=1) == y).sum()
-            self.sums += torch.stack([loss.detach() * len(y), correct.to(self.sums.dtype),
-                                      torch.tensor(float(len(y)), device=self.device)])
+            self.sums[0] += loss.detach() * len(y)
+            self.sums[1] += (logits.argmax(dim=1) == y).sum()
+            self.sums[2] += len(y)
         self.training_seconds += time.monotonic() - began
         self.step += 1
         self.rate = rate
@@ -299,7 +312,7 @@ class Engine:
             self.note("path report: not offered by this engine")
         elif name == "cancel_experiment" and self.experiment is not None:
             self.queued.clear()
-            self.note(f"{self.experiment[0]} cancelled")
+            self.note(f"{self.experiment.label} cancelled")
             self.end_experiment()
         elif name == "save":
             self.save(command.get("path") or f"reslab-{self.dataset.name}-step{self.step}.safetensors")
@@ -366,9 +379,7 @@ class Engine:
                 metadata["reslab.configuration"] = json.dumps(self.configuration())
             else:
                 metadata["reslab_torch.model"] = self.model_name
-            temporary = f"{os.path.dirname(path) or '.'}/.{os.path.basename(path)}.{os.getpid()}.tmp"
-            save_checkpoint(self.model, metadata, temporary)
-            os.replace(temporary, path)
+            save_checkpoint(self.model, metadata, path)
             self.note(f"saved checkpoint {path} at step {self.step}")
         except (OSError, ValueError, RuntimeError) as error:
             self.note(f"could not save: {error}")
@@ -400,15 +411,15 @@ class Engine:
             work = experiments.single_lesion(evaluate, base, downsampling)
         else:
             work = experiments.k_deletions(evaluate, base)
-        self.experiment = [label, work, 0, 1]
+        self.experiment = RunningExperiment(label, work)
         self.state_before_experiment, self.state = self.state, "evaluating"
         self.note(f"{label} started; training paused")
         self.publish()
 
     def _advance_experiment(self):
-        label, work = self.experiment[:2]
+        label = self.experiment.label
         try:
-            self.experiment[2:] = next(work)
+            self.experiment.done, self.experiment.total = next(self.experiment.work)
             if time.monotonic() - self.last_publish >= self.settings.publish_interval:
                 self.publish()
             return
@@ -519,6 +530,6 @@ class Engine:
                 snapshot[key] = number(self.evaluation[key]) if key.endswith("loss") else self.evaluation[key]
         snapshot.update(self.results)
         if self.experiment is not None:
-            snapshot["experiment"] = {"name": self.experiment[0], "done": self.experiment[2],
-                                      "total": self.experiment[3]}
+            snapshot["experiment"] = {"name": self.experiment.label, "done": self.experiment.done,
+                                      "total": self.experiment.total}
         self.connection.write(snapshot)

@@ -27,6 +27,8 @@ class BlockProbe:
             block.register_forward_pre_hook(self._input_watcher(index))
             block.measure = self._measure_branch(index)
         self._squares = None
+        # The constant tensors a step's row is made with, on the device of the first step.
+        self._fills = None
         self.rows = []
         self.weight_norms = []
         self.count = count
@@ -59,20 +61,17 @@ class BlockProbe:
         """Closes the step after its backward pass (and DDP's all-reduce):
         reads each block's weight-gradient norm and files the step's row
         (no input gradient counts 0; no ‖F‖, ‖S‖ pair is NaN)."""
-        owners, gradients = [], []
-        for index, p in self._parameters:
-            if p.grad is not None:
-                owners.append(index)
-                gradients.append(p.grad)
-        squares = torch.zeros(self.count, device=self._device)
-        if gradients:
-            norms = torch.stack(torch._foreach_norm(gradients))
-            squares.index_add_(0, torch.tensor(owners, device=norms.device), norms.square())
+        if self._fills is None:
+            zero, missing = torch.zeros((), device=self._device), torch.full((), float("nan"), device=self._device)
+            owners = torch.tensor([index for index, _ in self._parameters], device=self._device)
+            self._fills = (zero, missing, owners)
+        zero, missing, owners = self._fills
+        # A parameter without a gradient (its block skipped in training) counts as a zero.
+        norms = torch.stack(torch._foreach_norm([p.grad if p.grad is not None else zero for _, p in self._parameters]))
+        squares = torch.zeros(self.count, device=self._device).index_add_(0, owners, norms.square())
         self.weight_norms.append(squares.sqrt())
-        zero, missing = torch.zeros((), device=self._device), torch.full((), float("nan"), device=self._device)
-        fills = (zero, missing, missing)
         self.rows.append(torch.stack([torch.stack([value if value is not None else fill for value in values])
-                                      for values, fill in zip(self._squares, fills)]))
+                                      for values, fill in zip(self._squares, (zero, missing, missing))]))
         self._squares = None
 
     def take(self):
