@@ -37,7 +37,13 @@ def test_a_deletion_sent_to_rank_0_is_applied_on_both_ranks(two_ranks):
     engine.send({"command": "toggle_delete", "block": 2})
     deleted = engine.wait_for(event("block 3 deleted · val acc"))
     assert deleted["block_modes"][2] == "deleted"
-    reports = [[line for line in rank_log(logs, rank) if line["event"] == "block 3 deleted"] for rank in (0, 1)]
+    # Each rank writes its own report when it has applied the command; rank 1's may land a moment after rank 0's snapshot.
+    deadline = time.monotonic() + 30
+    while True:
+        reports = [[line for line in rank_log(logs, rank) if line["event"] == "block 3 deleted"] for rank in (0, 1)]
+        if all(reports) or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
     assert len(reports[0]) == len(reports[1]) == 1
     assert reports[0][0]["step"] == reports[1][0]["step"] == deleted["step"]
     assert reports[0][0]["modes"] == reports[1][0]["modes"] == deleted["block_modes"]
