@@ -15,7 +15,10 @@ public final class LineReader {
 
     private let descriptor: Int32
     private let limit: Int
-    private var buffer = Data()
+    private var buffer: [UInt8] = []
+    /// How many bytes at the front of `buffer` are known to hold no newline,
+    /// so that each byte is searched once, however long the line.
+    private var searched = 0
     private var skipping = 0
     private var atEnd = false
 
@@ -34,23 +37,26 @@ public final class LineReader {
         timedOut = false
         let deadline = seconds.map { Date().addingTimeInterval($0) }
         while true {
-            if let newline = buffer.firstIndex(of: 0x0A) {
-                let line = buffer[buffer.startIndex..<newline]
-                buffer.removeSubrange(buffer.startIndex...newline)
+            if let newline = buffer[searched...].firstIndex(of: 0x0A) {
+                let line = Data(buffer[..<newline])
+                buffer.removeSubrange(...newline)
+                searched = 0
                 if skipping > 0 {
                     defer { skipping = 0 }
                     return .tooLong(bytes: skipping + line.count)
                 }
-                return .text(Data(line))
+                return .text(line)
             }
+            searched = buffer.count
             if buffer.count > limit {
                 skipping += buffer.count
                 buffer.removeAll(keepingCapacity: true)
+                searched = 0
             }
             if atEnd {
                 guard !buffer.isEmpty || skipping > 0 else { return nil }
-                defer { buffer.removeAll(); skipping = 0 }
-                return skipping > 0 ? .tooLong(bytes: skipping + buffer.count) : .text(buffer)
+                defer { buffer.removeAll(); searched = 0; skipping = 0 }
+                return skipping > 0 ? .tooLong(bytes: skipping + buffer.count) : .text(Data(buffer))
             }
             if let deadline {
                 var waiting = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)

@@ -7,7 +7,8 @@ import TestSupport
 /// stdin, engine messages out on stdout.
 // Why `@unchecked Sendable` is safe: one test owns each ServedEngine, and
 // its reads run off the cooperative pool one at a time while that test
-// awaits them, so no two threads touch it at once.
+// awaits them. The one write that may overlap a read
+// (`sendRawWhileReading`) touches only `input`, which reads never touch.
 final class ServedEngine: @unchecked Sendable {
     let process = Process()
     private let input = Pipe()
@@ -32,6 +33,14 @@ final class ServedEngine: @unchecked Sendable {
     }
 
     func sendRaw(_ line: String) { input.fileHandleForWriting.write(Data((line + "\n").utf8)) }
+
+    /// Sends `line` from a thread of its own and returns at once. A line
+    /// larger than the pipe blocks its writer until the engine has read it,
+    /// and the engine may first need its own output drained, so the test
+    /// must be free to read meanwhile, as a real front end is.
+    func sendRawWhileReading(_ line: String) -> Task<Void, Error> {
+        Task { try await offPool { self.sendRaw(line) } }
+    }
 
     /// Reads messages until `condition` holds for one; returns it.
     func read(until condition: @escaping @Sendable (EngineMessage) -> Bool, seconds: Double = 60) async throws -> EngineMessage {
@@ -105,13 +114,14 @@ struct ServeTests {
         _ = try await engine.read { if case .hello = $0 { return true } else { return false } }
         engine.sendRaw("not json")
         engine.sendRaw(#"{"command":"fly"}"#)
-        engine.sendRaw(String(repeating: "x", count: 17 << 20))
+        let huge = engine.sendRawWhileReading(String(repeating: "x", count: 17 << 20))
         let first = try await engine.read { if case .error = $0 { return true } else { return false } }
         #expect(first == .error("line 1: not JSON: 'not json'"))
         #expect(try await engine.read { if case .error = $0 { return true } else { return false } } == .error(
             #"line 2: bad command '{"command":"fly"}': unknown command 'fly'"#))
         #expect(try await engine.read { if case .error = $0 { return true } else { return false } }
                 == .error("line 3: 17825792 bytes, over the 16 MiB limit; ignored"))
+        try await huge.value
         try engine.send(.toggleDelete(block: 1))
         _ = try await engine.read { $0.snapshot?.blockModes.contains(.deleted) == true }
         try await engine.quit()

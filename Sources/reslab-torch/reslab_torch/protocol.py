@@ -113,7 +113,9 @@ class Connection:
     def _read(self, receive):
         """Queues each line (bytes), `("too long", n)` for an overlong one,
         and None at the end of the input."""
-        pending, skipping = b"", 0
+        # `searched` bytes at the front of `pending` hold no newline: each
+        # byte is searched once, however long the line.
+        pending, searched, skipping = bytearray(), 0, 0
         try:
             while True:
                 chunk = receive()
@@ -121,10 +123,13 @@ class Connection:
                     break
                 pending += chunk
                 while True:
-                    end = pending.find(b"\n")
+                    end = pending.find(b"\n", searched)
                     if end < 0:
+                        searched = len(pending)
                         break
-                    line, pending = pending[:end], pending[end + 1:]
+                    line = bytes(pending[:end])
+                    del pending[:end + 1]
+                    searched = 0
                     if skipping:
                         self.lines.put(("too long", skipping + len(line)))
                         skipping = 0
@@ -132,11 +137,11 @@ class Connection:
                         self.lines.put(line)
                 if len(pending) > LINE_LIMIT:
                     skipping += len(pending)
-                    pending = b""
+                    pending, searched = bytearray(), 0
         except (OSError, ValueError):
             pass
         if pending.strip() and not skipping:
-            self.lines.put(pending)
+            self.lines.put(bytes(pending))
         self.lines.put(None)
 
     def write(self, message):
