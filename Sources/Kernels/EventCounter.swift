@@ -25,8 +25,8 @@ public final class EventCounter: Sendable {
     /// Nanoseconds: the shortest and longest spins. The longest is longer
     /// than the serial work between two training steps, so a quiet training
     /// loop pays no wake-up per step.
-    static let shortestSpin = 10_000
-    static let longestSpin = 1_000_000
+    public static let shortestSpin = 10_000
+    public static let longestSpin = 1_000_000
 
     public init() {}
 
@@ -46,13 +46,13 @@ public final class EventCounter: Sendable {
         }
     }
 
-    /// Waits until `reached(count)` holds, and returns that count. `adaptive`
-    /// spins as long as the budget says; otherwise always `longestSpin` (an
-    /// idle worker waiting for the next job, whose waits are long whenever
-    /// the program does something else, and say nothing about the machine).
+    /// Waits until `reached(count)` holds, and returns that count. It spins
+    /// for `budget` nanoseconds if one is given (an idle worker sets its
+    /// own; see `IdleSpin`), else as long as this counter's adaptive budget says.
     @discardableResult
-    public func wait(adaptive: Bool = true, until reached: (Int) -> Bool) -> Int {
-        let budget = adaptive ? spinBudget.load(ordering: .relaxed) : Self.longestSpin
+    public func wait(spinningFor budget: Int? = nil, until reached: (Int) -> Bool) -> Int {
+        let adaptive = budget == nil
+        let budget = budget ?? spinBudget.load(ordering: .relaxed)
         let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(budget)
         var spins = 0
         while true {

@@ -9,7 +9,8 @@ import Synchronization
 /// counters (`EventCounter`) that spin for a moment after each job, so
 /// back-to-back kernels find them awake, and then sleep: an idle pool costs
 /// nothing, and on a busy machine a worker that lost its core costs its
-/// peers a wake-up, not their time slices.
+/// peers a wake-up, not their time slices. There, idle workers also spin
+/// less (`IdleSpin`), so that they keep their time for their next part.
 public final class WorkerPool: @unchecked Sendable {
     // Why `@unchecked Sendable` is safe: the only non-atomic mutable state is
     // `job`. It is written by `dispatch` while it holds `callerLock`, strictly
@@ -159,12 +160,20 @@ public final class WorkerPool: @unchecked Sendable {
         }
     }
 
-    /// Calls `body` on every item, the items shared out among the threads in
-    /// runs of about equal total `weight`; each item is handled whole by one
-    /// thread, so per-item results do not depend on the thread count.
+    /// The least total weight worth a part of `forEach` (a weight is about
+    /// one float read and written): less work than that costs less than
+    /// waking a worker and waiting for it, which on a busy machine may mean
+    /// waiting for its next time slice.
+    public static let smallestShare = 1 << 16
+
+    /// Calls `body` on every item, the items shared out among up to
+    /// `threads` threads in runs of about equal total `weight`, at least
+    /// `smallestShare` each; each item is handled whole by one thread, so
+    /// per-item results do not depend on the thread count.
     public func forEach<Item>(_ items: [Item], weight: (Item) -> Int, _ body: (Item) -> Void) {
         let total = max(1, items.reduce(0) { $0 + weight($1) })
-        let parts = threads
+        let parts = min(threads, max(1, total / Self.smallestShare))
+        if parts == 1 { items.forEach(body); return }
         run { thread in
             var before = 0
             for item in items {
@@ -177,8 +186,10 @@ public final class WorkerPool: @unchecked Sendable {
 
     private func workerLoop() {
         var seen = 0
+        var idleSpin = IdleSpin()
         while true {
-            seen = jobPosted.wait(adaptive: false) { [seen] in $0 != seen }
+            seen = jobPosted.wait(spinningFor: idleSpin.nanoseconds) { [seen] in $0 != seen }
+            defer { idleSpin.update() }
             while let part = claimPart() {
                 do {
                     // The local copy is released at the end of this scope,
