@@ -23,9 +23,13 @@ public struct IdleSpin {
     }
 
     /// Adapts the spin after a job; call it on the thread that waits.
-    public mutating func update() {
+    /// `keepingLongest` holds the spin at its longest whatever the machine
+    /// does: for jobs whose parts cannot start until every worker is awake,
+    /// a sleeping worker costs more than a spinning one.
+    public mutating func update(keepingLongest: Bool = false) {
         let now = countPreemptions()
-        nanoseconds = now != preemptions
+        nanoseconds = keepingLongest ? EventCounter.longestSpin
+            : now != preemptions
             ? max(EventCounter.shortestSpin, nanoseconds / 2)
             : min(EventCounter.longestSpin, nanoseconds + nanoseconds / 8)
         preemptions = now

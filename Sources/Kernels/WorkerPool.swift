@@ -10,7 +10,8 @@ import Synchronization
 /// back-to-back kernels find them awake, and then sleep: an idle pool costs
 /// nothing, and on a busy machine a worker that lost its core costs its
 /// peers a wake-up, not their time slices. There, idle workers also spin
-/// less (`IdleSpin`), so that they keep their time for their next part.
+/// less (`IdleSpin`), so that they keep their time for their next part,
+/// unless the next job will need them all at once.
 public final class WorkerPool: @unchecked Sendable {
     // Why `@unchecked Sendable` is safe: the only non-atomic mutable state is
     // `job`. It is written by `dispatch` while it holds `callerLock`, strictly
@@ -26,6 +27,8 @@ public final class WorkerPool: @unchecked Sendable {
     private let ticket = Atomic<Int>(0)
     /// Advances once per job; idle workers wait for it to move.
     private let jobPosted = EventCounter()
+    /// `jobPosted`'s count for the latest job whose parts run together.
+    private let latestTogetherJob = Atomic<Int>(Int.min / 2)
     /// Advances once per finished part.
     private let finished = EventCounter()
     private let callerLock = Mutex<Void>(())
@@ -123,6 +126,7 @@ public final class WorkerPool: @unchecked Sendable {
             let generation = ticket.load(ordering: .sequentiallyConsistent) >> 16 + 1
             ticket.store(generation << 16 | parts << 8, ordering: .sequentiallyConsistent)
             jobPosted.advance()
+            if together { latestTogetherJob.store(jobPosted.load(), ordering: .relaxed) }
             while let part = claimPart() {
                 escapable(part)
                 finished.advance()
@@ -189,7 +193,9 @@ public final class WorkerPool: @unchecked Sendable {
         var idleSpin = IdleSpin()
         while true {
             seen = jobPosted.wait(spinningFor: idleSpin.nanoseconds) { [seen] in $0 != seen }
-            defer { idleSpin.update() }
+            // Shards that meet at batch norms cannot start without every
+            // worker, so while they are being run, the spin stays long.
+            defer { idleSpin.update(keepingLongest: seen - latestTogetherJob.load(ordering: .relaxed) < 8) }
             while let part = claimPart() {
                 do {
                     // The local copy is released at the end of this scope,

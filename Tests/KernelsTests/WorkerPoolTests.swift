@@ -77,5 +77,8 @@ struct WorkerPoolTests {
         #expect(spin.nanoseconds == EventCounter.shortestSpin + EventCounter.shortestSpin / 8)
         for _ in 0..<100 { spin.update() }
         #expect(spin.nanoseconds == EventCounter.longestSpin)
+        switches.withLock { $0 += 1 }
+        spin.update(keepingLongest: true)
+        #expect(spin.nanoseconds == EventCounter.longestSpin)
     }
 }
