@@ -27,6 +27,8 @@ public final class WorkerPool: @unchecked Sendable {
     private let ticket = Atomic<Int>(0)
     /// Advances once per job; idle workers wait for it to move.
     private let jobPosted = EventCounter()
+    /// The idle spin a worker chose after its latest job.
+    private let latestIdleSpin = Atomic<Int>(EventCounter.longestSpin)
     /// `jobPosted`'s count for the latest job whose parts run together.
     private let latestTogetherJob = Atomic<Int>(Int.min / 2)
     /// Advances once per finished part.
@@ -164,20 +166,27 @@ public final class WorkerPool: @unchecked Sendable {
         }
     }
 
-    /// The least total weight worth a part of `forEach` (a weight is about
-    /// one float read and written): less work than that costs less than
-    /// waking a worker and waiting for it, which on a busy machine may mean
-    /// waiting for its next time slice.
-    public static let smallestShare = 1 << 16
+    /// Below this total weight (a weight is about one float read and
+    /// written), `forEach` on a busy machine runs on the calling thread:
+    /// such work costs less than waiting for a worker that may be waiting
+    /// for its next time slice. On a quiet one, it is still shared.
+    public static let smallestShareOnABusyMachine = 1 << 16
 
-    /// Calls `body` on every item, the items shared out among up to
-    /// `threads` threads in runs of about equal total `weight`, at least
-    /// `smallestShare` each; each item is handled whole by one thread, so
-    /// per-item results do not depend on the thread count.
+    /// Whether the system has lately been taking the workers' cores away,
+    /// job after job: their idle spin has halved at least four times more
+    /// than it has grown back (see `IdleSpin`). A quiet machine takes a core
+    /// now and then too, which one halving must not be mistaken for.
+    public var machineSeemsBusy: Bool {
+        latestIdleSpin.load(ordering: .relaxed) <= EventCounter.longestSpin / 16
+    }
+
+    /// Calls `body` on every item, the items shared out among the threads in
+    /// runs of about equal total `weight`; each item is handled whole by one
+    /// thread, so per-item results do not depend on the thread count.
     public func forEach<Item>(_ items: [Item], weight: (Item) -> Int, _ body: (Item) -> Void) {
         let total = max(1, items.reduce(0) { $0 + weight($1) })
-        let parts = min(threads, max(1, total / Self.smallestShare))
-        if parts == 1 { items.forEach(body); return }
+        if total < Self.smallestShareOnABusyMachine && machineSeemsBusy { items.forEach(body); return }
+        let parts = threads
         run { thread in
             var before = 0
             for item in items {
@@ -195,7 +204,10 @@ public final class WorkerPool: @unchecked Sendable {
             seen = jobPosted.wait(spinningFor: idleSpin.nanoseconds) { [seen] in $0 != seen }
             // Shards that meet at batch norms cannot start without every
             // worker, so while they are being run, the spin stays long.
-            defer { idleSpin.update(keepingLongest: seen - latestTogetherJob.load(ordering: .relaxed) < 8) }
+            defer {
+                idleSpin.update(keepingLongest: seen - latestTogetherJob.load(ordering: .relaxed) < 8)
+                latestIdleSpin.store(idleSpin.nanoseconds, ordering: .relaxed)
+            }
             while let part = claimPart() {
                 do {
                     // The local copy is released at the end of this scope,

@@ -38,30 +38,6 @@ struct WorkerPoolTests {
         #expect(seen.load(ordering: .relaxed) == 1)
     }
 
-    /// Work too small to be worth a worker's wake-up runs on the calling
-    /// thread; every item still runs exactly once.
-    @Test(.enabled(if: WorkerPool.shared.capacity >= 2))
-    func smallForEachStaysOnTheCallingThread() {
-        let caller = pthread_self()
-        let items = Array(0..<64)
-        let others = Atomic<Int>(0), calls = Atomic<Int>(0)
-        WorkerPool.withThreads(2) {
-            for _ in 0..<200 {
-                WorkerPool.shared.forEach(items, weight: { _ in WorkerPool.smallestShare / 64 - 1 }) { _ in
-                    calls.add(1, ordering: .relaxed)
-                    if pthread_equal(pthread_self(), caller) == 0 { others.add(1, ordering: .relaxed) }
-                }
-            }
-        }
-        #expect(others.load(ordering: .relaxed) == 0)
-        #expect(calls.load(ordering: .relaxed) == 200 * items.count)
-        let large = Mutex([Int]())
-        WorkerPool.withThreads(2) {
-            WorkerPool.shared.forEach(items, weight: { _ in WorkerPool.smallestShare }) { item in large.withLock { $0.append(item) } }
-        }
-        #expect(large.withLock { $0.sorted() } == items)
-    }
-
     /// An idle worker's spin halves with every job the system interrupted,
     /// down to the shortest, and grows back while none is.
     @Test func idleSpinShortensWhileTheMachineIsBusy() {
