@@ -113,9 +113,7 @@ class Connection:
     def _read(self, receive):
         """Queues each line (bytes), `("too long", n)` for an overlong one,
         and None at the end of the input."""
-        # `searched` bytes at the front of `pending` hold no newline: each
-        # byte is searched once, however long the line.
-        pending, searched, skipping = bytearray(), 0, 0
+        pending, skipping = b"", 0
         try:
             while True:
                 chunk = receive()
@@ -123,13 +121,10 @@ class Connection:
                     break
                 pending += chunk
                 while True:
-                    end = pending.find(b"\n", searched)
+                    end = pending.find(b"\n")
                     if end < 0:
-                        searched = len(pending)
                         break
-                    line = bytes(pending[:end])
-                    del pending[:end + 1]
-                    searched = 0
+                    line, pending = pending[:end], pending[end + 1:]
                     if skipping:
                         self.lines.put(("too long", skipping + len(line)))
                         skipping = 0
@@ -137,11 +132,11 @@ class Connection:
                         self.lines.put(line)
                 if len(pending) > LINE_LIMIT:
                     skipping += len(pending)
-                    pending, searched = bytearray(), 0
+                    pending = b""
         except (OSError, ValueError):
             pass
         if pending.strip() and not skipping:
-            self.lines.put(bytes(pending))
+            self.lines.put(pending)
         self.lines.put(None)
 
     def write(self, message):
