@@ -31,6 +31,10 @@ public final class WorkerPool: @unchecked Sendable {
     private let latestIdleSpin = Atomic<Int>(EventCounter.longestSpin)
     /// `jobPosted`'s count for the latest job whose parts run together.
     private let latestTogetherJob = Atomic<Int>(Int.min / 2)
+    /// How many jobs after one whose parts ran together idle workers keep
+    /// their longest spin: more than a training step posts, so that the
+    /// next step's shards find them awake.
+    private static let jobsKeptAwakeAfterTogether = 8
     /// Advances once per finished part.
     private let finished = EventCounter()
     private let callerLock = Mutex<Void>(())
@@ -170,13 +174,13 @@ public final class WorkerPool: @unchecked Sendable {
     /// written), `forEach` on a busy machine runs on the calling thread:
     /// such work costs less than waiting for a worker that may be waiting
     /// for its next time slice. On a quiet one, it is still shared.
-    public static let smallestShareOnABusyMachine = 1 << 16
+    private static let smallestShareOnABusyMachine = 1 << 16
 
     /// Whether the system has lately been taking the workers' cores away,
     /// job after job: their idle spin has halved at least four times more
     /// than it has grown back (see `IdleSpin`). A quiet machine takes a core
     /// now and then too, which one halving must not be mistaken for.
-    public var machineSeemsBusy: Bool {
+    private var machineSeemsBusy: Bool {
         latestIdleSpin.load(ordering: .relaxed) <= EventCounter.longestSpin / 16
     }
 
@@ -203,9 +207,9 @@ public final class WorkerPool: @unchecked Sendable {
         while true {
             seen = jobPosted.wait(spinningFor: idleSpin.nanoseconds) { [seen] in $0 != seen }
             // Shards that meet at batch norms cannot start without every
-            // worker, so while they are being run, the spin stays long.
+            // worker, so while such jobs are being run, the spin stays long.
             defer {
-                idleSpin.update(keepingLongest: seen - latestTogetherJob.load(ordering: .relaxed) < 8)
+                idleSpin.update(keepingLongest: seen - latestTogetherJob.load(ordering: .relaxed) < Self.jobsKeptAwakeAfterTogether)
                 latestIdleSpin.store(idleSpin.nanoseconds, ordering: .relaxed)
             }
             while let part = claimPart() {

@@ -16,6 +16,8 @@ public final class LineReader {
     private let descriptor: Int32
     private let limit: Int
     private var buffer: [UInt8] = []
+    /// What one `read` fills, kept from read to read.
+    private var chunk = [UInt8](repeating: 0, count: 64 * 1024)
     /// How many bytes at the front of `buffer` are known to hold no newline,
     /// so that each byte is searched once, however long the line.
     private var searched = 0
@@ -66,7 +68,6 @@ public final class LineReader {
                     return nil
                 }
             }
-            var chunk = [UInt8](repeating: 0, count: 64 * 1024)
             let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
             if count < 0 && errno == EINTR { continue }
             if count <= 0 { atEnd = true } else { buffer.append(contentsOf: chunk[0..<count]) }
