@@ -38,8 +38,11 @@ let package = Package(
             ],
             swiftSettings: fastMath),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
-        .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
-        .testTarget(name: "NetworkTests", dependencies: ["Network", "RunProtocol", "TestSupport"], resources: [.copy("Fixtures")]),
+        // Counts each thread's calls to malloc and its kin, for the tests that
+        // check a kernel or a training step allocates nothing.
+        .target(name: "AllocationCounter", path: "Tests/AllocationCounter"),
+        .testTarget(name: "KernelsTests", dependencies: ["Kernels", "AllocationCounter"]),
+        .testTarget(name: "NetworkTests", dependencies: ["Network", "RunProtocol", "TestSupport", "AllocationCounter"], resources: [.copy("Fixtures")]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TestSupport"]),
         .testTarget(name: "LabTests", dependencies: ["Lab", "RunProtocol", "TestSupport"]),
         .testTarget(name: "DashboardTests", dependencies: ["Dashboard", "RunProtocol", "TestSupport"]),

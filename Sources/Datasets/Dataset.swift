@@ -50,6 +50,9 @@ public struct LabeledSamples: Sendable {
 
     /// Copies the samples at `indices` into `features` (`[indices.count, featureCount]`)
     /// and their labels into `labels`, reusing both arrays' storage.
+    /// Inlinable, so that it is specialised for the caller's collection:
+    /// unspecialised, iterating `indices` allocated memory for every index.
+    @inlinable
     public func gather<C: Collection>(_ indices: C, features: inout [Float], labels: inout [Int]) where C.Element == Int {
         // Emptied, not overwritten: the last batch may still be held by the
         // network (its first layer keeps its input), and writing into a shared

@@ -19,17 +19,30 @@ public struct ChannelLayout: Sendable, Equatable {
 
 /// Per channel, `Σ x`.
 public func channelSums(_ x: [Float], _ layout: ChannelLayout) -> [Float] {
-    reduceChannels(Value.self, layout, x, x, [Float](repeating: 0, count: layout.channels))
+    var sums: [Float] = []
+    channelSums(x, layout, into: &sums)
+    return sums
+}
+
+/// Per channel, `Σ x`, written into `sums`, whose storage is reused when it
+/// is not shared: a layer that keeps its own `sums` allocates nothing here.
+public func channelSums(_ x: [Float], _ layout: ChannelLayout, into sums: inout [Float]) {
+    // A plain sum reads no centre; x itself stands in for one.
+    reduceChannels(Value.self, layout, x, x, x, into: &sums)
 }
 
 /// Per channel, `Σ (x − mean[c])²`.
 public func channelSquaredDeviations(_ x: [Float], from mean: [Float], _ layout: ChannelLayout) -> [Float] {
-    reduceChannels(SquaredDeviation.self, layout, x, x, mean)
+    var sums: [Float] = []
+    reduceChannels(SquaredDeviation.self, layout, x, x, mean, into: &sums)
+    return sums
 }
 
 /// Per channel, `Σ x·(y − center[c])`.
 public func channelDots(_ x: [Float], _ y: [Float], centeredAt center: [Float], _ layout: ChannelLayout) -> [Float] {
-    reduceChannels(CenteredProduct.self, layout, x, y, center)
+    var sums: [Float] = []
+    reduceChannels(CenteredProduct.self, layout, x, y, center, into: &sums)
+    return sums
 }
 
 /// The term a channel reduction sums, from `x`, `y` and the channel's centre.
@@ -101,14 +114,16 @@ public func channelCombination(_ x: [Float], times p: [Float], _ y: [Float], tim
 }
 
 /// Per channel, the sum of `T.term(x, y, center[c])` over the channel's
-/// elements, in a fixed order (so results do not depend on the thread count).
+/// elements, in a fixed order (so results do not depend on the thread count),
+/// into `sums`.
 @inline(__always)
 private func reduceChannels<T: ChannelTerm>(_: T.Type, _ layout: ChannelLayout, _ x: [Float], _ y: [Float],
-                                            _ center: [Float]) -> [Float] {
+                                            _ center: [Float], into sums: inout [Float]) {
     precondition(x.count == layout.count && y.count == layout.count, "tensor does not match \(layout)")
     let (channels, inner) = (layout.channels, layout.inner)
-    var sums = [Float](repeating: 0, count: channels)
-    guard layout.count > 0 else { return sums }
+    sums.removeAll(keepingCapacity: true)
+    sums.append(contentsOf: repeatElement(0, count: channels))
+    guard layout.count > 0 else { return }
     withPointers(x, y, center) { x, y, center in
         sums.withUnsafeMutableBufferPointer { sums in
             let sums = sums.baseAddress!
@@ -136,7 +151,6 @@ private func reduceChannels<T: ChannelTerm>(_: T.Type, _ layout: ChannelLayout, 
             }
         }
     }
-    return sums
 }
 
 /// The sum of `term(i, lanes)` over the vectors of `range`, the lanes past

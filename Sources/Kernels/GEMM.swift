@@ -88,12 +88,14 @@ struct GemmOperands {
     func compute(rows: Range<Int>, columns: Range<Int>) {
         guard k > 0, alpha != 0 else { return scaleC(rows: rows, columns: columns) }
         if beta != 0 { scaleC(rows: rows, columns: columns) }
-        let paddedColumns = min(columnBlock, (columns.count + microColumns - 1) / microColumns * microColumns)
-        let paddedRows = min(rowBlock, (rows.count + microRows - 1) / microRows * microRows)
-        let packedA = UnsafeMutablePointer<Float>.allocate(capacity: paddedRows * min(depthBlock, k))
-        let packedB = UnsafeMutablePointer<Float>.allocate(capacity: min(depthBlock, k) * paddedColumns)
-        defer { packedA.deallocate(); packedB.deallocate() }
+        PackingBuffers.withBuffers { packedA, packedB in
+            multiply(rows: rows, columns: columns, packedA: packedA, packedB: packedB)
+        }
+    }
 
+    /// `compute`'s blocked loops, packing into the two buffers given.
+    private func multiply(rows: Range<Int>, columns: Range<Int>,
+                          packedA: UnsafeMutablePointer<Float>, packedB: UnsafeMutablePointer<Float>) {
         for jc in stride(from: columns.lowerBound, to: columns.upperBound, by: columnBlock) {
             let nc = min(columnBlock, columns.upperBound - jc)
             for pc in stride(from: 0, to: k, by: depthBlock) {

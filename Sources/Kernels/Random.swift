@@ -57,6 +57,9 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
 
 extension Array {
     /// Shuffles in place with the Fisher–Yates algorithm, driven by `generator`.
+    /// Inlinable, so that it is specialised for the element type: the
+    /// unspecialised swaps allocated memory for every element moved.
+    @inlinable
     public mutating func seededShuffle(using generator: inout SeededGenerator) {
         guard count > 1 else { return }
         for i in stride(from: count - 1, to: 0, by: -1) {

@@ -187,15 +187,24 @@ public final class WorkerPool: @unchecked Sendable {
     /// Calls `body` on every item, the items shared out among the threads in
     /// runs of about equal total `weight`; each item is handled whole by one
     /// thread, so per-item results do not depend on the thread count.
+    ///
+    /// The items are visited by index: this generic function is not
+    /// specialised for its callers' types, and there iterating an array
+    /// allocates memory for every element it yields.
     public func forEach<Item>(_ items: [Item], weight: (Item) -> Int, _ body: (Item) -> Void) {
-        let total = max(1, items.reduce(0) { $0 + weight($1) })
-        if total < Self.smallestShareOnABusyMachine && machineSeemsBusy { items.forEach(body); return }
+        var total = 0
+        for index in items.indices { total += weight(items[index]) }
+        total = max(1, total)
+        if total < Self.smallestShareOnABusyMachine && machineSeemsBusy {
+            for index in items.indices { body(items[index]) }
+            return
+        }
         let parts = threads
         run { thread in
             var before = 0
-            for item in items {
-                let size = weight(item)
-                if (before + size / 2) * parts / total == thread { body(item) }
+            for index in items.indices {
+                let size = weight(items[index])
+                if (before + size / 2) * parts / total == thread { body(items[index]) }
                 before += size
             }
         }

@@ -6,6 +6,10 @@ public final class Linear: Layer {
     public let weight: Parameter
     public let bias: Parameter
     private var input = Tensor(zeros: [0])
+    /// `[batch, outputs]` and this shard's bias gradient, kept from step to
+    /// step so that a step of the same batch size allocates neither.
+    private var outputShape: [Int] = []
+    private var biasGradientPart: [Float] = []
 
     public init(inputs: Int, outputs: Int) {
         weight = Parameter(shape: [outputs, inputs], repeating: 0)
@@ -22,7 +26,8 @@ public final class Linear: Layer {
         var out = repeatedRows(bias.value, count: batch)
         gemm(.none, .transposed, m: batch, n: outputs, k: inputs,
              input.data, lda: inputs, weight.value, ldb: inputs, beta: 1, &out, ldc: outputs)
-        return Tensor(shape: [batch, outputs], data: out)
+        if outputShape.first != batch { outputShape = [batch, outputs] }
+        return Tensor(shape: outputShape, data: out)
     }
 
     public func backward(_ outputGradient: Tensor) -> Tensor {
@@ -44,7 +49,8 @@ public final class Linear: Layer {
             gemm(.transposed, .none, m: outputs, n: inputs, k: batch,
                  dy, lda: outputs, input.data, ldb: inputs, beta: existing, &gradient, ldc: inputs)
         }
-        bias.addToGradient(channelSums(dy, outputGradient.channelLayout))
+        channelSums(dy, outputGradient.channelLayout, into: &biasGradientPart)
+        bias.addToGradient(biasGradientPart)
     }
 
     public var parameters: [NamedParameter] {

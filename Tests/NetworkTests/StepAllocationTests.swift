@@ -1,0 +1,60 @@
+import AllocationCounter
+import Kernels
+import Network
+import RunProtocol
+import Testing
+
+/// What a steady training step asks the allocator for, on one thread: the
+/// optimizer nothing, and each layer of a dense block only the tensor it
+/// hands on (see `Tests/AllocationCounter`).
+struct StepAllocationTests {
+    private static let depth = 6
+
+    /// A dense residual network without norms that has taken two steps,
+    /// so that every buffer it keeps exists, and its batch.
+    private func warmNetwork() -> (ResNet, Optimizer, Tensor, [Int]) {
+        let spec = ModelSpec(kind: .dense, inputShape: [2], classes: 3, depth: Self.depth, width: 16, norm: .none)
+        let network = ResNet(spec: spec, seed: 4)
+        let optimizer = Optimizer(settings: OptimizerSettings(kind: .sgd), parameters: network.parameters.map(\.parameter))
+        var rng = SeededGenerator(seed: 4)
+        let input = Tensor(shape: [32, 2], data: (0..<64).map { _ in rng.normal() })
+        let labels = (0..<32).map { $0 % 3 }
+        for _ in 0..<2 { step(network, optimizer, input, labels) }
+        return (network, optimizer, input, labels)
+    }
+
+    private func step(_ network: ResNet, _ optimizer: Optimizer, _ input: Tensor, _ labels: [Int]) {
+        network.zeroGradients()
+        let logits = network.forward(input, modes: Array(repeating: .residual, count: Self.depth), training: true)
+        network.accumulateGradients(softmaxCrossEntropy(logits: logits, labels: labels).gradient)
+        optimizer.step(rate: 0.01)
+    }
+
+    @Test(arguments: [OptimizerKind.sgd, .adam])
+    func anOptimizerStepAllocatesNothing(kind: OptimizerKind) {
+        let (network, _, _, _) = warmNetwork()
+        let optimizer = Optimizer(settings: OptimizerSettings(kind: kind), parameters: network.parameters.map(\.parameter))
+        optimizer.step(rate: 0.01)
+        let before = reslab_thread_allocations()
+        optimizer.step(rate: 0.01)
+        #expect(reslab_thread_allocations() - before == 0)
+    }
+
+    /// Per block and pass, two ReLU outputs and two linear outputs (or input
+    /// gradients); the bias gradients, shapes and packing buffers are reused.
+    @Test func aDenseBlockAllocatesOnlyTheTensorsItHandsOn() {
+        let (network, optimizer, input, labels) = warmNetwork()
+        let modes = [BlockMode](repeating: .residual, count: Self.depth)
+        let start = reslab_thread_allocations()
+        let logits = network.forward(input, modes: modes, training: true)
+        let forward = reslab_thread_allocations() - start
+        let gradient = softmaxCrossEntropy(logits: logits, labels: labels).gradient
+        let middle = reslab_thread_allocations()
+        network.accumulateGradients(gradient)
+        let backward = reslab_thread_allocations() - middle
+        optimizer.step(rate: 0.01)
+        // The stem and the head add a few of their own.
+        #expect(forward >= 4 * Self.depth && forward <= 4 * Self.depth + 6)
+        #expect(backward >= 4 * Self.depth && backward <= 4 * Self.depth + 6)
+    }
+}
