@@ -17,32 +17,26 @@ public struct ChannelLayout: Sendable, Equatable {
     }
 }
 
-/// Per channel, `Σ x`.
-public func channelSums(_ x: [Float], _ layout: ChannelLayout) -> [Float] {
-    var sums: [Float] = []
-    channelSums(x, layout, into: &sums)
-    return sums
-}
+// Per-channel reductions write into an array the caller keeps (its
+// storage reused when it is not shared), so that a layer that keeps its own
+// allocates nothing here.
 
-/// Per channel, `Σ x`, written into `sums`, whose storage is reused when it
-/// is not shared: a layer that keeps its own `sums` allocates nothing here.
+/// Per channel, `Σ x`, into `sums`.
 public func channelSums(_ x: [Float], _ layout: ChannelLayout, into sums: inout [Float]) {
     // A plain sum reads no centre; x itself stands in for one.
     reduceChannels(Value.self, layout, x, x, x, into: &sums)
 }
 
-/// Per channel, `Σ (x − mean[c])²`.
-public func channelSquaredDeviations(_ x: [Float], from mean: [Float], _ layout: ChannelLayout) -> [Float] {
-    var sums: [Float] = []
+/// Per channel, `Σ (x − mean[c])²`, into `sums`.
+public func channelSquaredDeviations(_ x: [Float], from mean: [Float], _ layout: ChannelLayout,
+                                     into sums: inout [Float]) {
     reduceChannels(SquaredDeviation.self, layout, x, x, mean, into: &sums)
-    return sums
 }
 
-/// Per channel, `Σ x·(y − center[c])`.
-public func channelDots(_ x: [Float], _ y: [Float], centeredAt center: [Float], _ layout: ChannelLayout) -> [Float] {
-    var sums: [Float] = []
+/// Per channel, `Σ x·(y − center[c])`, into `sums`.
+public func channelDots(_ x: [Float], _ y: [Float], centeredAt center: [Float], _ layout: ChannelLayout,
+                        into sums: inout [Float]) {
     reduceChannels(CenteredProduct.self, layout, x, y, center, into: &sums)
-    return sums
 }
 
 /// The term a channel reduction sums, from `x`, `y` and the channel's centre.
@@ -64,12 +58,6 @@ enum CenteredProduct: ChannelTerm {
     static func term(_ x: SIMD16<Float>, _ y: SIMD16<Float>, _ center: SIMD16<Float>) -> SIMD16<Float> {
         x * (y - center)
     }
-}
-
-/// `scale[c]·x + shift[c]` for every element of channel `c`.
-public func channelAffine(_ x: [Float], scale: [Float], shift: [Float], _ layout: ChannelLayout) -> [Float] {
-    channelCombination(x, times: scale, x, times: [Float](repeating: 0, count: layout.channels),
-                       plus: shift, layout)
 }
 
 /// `p[c]·x + q[c]·y + r[c]` for every element of channel `c`.

@@ -30,27 +30,40 @@ public final class ShardExchange: Sendable {
                             rounds: Array(repeating: 0, count: shards)))
     }
 
-    /// The element-wise sum of every shard's `part` in this round, the same
-    /// bits for every shard.
-    public func sum(_ part: [Float], shard: Int) -> [Float] {
-        let parts = gather(part, shard: shard)
-        return parts.dropFirst().reduce(into: parts[0]) { addInPlace(&$0, $1) }
+    /// The element-wise sum of every shard's `part` in this round, written
+    /// into `total` (its storage reused): the same bits for every shard.
+    public func sum(_ part: [Float], shard: Int, into total: inout [Float]) {
+        gather(part, shard: shard, into: &total)
+        let count = part.count
+        for other in 1..<shards {
+            for index in 0..<count { total[index] += total[other * count + index] }
+        }
+        total.removeLast(total.count - count)
     }
 
-    /// Every shard's `part` in this round, in shard order. All shards must
-    /// call `gather` (or `sum`) the same number of times, each from its own
-    /// thread at the same time.
-    public func gather(_ part: [Float], shard: Int) -> [[Float]] {
+    /// Every shard's `part` in this round, in shard order, one after another
+    /// in `parts` (its storage reused). All shards must call `gather` (or
+    /// `sum`) the same number of times, each from its own thread at the same
+    /// time, with parts of one size.
+    ///
+    /// Parts are copied in and out rather than shared, so that neither the
+    /// shards' arrays nor the exchange's slots are ever copied on write: a
+    /// warm exchange allocates nothing.
+    public func gather(_ part: [Float], shard: Int, into parts: inout [Float]) {
         let round = state.withLock { state in
             let round = state.rounds[shard]
             state.rounds[shard] += 1
-            state.parts[round % 2][shard] = part
+            state.parts[round % 2][shard].removeAll(keepingCapacity: true)
+            state.parts[round % 2][shard].append(contentsOf: part)
             return round
         }
         arrivals.advance()
         // Another shard may have lost its core (a busy machine, tests in
         // parallel): the wait sleeps soon rather than spin away its time slice.
         arrivals.wait { $0 >= (round + 1) * shards }
-        return state.withLock { $0.parts[round % 2] }
+        parts.removeAll(keepingCapacity: true)
+        state.withLock { state in
+            for slot in state.parts[round % 2] { parts.append(contentsOf: slot) }
+        }
     }
 }

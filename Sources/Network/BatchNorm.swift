@@ -24,6 +24,18 @@ public final class BatchNorm: Layer {
     private var wasTraining = true
     private var shape: [Int] = []
 
+    /// Per-channel working arrays, kept from pass to pass so that a pass
+    /// allocates nothing but its output.
+    private var moments = ChannelMoments()
+    private var variance: [Float] = [], scale: [Float] = [], shift: [Float] = []
+    /// Σ dy and Σ dy·x̂ per channel: this shard's, then the whole batch's.
+    private var sumDy: [Float] = [], sumDyXHat: [Float] = []
+    private var xScale: [Float] = [], constant: [Float] = []
+    /// Sent to and received from the other shards.
+    private var outgoing: [Float] = [], incoming: [Float] = []
+    /// A zero per channel: the coefficient of the term an affine map leaves out.
+    private let zeros: [Float]
+
     /// Set during a data-parallel step, on the network and its replicas:
     /// training then normalises with the statistics of the whole batch, which
     /// the shards pool here.
@@ -34,6 +46,8 @@ public final class BatchNorm: Layer {
         beta = Parameter(shape: [features], repeating: 0)
         runningMean = Parameter(shape: [features], repeating: 0)
         runningVariance = Parameter(shape: [features], repeating: 1)
+        zeros = [Float](repeating: 0, count: features)
+        (inverseStd, variance, scale, shift, xScale, constant) = (zeros, zeros, zeros, zeros, zeros, zeros)
     }
 
     var features: Int { gamma.shape[0] }
@@ -49,30 +63,41 @@ public final class BatchNorm: Layer {
     public func forward(_ input: Tensor, training: Bool) -> Tensor {
         let layout = layout(input.shape)
         let x = input.data
-        shape = input.shape
-        wasTraining = training
-        var mean = runningMean.value, variance = runningVariance.value
+        (self.input, shape, wasTraining) = (x, input.shape, training)
         if training {
-            var moments = ChannelMoments(x, layout)
-            if let (exchange, shard) = shardExchange {
-                let parts = exchange.gather(moments.packed, shard: shard)
-                moments = ChannelMoments(combining: parts.map(ChannelMoments.init(packed:)))
-            }
-            let m = moments.count
-            batchCount = m
-            mean = moments.mean
-            variance = moments.squaredDeviations.map { $0 / m }
-            let unbiasing = m > 1 ? m / (m - 1) : 1
-            let momentum = momentum
-            runningMean.value = zip(runningMean.value, mean).map { $0 + momentum * ($1 - $0) }
-            runningVariance.value = zip(runningVariance.value, variance).map { $0 + momentum * ($1 * unbiasing - $0) }
+            measureBatch(x, layout)
+        } else {
+            mean = runningMean.value
+            variance = runningVariance.value
         }
-        let inverseStd = variance.map { 1 / ($0 + epsilon).squareRoot() }
-        (self.input, self.mean, self.inverseStd) = (x, mean, inverseStd)
         // y = γ·x̂ + β with x̂ = (x − mean)/σ: one pass, y = (γ/σ)·x + (β − γ·mean/σ).
-        let scale = zip(gamma.value, inverseStd).map(*)
-        let shift = (0..<features).map { beta.value[$0] - scale[$0] * mean[$0] }
-        return Tensor(shape: input.shape, data: channelAffine(x, scale: scale, shift: shift, layout))
+        for c in 0..<features {
+            inverseStd[c] = 1 / (variance[c] + epsilon).squareRoot()
+            scale[c] = gamma.value[c] * inverseStd[c]
+            shift[c] = beta.value[c] - scale[c] * mean[c]
+        }
+        return Tensor(shape: input.shape, data: channelCombination(x, times: scale, x, times: zeros, plus: shift, layout))
+    }
+
+    /// The batch's mean and (biased) variance, pooled over the shards in a
+    /// data-parallel step, folded into the running statistics.
+    private func measureBatch(_ x: [Float], _ layout: ChannelLayout) {
+        moments.measure(x, layout)
+        if let (exchange, shard) = shardExchange {
+            moments.pack(into: &outgoing)
+            exchange.gather(outgoing, shard: shard, into: &incoming)
+            moments.combine(packed: incoming, shards: exchange.shards)
+        }
+        let m = moments.count
+        batchCount = m
+        mean.removeAll(keepingCapacity: true)
+        mean.append(contentsOf: moments.mean)
+        let unbiasing = m > 1 ? m / (m - 1) : 1
+        for c in 0..<features {
+            variance[c] = moments.squaredDeviations[c] / m
+            runningMean.value[c] += momentum * (mean[c] - runningMean.value[c])
+            runningVariance.value[c] += momentum * (variance[c] * unbiasing - runningVariance.value[c])
+        }
     }
 
     public func backward(_ outputGradient: Tensor) -> Tensor {
@@ -80,31 +105,43 @@ public final class BatchNorm: Layer {
         let dy = outputGradient.data
         // This shard's Σ dy and Σ dy·x̂ go into β's and γ's gradients (the
         // shards' gradients are added up later); ∂L/∂x needs the whole batch's.
-        let partSumDy = channelSums(dy, layout)
-        let partSumDyXHat = zip(channelDots(dy, input, centeredAt: mean, layout), inverseStd).map(*)
-        beta.addToGradient(partSumDy)
-        gamma.addToGradient(partSumDyXHat)
-        let scale = zip(gamma.value, inverseStd).map(*)
-        guard wasTraining else {
-            return Tensor(shape: shape, data: channelAffine(dy, scale: scale, shift: [Float](repeating: 0, count: features),
-                                                            layout))
+        channelSums(dy, layout, into: &sumDy)
+        channelDots(dy, input, centeredAt: mean, layout, into: &sumDyXHat)
+        for c in 0..<features {
+            sumDyXHat[c] *= inverseStd[c]
+            scale[c] = gamma.value[c] * inverseStd[c]
         }
+        beta.addToGradient(sumDy)
+        gamma.addToGradient(sumDyXHat)
+        guard wasTraining else {
+            return Tensor(shape: shape, data: channelCombination(dy, times: scale, dy, times: zeros, plus: zeros, layout))
+        }
+        addUpShards()
         // dx = γ/σ · (dy − mean(dy) − x̂ · mean(dy·x̂)), with x̂'s coefficient
         // applied to x as in the forward pass.
-        let (sumDy, sumDyXHat) = wholeBatch(partSumDy, partSumDyXHat), m = batchCount
-        let xHatScale = (0..<features).map { -scale[$0] * sumDyXHat[$0] / m }
-        let xScale = zip(xHatScale, inverseStd).map(*)
-        let dx = channelCombination(dy, times: scale, input, times: xScale,
-                                    plus: (0..<features).map { -scale[$0] * sumDy[$0] / m - xScale[$0] * mean[$0] }, layout)
-        return Tensor(shape: shape, data: dx)
+        let m = batchCount
+        for c in 0..<features {
+            let xHatScale = -scale[c] * sumDyXHat[c] / m
+            xScale[c] = xHatScale * inverseStd[c]
+            constant[c] = -scale[c] * sumDy[c] / m - xScale[c] * mean[c]
+        }
+        return Tensor(shape: shape, data: channelCombination(dy, times: scale, input, times: xScale, plus: constant,
+                                                             layout))
     }
 
-    /// The sums of `sumDy` and `sumDyXHat` over the shards of a data-parallel
-    /// step (in one exchange), or the two themselves outside one.
-    private func wholeBatch(_ sumDy: [Float], _ sumDyXHat: [Float]) -> ([Float], [Float]) {
-        guard let (exchange, shard) = shardExchange else { return (sumDy, sumDyXHat) }
-        let sums = exchange.sum(sumDy + sumDyXHat, shard: shard)
-        return (Array(sums[..<features]), Array(sums[features...]))
+    /// In a data-parallel step, replaces this shard's `sumDy` and `sumDyXHat`
+    /// with their sums over all shards (in one exchange); outside one, they
+    /// are the whole batch's already.
+    private func addUpShards() {
+        guard let (exchange, shard) = shardExchange else { return }
+        outgoing.removeAll(keepingCapacity: true)
+        outgoing.append(contentsOf: sumDy)
+        outgoing.append(contentsOf: sumDyXHat)
+        exchange.sum(outgoing, shard: shard, into: &incoming)
+        for c in 0..<features {
+            sumDy[c] = incoming[c]
+            sumDyXHat[c] = incoming[features + c]
+        }
     }
 
     public var parameters: [NamedParameter] {

@@ -4,40 +4,54 @@ import Kernels
 /// values, with their count: what batch normalisation needs, in a form
 /// whose parts, computed by separate shards, combine exactly into the whole
 /// batch's in one exchange (Chan, Golub and LeVeque's pairwise formula).
+///
+/// A batch norm keeps one and measures into it step after step, so that
+/// its arrays are reused rather than allocated anew.
 struct ChannelMoments {
-    var count: Float
-    var mean: [Float]
-    var squaredDeviations: [Float]
+    var count: Float = 0
+    var mean: [Float] = []
+    var squaredDeviations: [Float] = []
 
-    /// Two passes over `x`: the means, then the squared deviations from them.
-    init(_ x: [Float], _ layout: ChannelLayout) {
+    /// This part's moments, in two passes over `x`: the means, then the
+    /// squared deviations from them.
+    mutating func measure(_ x: [Float], _ layout: ChannelLayout) {
         count = Float(layout.count / layout.channels)
-        let count = count
-        mean = channelSums(x, layout).map { $0 / count }
-        squaredDeviations = channelSquaredDeviations(x, from: mean, layout)
+        channelSums(x, layout, into: &mean)
+        for c in mean.indices { mean[c] /= count }
+        channelSquaredDeviations(x, from: mean, layout, into: &squaredDeviations)
     }
 
-    /// The moments of all `parts` together:
+    /// The moments as one array, `[count, mean…, squared deviations…]`, for a `ShardExchange`.
+    func pack(into packed: inout [Float]) {
+        packed.removeAll(keepingCapacity: true)
+        packed.append(count)
+        packed.append(contentsOf: mean)
+        packed.append(contentsOf: squaredDeviations)
+    }
+
+    /// Becomes the moments of all the parts packed one after another in
+    /// `parts`, in shard order:
     /// M₂ = Σ M₂ₛ + Σ nₛ·(meanₛ − mean)², which needs no large differences.
-    init(combining parts: [ChannelMoments]) {
-        let count = parts.reduce(0) { $0 + $1.count }
-        let mean = parts[0].mean.indices.map { c in parts.reduce(0) { $0 + $1.count * $1.mean[c] } / count }
-        squaredDeviations = mean.indices.map { c in
-            parts.reduce(0) { sum, part in
-                let offset = part.mean[c] - mean[c]
-                return sum + part.squaredDeviations[c] + part.count * offset * offset
-            }
+    mutating func combine(packed parts: [Float], shards: Int) {
+        let channels = mean.count, stride = 1 + 2 * channels
+        func partCount(_ s: Int) -> Float { parts[s * stride] }
+        func partMean(_ s: Int, _ c: Int) -> Float { parts[s * stride + 1 + c] }
+        func partSquaredDeviations(_ s: Int, _ c: Int) -> Float { parts[s * stride + 1 + channels + c] }
+        var total: Float = 0
+        for s in 0..<shards { total += partCount(s) }
+        for c in 0..<channels {
+            var weighted: Float = 0
+            for s in 0..<shards { weighted += partCount(s) * partMean(s, c) }
+            mean[c] = weighted / total
         }
-        (self.count, self.mean) = (count, mean)
-    }
-
-    /// The moments as one array, for a `ShardExchange`.
-    var packed: [Float] { [count] + mean + squaredDeviations }
-
-    init(packed: [Float]) {
-        let channels = (packed.count - 1) / 2
-        count = packed[0]
-        mean = Array(packed[1...channels])
-        squaredDeviations = Array(packed[(channels + 1)...])
+        for c in 0..<channels {
+            var sum: Float = 0
+            for s in 0..<shards {
+                let offset = partMean(s, c) - mean[c]
+                sum = sum + partSquaredDeviations(s, c) + partCount(s) * offset * offset
+            }
+            squaredDeviations[c] = sum
+        }
+        count = total
     }
 }

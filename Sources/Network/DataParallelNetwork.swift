@@ -90,7 +90,8 @@ public final class DataParallelNetwork {
             let own = [result.loss, Float(result.correct)]
             // Shards that meet learn the whole batch's loss here, so all of
             // them agree on whether to go on.
-            let totals = independent ? own : exchange.sum(own, shard: shard)
+            var totals = own
+            if !independent { exchange.sum(own, shard: shard, into: &totals) }
             if totals[0].isFinite { net.accumulateGradients(result.gradient) }
             shardTotals.withLock { $0[shard] = own }
         }

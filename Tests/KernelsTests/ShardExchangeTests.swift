@@ -14,11 +14,13 @@ struct ShardExchangeTests {
         let splitKernels = Atomic<Int>(0)
         WorkerPool.shared.runShards(2, independent: false) { shard in
             if WorkerPool.shared.availableThreads != 1 { splitKernels.add(1, ordering: .relaxed) }
+            var parts: [Float] = [], total: [Float] = []
             for round in 0..<2_000 {
                 let part = [Float(round), Float(shard)]
-                let parts = exchange.gather(part, shard: shard)
-                if parts != [[Float(round), 0], [Float(round), 1]] { mismatches.add(1, ordering: .relaxed) }
-                if exchange.sum(part, shard: shard) != [Float(2 * round), 1] { mismatches.add(1, ordering: .relaxed) }
+                exchange.gather(part, shard: shard, into: &parts)
+                if parts != [Float(round), 0, Float(round), 1] { mismatches.add(1, ordering: .relaxed) }
+                exchange.sum(part, shard: shard, into: &total)
+                if total != [Float(2 * round), 1] { mismatches.add(1, ordering: .relaxed) }
             }
         }
         #expect(mismatches.load(ordering: .relaxed) == 0)

@@ -23,9 +23,9 @@ struct VectorOperationsTests {
             deviations[c] += (x[i] - mean[c]) * (x[i] - mean[c])
             dots[c] += x[i] * (y[i] - mean[c])
         }
-        expectClose(channelSums(x, layout), sums)
-        expectClose(channelSquaredDeviations(x, from: mean, layout), deviations)
-        expectClose(channelDots(x, y, centeredAt: mean, layout), dots)
+        expectClose(reduced { channelSums(x, layout, into: &$0) }, sums)
+        expectClose(reduced { channelSquaredDeviations(x, from: mean, layout, into: &$0) }, deviations)
+        expectClose(reduced { channelDots(x, y, centeredAt: mean, layout, into: &$0) }, dots)
     }
 
     @Test(arguments: layouts)
@@ -39,7 +39,6 @@ struct VectorOperationsTests {
             return p[c] * x[i] + q[c] * y[i] + r[c]
         }
         expectClose(channelCombination(x, times: p, y, times: q, plus: r, layout), expected)
-        expectClose(channelAffine(x, scale: p, shift: r, layout), x.indices.map { p[channel($0, layout)] * x[$0] + r[channel($0, layout)] })
     }
 
     @Test func reluKeepsNaNAndItsBackwardFollowsTheOutput() {
@@ -78,7 +77,8 @@ struct VectorOperationsTests {
         let x = randomArray(layout.count, &rng), y = randomArray(layout.count, &rng)
         let p = randomArray(layout.channels, &rng)
         func everything() -> [[Float]] {
-            [channelSums(x, layout), channelSquaredDeviations(x, from: p, layout), channelDots(x, y, centeredAt: p, layout),
+            [reduced { channelSums(x, layout, into: &$0) }, reduced { channelSquaredDeviations(x, from: p, layout, into: &$0) },
+             reduced { channelDots(x, y, centeredAt: p, layout, into: &$0) },
              channelCombination(x, times: p, y, times: p, plus: p, layout), add(x, y), relu(x),
              reluBackward(x, output: y), { var sum = x; addInPlace(&sum, y); return sum }()]
         }
@@ -87,6 +87,13 @@ struct VectorOperationsTests {
         #expect(one.0 == 1 && two.0 == 2, "the thread counts compared must be the ones claimed")
         #expect(one.1 == two.1)
         #expect(two.1[4] == zip(x, y).map { $0 + $1 } && two.1[7] == two.1[4])
+    }
+
+    /// What a reduction writes into a fresh array.
+    private func reduced(_ reduction: (inout [Float]) -> Void) -> [Float] {
+        var sums: [Float] = [.nan]
+        reduction(&sums)
+        return sums
     }
 
     private func expectClose(_ actual: [Float], _ expected: [Float], sourceLocation: SourceLocation = #_sourceLocation) {

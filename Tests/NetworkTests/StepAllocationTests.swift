@@ -57,4 +57,23 @@ struct StepAllocationTests {
         #expect(forward >= 4 * Self.depth && forward <= 4 * Self.depth + 6)
         #expect(backward >= 4 * Self.depth && backward <= 4 * Self.depth + 6)
     }
+
+    /// A batch norm allocates its output and its input gradient, nothing
+    /// more: its per-channel statistics live in arrays it keeps.
+    @Test(arguments: [[32, 24], [24, 4, 5, 5]])
+    func aBatchNormPassAllocatesOnlyItsResult(shape: [Int]) {
+        let norm = BatchNorm(features: 24)
+        var rng = SeededGenerator(seed: 9)
+        let input = Tensor(shape: shape, data: (0..<shape.reduce(1, *)).map { _ in rng.normal() })
+        let gradient = Tensor(shape: shape, data: input.data.reversed())
+        for _ in 0..<2 { _ = norm.backward(norm.forward(input, training: true)) }
+        let start = reslab_thread_allocations()
+        let output = norm.forward(input, training: true)
+        let forward = reslab_thread_allocations() - start
+        let middle = reslab_thread_allocations()
+        let inputGradient = norm.backward(gradient)
+        let backward = reslab_thread_allocations() - middle
+        #expect(forward == 1 && backward == 1)
+        #expect(output.count == input.count && inputGradient.count == input.count)
+    }
 }
