@@ -1,35 +1,39 @@
-import Synchronization
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
-/// The memory GEMM packs its panels into, allocated once and lent out call
-/// by call, so that a training step's matrix products allocate nothing.
+/// The memory GEMM packs its panels into: one buffer per thread, allocated
+/// by the thread's first product and kept until the thread ends, so that a
+/// training step's matrix products allocate nothing.
 ///
-/// Each lent buffer holds the largest packed A block (`rowBlock × depthBlock`)
-/// and the largest packed B block (`depthBlock × columnBlock`) that
-/// `GemmOperands.compute` ever fills. A call takes a spare buffer, or
-/// allocates one when every buffer is lent (the first calls on each
-/// thread), and gives it back when done; there are never more buffers than
-/// threads that have multiplied at the same time.
+/// A buffer holds the largest packed A block (`rowBlock × depthBlock`) and
+/// the largest packed B block (`depthBlock × columnBlock`) that
+/// `GemmOperands.compute` fills. A thread runs one `compute` at a time, so it
+/// never needs two.
 enum PackingBuffers {
     static let aCapacity = rowBlock * depthBlock
     static let bCapacity = depthBlock * columnBlock
 
-    /// One buffer's memory. Safe to send between threads because a buffer
-    /// is reachable from one place at a time: the spare list (under its
-    /// lock) or the one call that took it out and alone writes into it until
-    /// it puts it back.
-    private struct Buffer: @unchecked Sendable {
-        let start: UnsafeMutablePointer<Float>
-    }
-
-    /// Buffers not lent right now.
-    private static let spare = Mutex<[Buffer]>([])
+    /// Where each thread keeps its buffer; the buffer is freed when its thread ends.
+    private static let key: pthread_key_t = {
+        var key = pthread_key_t()
+        let status = pthread_key_create(&key) { buffer in buffer?.deallocate() }
+        precondition(status == 0, "no thread-specific key for GEMM's packing buffers (error \(status))")
+        return key
+    }()
 
     /// Runs `body` with room for a packed A block and a packed B block.
     static func withBuffers<Result>(_ body: (_ a: UnsafeMutablePointer<Float>, _ b: UnsafeMutablePointer<Float>) -> Result)
         -> Result {
-        let buffer = spare.withLock { $0.popLast() }
-            ?? Buffer(start: .allocate(capacity: aCapacity + bCapacity))
-        defer { spare.withLock { $0.append(buffer) } }
-        return body(buffer.start, buffer.start + aCapacity)
+        let buffer: UnsafeMutablePointer<Float>
+        if let kept = pthread_getspecific(key) {
+            buffer = kept.assumingMemoryBound(to: Float.self)
+        } else {
+            buffer = .allocate(capacity: aCapacity + bCapacity)
+            pthread_setspecific(key, buffer)
+        }
+        return body(buffer, buffer + aCapacity)
     }
 }
