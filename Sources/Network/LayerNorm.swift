@@ -19,9 +19,12 @@ public final class LayerNorm: Layer {
     public func forward(_ input: Tensor, training: Bool) -> Tensor {
         precondition(input.shape.count == 2 && input.shape[1] == features, "LayerNorm expects [N, \(features)]")
         let (batch, f) = (input.shape[0], features)
-        let x = input.data
-        normalized = [Float](repeating: 0, count: x.count)
-        inverseStd = [Float](repeating: 0, count: batch)
+        let (x, gamma, beta) = (input.data, self.gamma.value, self.beta.value)
+        // Local arrays, kept in the layer at the end: element by element
+        // through the layer's own properties, every access would be checked
+        // for exclusivity.
+        var normalized = [Float](repeating: 0, count: x.count)
+        var inverseStd = [Float](repeating: 0, count: batch)
         var out = [Float](repeating: 0, count: x.count)
         for n in 0..<batch {
             let row = n * f
@@ -35,15 +38,16 @@ public final class LayerNorm: Layer {
             for j in 0..<f {
                 let xHat = (x[row + j] - mean) * invStd
                 normalized[row + j] = xHat
-                out[row + j] = gamma.value[j] * xHat + beta.value[j]
+                out[row + j] = gamma[j] * xHat + beta[j]
             }
         }
+        (self.normalized, self.inverseStd) = (normalized, inverseStd)
         return Tensor(shape: input.shape, data: out)
     }
 
     public func backward(_ outputGradient: Tensor) -> Tensor {
         let (batch, f) = (outputGradient.shape[0], features)
-        let dy = outputGradient.data
+        let (dy, gamma, normalized, inverseStd) = (outputGradient.data, self.gamma.value, self.normalized, self.inverseStd)
         var dx = [Float](repeating: 0, count: dy.count)
         var gammaGradient = [Float](repeating: 0, count: f), betaGradient = gammaGradient
         for n in 0..<batch {
@@ -51,7 +55,7 @@ public final class LayerNorm: Layer {
             // With g = γ·dy: dx = 1/σ · (g − mean(g) − x̂ · mean(g·x̂))
             var sumG: Float = 0, sumGXHat: Float = 0
             for j in 0..<f {
-                let g = gamma.value[j] * dy[row + j]
+                let g = gamma[j] * dy[row + j]
                 sumG += g
                 sumGXHat += g * normalized[row + j]
                 gammaGradient[j] += dy[row + j] * normalized[row + j]
@@ -59,12 +63,12 @@ public final class LayerNorm: Layer {
             }
             let (meanG, meanGXHat) = (sumG / Float(f), sumGXHat / Float(f))
             for j in 0..<f {
-                let g = gamma.value[j] * dy[row + j]
+                let g = gamma[j] * dy[row + j]
                 dx[row + j] = inverseStd[n] * (g - meanG - normalized[row + j] * meanGXHat)
             }
         }
-        gamma.addToGradient(gammaGradient)
-        beta.addToGradient(betaGradient)
+        self.gamma.addToGradient(gammaGradient)
+        self.beta.addToGradient(betaGradient)
         return Tensor(shape: outputGradient.shape, data: dx)
     }
 
