@@ -24,6 +24,9 @@ public final class ConvolutionWorkspace {
     var paddedInput: [Float] = []
     var paddedGradient: [Float] = []
     var product: [Float] = []
+    /// The shifted planes' row offsets, by the layout they were made for
+    /// (see `tapOffsets(_:channels:sign:)`).
+    var tapOffsetTables: [TapOffsetsKey: [Int]] = [:]
 
     public init() {}
 
@@ -33,15 +36,21 @@ public final class ConvolutionWorkspace {
     }
 }
 
+/// The images of share `share` of `shares`.
+func shareImages(_ g: ConvGeometry, share: Int, of shares: Int) -> Range<Int> {
+    g.batch * share / shares..<g.batch * (share + 1) / shares
+}
+
 /// The images of share `share` of `shares`, in groups whose scratch arrays
-/// (the column matrix, or the padded planes) are about 512 KiB.
-func imageGroups(_ g: ConvGeometry, share: Int, of shares: Int, outputs: Int) -> [Range<Int>] {
-    let images = g.batch * share / shares..<g.batch * (share + 1) / shares
+/// (the column matrix, or the padded planes) are about 512 KiB; a lazy
+/// sequence, so that a training step's convolutions do not allocate it.
+func imageGroups(_ g: ConvGeometry, share: Int, of shares: Int, outputs: Int) -> some Sequence<Range<Int>> {
+    let images = shareImages(g, share: share, of: shares)
     let perImage = g.preservesSize
         ? (g.channels + outputs) * (g.height + g.padding) * (g.width + g.padding)
         : g.patchSize * g.outputHeight * g.outputWidth
     let size = max(1, (1 << 17) / max(perImage, 1))
-    return stride(from: images.lowerBound, to: images.upperBound, by: size).map { $0..<min($0 + size, images.upperBound) }
+    return stride(from: images.lowerBound, to: images.upperBound, by: size).lazy.map { $0..<min($0 + size, images.upperBound) }
 }
 
 /// Runs `body(share, workspace)` for every share, the shares spread over the threads.
@@ -154,7 +163,7 @@ public func convolutionBackward(_ input: [Float], _ g: ConvGeometry, weight: [Fl
     var copy = existing == 0
     weightGradient.withUnsafeMutableBufferPointer { dw in
         for (share, workspace) in workspaces.enumerated()
-        where !imageGroups(g, share: share, of: workspaces.count, outputs: outputs).isEmpty {
+        where !shareImages(g, share: share, of: workspaces.count).isEmpty {
             workspace.weightGradient.withUnsafeBufferPointer { part in
                 if copy {
                     dw.baseAddress!.update(from: part.baseAddress!, count: dw.count)

@@ -92,6 +92,28 @@ struct PaddedLayout {
     }
 }
 
+/// What a table of tap offsets depends on: the image size, the kernel and
+/// its padding, the images in the group, the planes and the direction.
+struct TapOffsetsKey: Hashable {
+    let height, width, kernel, padding, images, channels, sign: Int
+}
+
+extension ConvolutionWorkspace {
+    /// `layout.tapOffsets(channels:sign:)`, made once per layout and kept:
+    /// a network has a handful of layouts (its image sizes, and the group
+    /// sizes of its training and evaluation batches), and each step would
+    /// otherwise build the same tables again.
+    func tapOffsets(_ layout: PaddedLayout, channels: Int, sign: Int = 1) -> [Int] {
+        let g = layout.g
+        let key = TapOffsetsKey(height: g.height, width: g.width, kernel: g.kernel, padding: g.padding,
+                                images: layout.images, channels: channels, sign: sign)
+        if let offsets = tapOffsetTables[key] { return offsets }
+        let offsets = layout.tapOffsets(channels: channels, sign: sign)
+        tapOffsetTables[key] = offsets
+        return offsets
+    }
+}
+
 /// `convolutionForward` for a size-preserving convolution, one group of
 /// images at a time: pad, multiply by the shifted planes, copy back.
 func shiftedConvolutionForward(_ x: UnsafePointer<Float>, _ g: ConvGeometry, weight: UnsafePointer<Float>, outputs: Int,
@@ -99,7 +121,7 @@ func shiftedConvolutionForward(_ x: UnsafePointer<Float>, _ g: ConvGeometry, wei
     let layout = PaddedLayout(g, images: images.count)
     workspace.paddedInput.grow(to: g.channels * layout.planeStride)
     workspace.product.grow(to: outputs * layout.span)
-    let offsets = layout.tapOffsets(channels: g.channels)
+    let offsets = workspace.tapOffsets(layout, channels: g.channels)
     workspace.paddedInput.withUnsafeMutableBufferPointer { padded in
         workspace.product.withUnsafeMutableBufferPointer { product in
             layout.pad(x, channels: g.channels, images: images, into: padded.baseAddress!)
@@ -132,7 +154,7 @@ func shiftedConvolutionBackward(_ x: UnsafePointer<Float>, _ g: ConvGeometry, we
             layout.pad(x, channels: g.channels, images: images, into: paddedInput.baseAddress!)
             layout.pad(dy, channels: outputs, images: images, into: paddedGradient.baseAddress!)
             // dW (+)= dy · shifted planesᵀ, summed over the span: dy is zero at the padding.
-            layout.tapOffsets(channels: g.channels).withUnsafeBufferPointer { rows in
+            workspace.tapOffsets(layout, channels: g.channels).withUnsafeBufferPointer { rows in
                 sgemm(.none, .transposed, m: outputs, n: g.patchSize, k: layout.span,
                       a: paddedGradient.baseAddress! + layout.first, lda: layout.planeStride,
                       b: paddedInput.baseAddress!, ldb: 0, bRowOffsets: rows.baseAddress!, beta: beta, c: dw, ldc: g.patchSize)
@@ -141,7 +163,7 @@ func shiftedConvolutionBackward(_ x: UnsafePointer<Float>, _ g: ConvGeometry, we
             // dx = Wᵀ · dy's planes shifted back by every tap.
             workspace.product.grow(to: g.channels * layout.span)
             workspace.product.withUnsafeMutableBufferPointer { product in
-                layout.tapOffsets(channels: outputs, sign: -1).withUnsafeBufferPointer { rows in
+                workspace.tapOffsets(layout, channels: outputs, sign: -1).withUnsafeBufferPointer { rows in
                     sgemm(.none, .none, m: g.channels, n: layout.span, k: outputs * g.kernel * g.kernel,
                           a: weightByInput, lda: outputs * g.kernel * g.kernel,
                           b: paddedGradient.baseAddress!, ldb: 0, bRowOffsets: rows.baseAddress!, beta: 0,
