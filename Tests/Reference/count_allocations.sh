@@ -1,19 +1,21 @@
 #!/bin/bash
 # Calls to malloc per training step of `reslab train`, for the README's
 # "Allocations in a step": runs each configuration for 100 and for 300
-# steps under a counting LD_PRELOAD library and divides the difference by
-# 200, which leaves out loading and set-up.
+# steps under the tests' counting allocator (Tests/AllocationCounter),
+# preloaded, and divides the difference by 200, which leaves out loading
+# and set-up.
 #
 #   swift build -c release && bash Tests/Reference/count_allocations.sh [path/to/reslab]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 reslab=${1:-$here/../../.build/release/reslab}
-library=$(mktemp -d)/malloc_calls.so
-cc -O2 -shared -fPIC -o "$library" "$here/malloc_calls.c"
+counter=$here/../AllocationCounter
+library=$(mktemp -d)/allocation_counter.so
+cc -O2 -shared -fPIC -I "$counter/include" -o "$library" "$counter/AllocationCounter.c"
 
 calls() {  # steps, then reslab train's options
     local steps=$1; shift
-    LD_PRELOAD=$library "$reslab" train --steps "$steps" "$@" 2>&1 >/dev/null | sed -n 's/^malloc calls: //p'
+    RESLAB_REPORT_ALLOCATIONS=1 LD_PRELOAD=$library "$reslab" train --steps "$steps" "$@" 2>&1 >/dev/null | sed -n 's/^malloc calls: //p'
 }
 
 while read -r label options; do
