@@ -79,10 +79,38 @@ public struct LabeledSamples: Sendable {
         let picked: Storage
         switch storage {
         case .floats(let values):
-            picked = .floats(indices.flatMap { values[$0 * f..<($0 + 1) * f] })
+            picked = .floats(values.runs(at: indices, length: f))
         case .bytes(let bytes, let mean, let std):
-            picked = .bytes(indices.flatMap { bytes[$0 * f..<($0 + 1) * f] }, mean: mean, std: std)
+            picked = .bytes(bytes.runs(at: indices, length: f), mean: mean, std: std)
         }
         return LabeledSamples(storage: picked, labels: indices.map { labels[$0] }, featureCount: f)
+    }
+}
+
+extension Array {
+    /// The runs of `length` elements that start at `length·r` for each `r`
+    /// in `runs`, one after another, in an array of exactly their size
+    /// (`flatMap` would grow it by doubling, up to twice that).
+    func runs(at runs: [Int], length: Int) -> [Element] {
+        var picked: [Element] = []
+        picked.reserveCapacity(runs.count * length)
+        for r in runs { picked.append(contentsOf: self[r * length..<(r + 1) * length]) }
+        return picked
+    }
+
+    /// Keeps the runs of `length` elements that start at `length·r` for each
+    /// `r` in `runs` (ascending), moved to the front in that order, and
+    /// drops the rest, in the array's own storage.
+    mutating func keepRuns(at runs: [Int], length: Int) {
+        precondition(zip(runs, runs.dropFirst()).allSatisfy { $0 < $1 } && (runs.last ?? -1) < count / Swift.max(length, 1),
+                     "runs must ascend within the array")
+        withUnsafeMutableBufferPointer { elements in
+            for (target, source) in runs.enumerated() where target != source {
+                // The source is never before the target, so copying forward
+                // reads each element before anything overwrites it.
+                for offset in 0..<length { elements[target * length + offset] = elements[source * length + offset] }
+            }
+        }
+        removeSubrange(runs.count * length..<count)
     }
 }

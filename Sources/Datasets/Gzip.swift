@@ -62,9 +62,9 @@ func inflate(_ compressed: [UInt8], file: URL, limit: Int = maximumInflatedBytes
     var headerRead = declared == nil
     var produced = 0
     var status = Z_OK
-    var input = compressed
-    try input.withUnsafeMutableBufferPointer { source in
-        stream.next_in = source.baseAddress
+    try compressed.withUnsafeBufferPointer { source in
+        // zlib only reads its input; the pointer is mutable in its C declaration only.
+        stream.next_in = UnsafeMutablePointer(mutating: source.baseAddress)
         stream.avail_in = uInt(source.count)
         while status == Z_OK {
             if produced == output.count {
@@ -96,7 +96,9 @@ func inflate(_ compressed: [UInt8], file: URL, limit: Int = maximumInflatedBytes
     }
     switch status {
     case Z_STREAM_END:
-        return Array(output[..<produced])
+        // Cut in place: a copy of a dataset's tens of MB would double them.
+        output.removeLast(output.count - produced)
+        return output
     case Z_BUF_ERROR:
         throw DataError(file, "is a truncated gzip stream (it ends after \(produced) bytes of data)")
     default:

@@ -16,7 +16,10 @@ public struct IDXFile {
         guard data.count == length else {
             throw DataError(file, "holds \(data.count - header) bytes of data but its header \(dimensions) needs \(length - header)")
         }
-        bytes = Array(data[header...])
+        // Moved down in place: a copy of a dataset's tens of MB would double them.
+        var data = data
+        data.removeFirst(header)
+        bytes = data
     }
 
     static func headerLength(rank: Int) -> Int { 4 + 4 * rank }

@@ -35,9 +35,8 @@ public enum ImageDatasets {
                             labels: try locate("\(prefix)-labels-idx1-ubyte", in: directory, hint: hint),
                             height: 28, width: 28, classes: classNames.count)
         }
-        let train = try pair("train"), test = try pair("t10k")
-        return assemble(name: name, sampleShape: [1, 28, 28], classNames: classNames,
-                        train: train, test: test)
+        var train = try pair("train")
+        return assemble(name: name, sampleShape: [1, 28, 28], classNames: classNames, train: &train, test: try pair("t10k"))
     }
 
     /// CIFAR-10 binary batches (`data_batch_1.bin` … `data_batch_5.bin`,
@@ -56,26 +55,34 @@ public enum ImageDatasets {
             }
             return (pixels, labels)
         }
-        let train = try batches((1...5).map { "data_batch_\($0).bin" })
-        let test = try batches(["test_batch.bin"])
-        return assemble(name: "cifar10", sampleShape: [3, 32, 32], classNames: cifarClassNames, train: train, test: test)
+        var train = try batches((1...5).map { "data_batch_\($0).bin" })
+        return assemble(name: "cifar10", sampleShape: [3, 32, 32], classNames: cifarClassNames, train: &train,
+                        test: try batches(["test_batch.bin"]))
     }
 
     /// Splits a fixed 1/12 of the training images off as the validation set
     /// (the same images whatever the run's seed) and normalises with the
-    /// training images' mean and standard deviation.
+    /// training images' mean and standard deviation. The validation images
+    /// are copied out and the training images moved down in `train`'s own
+    /// arrays: a copy of them would need their size again.
     static func assemble(name: String, sampleShape: [Int], classNames: [String],
-                         train: (pixels: [UInt8], labels: [Int]), test: (pixels: [UInt8], labels: [Int])) -> Dataset {
+                         train: inout (pixels: [UInt8], labels: [Int]),
+                         test: (pixels: [UInt8], labels: [Int])) -> Dataset {
         let (mean, std) = byteStatistics(train.pixels)
         let features = sampleShape.reduce(1, *)
-        let pool = LabeledSamples(storage: .bytes(train.pixels, mean: mean, std: std), labels: train.labels, featureCount: features)
-        var order = Array(0..<pool.count)
+        var order = Array(0..<train.labels.count)
         var generator = SeededGenerator(seed: 2016)
         order.seededShuffle(using: &generator)
-        let validationCount = pool.count / 12
+        let validationCount = order.count / 12
+        let validation = LabeledSamples(storage: .bytes(train.pixels, mean: mean, std: std), labels: train.labels,
+                                        featureCount: features).subset(order[..<validationCount].sorted())
+        let kept = order[validationCount...].sorted()
+        train.pixels.keepRuns(at: kept, length: features)
+        train.labels.keepRuns(at: kept, length: 1)
         return Dataset(name: name, sampleShape: sampleShape, classNames: classNames,
-                       train: pool.subset(Array(order[validationCount...]).sorted()),
-                       validation: pool.subset(Array(order[..<validationCount]).sorted()),
+                       train: LabeledSamples(storage: .bytes(train.pixels, mean: mean, std: std), labels: train.labels,
+                                             featureCount: features),
+                       validation: validation,
                        test: LabeledSamples(storage: .bytes(test.pixels, mean: mean, std: std), labels: test.labels,
                                             featureCount: features))
     }

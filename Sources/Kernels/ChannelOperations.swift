@@ -60,44 +60,70 @@ enum CenteredProduct: ChannelTerm {
     }
 }
 
-/// `p[c]·x + q[c]·y + r[c]` for every element of channel `c`.
+/// `p[c]·x + q[c]·y + r[c]` for every element of channel `c`, in a new array.
 public func channelCombination(_ x: [Float], times p: [Float], _ y: [Float], times q: [Float], plus r: [Float],
                                _ layout: ChannelLayout) -> [Float] {
-    precondition(x.count == layout.count && y.count == layout.count, "tensor does not match \(layout)")
-    precondition([p, q, r].allSatisfy { $0.count == layout.channels }, "one coefficient per channel expected")
-    let (channels, inner) = (layout.channels, layout.inner)
+    checkCombination(x, y, p, q, r, layout)
     guard layout.count > 0 else { return [] }
     return [Float](unsafeUninitializedCapacity: layout.count) { out, initialized in
         withPointers(x, y, p, q, r) { x, y, p, q, r in
-            let out = out.baseAddress!
-            forEachPart(layout) { rows, range in
-                if inner == 1 {
-                    // Rows of features: the coefficients are vectors across the row.
-                    for row in rows {
-                        forEachVector(0..<channels) { c, lanes in
-                            let i = row * channels + c
-                            let value = loadVector(p + c, count: lanes) * loadVector(x + i, count: lanes)
-                                + loadVector(q + c, count: lanes) * loadVector(y + i, count: lanes)
-                                + loadVector(r + c, count: lanes)
-                            storeVector(value, out + i, count: lanes)
-                        }
-                    }
-                } else {
-                    // Runs of one channel: the coefficients are broadcast.
-                    for o in 0..<layout.outer {
-                        for c in range {
-                            let start = (o * channels + c) * inner
-                            let (pc, qc, rc) = (SIMD16(repeating: p[c]), SIMD16(repeating: q[c]), SIMD16(repeating: r[c]))
-                            forEachVector(start..<start + inner) { i, lanes in
-                                let value = pc * loadVector(x + i, count: lanes) + qc * loadVector(y + i, count: lanes) + rc
-                                storeVector(value, out + i, count: lanes)
-                            }
-                        }
+            combineChannels(x, p, y, q, r, layout, into: out.baseAddress!)
+        }
+        initialized = layout.count
+    }
+}
+
+/// `x ← p[c]·x + q[c]·y + r[c]` for every element of channel `c`, in `x`'s
+/// own storage (copied first only if it is shared).
+public func channelCombination(inPlace x: inout [Float], times p: [Float], _ y: [Float], times q: [Float],
+                               plus r: [Float], _ layout: ChannelLayout) {
+    checkCombination(x, y, p, q, r, layout)
+    guard layout.count > 0 else { return }
+    x.withUnsafeMutableBufferPointer { out in
+        withPointers(y, p, q, r) { y, p, q, r in
+            combineChannels(out.baseAddress!, p, y, q, r, layout, into: out.baseAddress!)
+        }
+    }
+}
+
+private func checkCombination(_ x: [Float], _ y: [Float], _ p: [Float], _ q: [Float], _ r: [Float],
+                              _ layout: ChannelLayout) {
+    precondition(x.count == layout.count && y.count == layout.count, "tensor does not match \(layout)")
+    precondition([p, q, r].allSatisfy { $0.count == layout.channels }, "one coefficient per channel expected")
+}
+
+/// The work of `channelCombination`, split over the threads by channel or
+/// by row; `out` may be `x`, each element being read before it is written.
+@inline(__always)
+private func combineChannels(_ x: UnsafePointer<Float>, _ p: UnsafePointer<Float>, _ y: UnsafePointer<Float>,
+                             _ q: UnsafePointer<Float>, _ r: UnsafePointer<Float>, _ layout: ChannelLayout,
+                             into out: UnsafeMutablePointer<Float>) {
+    let (channels, inner) = (layout.channels, layout.inner)
+    forEachPart(layout) { rows, range in
+        if inner == 1 {
+            // Rows of features: the coefficients are vectors across the row.
+            for row in rows {
+                forEachVector(0..<channels) { c, lanes in
+                    let i = row * channels + c
+                    let value = loadVector(p + c, count: lanes) * loadVector(x + i, count: lanes)
+                        + loadVector(q + c, count: lanes) * loadVector(y + i, count: lanes)
+                        + loadVector(r + c, count: lanes)
+                    storeVector(value, out + i, count: lanes)
+                }
+            }
+        } else {
+            // Runs of one channel: the coefficients are broadcast.
+            for o in 0..<layout.outer {
+                for c in range {
+                    let start = (o * channels + c) * inner
+                    let (pc, qc, rc) = (SIMD16(repeating: p[c]), SIMD16(repeating: q[c]), SIMD16(repeating: r[c]))
+                    forEachVector(start..<start + inner) { i, lanes in
+                        let value = pc * loadVector(x + i, count: lanes) + qc * loadVector(y + i, count: lanes) + rc
+                        storeVector(value, out + i, count: lanes)
                     }
                 }
             }
         }
-        initialized = layout.count
     }
 }
 
@@ -195,12 +221,19 @@ private func withPointers<R>(_ a: [Float], _ b: [Float], _ c: [Float],
 }
 
 @inline(__always)
+private func withPointers<R>(_ a: [Float], _ b: [Float], _ c: [Float], _ d: [Float],
+                             _ body: (UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>,
+                                      UnsafePointer<Float>) -> R) -> R {
+    withPointers(a, b, c) { a, b, c in
+        d.withUnsafeBufferPointer { d in body(a, b, c, d.baseAddress!) }
+    }
+}
+
+@inline(__always)
 private func withPointers<R>(_ a: [Float], _ b: [Float], _ c: [Float], _ d: [Float], _ e: [Float],
                              _ body: (UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>,
                                       UnsafePointer<Float>, UnsafePointer<Float>) -> R) -> R {
-    withPointers(a, b, c) { a, b, c in
-        d.withUnsafeBufferPointer { d in
-            e.withUnsafeBufferPointer { e in body(a, b, c, d.baseAddress!, e.baseAddress!) }
-        }
+    withPointers(a, b, c, d) { a, b, c, d in
+        e.withUnsafeBufferPointer { e in body(a, b, c, d, e.baseAddress!) }
     }
 }

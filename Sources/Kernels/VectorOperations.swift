@@ -104,12 +104,18 @@ public func add(_ a: [Float], _ b: [Float]) -> [Float] {
 /// `a += b`, element-wise, in `a`'s own storage (no new array when `a`
 /// is not shared), large arrays split across the threads.
 public func addInPlace(_ a: inout [Float], _ b: [Float]) {
-    precondition(a.count == b.count, "element-wise operands differ in size: \(a.count) and \(b.count)")
+    updateVectors(Sum.self, &a, b)
+}
+
+/// `a ← F(a, b)` (`F(a, a)` when `b` is nil) in `a`'s own storage.
+@inline(__always)
+func updateVectors<F: ElementwiseFunction>(_: F.Type, _ a: inout [Float], _ b: [Float]?) {
+    precondition(b == nil || a.count == b!.count, "element-wise operands differ in size: \(a.count) and \(b!.count)")
     let count = a.count
-    b.withUnsafeBufferPointer { b in
-        a.withUnsafeMutableBufferPointer { a in
-            applyVectors(Sum.self, a.baseAddress!, b.baseAddress!, into: a.baseAddress!, count: count)
-        }
+    a.withUnsafeMutableBufferPointer { a in
+        guard let a = a.baseAddress else { return }
+        guard let b else { return applyVectors(F.self, a, a, into: a, count: count) }
+        b.withUnsafeBufferPointer { b in applyVectors(F.self, a, b.baseAddress!, into: a, count: count) }
     }
 }
 
@@ -118,9 +124,19 @@ public func relu(_ x: [Float]) -> [Float] {
     mapVectors(RectifiedLinear.self, x)
 }
 
+/// `max(x, 0)` in `x`'s own storage (copied first only if it is shared).
+public func reluInPlace(_ x: inout [Float]) {
+    updateVectors(RectifiedLinear.self, &x, nil)
+}
+
 /// The gradient through a ReLU from its output `y`: `dy` where `y > 0`, else 0.
 public func reluBackward(_ dy: [Float], output y: [Float]) -> [Float] {
     mapVectors(PositiveMask.self, dy, y)
+}
+
+/// `reluBackward` in `dy`'s own storage.
+public func reluBackwardInPlace(_ dy: inout [Float], output y: [Float]) {
+    updateVectors(PositiveMask.self, &dy, y)
 }
 
 /// `Σ xᵢ²`, accumulated in double precision so that gradients as small as

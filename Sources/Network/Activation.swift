@@ -31,6 +31,37 @@ public enum ActivationKind: String, CaseIterable, Codable, Sendable {
     }
 }
 
+extension ActivationKind {
+    /// Whether the derivative is read from the input (GELU) rather than the output.
+    var derivativeNeedsInput: Bool { self == .gelu }
+
+    /// f(x) element-wise, in a new array.
+    func applied(to x: [Float]) -> [Float] {
+        self == .relu ? Kernels.relu(x) : x.map(value)
+    }
+
+    /// f(x) element-wise, in `x`'s own storage.
+    func apply(inPlace x: inout [Float]) {
+        if self == .relu { return reluInPlace(&x) }
+        for i in x.indices { x[i] = value(x[i]) }
+    }
+
+    /// `dy · f'`, from the value the derivative needs: the input for GELU,
+    /// the output for the others.
+    func gradient(_ dy: [Float], saved: [Float]) -> [Float] {
+        if self == .relu { return Kernels.reluBackward(dy, output: saved) }
+        var dx = dy
+        multiplyByDerivative(&dx, saved: saved)
+        return dx
+    }
+
+    /// `gradient`, in `dy`'s own storage.
+    func multiplyByDerivative(_ dy: inout [Float], saved: [Float]) {
+        if self == .relu { return reluBackwardInPlace(&dy, output: saved) }
+        for i in dy.indices { dy[i] *= derivative(savedValue: saved[i]) }
+    }
+}
+
 /// An element-wise activation layer. It keeps the one tensor its
 /// derivative needs: the output, or for GELU the input.
 public final class Activation: Layer {
@@ -40,16 +71,12 @@ public final class Activation: Layer {
     public init(_ kind: ActivationKind) { self.kind = kind }
 
     public func forward(_ input: Tensor, training: Bool) -> Tensor {
-        let output = kind == .relu ? relu(input.data) : input.data.map(kind.value)
-        saved = kind == .gelu ? input.data : output
+        let output = kind.applied(to: input.data)
+        saved = kind.derivativeNeedsInput ? input.data : output
         return Tensor(shape: input.shape, data: output)
     }
 
     public func backward(_ outputGradient: Tensor) -> Tensor {
-        if kind == .relu { return Tensor(shape: outputGradient.shape, data: reluBackward(outputGradient.data, output: saved)) }
-        var dx = outputGradient.data
-        let saved = saved, kind = kind
-        for i in dx.indices { dx[i] *= kind.derivative(savedValue: saved[i]) }
-        return Tensor(shape: outputGradient.shape, data: dx)
+        Tensor(shape: outputGradient.shape, data: kind.gradient(outputGradient.data, saved: saved))
     }
 }

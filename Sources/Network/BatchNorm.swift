@@ -66,8 +66,19 @@ public final class BatchNorm: Layer {
             channels.variance = runningVariance.value
         }
         channels.prepareAffine(gamma: gamma.value, beta: beta.value, epsilon: epsilon)
-        return Tensor(shape: input.shape, data: channelCombination(x, times: channels.scale, x, times: zeros,
-                                                                   plus: channels.shift, layout))
+        return normalized(layout)
+    }
+
+    /// The output of the last forward pass, computed again from the input it
+    /// kept: the same bits, for a layer that would rather not store them.
+    func recomputedOutput() -> Tensor {
+        normalized(layout(shape))
+    }
+
+    /// `γ·x̂ + β` of the kept input, with the scale and shift of the last forward pass.
+    private func normalized(_ layout: ChannelLayout) -> Tensor {
+        Tensor(shape: shape, data: channelCombination(input, times: channels.scale, input, times: zeros,
+                                                      plus: channels.shift, layout))
     }
 
     /// The batch's mean and (biased) variance, pooled over the shards in a
@@ -87,6 +98,23 @@ public final class BatchNorm: Layer {
     public func backward(_ outputGradient: Tensor) -> Tensor {
         let layout = layout(shape)
         let dy = outputGradient.data
+        let input = prepareBackward(dy, layout)
+        return Tensor(shape: shape, data: channelCombination(dy, times: channels.scale, input, times: channels.xScale,
+                                                             plus: channels.constant, layout))
+    }
+
+    /// `backward`, writing `∂L/∂x` over `∂L/∂y` in the gradient's own storage.
+    func backward(inPlace gradient: inout Tensor) {
+        let layout = layout(shape)
+        let input = prepareBackward(gradient.data, layout)
+        channelCombination(inPlace: &gradient.data, times: channels.scale, input, times: channels.xScale,
+                           plus: channels.constant, layout)
+    }
+
+    /// Adds β's and γ's gradients and leaves in `channels` the coefficients of
+    /// `dx = scale·dy + xScale·x' + constant`, returning `x'`: the input
+    /// after a training pass, zeros-weighted `dy` after an evaluation pass.
+    private func prepareBackward(_ dy: [Float], _ layout: ChannelLayout) -> [Float] {
         // This shard's Σ dy and Σ dy·x̂ go into β's and γ's gradients (the
         // shards' gradients are added up later); ∂L/∂x needs the whole batch's.
         let mean = channels.mean
@@ -96,13 +124,12 @@ public final class BatchNorm: Layer {
         beta.addToGradient(channels.sumDy)
         gamma.addToGradient(channels.sumDyXHat)
         guard wasTraining else {
-            return Tensor(shape: shape, data: channelCombination(dy, times: channels.scale, dy, times: zeros,
-                                                                 plus: zeros, layout))
+            channels.prepareEvaluationGradient(zeros)
+            return dy
         }
         addUpShards()
         channels.prepareInputGradient(count: batchCount)
-        return Tensor(shape: shape, data: channelCombination(dy, times: channels.scale, input, times: channels.xScale,
-                                                             plus: channels.constant, layout))
+        return input
     }
 
     /// In a data-parallel step, replaces this shard's Σ dy and Σ dy·x̂ with
@@ -175,6 +202,14 @@ public final class BatchNorm: Layer {
             }
         }
 
+        /// dx = γ/σ · dy, with the running statistics fixed.
+        mutating func prepareEvaluationGradient(_ zeros: [Float]) {
+            xScale.removeAll(keepingCapacity: true)
+            xScale.append(contentsOf: zeros)
+            constant.removeAll(keepingCapacity: true)
+            constant.append(contentsOf: zeros)
+        }
+
         /// dx = γ/σ · (dy − mean(dy) − x̂ · mean(dy·x̂)) over a batch of `m`
         /// per channel, with x̂'s coefficient applied to x as in the forward pass.
         mutating func prepareInputGradient(count m: Float) {
@@ -185,6 +220,8 @@ public final class BatchNorm: Layer {
             }
         }
     }
+
+    public var batchNorms: [BatchNorm] { [self] }
 
     public var parameters: [NamedParameter] {
         [NamedParameter(name: "weight", parameter: gamma), NamedParameter(name: "bias", parameter: beta)]

@@ -33,24 +33,35 @@ public final class Convolution: Layer {
     }
 
     public func forward(_ input: Tensor, training: Bool) -> Tensor {
+        self.input = input
+        return output(for: input)
+    }
+
+    /// `W ⊛ input`, without keeping the input (see `PreActivatedConvolution`,
+    /// which builds it again for the backward pass).
+    func output(for input: Tensor) -> Tensor {
         precondition(input.shape.count == 4 && input.shape[0] == inputs,
                      "Convolution expects [\(inputs), N, H, W], got \(input.shape)")
-        self.input = input
         let g = geometry(input.shape)
         let output = convolutionForward(input.data, g, weight: weight.value, outputs: outputs, workspaces: workspaces)
         return Tensor(shape: [outputs, g.batch, g.outputHeight, g.outputWidth], data: output)
     }
 
     public func backward(_ outputGradient: Tensor) -> Tensor {
-        Tensor(shape: input.shape, data: backward(outputGradient, inputGradient: true) ?? [])
+        backward(outputGradient, input: input)
     }
 
     /// dW only: the stem of a network does not need `∂L/∂x`.
     public func accumulateParameterGradients(_ outputGradient: Tensor) {
-        _ = backward(outputGradient, inputGradient: false)
+        _ = backward(outputGradient, input: input, inputGradient: false)
     }
 
-    private func backward(_ outputGradient: Tensor, inputGradient: Bool) -> [Float]? {
+    /// Adds `∂L/∂W` for the pass whose input was `input` and returns `∂L/∂input`.
+    func backward(_ outputGradient: Tensor, input: Tensor) -> Tensor {
+        Tensor(shape: input.shape, data: backward(outputGradient, input: input, inputGradient: true) ?? [])
+    }
+
+    private func backward(_ outputGradient: Tensor, input: Tensor, inputGradient: Bool) -> [Float]? {
         var dx: [Float]?
         weight.accumulateGradient { gradient, existing in
             dx = convolutionBackward(input.data, geometry(input.shape), weight: weight.value, outputs: outputs,

@@ -16,7 +16,8 @@ extension ResNet {
         }
         if spec.initialization == .zero {
             for block in blocks {
-                guard let last = block.branch.layers.last?.layer.parameters.first?.parameter else { continue }
+                guard let last = block.branch.parameters.last(where: { $0.parameter.shape.count >= 2 })?.parameter
+                else { continue }
                 for i in last.value.indices { last.value[i] = 0 }
             }
         }

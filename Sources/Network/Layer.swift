@@ -14,6 +14,8 @@ public protocol Layer: AnyObject {
     var parameters: [NamedParameter] { get }
     /// Non-learnable state saved with the weights (batch-norm running statistics).
     var buffers: [NamedParameter] { get }
+    /// The batch norms inside, which meet their replicas' in a data-parallel step.
+    var batchNorms: [BatchNorm] { get }
 }
 
 extension Layer {
@@ -23,9 +25,12 @@ extension Layer {
 
     public var parameters: [NamedParameter] { [] }
     public var buffers: [NamedParameter] { [] }
+    public var batchNorms: [BatchNorm] { [] }
 }
 
-/// Layers applied one after another, each with a name for its parameters.
+/// Layers applied one after another, each with a name for its parameters
+/// (an empty name leaves a layer's own names, for a layer that fuses parts
+/// each named already).
 public final class Sequential: Layer {
     public let layers: [(name: String, layer: any Layer)]
 
@@ -56,4 +61,6 @@ public final class Sequential: Layer {
     public var buffers: [NamedParameter] {
         layers.flatMap { $0.layer.buffers.prefixed($0.name) }
     }
+
+    public var batchNorms: [BatchNorm] { layers.flatMap(\.layer.batchNorms) }
 }

@@ -80,8 +80,8 @@ public struct NamedParameter {
 }
 
 extension Array where Element == NamedParameter {
-    /// The same entries with `prefix.` in front of every name.
+    /// The same entries with `prefix.` in front of every name (none for an empty prefix).
     func prefixed(_ prefix: String) -> [NamedParameter] {
-        map { NamedParameter(name: "\(prefix).\($0.name)", parameter: $0.parameter) }
+        prefix.isEmpty ? self : map { NamedParameter(name: "\(prefix).\($0.name)", parameter: $0.parameter) }
     }
 }

@@ -97,7 +97,7 @@ public final class ResNet {
 
     /// Every batch-norm layer, stem to head.
     var batchNorms: [BatchNorm] {
-        ([stem] + blocks.map(\.branch) + [head]).flatMap { $0.layers.compactMap { $0.layer as? BatchNorm } }
+        ([stem] + blocks.map(\.branch) + [head]).flatMap(\.batchNorms)
     }
 
     /// Per-block measurements of the last step, input to output.
@@ -111,6 +111,11 @@ public final class ResNet {
         case .layer: return LayerNorm(features: features)
         case .none: return nil
         }
+    }
+
+    /// A convolutional branch's norm: batch norm or none (layer norm is refused for conv models).
+    private static func batchNorm(_ spec: ModelSpec, _ features: Int) -> BatchNorm? {
+        spec.norm == .batch ? BatchNorm(features: features) : nil
     }
 
     /// norm? → act → transform, named with the given index.
@@ -155,8 +160,12 @@ public final class ResNet {
                 let first = Convolution(inputs: inputs, outputs: outputs, kernel: 3, stride: stride, padding: 1,
                                         workspaces: workspaces)
                 let second = Convolution(inputs: outputs, outputs: outputs, kernel: 3, padding: 1, workspaces: workspaces)
-                let branch = Sequential(preActivated(spec, features: inputs, index: 1, transformName: "conv", first)
-                                        + preActivated(spec, features: outputs, index: 2, transformName: "conv", second))
+                let branch = Sequential([
+                    ("", PreActivatedConvolution(norm: batchNorm(spec, inputs), activation: spec.activation,
+                                                 convolution: first, index: 1)),
+                    ("", PreActivatedConvolution(norm: batchNorm(spec, outputs), activation: spec.activation,
+                                                 convolution: second, index: 2)),
+                ])
                 let projection = stride != 1 || inputs != outputs
                     ? Convolution(inputs: inputs, outputs: outputs, kernel: 1, stride: stride, workspaces: workspaces) : nil
                 blocks.append(ResidualBlock(branch: branch, shortcut: projection))

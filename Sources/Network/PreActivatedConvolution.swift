@@ -1,0 +1,61 @@
+import Kernels
+
+/// norm → activation → convolution as one layer, the half of a
+/// pre-activation block's branch, which keeps only what the norm needs: its
+/// input. The activation's output, which the convolution's weight gradient
+/// reads, is computed again from it in `backward` instead of being stored
+/// from `forward`, to the same bits.
+///
+/// A convolutional block then keeps two tensors of its size for the backward
+/// pass (its input and the first convolution's output) instead of four, for
+/// one more element-wise pass over each; the tensors are the largest part of
+/// a training step's memory. Dense blocks keep the separate layers: their
+/// activations are a batch of `width` floats, too small to be worth the pass.
+public final class PreActivatedConvolution: Layer {
+    /// `nil` without normalisation.
+    public let norm: BatchNorm?
+    public let activation: ActivationKind
+    public let convolution: Convolution
+    /// The suffix of the parts' names (`norm1`, `conv1`), as in the separate layers.
+    private let index: Int
+    /// The input of the last forward pass, kept only when there is no norm to keep it.
+    private var input: Tensor?
+
+    public init(norm: BatchNorm?, activation: ActivationKind, convolution: Convolution, index: Int) {
+        (self.norm, self.activation, self.convolution, self.index) = (norm, activation, convolution, index)
+    }
+
+    public func forward(_ input: Tensor, training: Bool) -> Tensor {
+        self.input = norm == nil ? input : nil
+        var activated = norm?.forward(input, training: training) ?? input
+        activation.apply(inPlace: &activated.data)
+        return convolution.output(for: activated)
+    }
+
+    /// Rebuilds the activation's output, runs the convolution's backward pass
+    /// on it and then the activation's and the norm's, each in the storage of
+    /// the gradient it receives. Besides `∂L/∂y`, at most three tensors of
+    /// its size are alive at once (the activation's output, its gradient and,
+    /// for GELU, its input).
+    public func backward(_ outputGradient: Tensor) -> Tensor {
+        guard let normalized = norm?.recomputedOutput() ?? input else { preconditionFailure("backward before forward") }
+        var gradient: Tensor
+        do {
+            let savedInput = activation.derivativeNeedsInput ? normalized : nil
+            var activated = consume normalized
+            activation.apply(inPlace: &activated.data)
+            gradient = convolution.backward(outputGradient, input: activated)
+            activation.multiplyByDerivative(&gradient.data, saved: (savedInput ?? activated).data)
+        }
+        norm?.backward(inPlace: &gradient)
+        return gradient
+    }
+
+    public var parameters: [NamedParameter] {
+        (norm?.parameters.prefixed("norm\(index)") ?? []) + convolution.parameters.prefixed("conv\(index)")
+    }
+
+    public var buffers: [NamedParameter] { norm?.buffers.prefixed("norm\(index)") ?? [] }
+
+    public var batchNorms: [BatchNorm] { norm.map { [$0] } ?? [] }
+}
