@@ -79,4 +79,6 @@ public final class Activation: Layer {
     public func backward(_ outputGradient: Tensor) -> Tensor {
         Tensor(shape: outputGradient.shape, data: kind.gradient(outputGradient.data, saved: saved))
     }
+
+    public func releaseActivations() { saved = [] }
 }

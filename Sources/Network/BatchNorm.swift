@@ -223,6 +223,8 @@ public final class BatchNorm: Layer {
 
     public var batchNorms: [BatchNorm] { [self] }
 
+    public func releaseActivations() { input = [] }
+
     public var parameters: [NamedParameter] {
         [NamedParameter(name: "weight", parameter: gamma), NamedParameter(name: "bias", parameter: beta)]
     }

@@ -10,7 +10,7 @@ public final class Convolution: Layer {
     public let weight: Parameter
     public let stride: Int
     public let padding: Int
-    private var input = Tensor(zeros: [0])
+    private var input = Tensor.empty
     private let workspaces: [ConvolutionWorkspace]
 
     /// `workspaces` may be shared by the convolutions of one network, which
@@ -70,6 +70,8 @@ public final class Convolution: Layer {
         }
         return dx
     }
+
+    public func releaseActivations() { input = .empty }
 
     public var parameters: [NamedParameter] { [NamedParameter(name: "weight", parameter: weight)] }
 }

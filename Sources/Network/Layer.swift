@@ -16,6 +16,9 @@ public protocol Layer: AnyObject {
     var buffers: [NamedParameter] { get }
     /// The batch norms inside, which meet their replicas' in a data-parallel step.
     var batchNorms: [BatchNorm] { get }
+    /// Drops what the last forward pass kept for `backward`, once a training
+    /// step is done with it; no backward pass may follow before the next forward.
+    func releaseActivations()
 }
 
 extension Layer {
@@ -26,6 +29,7 @@ extension Layer {
     public var parameters: [NamedParameter] { [] }
     public var buffers: [NamedParameter] { [] }
     public var batchNorms: [BatchNorm] { [] }
+    public func releaseActivations() {}
 }
 
 /// Layers applied one after another, each with a name for its parameters
@@ -63,4 +67,8 @@ public final class Sequential: Layer {
     }
 
     public var batchNorms: [BatchNorm] { layers.flatMap(\.layer.batchNorms) }
+
+    public func releaseActivations() {
+        for entry in layers { entry.layer.releaseActivations() }
+    }
 }

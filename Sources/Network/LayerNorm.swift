@@ -72,6 +72,8 @@ public final class LayerNorm: Layer {
         return Tensor(shape: outputGradient.shape, data: dx)
     }
 
+    public func releaseActivations() { normalized = [] }
+
     public var parameters: [NamedParameter] {
         [NamedParameter(name: "weight", parameter: gamma), NamedParameter(name: "bias", parameter: beta)]
     }

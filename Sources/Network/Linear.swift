@@ -5,7 +5,7 @@ import Kernels
 public final class Linear: Layer {
     public let weight: Parameter
     public let bias: Parameter
-    private var input = Tensor(zeros: [0])
+    private var input = Tensor.empty
     /// `[batch, outputs]` and this shard's bias gradient, kept from step to
     /// step so that a step of the same batch size allocates neither.
     private var outputShape: [Int] = []
@@ -52,6 +52,8 @@ public final class Linear: Layer {
         channelSums(dy, outputGradient.channelLayout, into: &biasGradientPart)
         bias.addToGradient(biasGradientPart)
     }
+
+    public func releaseActivations() { input = .empty }
 
     public var parameters: [NamedParameter] {
         [NamedParameter(name: "weight", parameter: weight), NamedParameter(name: "bias", parameter: bias)]

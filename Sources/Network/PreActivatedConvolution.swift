@@ -58,4 +58,9 @@ public final class PreActivatedConvolution: Layer {
     public var buffers: [NamedParameter] { norm?.buffers.prefixed("norm\(index)") ?? [] }
 
     public var batchNorms: [BatchNorm] { norm.map { [$0] } ?? [] }
+
+    public func releaseActivations() {
+        input = nil
+        norm?.releaseActivations()
+    }
 }

@@ -61,21 +61,27 @@ public final class ResNet {
     /// returns `∂L/∂input`. `routes`, if given, forces each block's route.
     @discardableResult
     public func backward(_ logitsGradient: Tensor, routes: [GradientRoute]? = nil) -> Tensor {
-        stem.backward(backwardToStem(logitsGradient, routes: routes))
+        stem.backward(backwardToStem(logitsGradient, routes: routes, releasing: false))
     }
 
     /// Backpropagates `∂L/∂logits` for training: adds every parameter's
     /// gradient and skips the input gradient, which the stem's first
-    /// transform would otherwise spend a whole matrix product on.
+    /// transform would otherwise spend a whole matrix product on. Each part
+    /// drops its saved activations as soon as its backward pass is done,
+    /// so that the step's peak of memory is at its start and not near its end.
     public func accumulateGradients(_ logitsGradient: Tensor) {
-        stem.accumulateParameterGradients(backwardToStem(logitsGradient, routes: nil))
+        stem.accumulateParameterGradients(backwardToStem(logitsGradient, routes: nil, releasing: true))
+        stem.releaseActivations()
     }
 
-    /// `∂L/∂(stem output)`, through the head and the blocks.
-    private func backwardToStem(_ logitsGradient: Tensor, routes: [GradientRoute]?) -> Tensor {
+    /// `∂L/∂(stem output)`, through the head and the blocks, which release
+    /// their activations behind them when `releasing`.
+    private func backwardToStem(_ logitsGradient: Tensor, routes: [GradientRoute]?, releasing: Bool) -> Tensor {
         var g = head.backward(logitsGradient)
+        if releasing { head.releaseActivations() }
         for index in blocks.indices.reversed() {
             g = blocks[index].backward(g, route: routes?[index])
+            if releasing { blocks[index].releaseActivations() }
         }
         return g
     }

@@ -75,6 +75,12 @@ public final class ResidualBlock {
         return dx
     }
 
+    /// Drops what the last forward pass kept for the backward pass.
+    public func releaseActivations() {
+        branch.releaseActivations()
+        shortcut?.releaseActivations()
+    }
+
     private var defaultRoute: GradientRoute {
         switch lastMode {
         case .residual: return .both

@@ -20,6 +20,10 @@ public struct Tensor: Sendable, Equatable {
 
     public var count: Int { data.count }
 
+    /// No values, shape `[0]`: what a layer holds when it keeps no tensor
+    /// (shared, so that assigning it allocates nothing).
+    public static let empty = Tensor(shape: [0], data: [])
+
     /// The Euclidean norm of all values, accumulated in double precision.
     public var norm: Float {
         Float(sumOfSquares(data).squareRoot())
