@@ -14,7 +14,12 @@ import CGlibc
 ///
 /// `reslab train --dataset fashion-mnist --model conv --steps 300
 /// --eval-every 100`, with the engine on its own thread: a peak of 231 MB
-/// resident without these settings, 207 MB with them, at the same speed.
+/// resident without these settings and 207 MB with them when they came in;
+/// since conv blocks keep half the tensors and release them early, 136 MB
+/// either way. They stay for speed: without them `mlp-fashion`, whose
+/// activations are about 128 KB, ran at 0.87× (its blocks came straight
+/// from the system, page-faulted afresh, whenever malloc's moving threshold
+/// sat below them).
 enum MallocTuning {
     static func apply() {
         #if os(Linux)
