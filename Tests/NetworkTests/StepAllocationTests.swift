@@ -76,4 +76,31 @@ struct StepAllocationTests {
         #expect(forward == 1 && backward == 1)
         #expect(output.count == input.count && inputGradient.count == input.count)
     }
+
+    /// Norm → ReLU → convolution as one layer allocates one tensor less each
+    /// way than the three separate layers: forward, the ReLU works in the
+    /// norm's output; backward, the rebuilt activation takes the place of
+    /// the ReLU's gradient and the norm's works in the convolution's.
+    @Test func aPreActivatedConvolutionAllocatesOneTensorLessEachWay() {
+        func counts(_ layer: any Layer) -> (forward: Int, backward: Int) {
+            var rng = SeededGenerator(seed: 3)
+            let input = Tensor(shape: [8, 4, 6, 6], data: (0..<1152).map { _ in rng.normal() })
+            let gradient = Tensor(shape: [8, 4, 6, 6], data: input.data.reversed())
+            return WorkerPool.withThreads(1) {
+                for _ in 0..<2 { _ = layer.backward(layer.forward(input, training: true)) }
+                let start = reslab_thread_allocations()
+                _ = layer.forward(input, training: true)
+                let middle = reslab_thread_allocations()
+                _ = layer.backward(gradient)
+                return (middle - start, reslab_thread_allocations() - middle)
+            }
+        }
+        func convolution() -> Convolution { Convolution(inputs: 8, outputs: 8, kernel: 3, padding: 1) }
+        let fused = counts(PreActivatedConvolution(norm: BatchNorm(features: 8), activation: .relu,
+                                                   convolution: convolution(), index: 1))
+        let separate = counts(Sequential([("norm", BatchNorm(features: 8)), ("act", Activation(.relu)),
+                                          ("conv", convolution())]))
+        #expect(fused.forward == separate.forward - 1 && fused.backward == separate.backward - 1,
+                "fused \(fused), separate \(separate)")
+    }
 }
