@@ -65,6 +65,34 @@ struct IDXReaderTests {
         }
     }
 
+    /// The split moves the training images down in their own array: each
+    /// image must land whole, once, in order, beside its own label.
+    @Test func splitKeepsEveryImageWholeAndInOrder() throws {
+        try withTemporaryDirectory { directory in
+            let count = 36
+            try writeMNIST(in: directory, replacing: [
+                "train-images-idx3-ubyte": idx(rank: 3, dimensions: [count, 28, 28],
+                                               bytes: (0..<count).flatMap { [UInt8](repeating: UInt8($0), count: 784) }),
+                "train-labels-idx1-ubyte": idx(rank: 1, dimensions: [count], bytes: (0..<count).map { UInt8($0 % 10) }),
+            ])
+            let set = try ImageDatasets.mnist(directory: directory)
+            func images(_ samples: LabeledSamples) -> [Int] {
+                guard case .bytes(let bytes, _, _) = samples.storage else { return [] }
+                #expect(bytes.count == samples.count * 784)
+                return (0..<samples.count).map { i in
+                    let image = bytes[i * 784..<(i + 1) * 784]
+                    #expect(Set(image).count == 1, "image \(i) is not whole")
+                    #expect(samples.labels[i] == Int(image.first!) % 10, "image \(i) lost its label")
+                    return Int(image.first!)
+                }
+            }
+            let (train, validation) = (images(set.train), images(set.validation))
+            #expect(validation.count == count / 12)
+            #expect(train == train.sorted() && validation == validation.sorted())
+            #expect((train + validation).sorted() == Array(0..<count))
+        }
+    }
+
     @Test func fashionClassNamesAreTheOriginalOnes() {
         #expect(ImageDatasets.fashionClassNames.first == "T-shirt/top")
         #expect(ImageDatasets.fashionClassNames.last == "Ankle boot")
