@@ -27,9 +27,8 @@ public final class PreActivatedConvolution: Layer {
 
     public func forward(_ input: Tensor, training: Bool) -> Tensor {
         self.input = norm == nil ? input : nil
-        var activated = norm?.forward(input, training: training) ?? input
-        activation.apply(inPlace: &activated.data)
-        return convolution.output(for: activated)
+        return convolution.output(for: activated(norm?.forward(input, training: training) ?? input,
+                                                 owned: norm != nil))
     }
 
     /// Rebuilds the activation's output, runs the convolution's backward pass
@@ -42,13 +41,21 @@ public final class PreActivatedConvolution: Layer {
         var gradient: Tensor
         do {
             let savedInput = activation.derivativeNeedsInput ? normalized : nil
-            var activated = consume normalized
-            activation.apply(inPlace: &activated.data)
+            let activated = activated(consume normalized, owned: norm != nil && savedInput == nil)
             gradient = convolution.backward(outputGradient, input: activated)
             activation.multiplyByDerivative(&gradient.data, saved: (savedInput ?? activated).data)
         }
         norm?.backward(inPlace: &gradient)
         return gradient
+    }
+
+    /// The activation of `x`, one pass either way: in `x`'s own storage when
+    /// nothing else holds it (a norm's fresh output), else in a new array
+    /// (writing in place into shared storage would first copy it).
+    private func activated(_ x: consuming Tensor, owned: Bool) -> Tensor {
+        guard owned else { return Tensor(shape: x.shape, data: activation.applied(to: x.data)) }
+        activation.apply(inPlace: &x.data)
+        return x
     }
 
     public var parameters: [NamedParameter] {
