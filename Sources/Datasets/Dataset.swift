@@ -54,22 +54,25 @@ public struct LabeledSamples: Sendable {
     /// unspecialised, iterating `indices` allocated memory for every index.
     @inlinable
     public func gather<C: Collection>(_ indices: C, features: inout [Float], labels: inout [Int]) where C.Element == Int {
-        // Emptied, not overwritten: the last batch may still be held by the
-        // network (its first layer keeps its input), and writing into a shared
-        // buffer would copy it first.
-        features.removeAll(keepingCapacity: true)
-        features.reserveCapacity(indices.count * featureCount)
+        let count = indices.count * featureCount
+        if features.count > count {
+            features.removeLast(features.count - count)
+        } else {
+            features.append(contentsOf: repeatElement(0, count: count - features.count))
+        }
         labels.removeAll(keepingCapacity: true)
-        for index in indices {
-            let span = index * featureCount..<(index + 1) * featureCount
-            switch storage {
-            case .floats(let values):
-                features.append(contentsOf: values[span])
-            case .bytes(let bytes, let mean, let std):
-                let scale = 1 / (255 * std), shift = -mean / std
-                features.append(contentsOf: bytes[span].lazy.map { Float($0) * scale + shift })
+        features.withUnsafeMutableBufferPointer { out in
+            for (row, index) in indices.enumerated() {
+                let (from, to) = (index * featureCount, row * featureCount)
+                switch storage {
+                case .floats(let values):
+                    for j in 0..<featureCount { out[to + j] = values[from + j] }
+                case .bytes(let bytes, let mean, let std):
+                    let scale = 1 / (255 * std), shift = -mean / std
+                    for j in 0..<featureCount { out[to + j] = Float(bytes[from + j]) * scale + shift }
+                }
+                labels.append(self.labels[index])
             }
-            labels.append(self.labels[index])
         }
     }
 

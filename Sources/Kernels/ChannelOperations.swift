@@ -60,16 +60,17 @@ enum CenteredProduct: ChannelTerm {
     }
 }
 
-/// `p[c]·x + q[c]·y + r[c]` for every element of channel `c`, in a new array.
+/// `p[c]·x + q[c]·y + r[c]` for every element of channel `c`, written into
+/// `out`, an array of the same size (its old values are not read).
 public func channelCombination(_ x: [Float], times p: [Float], _ y: [Float], times q: [Float], plus r: [Float],
-                               _ layout: ChannelLayout) -> [Float] {
+                               _ layout: ChannelLayout, into out: inout [Float]) {
     checkCombination(x, y, p, q, r, layout)
-    guard layout.count > 0 else { return [] }
-    return [Float](unsafeUninitializedCapacity: layout.count) { out, initialized in
+    precondition(out.count == layout.count, "output does not match \(layout)")
+    guard layout.count > 0 else { return }
+    out.withUnsafeMutableBufferPointer { out in
         withPointers(x, y, p, q, r) { x, y, p, q, r in
             combineChannels(x, p, y, q, r, layout, into: out.baseAddress!)
         }
-        initialized = layout.count
     }
 }
 

@@ -27,6 +27,10 @@ public final class ConvolutionWorkspace {
     /// The shifted planes' row offsets, by the layout they were made for
     /// (see `tapOffsets(_:channels:sign:)`).
     var tapOffsetTables: [TapOffsetsKey: [Int]] = [:]
+    /// The weight rearranged by input channel, for the input gradient of a
+    /// size-preserving convolution (see `weightByInputChannel`); only the
+    /// first share's is used.
+    var weightByInput: [Float] = []
 
     public init() {}
 
@@ -42,15 +46,26 @@ func shareImages(_ g: ConvGeometry, share: Int, of shares: Int) -> Range<Int> {
 }
 
 /// The images of share `share` of `shares`, in groups whose scratch arrays
-/// (the column matrix, or the padded planes) are about 512 KiB; a lazy
-/// sequence, so that a training step's convolutions do not allocate it.
-func imageGroups(_ g: ConvGeometry, share: Int, of shares: Int, outputs: Int) -> some Sequence<Range<Int>> {
-    let images = shareImages(g, share: share, of: shares)
+/// (the column matrix, or the padded planes) are about 512 KiB.
+func imageGroups(_ g: ConvGeometry, share: Int, of shares: Int, outputs: Int) -> ImageGroups {
     let perImage = g.preservesSize
         ? (g.channels + outputs) * (g.height + g.padding) * (g.width + g.padding)
         : g.patchSize * g.outputHeight * g.outputWidth
-    let size = max(1, (1 << 17) / max(perImage, 1))
-    return stride(from: images.lowerBound, to: images.upperBound, by: size).lazy.map { $0..<min($0 + size, images.upperBound) }
+    return ImageGroups(images: shareImages(g, share: share, of: shares), size: max(1, (1 << 17) / max(perImage, 1)))
+}
+
+/// Consecutive ranges of `size` images (the last may be shorter) covering
+/// `images`: a plain iterator, so that walking it allocates nothing.
+struct ImageGroups: Sequence, IteratorProtocol {
+    var images: Range<Int>
+    let size: Int
+
+    mutating func next() -> Range<Int>? {
+        guard !images.isEmpty else { return nil }
+        let group = images.lowerBound..<Swift.min(images.lowerBound + size, images.upperBound)
+        images = group.upperBound..<images.upperBound
+        return group
+    }
 }
 
 /// Runs `body(share, workspace)` for every share, the shares spread over the threads.
@@ -61,14 +76,15 @@ private func forEachShare(_ workspaces: [ConvolutionWorkspace], _ body: (Int, Co
 }
 
 /// `y = W ⊛ x`: the weight `[outputs, patchSize]` (PyTorch's `[Cout, Cin, k, k]`)
-/// applied to `input`, giving `[outputs, N, Ho, Wo]`.
+/// applied to `input`, written into `output` (`[outputs, N, Ho, Wo]`).
+/// Every image's columns of the output are stored by one product (beta 0),
+/// so `output`'s old values are never read.
 public func convolutionForward(_ input: [Float], _ g: ConvGeometry, weight: [Float], outputs: Int,
-                               workspaces: [ConvolutionWorkspace]) -> [Float] {
-    precondition(input.count == g.channels * g.batch * g.height * g.width && weight.count == outputs * g.patchSize)
+                               workspaces: [ConvolutionWorkspace], into output: inout [Float]) {
+    precondition(input.count == g.channels * g.batch * g.height * g.width && weight.count == outputs * g.patchSize
+                 && output.count == outputs * g.outputPixels)
     let pixels = g.outputHeight * g.outputWidth
-    // Every image's columns of the output are stored by one product (beta 0),
-    // so the array needs no clearing first.
-    let output = [Float](unsafeUninitializedCapacity: outputs * g.outputPixels) { y, initialized in
+    output.withUnsafeMutableBufferPointer { y in
         input.withUnsafeBufferPointer { x in
             weight.withUnsafeBufferPointer { w in
                 forEachShare(workspaces) { share, workspace in
@@ -91,26 +107,29 @@ public func convolutionForward(_ input: [Float], _ g: ConvGeometry, weight: [Flo
                 }
             }
         }
-        initialized = outputs * g.outputPixels
     }
-    return output
 }
 
 /// Adds `∂L/∂W` to `weightGradient` (or, with `existing` 0, stores it over
-/// whatever is there) and returns `∂L/∂x` (or `nil` when `inputGradient` is
-/// false, for a network's first layer), given the `input` of the forward
-/// pass and `∂L/∂y`. Each share pads (or unfolds) its images again rather
-/// than keeping them from the forward pass.
+/// whatever is there) and writes `∂L/∂x` into `inputGradient` (an empty
+/// array for a network's first layer, which needs none), given the `input`
+/// of the forward pass and `∂L/∂y`. Each image's gradient is written once,
+/// by col2im or by copying it out of the padded product, so
+/// `inputGradient`'s old values are never read. Each share pads (or
+/// unfolds) its images again rather than keeping them from the forward pass.
 public func convolutionBackward(_ input: [Float], _ g: ConvGeometry, weight: [Float], outputs: Int,
                                 outputGradient: [Float], weightGradient: inout [Float], existing: Float = 1,
-                                inputGradient: Bool, workspaces: [ConvolutionWorkspace]) -> [Float]? {
+                                inputGradient: inout [Float], workspaces: [ConvolutionWorkspace]) {
     precondition(outputGradient.count == outputs * g.outputPixels && weightGradient.count == outputs * g.patchSize)
+    precondition(inputGradient.isEmpty || inputGradient.count == input.count)
     let pixels = g.outputHeight * g.outputWidth
-    let weightByInput = inputGradient && g.preservesSize
-        ? weightByInputChannel(weight, outputs: outputs, inputs: g.channels, taps: g.kernel * g.kernel) : []
-    // Each image's gradient is written once, by col2im or by copying it out
-    // of the padded product, so the input gradient needs no clearing first.
-    let dx = [Float](unsafeUninitializedCapacity: inputGradient ? input.count : 0) { dx, initialized in
+    let wantsInputGradient = !inputGradient.isEmpty
+    if wantsInputGradient && g.preservesSize {
+        weightByInputChannel(weight, outputs: outputs, inputs: g.channels, taps: g.kernel * g.kernel,
+                             into: &workspaces[0].weightByInput)
+    }
+    let weightByInput = workspaces[0].weightByInput
+    inputGradient.withUnsafeMutableBufferPointer { dx in
         input.withUnsafeBufferPointer { x in
             weight.withUnsafeBufferPointer { w in
                 outputGradient.withUnsafeBufferPointer { dy in
@@ -125,7 +144,7 @@ public func convolutionBackward(_ input: [Float], _ g: ConvGeometry, weight: [Fl
                                                                    outputs: outputs, outputGradient: dy.baseAddress!,
                                                                    images: images, workspace: workspace,
                                                                    weightGradient: dw.baseAddress!, beta: index == 0 ? 0 : 1,
-                                                                   inputGradient: inputGradient ? dx.baseAddress! : nil)
+                                                                   inputGradient: wantsInputGradient ? dx.baseAddress! : nil)
                                     }
                                 }
                                 continue
@@ -142,7 +161,7 @@ public func convolutionBackward(_ input: [Float], _ g: ConvGeometry, weight: [Fl
                                           c: dw.baseAddress!, ldc: g.patchSize)
                                 }
                             }
-                            guard inputGradient else { continue }
+                            guard wantsInputGradient else { continue }
                             // dcolumns = Wᵀ · dy[:, images], folded back onto the input by col2im
                             workspace.columnGradient.grow(to: g.patchSize * width)
                             workspace.columnGradient.withUnsafeMutableBufferPointer { dcolumns in
@@ -156,7 +175,6 @@ public func convolutionBackward(_ input: [Float], _ g: ConvGeometry, weight: [Fl
                 }
             }
         }
-        initialized = dx.count
     }
     // The shares' parts of ∂L/∂W, added in share order (the first copied
     // over a zeroed gradient).
@@ -174,7 +192,6 @@ public func convolutionBackward(_ input: [Float], _ g: ConvGeometry, weight: [Fl
             copy = false
         }
     }
-    return inputGradient ? dx : nil
 }
 
 extension Array where Element == Float {

@@ -175,14 +175,14 @@ func shiftedConvolutionBackward(_ x: UnsafePointer<Float>, _ g: ConvGeometry, we
     }
 }
 
-/// `W[Cout, Cin·k·k]` rearranged as `[Cin, Cout·k·k]`, the A of the input
-/// gradient's product: entry `(ci, co·k² + t)` is `W[co, ci·k² + t]`.
-func weightByInputChannel(_ weight: UnsafePointer<Float>, outputs: Int, inputs: Int, taps: Int) -> [Float] {
-    var result = [Float](repeating: 0, count: outputs * inputs * taps)
+/// `W[Cout, Cin·k·k]` rearranged as `[Cin, Cout·k·k]` at the start of
+/// `result` (grown if it is too small), the A of the input gradient's
+/// product: entry `(ci, co·k² + t)` is `W[co, ci·k² + t]`.
+func weightByInputChannel(_ weight: [Float], outputs: Int, inputs: Int, taps: Int, into result: inout [Float]) {
+    result.grow(to: outputs * inputs * taps)
     for co in 0..<outputs {
         for ci in 0..<inputs {
             for t in 0..<taps { result[(ci * outputs + co) * taps + t] = weight[(co * inputs + ci) * taps + t] }
         }
     }
-    return result
 }

@@ -67,18 +67,20 @@ func applyVectors<F: ElementwiseFunction>(_: F.Type, _ a: UnsafePointer<Float>, 
     }
 }
 
-/// `F(a, b)` element-wise (`F(a, a)` when `b` is omitted), in a new array.
+/// `F(a, b)` element-wise (`F(a, a)` when `b` is omitted), written into
+/// `out`, an array of the same size (its old values are not read).
 @inline(__always)
-func mapVectors<F: ElementwiseFunction>(_: F.Type, _ a: [Float], _ b: [Float]? = nil) -> [Float] {
+func mapVectors<F: ElementwiseFunction>(_: F.Type, _ a: [Float], _ b: [Float]? = nil, into out: inout [Float]) {
     let b = b ?? a
-    precondition(a.count == b.count, "element-wise operands differ in size: \(a.count) and \(b.count)")
-    return [Float](unsafeUninitializedCapacity: a.count) { out, initialized in
+    precondition(a.count == b.count && out.count == a.count,
+                 "element-wise operands differ in size: \(a.count), \(b.count) and \(out.count)")
+    out.withUnsafeMutableBufferPointer { out in
         a.withUnsafeBufferPointer { a in
             b.withUnsafeBufferPointer { b in
-                applyVectors(F.self, a.baseAddress!, b.baseAddress!, into: out.baseAddress!, count: a.count)
+                guard let a = a.baseAddress else { return }
+                applyVectors(F.self, a, b.baseAddress!, into: out.baseAddress!, count: out.count)
             }
         }
-        initialized = a.count
     }
 }
 
@@ -98,7 +100,9 @@ enum PositiveMask: ElementwiseFunction {
 
 /// `a + b`, element-wise.
 public func add(_ a: [Float], _ b: [Float]) -> [Float] {
-    mapVectors(Sum.self, a, b)
+    var sum = [Float](repeating: 0, count: a.count)
+    mapVectors(Sum.self, a, b, into: &sum)
+    return sum
 }
 
 /// `a += b`, element-wise, in `a`'s own storage (no new array when `a`
@@ -119,9 +123,9 @@ func updateVectors<F: ElementwiseFunction>(_: F.Type, _ a: inout [Float], _ b: [
     }
 }
 
-/// `max(x, 0)`, element-wise; a NaN stays NaN, so that divergence shows.
-public func relu(_ x: [Float]) -> [Float] {
-    mapVectors(RectifiedLinear.self, x)
+/// `max(x, 0)`, element-wise, into `out`; a NaN stays NaN, so that divergence shows.
+public func relu(_ x: [Float], into out: inout [Float]) {
+    mapVectors(RectifiedLinear.self, x, into: &out)
 }
 
 /// `max(x, 0)` in `x`'s own storage (copied first only if it is shared).
@@ -129,12 +133,8 @@ public func reluInPlace(_ x: inout [Float]) {
     updateVectors(RectifiedLinear.self, &x, nil)
 }
 
-/// The gradient through a ReLU from its output `y`: `dy` where `y > 0`, else 0.
-public func reluBackward(_ dy: [Float], output y: [Float]) -> [Float] {
-    mapVectors(PositiveMask.self, dy, y)
-}
-
-/// `reluBackward` in `dy`'s own storage.
+/// The gradient through a ReLU from its output `y`, in `dy`'s own
+/// storage: `dy` where `y > 0`, else 0.
 public func reluBackwardInPlace(_ dy: inout [Float], output y: [Float]) {
     updateVectors(PositiveMask.self, &dy, y)
 }
@@ -159,12 +159,12 @@ public func setToZero(_ x: inout [Float]) {
     x.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
 }
 
-/// `row` repeated `count` times, one after another.
-public func repeatedRows(_ row: [Float], count: Int) -> [Float] {
-    [Float](unsafeUninitializedCapacity: row.count * count) { out, initialized in
-        for r in 0..<count {
-            _ = UnsafeMutableBufferPointer(rebasing: out[r * row.count..<(r + 1) * row.count]).initialize(from: row)
+/// Fills `out` with copies of `row`, one after another.
+public func repeatRows(_ row: [Float], into out: inout [Float]) {
+    precondition(!row.isEmpty && out.count % row.count == 0, "\(out.count) floats are not rows of \(row.count)")
+    out.withUnsafeMutableBufferPointer { out in
+        for start in stride(from: 0, to: out.count, by: row.count) {
+            _ = UnsafeMutableBufferPointer(rebasing: out[start..<start + row.count]).update(fromContentsOf: row)
         }
-        initialized = row.count * count
     }
 }

@@ -215,7 +215,7 @@ public actor Engine {
             publish()
             return
         }
-        metrics.add(result, statistics: trainer.network.blockStatistics, time: elapsed)
+        metrics.add(result, blocks: trainer.network.blocks, time: elapsed)
     }
 
     private func evaluateAndPublish() {

@@ -30,6 +30,9 @@ public final class Trainer {
     private let settings: OptimizerSettings
     private var features: [Float] = []
     private var labels: [Int] = []
+    /// `[batch, features]` of the last batch gathered, kept so that a step
+    /// does not build the same small array again.
+    private var batchShape: [Int] = []
 
     public init(spec: ModelSpec, optimizer settings: OptimizerSettings, seed: UInt64, threads: Int = 1) {
         network = ResNet(spec: spec, seed: seed)
@@ -60,7 +63,7 @@ public final class Trainer {
     public func measure<C: Collection>(on samples: LabeledSamples, indices: C, modes: [BlockMode]) -> StepResult
     where C.Element == Int {
         samples.gather(indices, features: &features, labels: &labels)
-        let input = Tensor(shape: [labels.count, samples.featureCount], data: features)
+        let input = Tensor(shape: shape(of: labels.count, samples), data: features)
         network.zeroGradients()
         let (loss, correct) = computeGradients(input: input, modes: modes)
         return StepResult(loss: loss, correct: correct, samples: labels.count)
@@ -81,9 +84,17 @@ public final class Trainer {
             return parallel.computeGradients(input: input, labels: labels, modes: modes)
         }
         let logits = network.forward(input, modes: modes, training: true)
-        let result = softmaxCrossEntropy(logits: logits, labels: labels)
+        let result = softmaxCrossEntropy(logits: consume logits, labels: labels)
         if result.loss.isFinite { network.accumulateGradients(result.gradient) }
         return (result.loss, result.correct)
+    }
+
+    /// `[batch, featureCount]`, the same array as last time when it fits.
+    private func shape(of batch: Int, _ samples: LabeledSamples) -> [Int] {
+        if batchShape.count != 2 || batchShape[0] != batch || batchShape[1] != samples.featureCount {
+            batchShape = [batch, samples.featureCount]
+        }
+        return batchShape
     }
 
     /// Bytes of activations one evaluation batch may take: evaluation then
@@ -104,9 +115,9 @@ public final class Trainer {
         for start in stride(from: 0, to: count, by: batchSize) {
             let end = min(start + batchSize, count)
             samples.gather(start..<end, features: &features, labels: &labels)
-            let input = Tensor(shape: [end - start, samples.featureCount], data: features)
+            let input = Tensor(shape: shape(of: end - start, samples), data: features)
             let logits = network.forward(input, modes: modes, training: false, order: order)
-            let result = softmaxCrossEntropy(logits: logits, labels: labels)
+            let result = softmaxCrossEntropy(logits: consume logits, labels: labels)
             totalLoss += Double(result.loss) * Double(end - start)
             correct += result.correct
         }

@@ -35,9 +35,10 @@ extension ActivationKind {
     /// Whether the derivative is read from the input (GELU) rather than the output.
     var derivativeNeedsInput: Bool { self == .gelu }
 
-    /// f(x) element-wise, in a new array.
-    func applied(to x: [Float]) -> [Float] {
-        self == .relu ? Kernels.relu(x) : x.map(value)
+    /// f(x) element-wise, written into `out`, which has `x`'s size.
+    func apply(_ x: [Float], into out: inout [Float]) {
+        if self == .relu { return Kernels.relu(x, into: &out) }
+        for i in x.indices { out[i] = value(x[i]) }
     }
 
     /// f(x) element-wise, in `x`'s own storage.
@@ -46,16 +47,8 @@ extension ActivationKind {
         for i in x.indices { x[i] = value(x[i]) }
     }
 
-    /// `dy · f'`, from the value the derivative needs: the input for GELU,
-    /// the output for the others.
-    func gradient(_ dy: [Float], saved: [Float]) -> [Float] {
-        if self == .relu { return Kernels.reluBackward(dy, output: saved) }
-        var dx = dy
-        multiplyByDerivative(&dx, saved: saved)
-        return dx
-    }
-
-    /// `gradient`, in `dy`'s own storage.
+    /// `dy · f'` in `dy`'s own storage, from the value the derivative
+    /// needs: the input for GELU, the output for the others.
     func multiplyByDerivative(_ dy: inout [Float], saved: [Float]) {
         if self == .relu { return reluBackwardInPlace(&dy, output: saved) }
         for i in dy.indices { dy[i] *= derivative(savedValue: saved[i]) }
@@ -67,18 +60,32 @@ extension ActivationKind {
 public final class Activation: Layer {
     public let kind: ActivationKind
     private var saved: [Float] = []
+    private var store = TensorStore()
 
     public init(_ kind: ActivationKind) { self.kind = kind }
 
     public func forward(_ input: Tensor, training: Bool) -> Tensor {
-        let output = kind.applied(to: input.data)
-        saved = kind.derivativeNeedsInput ? input.data : output
+        var output = store.take(input.count)
+        kind.apply(input.data, into: &output)
+        if kind.derivativeNeedsInput {
+            saved = input.data
+        } else {
+            saved = output
+            store.give(input.data)
+        }
         return Tensor(shape: input.shape, data: output)
     }
 
-    public func backward(_ outputGradient: Tensor) -> Tensor {
-        Tensor(shape: outputGradient.shape, data: kind.gradient(outputGradient.data, saved: saved))
+    /// `∂L/∂x`, in the storage of `∂L/∂y`.
+    public func backward(_ outputGradient: consuming Tensor) -> Tensor {
+        kind.multiplyByDerivative(&outputGradient.data, saved: saved)
+        return outputGradient
     }
 
-    public func releaseActivations() { saved = [] }
+    public func releaseActivations() {
+        store.give(saved)
+        saved = []
+    }
+
+    public func use(_ store: TensorStore) { self.store = store }
 }

@@ -30,6 +30,7 @@ public final class BatchNorm: Layer {
     private var outgoing: [Float] = [], incoming: [Float] = []
     /// A zero per channel: the coefficient of the term an affine map leaves out.
     private let zeros: [Float]
+    private var store = TensorStore()
 
     /// Set during a data-parallel step, on the network and its replicas:
     /// training then normalises with the statistics of the whole batch, which
@@ -77,8 +78,10 @@ public final class BatchNorm: Layer {
 
     /// `γ·x̂ + β` of the kept input, with the scale and shift of the last forward pass.
     private func normalized(_ layout: ChannelLayout) -> Tensor {
-        Tensor(shape: shape, data: channelCombination(input, times: channels.scale, input, times: zeros,
-                                                      plus: channels.shift, layout))
+        var output = store.takeTensor(shape)
+        channelCombination(input, times: channels.scale, input, times: zeros, plus: channels.shift, layout,
+                           into: &output.data)
+        return output
     }
 
     /// The batch's mean and (biased) variance, pooled over the shards in a
@@ -95,20 +98,13 @@ public final class BatchNorm: Layer {
                        runningVariance: &runningVariance.value)
     }
 
-    public func backward(_ outputGradient: Tensor) -> Tensor {
+    /// `∂L/∂x`, written over `∂L/∂y` in the gradient's own storage.
+    public func backward(_ outputGradient: consuming Tensor) -> Tensor {
         let layout = layout(shape)
-        let dy = outputGradient.data
-        let input = prepareBackward(dy, layout)
-        return Tensor(shape: shape, data: channelCombination(dy, times: channels.scale, input, times: channels.xScale,
-                                                             plus: channels.constant, layout))
-    }
-
-    /// `backward`, writing `∂L/∂x` over `∂L/∂y` in the gradient's own storage.
-    func backward(inPlace gradient: inout Tensor) {
-        let layout = layout(shape)
-        let input = prepareBackward(gradient.data, layout)
-        channelCombination(inPlace: &gradient.data, times: channels.scale, input, times: channels.xScale,
+        let input = prepareBackward(outputGradient.data, layout)
+        channelCombination(inPlace: &outputGradient.data, times: channels.scale, input, times: channels.xScale,
                            plus: channels.constant, layout)
+        return outputGradient
     }
 
     /// Adds β's and γ's gradients and leaves in `channels` the coefficients of
@@ -223,7 +219,12 @@ public final class BatchNorm: Layer {
 
     public var batchNorms: [BatchNorm] { [self] }
 
-    public func releaseActivations() { input = [] }
+    public func releaseActivations() {
+        store.give(input)
+        input = []
+    }
+
+    public func use(_ store: TensorStore) { self.store = store }
 
     public var parameters: [NamedParameter] {
         [NamedParameter(name: "weight", parameter: gamma), NamedParameter(name: "bias", parameter: beta)]

@@ -12,6 +12,10 @@ public final class Convolution: Layer {
     public let padding: Int
     private var input = Tensor.empty
     private let workspaces: [ConvolutionWorkspace]
+    private var store = TensorStore()
+    /// The output shape of the last input shape, kept so that a step does
+    /// not build the same small array again.
+    private var shapes: (input: [Int], output: [Int]) = ([], [])
 
     /// `workspaces` may be shared by the convolutions of one network, which
     /// never run at the same time, so that their scratch memory is allocated once.
@@ -43,35 +47,49 @@ public final class Convolution: Layer {
         precondition(input.shape.count == 4 && input.shape[0] == inputs,
                      "Convolution expects [\(inputs), N, H, W], got \(input.shape)")
         let g = geometry(input.shape)
-        let output = convolutionForward(input.data, g, weight: weight.value, outputs: outputs, workspaces: workspaces)
-        return Tensor(shape: [outputs, g.batch, g.outputHeight, g.outputWidth], data: output)
+        if shapes.input != input.shape {
+            shapes = (input.shape, [outputs, g.batch, g.outputHeight, g.outputWidth])
+        }
+        var output = store.takeTensor(shapes.output)
+        convolutionForward(input.data, g, weight: weight.value, outputs: outputs, workspaces: workspaces,
+                           into: &output.data)
+        return output
     }
 
-    public func backward(_ outputGradient: Tensor) -> Tensor {
+    public func backward(_ outputGradient: consuming Tensor) -> Tensor {
         backward(outputGradient, input: input)
     }
 
     /// dW only: the stem of a network does not need `∂L/∂x`.
-    public func accumulateParameterGradients(_ outputGradient: Tensor) {
-        _ = backward(outputGradient, input: input, inputGradient: false)
+    public func accumulateParameterGradients(_ outputGradient: consuming Tensor) {
+        var none: [Float] = []
+        addWeightGradient(outputGradient, input: input, inputGradient: &none)
+        store.give(outputGradient.data)
     }
 
     /// Adds `∂L/∂W` for the pass whose input was `input` and returns `∂L/∂input`.
-    func backward(_ outputGradient: Tensor, input: Tensor) -> Tensor {
-        Tensor(shape: input.shape, data: backward(outputGradient, input: input, inputGradient: true) ?? [])
+    func backward(_ outputGradient: consuming Tensor, input: Tensor) -> Tensor {
+        var inputGradient = store.takeTensor(input.shape)
+        addWeightGradient(outputGradient, input: input, inputGradient: &inputGradient.data)
+        store.give(outputGradient.data)
+        return inputGradient
     }
 
-    private func backward(_ outputGradient: Tensor, input: Tensor, inputGradient: Bool) -> [Float]? {
-        var dx: [Float]?
+    /// Adds `∂L/∂W` and writes `∂L/∂input` into `inputGradient`, unless it is empty.
+    private func addWeightGradient(_ outputGradient: Tensor, input: Tensor, inputGradient: inout [Float]) {
         weight.accumulateGradient { gradient, existing in
-            dx = convolutionBackward(input.data, geometry(input.shape), weight: weight.value, outputs: outputs,
-                                     outputGradient: outputGradient.data, weightGradient: &gradient, existing: existing,
-                                     inputGradient: inputGradient, workspaces: workspaces)
+            convolutionBackward(input.data, geometry(input.shape), weight: weight.value, outputs: outputs,
+                                outputGradient: outputGradient.data, weightGradient: &gradient, existing: existing,
+                                inputGradient: &inputGradient, workspaces: workspaces)
         }
-        return dx
     }
 
-    public func releaseActivations() { input = .empty }
+    public func releaseActivations() {
+        store.give(input.data)
+        input = .empty
+    }
+
+    public func use(_ store: TensorStore) { self.store = store }
 
     public var parameters: [NamedParameter] { [NamedParameter(name: "weight", parameter: weight)] }
 }
@@ -80,32 +98,38 @@ public final class Convolution: Layer {
 /// NCHW) into the channel-major `[C, batch, H, W]` that convolutions use.
 public final class ChannelMajor: Layer {
     public let channels, height, width: Int
-    private var batch = 0
+    private var store = TensorStore()
+    /// The flat and the channel-major shape of the last batch.
+    private var shapes: (flat: [Int], channelMajor: [Int]) = ([], [])
 
     public init(channels: Int, height: Int, width: Int) {
         (self.channels, self.height, self.width) = (channels, height, width)
     }
 
+    private var batch: Int { shapes.flat.first ?? 0 }
+
     public func forward(_ input: Tensor, training: Bool) -> Tensor {
-        batch = input.shape[0]
-        return Tensor(shape: [channels, batch, height, width],
-                      data: swapOuterAxes(input.data, first: batch, second: channels))
+        if shapes.flat != input.shape { shapes = (input.shape, [channels, input.shape[0], height, width]) }
+        defer { store.give(input.data) }
+        return swapOuterAxes(input, first: batch, second: channels, to: shapes.channelMajor)
     }
 
-    public func backward(_ outputGradient: Tensor) -> Tensor {
-        Tensor(shape: [batch, channels * height * width],
-               data: swapOuterAxes(outputGradient.data, first: channels, second: batch))
+    public func backward(_ outputGradient: consuming Tensor) -> Tensor {
+        defer { store.give(outputGradient.data) }
+        return swapOuterAxes(outputGradient, first: channels, second: batch, to: shapes.flat)
     }
 
-    /// `[a, b, plane] → [b, a, plane]`.
-    private func swapOuterAxes(_ x: [Float], first a: Int, second b: Int) -> [Float] {
+    /// `[a, b, plane] → [b, a, plane]`, in a tensor from the store.
+    private func swapOuterAxes(_ x: Tensor, first a: Int, second b: Int, to shape: [Int]) -> Tensor {
         let plane = height * width
-        var out = [Float](repeating: 0, count: x.count)
+        var out = store.takeTensor(shape)
         for i in 0..<a {
             for j in 0..<b {
-                for p in 0..<plane { out[(j * a + i) * plane + p] = x[(i * b + j) * plane + p] }
+                for p in 0..<plane { out.data[(j * a + i) * plane + p] = x.data[(i * b + j) * plane + p] }
             }
         }
         return out
     }
+
+    public func use(_ store: TensorStore) { self.store = store }
 }

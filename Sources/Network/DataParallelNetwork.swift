@@ -1,5 +1,4 @@
 import Kernels
-import Synchronization
 import RunProtocol
 
 /// Computes a network's training gradients on several cores at once, each
@@ -19,7 +18,7 @@ public final class DataParallelNetwork {
     public let network: ResNet
     private let replicas: [ResNet]
     private let exchange: ShardExchange
-    /// The network's parameters and buffers, and each replica's, in one order.
+    /// The network's parameters, and each replica's, in one order.
     private let tensors: [Parameter]
     private let replicaTensors: [[Parameter]]
     /// Each of the network's learnable tensors, with the replicas' copies,
@@ -29,12 +28,18 @@ public final class DataParallelNetwork {
     private let blockShards: [[ResidualBlock]]
     /// The network's batch norms, which meet the replicas' during a step.
     private let networkNorms: [BatchNorm]
+    /// Each shard's part of the batch and its labels, and what it measured
+    /// (loss, correct predictions), kept from step to step; each shard
+    /// touches only its own.
+    private let parts: [ShardPart]
 
     public var shards: Int { replicas.count + 1 }
 
     /// The network and `shards - 1` replicas of it, each to run on a thread
     /// of the worker pool. The replicas hold no weights of their own: each
-    /// step lends them the network's.
+    /// step lends them the network's. Their batch norms' running statistics
+    /// are their own, updated alike and never read: training normalises with
+    /// the batch's statistics, and only the network evaluates.
     public init(network: ResNet, shards: Int) {
         precondition(shards >= 2 && shards <= WorkerPool.shared.capacity,
                      "\(shards) shards need as many threads, of \(WorkerPool.shared.capacity)")
@@ -42,14 +47,13 @@ public final class DataParallelNetwork {
         let replicas = (1..<shards).map { _ in ResNet(spec: network.spec, seed: 0) }
         self.replicas = replicas
         exchange = ShardExchange(shards: shards)
-        func tensors(of network: ResNet) -> [Parameter] {
-            (network.parameters + network.buffers).map(\.parameter)
-        }
+        func tensors(of network: ResNet) -> [Parameter] { network.parameters.map(\.parameter) }
         let (own, replicaTensors) = (tensors(of: network), replicas.map(tensors(of:)))
         (self.tensors, self.replicaTensors) = (own, replicaTensors)
-        gradientShares = network.parameters.indices.map { index in (own[index], replicaTensors.map { $0[index] }) }
+        gradientShares = own.indices.map { index in (own[index], replicaTensors.map { $0[index] }) }
         blockShards = network.blocks.indices.map { index in [network.blocks[index]] + replicas.map { $0.blocks[index] } }
         networkNorms = network.batchNorms
+        parts = (0..<shards).map { _ in ShardPart() }
         for (index, replica) in replicas.enumerated() {
             for layer in replica.batchNorms { layer.shardExchange = (exchange, index + 1) }
         }
@@ -77,26 +81,29 @@ public final class DataParallelNetwork {
         // busy machine, it does); with it they meet at every norm, each on its
         // own thread. Either way the totals are added in shard order.
         let independent = networkNorms.isEmpty
-        let shardTotals = Mutex([[Float]](repeating: [], count: shards))
         WorkerPool.shared.runShards(shards, independent: independent) { shard in
             let net = shard == 0 ? network : replicas[shard - 1]
+            let part = parts[shard]
             let rows = batch * shard / shards..<batch * (shard + 1) / shards
-            let part = Tensor(shape: [rows.count, features],
-                              data: Array(input.data[rows.lowerBound * features..<rows.upperBound * features]))
+            part.take(rows, of: input, labels: labels)
             // A replica's gradients are this step's alone, to be added to the network's.
             if shard > 0 { net.zeroGradients() }
-            let logits = net.forward(part, modes: modes, training: true)
-            let result = softmaxCrossEntropy(logits: logits, labels: Array(labels[rows]), batchSize: batch)
-            let own = [result.loss, Float(result.correct)]
+            let logits = net.forward(part.input, modes: modes, training: true)
+            let result = softmaxCrossEntropy(logits: consume logits, labels: part.labels, batchSize: batch)
+            part.measured[0] = result.loss
+            part.measured[1] = Float(result.correct)
             // Shards that meet learn the whole batch's loss here, so all of
             // them agree on whether to go on.
-            var totals = own
-            if !independent { exchange.sum(own, shard: shard, into: &totals) }
-            if totals[0].isFinite { net.accumulateGradients(result.gradient) }
-            shardTotals.withLock { $0[shard] = own }
+            if !independent { exchange.sum(part.measured, shard: shard, into: &part.totals) }
+            if (independent ? result.loss : part.totals[0]).isFinite { net.accumulateGradients(result.gradient) }
         }
-        let totals = shardTotals.withLock { parts in parts.dropFirst().reduce(into: parts[0]) { addInPlace(&$0, $1) } }
-        let outcome = (loss: totals[0], correct: Int(totals[1]))
+        // The shards' measurements, added in shard order.
+        var (loss, correct): (Float, Float) = (parts[0].measured[0], parts[0].measured[1])
+        for part in parts.dropFirst() {
+            loss += part.measured[0]
+            correct += part.measured[1]
+        }
+        let outcome = (loss: loss, correct: Int(correct))
         // A shard whose own loss was finite has added gradients that a
         // non-finite whole must not leave behind.
         if !outcome.loss.isFinite && independent { network.zeroGradients() }
@@ -108,12 +115,36 @@ public final class DataParallelNetwork {
         return outcome
     }
 
-    /// Shares the network's weights and buffers with the replicas (copying
-    /// nothing: arrays are copied on write), or takes them back, so that the
-    /// optimizer's in-place update does not copy them either.
+    /// Shares the network's weights with the replicas (copying nothing:
+    /// arrays are copied on write), or takes them back, so that the
+    /// optimizer's in-place update does not copy them either. Running
+    /// statistics are not lent: each shard writes its own in place.
     private func lendWeights(_ lend: Bool) {
         for replica in replicaTensors {
             for (own, lent) in zip(tensors, replica) { lent.value = lend ? own.value : [] }
         }
+    }
+}
+
+/// One shard's rows of a batch, and what the shard measured on them, in
+/// arrays kept from step to step. Only its shard's thread touches it
+/// during a step, and only the caller's thread after it.
+private final class ShardPart {
+    var input = Tensor.empty
+    var labels: [Int] = []
+    /// Loss and correct predictions of this shard, and their sums over all shards.
+    var measured: [Float] = [0, 0], totals: [Float] = [0, 0]
+
+    /// Copies rows `rows` of `batch` (`[N, features]`) and their labels in.
+    func take(_ rows: Range<Int>, of batch: Tensor, labels all: [Int]) {
+        let features = batch.shape[1]
+        if input.count != rows.count * features { input = Tensor(zeros: [rows.count, features]) }
+        input.data.withUnsafeMutableBufferPointer { part in
+            batch.data.withUnsafeBufferPointer { whole in
+                _ = part.update(fromContentsOf: whole[rows.lowerBound * features..<rows.upperBound * features])
+            }
+        }
+        labels.removeAll(keepingCapacity: true)
+        labels.append(contentsOf: all[rows])
     }
 }

@@ -4,12 +4,21 @@
 /// of the loss with respect to the output of the last `forward`, *adds* the
 /// gradients of the layer's parameters into `Parameter.gradient`, and
 /// returns the gradient with respect to the input.
+///
+/// Tensors are owned as in llm.c's one buffer per activation, but handed
+/// round through the network's `TensorStore`: a layer takes the storage of
+/// every tensor it makes from the store; `forward` gives its input back once
+/// it is done with it, unless it keeps it (then `releaseActivations` does);
+/// `backward` owns the gradient it receives and either writes its result
+/// in that storage or gives it back.
 public protocol Layer: AnyObject {
     func forward(_ input: Tensor, training: Bool) -> Tensor
-    func backward(_ outputGradient: Tensor) -> Tensor
+    /// Takes ownership of `outputGradient`: the layer writes its result in
+    /// that storage or gives it back to its store.
+    func backward(_ outputGradient: consuming Tensor) -> Tensor
     /// `backward` for the first layers of a network: adds the parameter
     /// gradients and skips `∂L/∂input`, which nothing needs in training.
-    func accumulateParameterGradients(_ outputGradient: Tensor)
+    func accumulateParameterGradients(_ outputGradient: consuming Tensor)
     /// Learnable tensors, by local name (`weight`, `bias`).
     var parameters: [NamedParameter] { get }
     /// Non-learnable state saved with the weights (batch-norm running statistics).
@@ -19,10 +28,13 @@ public protocol Layer: AnyObject {
     /// Drops what the last forward pass kept for `backward`, once a training
     /// step is done with it; no backward pass may follow before the next forward.
     func releaseActivations()
+    /// Makes the layer take the storage of the tensors it makes from
+    /// `store`, and give back there what it is done with (see `TensorStore`).
+    func use(_ store: TensorStore)
 }
 
 extension Layer {
-    public func accumulateParameterGradients(_ outputGradient: Tensor) {
+    public func accumulateParameterGradients(_ outputGradient: consuming Tensor) {
         _ = backward(outputGradient)
     }
 
@@ -30,6 +42,7 @@ extension Layer {
     public var buffers: [NamedParameter] { [] }
     public var batchNorms: [BatchNorm] { [] }
     public func releaseActivations() {}
+    public func use(_ store: TensorStore) {}
 }
 
 /// Layers applied one after another, each with a name for its parameters
@@ -37,25 +50,36 @@ extension Layer {
 /// each named already).
 public final class Sequential: Layer {
     public let layers: [(name: String, layer: any Layer)]
+    /// The first layer with parameters, where a training pass's backward
+    /// pass can stop (see `accumulateParameterGradients`).
+    private let firstWithParameters: Int?
 
     public init(_ layers: [(name: String, layer: any Layer)]) {
         self.layers = layers
+        firstWithParameters = layers.firstIndex { !$0.layer.parameters.isEmpty }
     }
 
     public func forward(_ input: Tensor, training: Bool) -> Tensor {
         layers.reduce(input) { $1.layer.forward($0, training: training) }
     }
 
-    public func backward(_ outputGradient: Tensor) -> Tensor {
-        layers.reversed().reduce(outputGradient) { $1.layer.backward($0) }
+    public func backward(_ outputGradient: consuming Tensor) -> Tensor {
+        backward(outputGradient, through: layers.indices)
     }
 
     /// Backpropagates down to the first layer with parameters, which only
     /// adds its parameter gradients; the layers before it are not visited.
-    public func accumulateParameterGradients(_ outputGradient: Tensor) {
-        guard let first = layers.firstIndex(where: { !$0.layer.parameters.isEmpty }) else { return }
-        let gradient = layers[(first + 1)...].reversed().reduce(outputGradient) { $1.layer.backward($0) }
-        layers[first].layer.accumulateParameterGradients(gradient)
+    public func accumulateParameterGradients(_ outputGradient: consuming Tensor) {
+        guard let first = firstWithParameters else { return }
+        layers[first].layer.accumulateParameterGradients(backward(outputGradient, through: first + 1..<layers.count))
+    }
+
+    /// The gradient handed from layer to layer, last to first, each taking
+    /// ownership of it (a fold would keep a second reference to every one).
+    private func backward(_ outputGradient: consuming Tensor, through range: Range<Int>) -> Tensor {
+        var gradient = outputGradient
+        for index in range.reversed() { gradient = layers[index].layer.backward(consume gradient) }
+        return gradient
     }
 
     public var parameters: [NamedParameter] {
@@ -70,5 +94,9 @@ public final class Sequential: Layer {
 
     public func releaseActivations() {
         for entry in layers { entry.layer.releaseActivations() }
+    }
+
+    public func use(_ store: TensorStore) {
+        for entry in layers { entry.layer.use(store) }
     }
 }

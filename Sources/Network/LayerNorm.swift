@@ -8,6 +8,7 @@ public final class LayerNorm: Layer {
     public let epsilon: Float = 1e-5
     private var normalized: [Float] = []
     private var inverseStd: [Float] = []
+    private var store = TensorStore()
 
     public init(features: Int) {
         gamma = Parameter(shape: [features], repeating: 1)
@@ -23,9 +24,9 @@ public final class LayerNorm: Layer {
         // Local arrays, kept in the layer at the end: element by element
         // through the layer's own properties, every access would be checked
         // for exclusivity.
-        var normalized = [Float](repeating: 0, count: x.count)
-        var inverseStd = [Float](repeating: 0, count: batch)
-        var out = [Float](repeating: 0, count: x.count)
+        var normalized = store.take(x.count)
+        var inverseStd = store.take(batch)
+        var out = store.take(x.count)
         for n in 0..<batch {
             let row = n * f
             var sum: Float = 0
@@ -42,14 +43,21 @@ public final class LayerNorm: Layer {
             }
         }
         (self.normalized, self.inverseStd) = (normalized, inverseStd)
+        store.give(input.data)
         return Tensor(shape: input.shape, data: out)
     }
 
-    public func backward(_ outputGradient: Tensor) -> Tensor {
+    /// `∂L/∂x`, written over `∂L/∂y` in the gradient's own storage: each
+    /// row's sums are taken before its elements are overwritten.
+    public func backward(_ outputGradient: consuming Tensor) -> Tensor {
         let (batch, f) = (outputGradient.shape[0], features)
-        let (dy, gamma, normalized, inverseStd) = (outputGradient.data, self.gamma.value, self.normalized, self.inverseStd)
-        var dx = [Float](repeating: 0, count: dy.count)
-        var gammaGradient = [Float](repeating: 0, count: f), betaGradient = gammaGradient
+        let (gamma, normalized, inverseStd) = (self.gamma.value, self.normalized, self.inverseStd)
+        let shape = outputGradient.shape
+        var dy = outputGradient.data
+        outputGradient = .empty
+        var gammaGradient = store.take(f), betaGradient = store.take(f)
+        setToZero(&gammaGradient)
+        setToZero(&betaGradient)
         for n in 0..<batch {
             let row = n * f
             // With g = γ·dy: dx = 1/σ · (g − mean(g) − x̂ · mean(g·x̂))
@@ -64,15 +72,23 @@ public final class LayerNorm: Layer {
             let (meanG, meanGXHat) = (sumG / Float(f), sumGXHat / Float(f))
             for j in 0..<f {
                 let g = gamma[j] * dy[row + j]
-                dx[row + j] = inverseStd[n] * (g - meanG - normalized[row + j] * meanGXHat)
+                dy[row + j] = inverseStd[n] * (g - meanG - normalized[row + j] * meanGXHat)
             }
         }
         self.gamma.addToGradient(gammaGradient)
         self.beta.addToGradient(betaGradient)
-        return Tensor(shape: outputGradient.shape, data: dx)
+        store.give(gammaGradient)
+        store.give(betaGradient)
+        return Tensor(shape: shape, data: dy)
     }
 
-    public func releaseActivations() { normalized = [] }
+    public func releaseActivations() {
+        store.give(normalized)
+        store.give(inverseStd)
+        (normalized, inverseStd) = ([], [])
+    }
+
+    public func use(_ store: TensorStore) { self.store = store }
 
     public var parameters: [NamedParameter] {
         [NamedParameter(name: "weight", parameter: gamma), NamedParameter(name: "bias", parameter: beta)]

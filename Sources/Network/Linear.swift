@@ -10,6 +10,7 @@ public final class Linear: Layer {
     /// step so that a step of the same batch size allocates neither.
     private var outputShape: [Int] = []
     private var biasGradientPart: [Float] = []
+    private var store = TensorStore()
 
     public init(inputs: Int, outputs: Int) {
         weight = Parameter(shape: [outputs, inputs], repeating: 0)
@@ -23,26 +24,32 @@ public final class Linear: Layer {
         precondition(input.shape.count == 2 && input.shape[1] == inputs, "Linear expects [N, \(inputs)], got \(input.shape)")
         self.input = input
         let batch = input.shape[0]
-        var out = repeatedRows(bias.value, count: batch)
+        var out = store.take(batch * outputs)
+        repeatRows(bias.value, into: &out)
         gemm(.none, .transposed, m: batch, n: outputs, k: inputs,
              input.data, lda: inputs, weight.value, ldb: inputs, beta: 1, &out, ldc: outputs)
         if outputShape.first != batch { outputShape = [batch, outputs] }
         return Tensor(shape: outputShape, data: out)
     }
 
-    public func backward(_ outputGradient: Tensor) -> Tensor {
-        accumulateParameterGradients(outputGradient)
+    public func backward(_ outputGradient: consuming Tensor) -> Tensor {
+        addParameterGradients(outputGradient)
         // dx = dy·W
         let batch = input.shape[0]
-        let dy = outputGradient.data
-        var dx = [Float](repeating: 0, count: batch * inputs)
+        var dx = store.take(batch * inputs)
         gemm(.none, .none, m: batch, n: inputs, k: outputs,
-             dy, lda: outputs, weight.value, ldb: inputs, beta: 0, &dx, ldc: inputs)
+             outputGradient.data, lda: outputs, weight.value, ldb: inputs, beta: 0, &dx, ldc: inputs)
+        store.give(outputGradient.data)
         return Tensor(shape: input.shape, data: dx)
     }
 
+    public func accumulateParameterGradients(_ outputGradient: consuming Tensor) {
+        addParameterGradients(outputGradient)
+        store.give(outputGradient.data)
+    }
+
     /// dW += dyᵀ·x ; db += Σₙ dy.
-    public func accumulateParameterGradients(_ outputGradient: Tensor) {
+    private func addParameterGradients(_ outputGradient: Tensor) {
         let batch = input.shape[0]
         let dy = outputGradient.data
         weight.accumulateGradient { gradient, existing in
@@ -53,7 +60,12 @@ public final class Linear: Layer {
         bias.addToGradient(biasGradientPart)
     }
 
-    public func releaseActivations() { input = .empty }
+    public func releaseActivations() {
+        store.give(input.data)
+        input = .empty
+    }
+
+    public func use(_ store: TensorStore) { self.store = store }
 
     public var parameters: [NamedParameter] {
         [NamedParameter(name: "weight", parameter: weight), NamedParameter(name: "bias", parameter: bias)]

@@ -20,6 +20,7 @@ public final class PreActivatedConvolution: Layer {
     private let index: Int
     /// The input of the last forward pass, kept only when there is no norm to keep it.
     private var input: Tensor?
+    private var store = TensorStore()
 
     public init(norm: BatchNorm?, activation: ActivationKind, convolution: Convolution, index: Int) {
         (self.norm, self.activation, self.convolution, self.index) = (norm, activation, convolution, index)
@@ -27,8 +28,9 @@ public final class PreActivatedConvolution: Layer {
 
     public func forward(_ input: Tensor, training: Bool) -> Tensor {
         self.input = norm == nil ? input : nil
-        return convolution.output(for: activated(norm?.forward(input, training: training) ?? input,
-                                                 owned: norm != nil))
+        let activated = activated(norm?.forward(input, training: training) ?? input, owned: norm != nil)
+        defer { store.give(activated.data) }
+        return convolution.output(for: activated)
     }
 
     /// Rebuilds the activation's output, runs the convolution's backward pass
@@ -36,7 +38,7 @@ public final class PreActivatedConvolution: Layer {
     /// the gradient it receives. Besides `∂L/∂y`, at most three tensors of
     /// its size are alive at once (the activation's output, its gradient and,
     /// for GELU, its input).
-    public func backward(_ outputGradient: Tensor) -> Tensor {
+    public func backward(_ outputGradient: consuming Tensor) -> Tensor {
         guard let normalized = norm?.recomputedOutput() ?? input else { preconditionFailure("backward before forward") }
         var gradient: Tensor
         do {
@@ -44,16 +46,22 @@ public final class PreActivatedConvolution: Layer {
             let activated = activated(consume normalized, owned: norm != nil && savedInput == nil)
             gradient = convolution.backward(outputGradient, input: activated)
             activation.multiplyByDerivative(&gradient.data, saved: (savedInput ?? activated).data)
+            store.give(activated.data)
+            if norm != nil, let savedInput { store.give(savedInput.data) }
         }
-        norm?.backward(inPlace: &gradient)
-        return gradient
+        guard let norm else { return gradient }
+        return norm.backward(consume gradient)
     }
 
     /// The activation of `x`, one pass either way: in `x`'s own storage when
-    /// nothing else holds it (a norm's fresh output), else in a new array
-    /// (writing in place into shared storage would first copy it).
+    /// nothing else holds it (a norm's fresh output), else in an array from
+    /// the store (writing in place into shared storage would first copy it).
     private func activated(_ x: consuming Tensor, owned: Bool) -> Tensor {
-        guard owned else { return Tensor(shape: x.shape, data: activation.applied(to: x.data)) }
+        guard owned else {
+            var output = store.takeTensor(x.shape)
+            activation.apply(x.data, into: &output.data)
+            return output
+        }
         activation.apply(inPlace: &x.data)
         return x
     }
@@ -67,7 +75,14 @@ public final class PreActivatedConvolution: Layer {
     public var batchNorms: [BatchNorm] { norm.map { [$0] } ?? [] }
 
     public func releaseActivations() {
+        if let input { store.give(input.data) }
         input = nil
         norm?.releaseActivations()
+    }
+
+    public func use(_ store: TensorStore) {
+        self.store = store
+        norm?.use(store)
+        convolution.use(store)
     }
 }

@@ -12,6 +12,10 @@ public final class ResNet {
     public let stem: Sequential
     public let blocks: [ResidualBlock]
     public let head: Sequential
+    /// The storage of the network's activations and gradients, which its
+    /// layers hand back and take again, so that a steady training step
+    /// allocates none (see `TensorStore`).
+    private let store = TensorStore()
 
     /// Builds the network described by `spec` and initialises it from `seed`.
     public init(spec: ModelSpec, seed: UInt64) {
@@ -26,6 +30,9 @@ public final class ResNet {
             + head.parameters.prefixed("head")
         var generator = SeededGenerator(seed: seed)
         initialize(using: &generator)
+        stem.use(store)
+        for block in blocks { block.use(store) }
+        head.use(store)
     }
 
     /// Logits `[batch, classes]` for a batch of flat samples `[batch, features]`.
@@ -33,9 +40,16 @@ public final class ResNet {
     /// lesion); `modes` are indexed by block, not by position.
     public func forward(_ input: Tensor, modes: [BlockMode], training: Bool, order: [Int]? = nil) -> Tensor {
         precondition(modes.count == blocks.count, "\(modes.count) modes for \(blocks.count) blocks")
-        var x = stem.forward(input, training: training)
-        for index in order ?? Array(blocks.indices) {
+        // A copy in the store's storage: the first layer gives its input
+        // back when it is done with it, which must not be the caller's array.
+        var copy = store.takeTensor(input.shape)
+        copy.data.withUnsafeMutableBufferPointer { _ = $0.update(fromContentsOf: input.data) }
+        var x = stem.forward(consume copy, training: training)
+        store.settle()
+        for position in 0..<(order?.count ?? blocks.count) {
+            let index = order?[position] ?? position
             x = blocks[index].forward(x, mode: modes[index], training: training)
+            store.settle()
         }
         return head.forward(x, training: training)
     }
@@ -60,7 +74,7 @@ public final class ResNet {
     /// Backpropagates `∂L/∂logits`, adding every parameter's gradient, and
     /// returns `∂L/∂input`. `routes`, if given, forces each block's route.
     @discardableResult
-    public func backward(_ logitsGradient: Tensor, routes: [GradientRoute]? = nil) -> Tensor {
+    public func backward(_ logitsGradient: consuming Tensor, routes: [GradientRoute]? = nil) -> Tensor {
         stem.backward(backwardToStem(logitsGradient, routes: routes, releasing: false))
     }
 
@@ -69,19 +83,22 @@ public final class ResNet {
     /// transform would otherwise spend a whole matrix product on. Each part
     /// drops its saved activations as soon as its backward pass is done,
     /// so that the step's peak of memory is at its start and not near its end.
-    public func accumulateGradients(_ logitsGradient: Tensor) {
+    public func accumulateGradients(_ logitsGradient: consuming Tensor) {
         stem.accumulateParameterGradients(backwardToStem(logitsGradient, routes: nil, releasing: true))
         stem.releaseActivations()
+        store.settle()
     }
 
     /// `∂L/∂(stem output)`, through the head and the blocks, which release
     /// their activations behind them when `releasing`.
-    private func backwardToStem(_ logitsGradient: Tensor, routes: [GradientRoute]?, releasing: Bool) -> Tensor {
+    private func backwardToStem(_ logitsGradient: consuming Tensor, routes: [GradientRoute]?, releasing: Bool) -> Tensor {
         var g = head.backward(logitsGradient)
         if releasing { head.releaseActivations() }
+        store.settle()
         for index in blocks.indices.reversed() {
-            g = blocks[index].backward(g, route: routes?[index])
+            g = blocks[index].backward(consume g, route: routes?[index])
             if releasing { blocks[index].releaseActivations() }
+            store.settle()
         }
         return g
     }

@@ -31,6 +31,7 @@ public final class ResidualBlock {
 
     /// The branch's learnable tensors, whose gradient norm the statistics report.
     private let branchParameters: [Parameter]
+    private var store = TensorStore()
 
     public init(branch: Sequential, shortcut: (any Layer)?) {
         self.branch = branch
@@ -49,6 +50,7 @@ public final class ResidualBlock {
             let s = shortcut?.forward(x, training: training) ?? x
             if training { lastSquares = (sumOfSquares(f.data), sumOfSquares(s.data)) }
             addInPlace(&f.data, s.data)
+            if shortcut != nil { store.give(s.data) }
             return f
         case .plain:
             return branch.forward(x, training: training)
@@ -66,7 +68,9 @@ public final class ResidualBlock {
         switch route {
         case .both:
             var branchGradient = branch.backward(dy)
-            addInPlace(&branchGradient.data, (shortcut?.backward(dy) ?? dy).data)
+            let shortcutGradient = shortcut?.backward(dy) ?? dy
+            addInPlace(&branchGradient.data, shortcutGradient.data)
+            if shortcut != nil { store.give(shortcutGradient.data) }
             dx = branchGradient
         case .branch: dx = branch.backward(dy)
         case .shortcut: dx = shortcut?.backward(dy) ?? dy
@@ -79,6 +83,13 @@ public final class ResidualBlock {
     public func releaseActivations() {
         branch.releaseActivations()
         shortcut?.releaseActivations()
+    }
+
+    /// Makes the block's layers share `store` (see `TensorStore`).
+    public func use(_ store: TensorStore) {
+        self.store = store
+        branch.use(store)
+        shortcut?.use(store)
     }
 
     private var defaultRoute: GradientRoute {
@@ -103,9 +114,13 @@ public final class ResidualBlock {
     func adoptMeasurements(of shards: [ResidualBlock]) {
         lastMode = shards[0].lastMode
         lastInputGradientSquares = shards.reduce(0) { $0 + $1.lastInputGradientSquares }
-        let parts = shards.compactMap(\.lastSquares)
-        lastSquares = parts.count < shards.count ? nil
-            : (parts.reduce(0) { $0 + $1.branch }, parts.reduce(0) { $0 + $1.shortcut })
+        // Added up in shard order; missing if any shard did not measure.
+        var squares: (branch: Double, shortcut: Double)? = (0, 0)
+        for shard in shards {
+            guard let sum = squares, let part = shard.lastSquares else { squares = nil; break }
+            squares = (sum.branch + part.branch, sum.shortcut + part.shortcut)
+        }
+        lastSquares = squares
     }
 
     public var parameters: [NamedParameter] {

@@ -14,32 +14,33 @@ public struct LossResult: Sendable {
 /// computed stably by subtracting each row's maximum first. When `logits`
 /// are one shard of a larger batch, `batchSize` is the whole batch's size:
 /// the loss and gradient are then this shard's share of the whole batch's mean.
-public func softmaxCrossEntropy(logits: Tensor, labels: [Int], batchSize: Int? = nil) -> LossResult {
+/// The gradient is written over the logits, in their storage.
+public func softmaxCrossEntropy(logits: consuming Tensor, labels: [Int], batchSize: Int? = nil) -> LossResult {
     let (rows, classes) = (logits.shape[0], logits.shape[1])
     precondition(labels.count == rows, "\(labels.count) labels for a batch of \(rows)")
     let batch = batchSize ?? rows
-    var gradient = [Float](repeating: 0, count: logits.count)
+    var gradient = logits
     var total: Double = 0
     var correct = 0
     for n in 0..<rows {
         let row = n * classes
-        var largest = logits.data[row], best = 0
-        for j in 1..<classes where logits.data[row + j] > largest {
-            largest = logits.data[row + j]
+        var largest = gradient.data[row], best = 0
+        for j in 1..<classes where gradient.data[row + j] > largest {
+            largest = gradient.data[row + j]
             best = j
         }
         if best == labels[n] { correct += 1 }
+        let trueLogit = gradient.data[row + labels[n]]
         var sum: Float = 0
         for j in 0..<classes {
-            let e = exp(logits.data[row + j] - largest)
-            gradient[row + j] = e
+            let e = exp(gradient.data[row + j] - largest)
+            gradient.data[row + j] = e
             sum += e
         }
-        total += Double(log(sum) + largest - logits.data[row + labels[n]])
+        total += Double(log(sum) + largest - trueLogit)
         for j in 0..<classes {
-            gradient[row + j] = (gradient[row + j] / sum - (j == labels[n] ? 1 : 0)) / Float(batch)
+            gradient.data[row + j] = (gradient.data[row + j] / sum - (j == labels[n] ? 1 : 0)) / Float(batch)
         }
     }
-    return LossResult(loss: Float(total / Double(batch)), gradient: Tensor(shape: logits.shape, data: gradient),
-                      correct: correct)
+    return LossResult(loss: Float(total / Double(batch)), gradient: gradient, correct: correct)
 }

@@ -29,10 +29,12 @@ struct ConvolutionKernelsTests {
         let largerInput = randomArray(larger.channels * batch * larger.height * larger.width, &rng)
         let largerWeight = randomArray(outputs * larger.patchSize, &rng)
         var largerGradient = [Float](repeating: 0, count: largerWeight.count)
-        _ = convolutionBackward(largerInput, larger, weight: largerWeight, outputs: outputs,
-                                outputGradient: convolutionForward(largerInput, larger, weight: largerWeight,
-                                                                   outputs: outputs, workspaces: workspaces),
-                                weightGradient: &largerGradient, inputGradient: true, workspaces: workspaces)
+        var largerOutput = [Float](repeating: 0, count: outputs * larger.outputPixels)
+        var largerInputGradient = [Float](repeating: 0, count: largerInput.count)
+        convolutionForward(largerInput, larger, weight: largerWeight, outputs: outputs, workspaces: workspaces,
+                           into: &largerOutput)
+        convolutionBackward(largerInput, larger, weight: largerWeight, outputs: outputs, outputGradient: largerOutput,
+                            weightGradient: &largerGradient, inputGradient: &largerInputGradient, workspaces: workspaces)
 
         var y = [Double](repeating: 0, count: dy.count), dw = [Double](repeating: 0, count: w.count)
         var dx = [Double](repeating: 0, count: x.count)
@@ -59,19 +61,23 @@ struct ConvolutionKernelsTests {
             }
         }
 
-        let output = convolutionForward(x, g, weight: w, outputs: outputs, workspaces: workspaces)
+        // The output and the input gradient start as NaN: every element
+        // must be written, none read.
+        var output = [Float](repeating: .nan, count: dy.count)
+        convolutionForward(x, g, weight: w, outputs: outputs, workspaces: workspaces, into: &output)
         var weightGradient = [Float](repeating: 1, count: w.count)
-        let inputGradient = convolutionBackward(x, g, weight: w, outputs: outputs, outputGradient: dy,
-                                                weightGradient: &weightGradient, inputGradient: true,
-                                                workspaces: workspaces)
+        var inputGradient = [Float](repeating: .nan, count: x.count)
+        convolutionBackward(x, g, weight: w, outputs: outputs, outputGradient: dy, weightGradient: &weightGradient,
+                            inputGradient: &inputGradient, workspaces: workspaces)
         expectClose(output, y)
         // The weight gradient is added to what was there (here ones).
         expectClose(weightGradient, dw.map { $0 + 1 })
-        expectClose(inputGradient ?? [], dx)
+        expectClose(inputGradient, dx)
     }
 
     private func expectClose(_ actual: [Float], _ expected: [Double]) {
         #expect(actual.count == expected.count)
+        #expect(!actual.contains { !$0.isFinite }, "an element was left unwritten")
         let scale = expected.reduce(0) { max($0, abs($1)) }
         let worst = zip(actual, expected).reduce(0) { max($0, abs(Double($1.0) - $1.1)) }
         #expect(worst <= 1e-5 * max(scale, 1), "worst error \(worst) against a largest value \(scale)")

@@ -38,16 +38,17 @@ struct VectorOperationsTests {
             let c = channel(i, layout)
             return p[c] * x[i] + q[c] * y[i] + r[c]
         }
-        expectClose(channelCombination(x, times: p, y, times: q, plus: r, layout), expected)
+        expectClose(combined(x, times: p, y, times: q, plus: r, layout), expected)
     }
 
     @Test func reluKeepsNaNAndItsBackwardFollowsTheOutput() {
         let x: [Float] = [-2, -0.5, 0, 0.5, 3, .nan] + (0..<20).map { Float($0) - 10 }
-        let y = relu(x)
+        let y = rectified(x)
         #expect(y[0] == 0 && y[3] == 0.5 && y[4] == 3 && y[5].isNaN)
         #expect(Array(y[6...]) == (0..<20).map { max(Float($0) - 10, 0) })
-        let dy = [Float](repeating: 2, count: x.count)
-        #expect(reluBackward(dy, output: y) == y.map { $0 > 0 ? 2 : 0 })
+        var dy = [Float](repeating: 2, count: x.count)
+        reluBackwardInPlace(&dy, output: y)
+        #expect(dy == y.map { $0 > 0 ? 2 : 0 })
     }
 
     @Test func sumOfSquaresDoesNotUnderflowForVanishingGradients() {
@@ -63,7 +64,9 @@ struct VectorOperationsTests {
         var sum = a
         addInPlace(&sum, b)
         #expect(sum == add(a, b) && a == (0..<21).map(Float.init))
-        #expect(repeatedRows([1, 2, 3], count: 3) == [1, 2, 3, 1, 2, 3, 1, 2, 3])
+        var rows: [Float] = [9, 9, 9, 9, 9, 9, 9, 9, 9]
+        repeatRows([1, 2, 3], into: &rows)
+        #expect(rows == [1, 2, 3, 1, 2, 3, 1, 2, 3])
         var z = a
         setToZero(&z)
         #expect(z == [Float](repeating: 0, count: 21))
@@ -79,14 +82,30 @@ struct VectorOperationsTests {
         func everything() -> [[Float]] {
             [reduced { channelSums(x, layout, into: &$0) }, reduced { channelSquaredDeviations(x, from: p, layout, into: &$0) },
              reduced { channelDots(x, y, centeredAt: p, layout, into: &$0) },
-             channelCombination(x, times: p, y, times: p, plus: p, layout), add(x, y), relu(x),
-             reluBackward(x, output: y), { var sum = x; addInPlace(&sum, y); return sum }()]
+             combined(x, times: p, y, times: p, plus: p, layout), add(x, y), rectified(x),
+             { var dx = x; reluBackwardInPlace(&dx, output: y); return dx }(),
+             { var sum = x; addInPlace(&sum, y); return sum }()]
         }
         let one = WorkerPool.withThreads(1) { (WorkerPool.shared.threads, everything()) }
         let two = WorkerPool.withThreads(2) { (WorkerPool.shared.threads, everything()) }
         #expect(one.0 == 1 && two.0 == 2, "the thread counts compared must be the ones claimed")
         #expect(one.1 == two.1)
         #expect(two.1[4] == zip(x, y).map { $0 + $1 } && two.1[7] == two.1[4])
+    }
+
+    /// `channelCombination` in a new array, over stale values.
+    private func combined(_ x: [Float], times p: [Float], _ y: [Float], times q: [Float], plus r: [Float],
+                          _ layout: ChannelLayout) -> [Float] {
+        var out = [Float](repeating: .nan, count: x.count)
+        channelCombination(x, times: p, y, times: q, plus: r, layout, into: &out)
+        return out
+    }
+
+    /// `relu(x)` in a new array, over stale values.
+    private func rectified(_ x: [Float]) -> [Float] {
+        var y = [Float](repeating: .nan, count: x.count)
+        relu(x, into: &y)
+        return y
     }
 
     /// What a reduction writes into a fresh array.

@@ -2,8 +2,8 @@
 # Calls to malloc per training step of `reslab train`, for the README's
 # "Allocations in a step": runs each configuration for 100 and for 300
 # steps under the tests' counting allocator (Tests/AllocationCounter),
-# preloaded, and divides the difference by 200, which leaves out loading
-# and set-up.
+# preloaded, and divides the difference by 200, which leaves out loading,
+# set-up and the final evaluation (no evaluation runs in between).
 #
 #   swift build -c release && bash Tests/Reference/count_allocations.sh [path/to/reslab]
 set -euo pipefail
@@ -15,7 +15,7 @@ cc -O2 -shared -fPIC -I "$counter/include" -o "$library" "$counter/AllocationCou
 
 calls() {  # steps, then reslab train's options
     local steps=$1; shift
-    RESLAB_REPORT_ALLOCATIONS=1 LD_PRELOAD=$library "$reslab" train --steps "$steps" "$@" 2>&1 >/dev/null | sed -n 's/^malloc calls: //p'
+    RESLAB_REPORT_ALLOCATIONS=1 LD_PRELOAD=$library "$reslab" train --steps "$steps" --eval-every 100000 "$@" 2>&1 >/dev/null | sed -n 's/^malloc calls: //p'
 }
 
 while read -r label options; do
