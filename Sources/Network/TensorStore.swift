@@ -40,9 +40,9 @@ public final class TensorStore {
     }
 
     /// Hands back an array that its giver has finished with. The same array
-    /// given twice (two layers kept it) is kept once.
+    /// given twice before a `settle` (two layers kept it) is kept once.
     func give(_ array: consuming [Float]) {
-        guard !array.isEmpty, !isKept(array) else { return }
+        guard !array.isEmpty, !isPending(array) else { return }
         if pending.count == pendingLimit { pending.removeFirst() }
         pending.append(array)
     }
@@ -59,11 +59,11 @@ public final class TensorStore {
         }
     }
 
-    /// Whether this storage is waiting here already.
-    private func isKept(_ array: [Float]) -> Bool {
-        let address = array.withUnsafeBufferPointer(\.baseAddress)
-        func same(_ other: [Float]) -> Bool { other.withUnsafeBufferPointer(\.baseAddress) == address }
-        return pending.contains(where: same) || shelves.contains { $0.count == array.count && $0.arrays.contains(where: same) }
+    /// Whether this storage was given since the last `settle` already.
+    private func isPending(_ array: [Float]) -> Bool {
+        let address = array.withUnsafeBufferPointer { $0.baseAddress }
+        for other in pending where other.withUnsafeBufferPointer({ $0.baseAddress }) == address { return true }
+        return false
     }
 
     /// The settled arrays of one size.
