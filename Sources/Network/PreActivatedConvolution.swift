@@ -29,8 +29,9 @@ public final class PreActivatedConvolution: Layer {
     public func forward(_ input: Tensor, training: Bool) -> Tensor {
         self.input = norm == nil ? input : nil
         let activated = activated(norm?.forward(input, training: training) ?? input, owned: norm != nil)
-        defer { store.give(activated.data) }
-        return convolution.output(for: activated)
+        let output = convolution.output(for: activated)
+        store.recycle((consume activated).data)
+        return output
     }
 
     /// Rebuilds the activation's output, runs the convolution's backward pass
@@ -46,8 +47,8 @@ public final class PreActivatedConvolution: Layer {
             let activated = activated(consume normalized, owned: norm != nil && savedInput == nil)
             gradient = convolution.backward(outputGradient, input: activated)
             activation.multiplyByDerivative(&gradient.data, saved: (savedInput ?? activated).data)
-            store.give(activated.data)
-            if norm != nil, let savedInput { store.give(savedInput.data) }
+            store.recycle((consume activated).data)
+            if norm != nil, let savedInput { store.recycle((consume savedInput).data) }
         }
         guard let norm else { return gradient }
         return norm.backward(consume gradient)

@@ -16,6 +16,9 @@ public final class ResNet {
     /// layers hand back and take again, so that a steady training step
     /// allocates none (see `TensorStore`).
     private let store = TensorStore()
+    /// The mode and batch size of the last pass: the store keeps arrays for
+    /// one kind of pass at a time.
+    private var lastPass: (training: Bool, batch: Int) = (false, 0)
 
     /// Builds the network described by `spec` and initialises it from `seed`.
     public init(spec: ModelSpec, seed: UInt64) {
@@ -40,6 +43,13 @@ public final class ResNet {
     /// lesion); `modes` are indexed by block, not by position.
     public func forward(_ input: Tensor, modes: [BlockMode], training: Bool, order: [Int]? = nil) -> Tensor {
         precondition(modes.count == blocks.count, "\(modes.count) modes for \(blocks.count) blocks")
+        // An evaluation between training steps, or another batch size,
+        // needs other sizes: what the store kept would only add to the
+        // memory that pass takes, so it is let go.
+        if lastPass != (training, input.shape[0]) {
+            store.removeAll()
+            lastPass = (training, input.shape[0])
+        }
         // A copy in the store's storage: the first layer gives its input
         // back when it is done with it, which must not be the caller's array.
         var copy = store.takeTensor(input.shape)

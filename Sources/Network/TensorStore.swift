@@ -1,12 +1,19 @@
 /// The arrays a network's layers have finished with, kept to be handed out
-/// again by size, so that a steady training step allocates no tensor: each
-/// step needs the same sizes in the same numbers as the last.
+/// again, so that a steady training step allocates no tensor: each step
+/// needs the same sizes in the same order as the last.
 ///
 /// A layer `take`s the storage of a tensor it makes and `give`s back a
 /// tensor it used up: an input gradient it has passed on, an activation it
 /// no longer keeps. Given arrays wait until the network reaches a point
 /// where the pass that gave them holds none of them any more (`settle`,
-/// between blocks) and are only then handed out again.
+/// between blocks) and are only then handed out again; a layer's own
+/// scratch tensor, which nothing else ever held, is `recycle`d at once.
+///
+/// An array serves any request its capacity can hold, the smallest that
+/// fits first: the large tensors of a network's first stage, idle while
+/// the backward pass works through the later stages, serve those stages'
+/// gradients too. So the store holds about what the step's busiest moment
+/// needs, not that much for every size.
 ///
 /// Nothing here can change a result. Arrays are values: if a given array is
 /// still held somewhere, writing into it after `take` copies it first (an
@@ -15,8 +22,8 @@
 ///
 /// A store belongs to one network, which one thread runs at a time.
 public final class TensorStore {
-    /// Settled arrays, ready to be taken, in one shelf per element count
-    /// (a network has a handful of sizes).
+    /// Settled arrays, ready to be taken, in one shelf per capacity (a
+    /// network has a handful of sizes).
     private var shelves: [Shelf] = []
     /// Arrays given back since the last `settle`.
     private var pending: [[Float]] = []
@@ -27,10 +34,20 @@ public final class TensorStore {
     public init() {}
 
     /// An array of `count` floats, whose values are whatever its last use
-    /// left: the caller writes every element.
+    /// left: the caller writes every element. Allocates only when no kept
+    /// array is large enough.
     func take(_ count: Int) -> [Float] {
-        guard let index = shelves.firstIndex(where: { $0.count == count }),
-              let array = shelves[index].arrays.popLast() else { return [Float](repeating: 0, count: count) }
+        var best: Int?
+        for index in shelves.indices where shelves[index].capacity >= count && !shelves[index].arrays.isEmpty {
+            if best.map({ shelves[index].capacity < shelves[$0].capacity }) ?? true { best = index }
+        }
+        guard let best, var array = shelves[best].arrays.popLast() else { return [Float](repeating: 0, count: count) }
+        // Within its capacity, an array changes its count without moving.
+        if array.count > count {
+            array.removeLast(array.count - count)
+        } else if array.count < count {
+            array.append(contentsOf: repeatElement(0, count: count - array.count))
+        }
         return array
     }
 
@@ -47,15 +64,31 @@ public final class TensorStore {
         pending.append(array)
     }
 
+    /// Hands back an array that nothing else has ever held (a layer's own
+    /// scratch tensor), ready to be taken at once.
+    func recycle(_ array: consuming [Float]) {
+        guard !array.isEmpty else { return }
+        shelve(array)
+    }
+
     /// Makes every array given since the last call available to `take`.
     /// Called where the pass that gave them has let go of them.
     public func settle() {
-        while let array = pending.popLast() {
-            if let index = shelves.firstIndex(where: { $0.count == array.count }) {
-                shelves[index].arrays.append(array)
-            } else {
-                shelves.append(Shelf(count: array.count, arrays: [array]))
-            }
+        while let array = pending.popLast() { shelve(array) }
+    }
+
+    /// Lets go of every array kept here: the sizes of the passes to come differ.
+    public func removeAll() {
+        shelves.removeAll()
+        pending.removeAll()
+    }
+
+    private func shelve(_ array: consuming [Float]) {
+        let capacity = array.capacity
+        if let index = shelves.firstIndex(where: { $0.capacity == capacity }) {
+            shelves[index].arrays.append(array)
+        } else {
+            shelves.append(Shelf(capacity: capacity, arrays: [array]))
         }
     }
 
@@ -66,9 +99,9 @@ public final class TensorStore {
         return false
     }
 
-    /// The settled arrays of one size.
+    /// The settled arrays of one capacity.
     private struct Shelf {
-        let count: Int
+        let capacity: Int
         var arrays: [[Float]]
     }
 }
