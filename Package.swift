@@ -44,7 +44,7 @@ let package = Package(
         .testTarget(name: "KernelsTests", dependencies: ["Kernels", "AllocationCounter"]),
         .testTarget(name: "NetworkTests", dependencies: ["Network", "RunProtocol", "TestSupport", "AllocationCounter"], resources: [.copy("Fixtures")]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TestSupport"]),
-        .testTarget(name: "LabTests", dependencies: ["Lab", "RunProtocol", "TestSupport"]),
+        .testTarget(name: "LabTests", dependencies: ["Lab", "RunProtocol", "TestSupport", "AllocationCounter"]),
         .testTarget(name: "DashboardTests", dependencies: ["Dashboard", "RunProtocol", "TestSupport"]),
         .testTarget(name: "FiguresTests", dependencies: ["Figures", "RunProtocol", "TestSupport"], exclude: ["Golden"]),
         .testTarget(name: "ReslabTests", dependencies: ["reslab", "TestSupport"]),

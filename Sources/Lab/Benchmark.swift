@@ -206,6 +206,8 @@ private final class TimedTraining {
     private let trainer: Trainer
     private let samples: LabeledSamples
     private let modes: [BlockMode]
+    /// The batch: the first samples, in order.
+    private let batch: ArraySlice<Int>
     /// Floating-point operations of the matrix products of one step, as `sgemm` counts them.
     private(set) var operationsPerStep = 0.0
 
@@ -220,6 +222,7 @@ private final class TimedTraining {
         trainer = Trainer(spec: spec, optimizer: OptimizerSettings(kind: .sgd, nesterov: false), seed: 1,
                           threads: threads)
         modes = Array(repeating: BlockMode.residual, count: spec.blockCount)
+        self.batch = Array(0..<batch)[...]
         operationsPerStep = WorkerPool.withThreads(threads) {
             for _ in 0..<2 { step() }
             let before = gemmOperations.load(ordering: .relaxed)
@@ -233,7 +236,7 @@ private final class TimedTraining {
     /// diverge would leave every later step without its backward pass
     /// (`mlp-spiral`, which has no norm, did so at 0.01 after one step).
     private func step() {
-        lastLoss = trainer.step(on: samples, indices: 0..<workload.batchSize, modes: modes, rate: 0).loss
+        lastLoss = trainer.step(on: samples, indices: batch, modes: modes, rate: 0).loss
     }
 
     /// The loss of the latest step: while it is finite, steps run backward too.

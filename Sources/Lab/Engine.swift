@@ -198,9 +198,15 @@ public actor Engine {
     /// when their activations would take too much memory).
     private var evaluationBatch: Int { max(configuration.resolvedBatchSize, 100) }
 
+    /// The modes training runs with: the lesioned ones, or with lesions
+    /// scoped to evaluation, every block intact (kept, so that a step does
+    /// not build the array again).
     private var trainingModes: [BlockMode] {
-        scope == .train ? modes : Array(repeating: .residual, count: modes.count)
+        if scope == .train { return modes }
+        if intactModes.count != modes.count { intactModes = Array(repeating: .residual, count: modes.count) }
+        return intactModes
     }
+    private var intactModes: [BlockMode] = []
 
     private func trainOneStep() {
         let rate = configuration.resolvedSchedule.rate(step: step, totalSteps: totalSteps, peak: peakRate)

@@ -27,7 +27,7 @@ extension LoadedNetwork {
         guard !indices.isEmpty, !bytes.overflow, bytes.partialValue <= Self.inspectionMemory else {
             throw RunError("\(indices.count) samples at once would need more than \(Self.inspectionMemory >> 30) GB of activations; use --batch")
         }
-        let result = trainer.measure(on: samples, indices: indices, modes: modes)
+        let result = trainer.measure(on: samples, indices: indices[...], modes: modes)
         let statistics = trainer.network.blockStatistics
         return InspectionResult(split: validation ? "validation" : "train", indices: indices, blockModes: modes,
                                 loss: result.loss, accuracy: Float(result.correct) / Float(result.samples),

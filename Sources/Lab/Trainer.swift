@@ -50,8 +50,7 @@ public final class Trainer {
 
     /// Forward, backward and update on the samples at `indices`. If the loss
     /// is not finite, the weights are left untouched.
-    public func step<C: Collection>(on samples: LabeledSamples, indices: C, modes: [BlockMode], rate: Float) -> StepResult
-    where C.Element == Int {
+    public func step(on samples: LabeledSamples, indices: ArraySlice<Int>, modes: [BlockMode], rate: Float) -> StepResult {
         let result = measure(on: samples, indices: indices, modes: modes)
         if result.loss.isFinite { optimizer.step(rate: rate) }
         return result
@@ -60,8 +59,10 @@ public final class Trainer {
     /// Forward and backward on the samples at `indices`, as a training step
     /// does, leaving the gradients and `network.blockStatistics` for a
     /// reader; no weight changes.
-    public func measure<C: Collection>(on samples: LabeledSamples, indices: C, modes: [BlockMode]) -> StepResult
-    where C.Element == Int {
+    /// The indices come as the sampler hands them out: a concrete type, so
+    /// that gathering them is specialised whoever calls (a generic walk
+    /// from another module allocated for every index).
+    public func measure(on samples: LabeledSamples, indices: ArraySlice<Int>, modes: [BlockMode]) -> StepResult {
         samples.gather(indices, features: &features, labels: &labels)
         let input = Tensor(shape: shape(of: labels.count, samples), data: features)
         network.zeroGradients()
