@@ -36,7 +36,7 @@ public final class TensorStore {
     /// An array of `count` floats, whose values are whatever its last use
     /// left: the caller writes every element. Allocates only when no kept
     /// array is large enough.
-    func take(_ count: Int) -> [Float] {
+    public func take(_ count: Int) -> [Float] {
         var best: Int?
         for index in shelves.indices where shelves[index].capacity >= count && !shelves[index].arrays.isEmpty {
             if best.map({ shelves[index].capacity < shelves[$0].capacity }) ?? true { best = index }
@@ -52,13 +52,13 @@ public final class TensorStore {
     }
 
     /// A tensor of `shape`, its values left over as with `take`.
-    func takeTensor(_ shape: [Int]) -> Tensor {
+    public func takeTensor(_ shape: [Int]) -> Tensor {
         Tensor(shape: shape, data: take(shape.reduce(1, *)))
     }
 
     /// Hands back an array that its giver has finished with. The same array
     /// given twice before a `settle` (two layers kept it) is kept once.
-    func give(_ array: consuming [Float]) {
+    public func give(_ array: consuming [Float]) {
         guard !array.isEmpty, !isPending(array) else { return }
         if pending.count == pendingLimit { pending.removeFirst() }
         pending.append(array)
@@ -66,7 +66,7 @@ public final class TensorStore {
 
     /// Hands back an array that nothing else has ever held (a layer's own
     /// scratch tensor), ready to be taken at once.
-    func recycle(_ array: consuming [Float]) {
+    public func recycle(_ array: consuming [Float]) {
         guard !array.isEmpty else { return }
         shelve(array)
     }
