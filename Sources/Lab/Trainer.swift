@@ -86,8 +86,11 @@ public final class Trainer {
         }
         let logits = network.forward(input, modes: modes, training: true)
         let result = softmaxCrossEntropy(logits: consume logits, labels: labels)
-        if result.loss.isFinite { network.accumulateGradients(result.gradient) }
-        return (result.loss, result.correct)
+        let (loss, correct) = (result.loss, result.correct)
+        // Handed over whole: the head gives the gradient's storage back to
+        // the store, and a copy still held here would be copied on write.
+        if loss.isFinite { network.accumulateGradients((consume result).gradient) }
+        return (loss, correct)
     }
 
     /// `[batch, featureCount]`, the same array as last time when it fits.

@@ -95,7 +95,7 @@ public final class DataParallelNetwork {
             // Shards that meet learn the whole batch's loss here, so all of
             // them agree on whether to go on.
             if !independent { exchange.sum(part.measured, shard: shard, into: &part.totals) }
-            if (independent ? result.loss : part.totals[0]).isFinite { net.accumulateGradients(result.gradient) }
+            if (independent ? result.loss : part.totals[0]).isFinite { net.accumulateGradients((consume result).gradient) }
         }
         // The shards' measurements, added in shard order.
         var (loss, correct): (Float, Float) = (parts[0].measured[0], parts[0].measured[1])
