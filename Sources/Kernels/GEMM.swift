@@ -21,6 +21,12 @@ let columnBlock = 2048
 /// place a power-of-two stride apart (1024³: 4 KB) fall into the same L1
 /// sets and evict one another; below it, the copy costs more than it saves.
 let packedBRows = 256
+/// A B whose stored rows are at least this many floats (a 4 KB page) apart
+/// is packed whatever C's rows: read in place, each of a panel's `kc` rows
+/// is a stream of its own, more than the hardware prefetcher follows, and
+/// every row waits on memory (`gemm-conv`, M=32 and N=50176: 1.5× faster
+/// packed).
+let farApartRows = 1024
 
 /// Floating-point operations (2·m·n·k) of every `sgemm` call since launch,
 /// so that benchmarks report the arithmetic actually done.
@@ -174,15 +180,16 @@ struct GemmOperands {
         }
     }
 
-    /// When B is stored untransposed and C has fewer than `packedBRows`
-    /// rows here, its full panels are read in place: each depth row of a
-    /// panel is already 32 contiguous floats, and the blocking keeps them in
-    /// cache. Only a partly filled last panel is packed, padded with zero
-    /// columns. Otherwise B is packed whole into `dst`, as panels of 32
-    /// columns, depth-major inside a panel.
+    /// When B is stored untransposed, C has fewer than `packedBRows` rows
+    /// here, and B's rows are tabulated or less than `farApartRows` apart,
+    /// its full panels are read in place: each depth row of a panel is
+    /// already 32 contiguous floats, and the blocking keeps them in cache.
+    /// Only a partly filled last panel is packed, padded with zero columns.
+    /// Otherwise B is packed whole into `dst`, as panels of 32 columns,
+    /// depth-major inside a panel.
     private func bPanels(packedInto dst: UnsafeMutablePointer<Float>, depth: Int, kc: Int, column: Int, nc: Int,
                          rows: Int) -> BPanels {
-        if transB == .none && rows < packedBRows {
+        if transB == .none && rows < packedBRows && (bRowOffsets != nil || ldb < farApartRows) {
             let offsets = bRowOffsets.map { $0 + depth }
             var panels = BPanels(start: offsets == nil ? b + depth * ldb + column : b + column,
                                  panelStride: microColumns, rowStride: ldb, rowOffsets: offsets)
@@ -193,20 +200,40 @@ struct GemmOperands {
             panels.packedLast = (full / microColumns, UnsafePointer(dst))
             return panels
         }
-        for panel in stride(from: 0, to: nc, by: microColumns) {
-            let first = column + panel
-            if transB == .none {
-                packBPanel(into: dst + panel * kc, count: min(microColumns, nc - panel), kc: kc,
-                           start: bRowOffsets == nil ? b + depth * ldb + first : b + first,
-                           offsets: bRowOffsets.map { $0 + depth }, contiguousAcross: true)
-            } else {
+        if transB == .none {
+            packUntransposedB(into: dst, depth: depth, kc: kc, column: column, nc: nc)
+        } else {
+            for panel in stride(from: 0, to: nc, by: microColumns) {
                 // Transposed, B's stored rows are op(B)'s columns.
                 packBPanel(into: dst + panel * kc, count: min(microColumns, nc - panel), kc: kc,
-                           start: bRowOffsets == nil ? b + first * ldb + depth : b + depth,
-                           offsets: bRowOffsets.map { $0 + first }, contiguousAcross: false)
+                           start: bRowOffsets == nil ? b + (column + panel) * ldb + depth : b + depth,
+                           offsets: bRowOffsets.map { $0 + column + panel }, contiguousAcross: false)
             }
         }
         return BPanels(start: dst, panelStride: microColumns * kc, rowStride: microColumns, rowOffsets: nil)
+    }
+
+    /// Packs an untransposed `B[depth..<depth+kc, column..<column+nc]` as
+    /// panels of 32 columns, depth-major inside a panel (the last padded with
+    /// zero columns), reading each stored row once from start to end: read
+    /// panel by panel, a B whose rows are far apart is `kc` interleaved
+    /// streams, more than the hardware prefetcher follows.
+    private func packUntransposedB(into dst: UnsafeMutablePointer<Float>, depth: Int, kc: Int, column: Int, nc: Int) {
+        let full = nc / microColumns * microColumns
+        for p in 0..<kc {
+            let source = bRowOffsets.map { b + $0[depth + p] + column } ?? b + (depth + p) * ldb + column
+            for panel in stride(from: 0, to: full, by: microColumns) {
+                let to = UnsafeMutableRawPointer(dst + panel * kc + p * microColumns)
+                let from = UnsafeRawPointer(source + panel)
+                to.storeBytes(of: from.loadUnaligned(as: SIMD16<Float>.self), as: SIMD16<Float>.self)
+                to.storeBytes(of: from.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self), toByteOffset: 64,
+                              as: SIMD16<Float>.self)
+            }
+            guard full < nc else { continue }
+            let to = dst + full * kc + p * microColumns
+            to.update(from: source + full, count: nc - full)
+            (to + nc - full).update(repeating: 0, count: microColumns - (nc - full))
+        }
     }
 
     /// `packPanel` for B, whose stored rows start at `start` and are `ldb`

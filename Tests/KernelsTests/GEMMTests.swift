@@ -29,6 +29,9 @@ struct GEMMTests {
         (1, 129, 7), (129, 1, 33), (7, 33, 300), (70, 300, 5), (9, 2100, 17),
         // Enough rows of C that an untransposed B is packed as well.
         (260, 70, 300),
+        // B's rows so far apart that it is packed with few rows of C, and
+        // its last panel only partly filled.
+        (20, 1030, 40),
     ]
 
     @Test(arguments: [Transpose.none, .transposed], [Transpose.none, .transposed])
