@@ -33,7 +33,7 @@ let package = Package(
         .executableTarget(
             name: "reslab",
             dependencies: [
-                "Lab", "Dashboard", "Figures", "RunProtocol", "CGlibc",
+                "Lab", "Dashboard", "Figures", "RunProtocol",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: fastMath),

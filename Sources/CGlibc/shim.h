@@ -1,6 +1,5 @@
 // The few glibc functions that Swift's Glibc module leaves out.
 #if defined(__linux__)
-#include <malloc.h>
 #include <pthread.h>
 #include <sys/resource.h>
 

@@ -11,11 +11,9 @@ struct Reslab: AsyncParsableCommand {
                       InspectCommand.self, BenchCommand.self, ThemesCommand.self],
         defaultSubcommand: DashboardCommand.self)
 
-    /// Sets the memory allocator up before any thread starts, then parses
-    /// the arguments and runs the command. A peer that goes away (a closed
-    /// pipe or socket) makes writes fail, not the process die.
+    /// Parses the arguments and runs the command. A peer that goes away (a
+    /// closed pipe or socket) makes writes fail, not the process die.
     static func main() async {
-        MallocTuning.apply()
         signal(SIGPIPE, SIG_IGN)
         await main(nil)
     }
