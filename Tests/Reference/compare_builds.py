@@ -1,0 +1,67 @@
+"""Times two builds of ResLab side by side and prints, for each figure, the
+median of each build and their ratio (new / old).
+
+    python3 Tests/Reference/compare_builds.py OLD NEW --rounds 8 --seconds 2 --workload mlp-fashion
+    python3 Tests/Reference/compare_builds.py OLD NEW --rounds 8 --seconds 1 --gemm --threads 1
+
+OLD and NEW are `reslab` executables (for example a copy of
+.build/release/reslab saved before a change). In every round each build
+runs the same `reslab bench` command one right after the other, the first
+of the pair alternating from round to round, so that the shared machine's
+slow spells fall on both alike. Besides the ratio of the medians, the table
+gives the median and the range of the ratios of the pairs.
+"""
+import argparse
+import json
+import statistics
+import subprocess
+
+
+def figures(executable, arguments):
+    """Runs `reslab bench --json` and returns {figure name: value}: samples
+    per second for workloads, GFLOP/s for products (the peak left out)."""
+    output = subprocess.run([executable, "bench", "--json"] + arguments, check=True, capture_output=True,
+                            text=True).stdout
+    results = {}
+    for line in output.split("\n"):
+        if not line.strip():
+            continue
+        record = json.loads(line)
+        if record["workload"] == "fma-peak":
+            continue
+        value = record.get("samples_per_s") or record.get("gflops")
+        results[record["workload"]] = value
+    return results
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("old")
+    parser.add_argument("new")
+    parser.add_argument("--rounds", type=int, default=6)
+    parser.add_argument("--seconds", type=float, default=2)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--gemm", action="store_true", help="time the GEMM shapes instead of workloads")
+    parser.add_argument("--workload", action="append", help="workloads (default: all)")
+    args = parser.parse_args()
+    common = ["--threads", str(args.threads), "--seconds", str(args.seconds)]
+    if args.gemm:
+        commands = [common + ["--gemm"]]
+    else:
+        commands = [common + ["--workload", w] for w in args.workload or ["mlp-spiral", "mlp-fashion", "conv-fashion"]]
+    values = {}
+    for round in range(args.rounds):
+        for command in commands:
+            for build in (["old", "new"] if round % 2 == 0 else ["new", "old"]):
+                for name, value in figures(getattr(args, build), command).items():
+                    values.setdefault(name, {"old": [], "new": []})[build].append(value)
+    print(f"{'figure':14} {'threads':>7} {'old':>10} {'new':>10} {'ratio':>7}   pairs: median (range)")
+    for name, runs in values.items():
+        old, new = statistics.median(runs["old"]), statistics.median(runs["new"])
+        pairs = [b / a for a, b in zip(runs["old"], runs["new"])]
+        print(f"{name:14} {args.threads:>7} {old:>10.1f} {new:>10.1f} {new / old:>6.2f}×   "
+              f"{statistics.median(pairs):.2f}× ({min(pairs):.2f}–{max(pairs):.2f})", flush=True)
+
+
+if __name__ == "__main__":
+    main()
