@@ -84,6 +84,11 @@ func mapVectors<F: ElementwiseFunction>(_: F.Type, _ a: [Float], _ b: [Float]? =
     }
 }
 
+/// `a` as it is.
+enum Unchanged: ElementwiseFunction {
+    static func apply(_ a: SIMD16<Float>, _: SIMD16<Float>) -> SIMD16<Float> { a }
+}
+
 enum Sum: ElementwiseFunction {
     static func apply(_ a: SIMD16<Float>, _ b: SIMD16<Float>) -> SIMD16<Float> { a + b }
 }

@@ -57,6 +57,12 @@ public final class BatchNorm: Layer {
     }
 
     public func forward(_ input: Tensor, training: Bool) -> Tensor {
+        forward(input, training: training, rectified: false)
+    }
+
+    /// `forward`, with a ReLU applied to the output in the same pass when
+    /// `rectified` (for a layer that follows the norm with one).
+    func forward(_ input: Tensor, training: Bool, rectified: Bool) -> Tensor {
         let layout = layout(input.shape)
         let x = input.data
         (self.input, shape, wasTraining) = (x, input.shape, training)
@@ -67,20 +73,22 @@ public final class BatchNorm: Layer {
             channels.variance = runningVariance.value
         }
         channels.prepareAffine(gamma: gamma.value, beta: beta.value, epsilon: epsilon)
-        return normalized(layout)
+        return normalized(layout, rectified: rectified)
     }
 
-    /// The output of the last forward pass, computed again from the input it
-    /// kept: the same bits, for a layer that would rather not store them.
-    func recomputedOutput() -> Tensor {
-        normalized(layout(shape))
+    /// The output of the last forward pass (through a ReLU if `rectified`),
+    /// computed again from the input it kept: the same bits, for a layer
+    /// that would rather not store them.
+    func recomputedOutput(rectified: Bool) -> Tensor {
+        normalized(layout(shape), rectified: rectified)
     }
 
-    /// `γ·x̂ + β` of the kept input, with the scale and shift of the last forward pass.
-    private func normalized(_ layout: ChannelLayout) -> Tensor {
+    /// `γ·x̂ + β` of the kept input, with the scale and shift of the last
+    /// forward pass, and through a ReLU if `rectified`.
+    private func normalized(_ layout: ChannelLayout, rectified: Bool) -> Tensor {
         var output = store.takeTensor(shape)
         channelCombination(input, times: channels.scale, input, times: zeros, plus: channels.shift, layout,
-                           into: &output.data)
+                           into: &output.data, rectified: rectified)
         return output
     }
 

@@ -6,6 +6,9 @@ import Kernels
 /// reads, is computed again from it in `backward` instead of being stored
 /// from `forward`, to the same bits.
 ///
+/// A ReLU is applied by the norm as it writes its output, so that the two
+/// take one pass over memory (oneDNN fuses them the same way).
+///
 /// A convolutional block then keeps two tensors of its size for the backward
 /// pass (its input and the first convolution's output) instead of four, for
 /// one more element-wise pass over each; the tensors are the largest part of
@@ -28,10 +31,18 @@ public final class PreActivatedConvolution: Layer {
 
     public func forward(_ input: Tensor, training: Bool) -> Tensor {
         self.input = norm == nil ? input : nil
-        let activated = activated(norm?.forward(input, training: training) ?? input, owned: norm != nil)
+        let activated = activatedInput(input, training: training)
         let output = convolution.output(for: activated)
         store.recycle((consume activated).data)
         return output
+    }
+
+    /// The activation of the norm's output, or of `input` without a norm. A
+    /// ReLU is applied by the norm, in the pass that writes its output.
+    private func activatedInput(_ input: Tensor, training: Bool) -> Tensor {
+        guard let norm else { return activated(input, owned: false) }
+        if activation == .relu { return norm.forward(input, training: training, rectified: true) }
+        return activated(norm.forward(input, training: training, rectified: false), owned: true)
     }
 
     /// Rebuilds the activation's output, runs the convolution's backward pass
@@ -40,11 +51,9 @@ public final class PreActivatedConvolution: Layer {
     /// its size are alive at once (the activation's output, its gradient and,
     /// for GELU, its input).
     public func backward(_ outputGradient: consuming Tensor) -> Tensor {
-        guard let normalized = norm?.recomputedOutput() ?? input else { preconditionFailure("backward before forward") }
         var gradient: Tensor
         do {
-            let savedInput = activation.derivativeNeedsInput ? normalized : nil
-            let activated = activated(consume normalized, owned: norm != nil && savedInput == nil)
+            let (activated, savedInput) = recomputedActivation()
             gradient = convolution.backward(outputGradient, input: activated)
             activation.multiplyByDerivative(&gradient.data, saved: (savedInput ?? activated).data)
             store.recycle((consume activated).data)
@@ -52,6 +61,17 @@ public final class PreActivatedConvolution: Layer {
         }
         guard let norm else { return gradient }
         return norm.backward(consume gradient)
+    }
+
+    /// The activation's output, rebuilt from what the layer kept as
+    /// `forward` built it, and for GELU its input, which the derivative reads.
+    private func recomputedActivation() -> (activated: Tensor, savedInput: Tensor?) {
+        if let norm, activation == .relu { return (norm.recomputedOutput(rectified: true), nil) }
+        guard let normalized = norm?.recomputedOutput(rectified: false) ?? input else {
+            preconditionFailure("backward before forward")
+        }
+        let savedInput = activation.derivativeNeedsInput ? normalized : nil
+        return (activated(consume normalized, owned: norm != nil && savedInput == nil), savedInput)
     }
 
     /// The activation of `x`, one pass either way: in `x`'s own storage when

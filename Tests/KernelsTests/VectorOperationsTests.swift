@@ -41,6 +41,21 @@ struct VectorOperationsTests {
         expectClose(combined(x, times: p, y, times: q, plus: r, layout), expected)
     }
 
+    /// The rectified combination is the ReLU of the plain one, bit for bit:
+    /// the fused batch norm and ReLU must not change a result.
+    @Test(arguments: layouts)
+    func rectifiedCombinationIsTheReLUOfThePlainOne(layout: ChannelLayout) {
+        var rng = SeededGenerator(seed: 23)
+        let x = randomArray(layout.count, &rng), y = randomArray(layout.count, &rng)
+        let p = randomArray(layout.channels, &rng), q = randomArray(layout.channels, &rng)
+        let r = randomArray(layout.channels, &rng)
+        var fused = [Float](repeating: .nan, count: x.count)
+        channelCombination(x, times: p, y, times: q, plus: r, layout, into: &fused, rectified: true)
+        let separate = rectified(combined(x, times: p, y, times: q, plus: r, layout))
+        #expect(fused == separate)
+        #expect(fused.contains(0) && fused.contains { $0 > 0 }, "both sides of the ReLU must be exercised")
+    }
+
     @Test func reluKeepsNaNAndItsBackwardFollowsTheOutput() {
         let x: [Float] = [-2, -0.5, 0, 0.5, 3, .nan] + (0..<20).map { Float($0) - 10 }
         let y = rectified(x)
