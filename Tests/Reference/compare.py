@@ -31,6 +31,16 @@ def samples_per_second(command):
     return [json.loads(line) for line in output.split("\n") if "samples_per_s" in line][0]["samples_per_s"]
 
 
+def row(label, threads, numerators, denominators, digits=0):
+    """One table row: the label, the thread count, the medians of two series
+    timed in alternating rounds, their ratio, and the median and range of the
+    ratios of the rounds' pairs."""
+    top, bottom = statistics.median(numerators), statistics.median(denominators)
+    pairs = [a / b for a, b in zip(numerators, denominators)]
+    return (f"{label:16} {threads:>7} {top:>10.{digits}f} {bottom:>10.{digits}f} {top / bottom:>6.2f}×   "
+            f"{statistics.median(pairs):.2f}× ({min(pairs):.2f}–{max(pairs):.2f})")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=3)
@@ -52,10 +62,7 @@ def main():
             for round in range(args.rounds):
                 for name in (["reslab", "torch"] if round % 2 == 0 else ["torch", "reslab"]):
                     rates[name].append(samples_per_second(commands[name]))
-            ours, theirs = statistics.median(rates["reslab"]), statistics.median(rates["torch"])
-            pairs = [a / b for a, b in zip(rates["reslab"], rates["torch"])]
-            print(f"{label:16} {threads:>7} {ours:>10.0f} {theirs:>10.0f} {ours / theirs:>6.2f}×   "
-                  f"{statistics.median(pairs):.2f}× ({min(pairs):.2f}–{max(pairs):.2f})", flush=True)
+            print(row(label, threads, rates["reslab"], rates["torch"]), flush=True)
 
 
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
 """Times two builds of ResLab side by side and prints, for each figure, the
-median of each build and their ratio (new / old).
+median of each build (new first) and their ratio (new / old).
 
     python3 Tests/Reference/compare_builds.py OLD NEW --rounds 8 --seconds 2 --workload mlp-fashion
     python3 Tests/Reference/compare_builds.py OLD NEW --rounds 8 --seconds 1 --gemm --threads 1
@@ -13,8 +13,12 @@ gives the median and the range of the ratios of the pairs.
 """
 import argparse
 import json
-import statistics
+import os
 import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(__file__))
+from compare import row  # noqa: E402
 
 
 def figures(executable, arguments):
@@ -55,12 +59,9 @@ def main():
             for build in (["old", "new"] if round % 2 == 0 else ["new", "old"]):
                 for name, value in figures(getattr(args, build), command).items():
                     values.setdefault(name, {"old": [], "new": []})[build].append(value)
-    print(f"{'figure':14} {'threads':>7} {'old':>10} {'new':>10} {'ratio':>7}   pairs: median (range)")
+    print(f"{'figure':16} {'threads':>7} {'new':>10} {'old':>10} {'ratio':>7}   pairs: median (range)")
     for name, runs in values.items():
-        old, new = statistics.median(runs["old"]), statistics.median(runs["new"])
-        pairs = [b / a for a, b in zip(runs["old"], runs["new"])]
-        print(f"{name:14} {args.threads:>7} {old:>10.1f} {new:>10.1f} {new / old:>6.2f}×   "
-              f"{statistics.median(pairs):.2f}× ({min(pairs):.2f}–{max(pairs):.2f})", flush=True)
+        print(row(name, args.threads, runs["new"], runs["old"], digits=1), flush=True)
 
 
 if __name__ == "__main__":
