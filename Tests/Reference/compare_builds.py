@@ -48,6 +48,11 @@ def main():
     parser.add_argument("--gemm", action="store_true", help="time the GEMM shapes instead of workloads")
     parser.add_argument("--workload", action="append", help="workloads (default: all)")
     args = parser.parse_args()
+    for build in (args.old, args.new):
+        if not (os.path.isfile(build) and os.access(build, os.X_OK)):
+            sys.exit(f"error: {build} is not an executable reslab")
+    if args.rounds < 1 or args.seconds <= 0 or args.threads < 1:
+        sys.exit("error: --rounds and --threads must be at least 1, --seconds above 0")
     common = ["--threads", str(args.threads), "--seconds", str(args.seconds)]
     if args.gemm:
         commands = [common + ["--gemm"]]
