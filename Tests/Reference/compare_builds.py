@@ -18,7 +18,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
-from compare import row  # noqa: E402
+from compare import WORKLOADS, row  # noqa: E402
 
 
 def figures(executable, arguments):
@@ -46,7 +46,7 @@ def main():
     parser.add_argument("--seconds", type=float, default=2)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--gemm", action="store_true", help="time the GEMM shapes instead of workloads")
-    parser.add_argument("--workload", action="append", help="workloads (default: all)")
+    parser.add_argument("--workload", action="append", choices=WORKLOADS, help="workloads (default: all)")
     args = parser.parse_args()
     for build in (args.old, args.new):
         if not (os.path.isfile(build) and os.access(build, os.X_OK)):
@@ -57,7 +57,7 @@ def main():
     if args.gemm:
         commands = [common + ["--gemm"]]
     else:
-        commands = [common + ["--workload", w] for w in args.workload or ["mlp-spiral", "mlp-fashion", "conv-fashion"]]
+        commands = [common + ["--workload", w] for w in args.workload or WORKLOADS]
     values = {}
     for round in range(args.rounds):
         for command in commands:
