@@ -28,6 +28,7 @@ public final class Trainer {
     /// threads, built at the first step.
     private var dataParallel: DataParallelNetwork?
     private let settings: OptimizerSettings
+    /// The batch of a data-parallel step, from which the shards take their rows.
     private var features: [Float] = []
     private var labels: [Int] = []
     /// `[batch, features]` of the last batch gathered, kept so that a step
@@ -63,28 +64,32 @@ public final class Trainer {
     /// that gathering them is specialised whoever calls (a generic walk
     /// from another module allocated for every index).
     public func measure(on samples: LabeledSamples, indices: ArraySlice<Int>, modes: [BlockMode]) -> StepResult {
-        samples.gather(indices, features: &features, labels: &labels)
-        let input = Tensor(shape: shape(of: labels.count, samples), data: features)
         network.zeroGradients()
-        let (loss, correct) = computeGradients(input: input, modes: modes)
-        return StepResult(loss: loss, correct: correct, samples: labels.count)
+        let (loss, correct) = computeGradients(samples, indices, modes: modes)
+        return StepResult(loss: loss, correct: correct, samples: indices.count)
     }
 
-    /// The loss and correct predictions on `input`, with the gradients of a
-    /// finite loss accumulated.
+    /// The loss and correct predictions on the samples at `indices`, with
+    /// the gradients of a finite loss accumulated. On one thread the batch
+    /// is gathered straight into the network's input.
     ///
     /// With more than one thread, a dense network's batch is shared out: each
     /// thread takes its share through the whole network. A convolutional
     /// network instead splits each layer's work, which its large layers
     /// divide well (`conv-fashion`, 2 threads: 637 samples/s against 623
     /// with the batch shared out; `mlp-fashion` gains a fifth).
-    private func computeGradients(input: Tensor, modes: [BlockMode]) -> (loss: Float, correct: Int) {
-        if threads > 1 && network.spec.kind == .dense && labels.count >= threads {
+    private func computeGradients(_ samples: LabeledSamples, _ indices: ArraySlice<Int>,
+                                  modes: [BlockMode]) -> (loss: Float, correct: Int) {
+        let shape = shape(of: indices.count, samples)
+        if threads > 1 && network.spec.kind == .dense && indices.count >= threads {
             let parallel = dataParallel ?? DataParallelNetwork(network: network, shards: threads)
             dataParallel = parallel
-            return parallel.computeGradients(input: input, labels: labels, modes: modes)
+            samples.gather(indices, features: &features, labels: &labels)
+            return parallel.computeGradients(input: Tensor(shape: shape, data: features), labels: labels, modes: modes)
         }
-        let logits = network.forward(input, modes: modes, training: true)
+        let logits = network.forward(shape: shape, modes: modes, training: true) { batch in
+            samples.gather(indices, features: &batch, labels: &labels)
+        }
         let result = softmaxCrossEntropy(logits: consume logits, labels: labels)
         let (loss, correct) = (result.loss, result.correct)
         // Handed over whole: the head gives the gradient's storage back to
@@ -118,9 +123,10 @@ public final class Trainer {
         var correct = 0
         for start in stride(from: 0, to: count, by: batchSize) {
             let end = min(start + batchSize, count)
-            samples.gather(start..<end, features: &features, labels: &labels)
-            let input = Tensor(shape: shape(of: end - start, samples), data: features)
-            let logits = network.forward(input, modes: modes, training: false, order: order)
+            let logits = network.forward(shape: shape(of: end - start, samples), modes: modes, training: false,
+                                         order: order) { batch in
+                samples.gather(start..<end, features: &batch, labels: &labels)
+            }
             let result = softmaxCrossEntropy(logits: consume logits, labels: labels)
             totalLoss += Double(result.loss) * Double(end - start)
             correct += result.correct

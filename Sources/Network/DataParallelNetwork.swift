@@ -88,7 +88,13 @@ public final class DataParallelNetwork {
             part.take(rows, of: input, labels: labels)
             // A replica's gradients are this step's alone, to be added to the network's.
             if shard > 0 { net.zeroGradients() }
-            let logits = net.forward(part.input, modes: modes, training: true)
+            let logits = net.forward(shape: part.shape, modes: modes, training: true) { rowsOfInput in
+                rowsOfInput.withUnsafeMutableBufferPointer { part in
+                    input.data.withUnsafeBufferPointer { whole in
+                        _ = part.update(fromContentsOf: whole[rows.lowerBound * features..<rows.upperBound * features])
+                    }
+                }
+            }
             let result = softmaxCrossEntropy(logits: consume logits, labels: part.labels, batchSize: batch)
             part.measured[0] = result.loss
             part.measured[1] = Float(result.correct)
@@ -126,23 +132,21 @@ public final class DataParallelNetwork {
     }
 }
 
-/// One shard's rows of a batch, and what the shard measured on them, in
-/// arrays kept from step to step. Only its shard's thread touches it
-/// during a step, and only the caller's thread after it.
+/// The shape and labels of one shard's rows of a batch, and what the shard
+/// measured on them, in arrays kept from step to step (its rows themselves
+/// are copied straight into its network's input). Only its shard's thread
+/// touches it during a step, and only the caller's thread after it.
 private final class ShardPart {
-    var input = Tensor.empty
+    /// `[rows, features]`.
+    var shape: [Int] = []
     var labels: [Int] = []
     /// Loss and correct predictions of this shard, and their sums over all shards.
     var measured: [Float] = [0, 0], totals: [Float] = [0, 0]
 
-    /// Copies rows `rows` of `batch` (`[N, features]`) and their labels in.
+    /// Takes the shape of rows `rows` of `batch` (`[N, features]`) and their labels.
     func take(_ rows: Range<Int>, of batch: Tensor, labels all: [Int]) {
-        let features = batch.shape[1]
-        if input.count != rows.count * features { input = Tensor(zeros: [rows.count, features]) }
-        input.data.withUnsafeMutableBufferPointer { part in
-            batch.data.withUnsafeBufferPointer { whole in
-                _ = part.update(fromContentsOf: whole[rows.lowerBound * features..<rows.upperBound * features])
-            }
+        if shape.count != 2 || shape[0] != rows.count || shape[1] != batch.shape[1] {
+            shape = [rows.count, batch.shape[1]]
         }
         labels.removeAll(keepingCapacity: true)
         labels.append(contentsOf: all[rows])

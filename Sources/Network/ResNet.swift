@@ -42,19 +42,28 @@ public final class ResNet {
     /// `order`, if given, runs the blocks in that order (Veit's reordering
     /// lesion); `modes` are indexed by block, not by position.
     public func forward(_ input: Tensor, modes: [BlockMode], training: Bool, order: [Int]? = nil) -> Tensor {
+        forward(shape: input.shape, modes: modes, training: training, order: order) { batch in
+            batch.withUnsafeMutableBufferPointer { _ = $0.update(fromContentsOf: input.data) }
+        }
+    }
+
+    /// `forward` on a batch of `shape` that `fill` writes, every element of
+    /// it, into an array from the network's store. The first layer gives its
+    /// input back to the store when it is done with it, so the batch must
+    /// not be the caller's array; filled in place, it is not copied either.
+    public func forward(shape: [Int], modes: [BlockMode], training: Bool, order: [Int]? = nil,
+                        fill: (inout [Float]) -> Void) -> Tensor {
         precondition(modes.count == blocks.count, "\(modes.count) modes for \(blocks.count) blocks")
         // An evaluation between training steps, or another batch size,
         // needs other sizes: what the store kept would only add to the
         // memory that pass takes, so it is let go.
-        if lastPass != (training, input.shape[0]) {
+        if lastPass != (training, shape[0]) {
             store.removeAll()
-            lastPass = (training, input.shape[0])
+            lastPass = (training, shape[0])
         }
-        // A copy in the store's storage: the first layer gives its input
-        // back when it is done with it, which must not be the caller's array.
-        var copy = store.takeTensor(input.shape)
-        copy.data.withUnsafeMutableBufferPointer { _ = $0.update(fromContentsOf: input.data) }
-        var x = stem.forward(consume copy, training: training)
+        var batch = store.takeTensor(shape)
+        fill(&batch.data)
+        var x = stem.forward(consume batch, training: training)
         store.settle()
         for position in 0..<(order?.count ?? blocks.count) {
             let index = order?[position] ?? position
