@@ -77,8 +77,9 @@ public final class LayerNorm: Layer {
         }
         self.gamma.addToGradient(gammaGradient)
         self.beta.addToGradient(betaGradient)
-        store.give(gammaGradient)
-        store.give(betaGradient)
+        // Scratch that nothing else ever held: ready to be taken again at once.
+        store.recycle(gammaGradient)
+        store.recycle(betaGradient)
         return Tensor(shape: shape, data: dy)
     }
 
