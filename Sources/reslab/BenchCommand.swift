@@ -21,10 +21,21 @@ struct BenchCommand: AsyncParsableCommand {
     var rounds: Int = 5
     @Flag(help: "Print one JSON object per line.") var json = false
 
+    /// Caps on the timing, so that a mistyped value is an error rather than
+    /// a benchmark that never ends: an hour per figure, a thousand rounds.
+    static let longestTiming: Double = 3600
+    static let mostRounds = 1000
+
     func validate() throws {
         if let problem = RunConfiguration.threadsProblem(threads) { throw ValidationError(problem) }
         guard seconds > 0 else { throw ValidationError("--seconds must be positive (got \(seconds))") }
+        guard seconds <= Self.longestTiming else {
+            throw ValidationError("--seconds \(seconds) is too long (at most \(Int(Self.longestTiming)))")
+        }
         guard rounds >= 1 else { throw ValidationError("--rounds must be at least 1 (got \(rounds))") }
+        guard rounds <= Self.mostRounds else {
+            throw ValidationError("--rounds \(rounds) is too many (at most \(Self.mostRounds))")
+        }
         for workload in BenchmarkWorkload.allCases {
             if let problem = workload.spec(depth: depth, width: width).problem { throw ValidationError(problem) }
         }

@@ -51,8 +51,8 @@ def main():
     for build in (args.old, args.new):
         if not (os.path.isfile(build) and os.access(build, os.X_OK)):
             sys.exit(f"error: {build} is not an executable reslab")
-    if args.rounds < 1 or args.seconds <= 0 or args.threads < 1:
-        sys.exit("error: --rounds and --threads must be at least 1, --seconds above 0")
+    if not (1 <= args.rounds <= 1000 and 0 < args.seconds <= 3600 and 1 <= args.threads <= 1024):
+        sys.exit("error: --rounds must be 1 to 1000, --seconds above 0 and at most 3600, --threads 1 to 1024")
     common = ["--threads", str(args.threads), "--seconds", str(args.seconds)]
     if args.gemm:
         commands = [common + ["--gemm"]]

@@ -141,6 +141,11 @@ struct CommandLineTests {
         #expect(sizes == [[10, 128], [20, 128], [40, 128], [80, 128], [20, 64], [20, 128], [20, 256], [20, 512]])
         #expect(try await reslab("bench", "--scaling", "--gemm").status == 64)
         #expect(try await reslab("bench", "--scaling", "--rounds", "0").status == 64)
+        // Timings that would never end are refused, with one line each.
+        for arguments in [["--seconds", "1e308"], ["--seconds", "inf"], ["--seconds", "nan"], ["--rounds", "1000000000"]] {
+            let result = try await reslab(arguments: ["bench"] + arguments)
+            #expect(result.status == 64 && result.stderr.contains("Error: --"), "\(arguments): \(result.stderr)")
+        }
     }
 
     @Test func benchmarkRunsAWorkloadAtAGivenSize() async throws {
