@@ -5,7 +5,7 @@
 /// Each chain iterates `a ← 1 + a/2`, which stays near 2 (no overflow, no
 /// subnormals). Returns a value that depends on every operation, so none is
 /// optimised away.
-public func fusedMultiplyAddLoop(iterations: Int, seed: Float) -> Float {
+func fusedMultiplyAddLoop(iterations: Int, seed: Float) -> Float {
     let (half, one) = (SIMD16<Float>(repeating: 0.5), SIMD16<Float>(repeating: 1))
     var a0 = SIMD16<Float>(repeating: seed), a1 = a0 + 1, a2 = a0 + 2, a3 = a0 + 3
     var a4 = a0 + 4, a5 = a0 + 5, a6 = a0 + 6, a7 = a0 + 7
@@ -23,3 +23,23 @@ public func fusedMultiplyAddLoop(iterations: Int, seed: Float) -> Float {
 
 /// Floating-point operations of one iteration of `fusedMultiplyAddLoop`.
 public let fusedMultiplyAddLoopOperations = 12 * 16 * 2
+
+/// `fusedMultiplyAddLoop` on every thread of the worker pool at once, part
+/// `i` seeded with `i`; returns part 0's value.
+public func fusedMultiplyAddLoopOnEveryThread(iterations: Int) -> Float {
+    var first: Float = 0
+    withUnsafeMutablePointer(to: &first) { first in
+        WorkerPool.shared.run(FusedMultiplyAddLoops(iterations: iterations, first: first))
+    }
+    return first
+}
+
+/// One `fusedMultiplyAddLoop` per part, part 0's value stored in `first`.
+private struct FusedMultiplyAddLoops: ParallelWork {
+    let iterations: Int, first: UnsafeMutablePointer<Float>
+
+    func run(part: Int) {
+        let value = fusedMultiplyAddLoop(iterations: iterations, seed: Float(part))
+        if part == 0 { first.pointee = value }
+    }
+}

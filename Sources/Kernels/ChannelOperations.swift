@@ -108,11 +108,24 @@ private func combineChannels<Finish: ElementwiseFunction>(
     _ x: UnsafePointer<Float>, _ p: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ q: UnsafePointer<Float>,
     _ r: UnsafePointer<Float>, _ layout: ChannelLayout, into out: UnsafeMutablePointer<Float>, then _: Finish.Type
 ) {
-    let (channels, inner) = (layout.channels, layout.inner)
-    forEachPart(layout) { rows, range in
+    let work = ChannelCombination<Finish>(x: x, p: p, y: y, q: q, r: r, layout: layout, out: out)
+    // Dense tensors are cut between rows, channel-major ones between
+    // channels, so that each part is contiguous and no two threads write
+    // to one cache line.
+    splitWork(layout.inner == 1 ? layout.outer : layout.channels, grain: 1, elements: layout.count, work)
+}
+
+/// `channelCombination` on a chunk of a tensor: rows of a dense tensor, or
+/// channels of a channel-major one.
+private struct ChannelCombination<Finish: ElementwiseFunction>: ChunkedWork {
+    let x: UnsafePointer<Float>, p: UnsafePointer<Float>, y: UnsafePointer<Float>, q: UnsafePointer<Float>
+    let r: UnsafePointer<Float>, layout: ChannelLayout, out: UnsafeMutablePointer<Float>
+
+    func run(_ chunk: Range<Int>) {
+        let (channels, inner) = (layout.channels, layout.inner)
         if inner == 1 {
             // Rows of features: the coefficients are vectors across the row.
-            for row in rows {
+            for row in chunk {
                 forEachVector(0..<channels) { c, lanes in
                     let i = row * channels + c
                     let value = loadVector(p + c, count: lanes) * loadVector(x + i, count: lanes)
@@ -124,7 +137,7 @@ private func combineChannels<Finish: ElementwiseFunction>(
         } else {
             // Runs of one channel: the coefficients are broadcast.
             for o in 0..<layout.outer {
-                for c in range {
+                for c in chunk {
                     let start = (o * channels + c) * inner
                     let (pc, qc, rc) = (SIMD16(repeating: p[c]), SIMD16(repeating: q[c]), SIMD16(repeating: r[c]))
                     forEachVector(start..<start + inner) { i, lanes in
@@ -144,33 +157,43 @@ private func combineChannels<Finish: ElementwiseFunction>(
 private func reduceChannels<T: ChannelTerm>(_: T.Type, _ layout: ChannelLayout, _ x: [Float], _ y: [Float],
                                             _ center: [Float], into sums: inout [Float]) {
     precondition(x.count == layout.count && y.count == layout.count, "tensor does not match \(layout)")
-    let (channels, inner) = (layout.channels, layout.inner)
     sums.removeAll(keepingCapacity: true)
-    sums.append(contentsOf: repeatElement(0, count: channels))
+    sums.append(contentsOf: repeatElement(0, count: layout.channels))
     guard layout.count > 0 else { return }
     withPointers(x, y, center) { x, y, center in
         sums.withUnsafeMutableBufferPointer { sums in
-            let sums = sums.baseAddress!
-            forEachChannelRange(layout) { range in
-                if inner == 1 {
-                    for row in stride(from: 0, to: layout.count, by: channels) {
-                        forEachVector(range) { c, lanes in
-                            let value = T.term(loadVector(x + row + c, count: lanes), loadVector(y + row + c, count: lanes),
-                                          loadVector(center + c, count: lanes))
-                            storeVector(loadVector(sums + c, count: lanes) + value, sums + c, count: lanes)
-                        }
+            let work = ChannelReduction<T>(x: x, y: y, center: center, layout: layout, sums: sums.baseAddress!)
+            // Each channel is summed by one call, in the same order whatever
+            // the thread count.
+            splitWork(layout.channels, grain: layout.inner == 1 ? 16 : 1, elements: layout.count, work)
+        }
+    }
+}
+
+/// `reduceChannels` on a range of channels.
+private struct ChannelReduction<T: ChannelTerm>: ChunkedWork {
+    let x: UnsafePointer<Float>, y: UnsafePointer<Float>, center: UnsafePointer<Float>
+    let layout: ChannelLayout, sums: UnsafeMutablePointer<Float>
+
+    func run(_ range: Range<Int>) {
+        let (channels, inner) = (layout.channels, layout.inner)
+        if inner == 1 {
+            for row in stride(from: 0, to: layout.count, by: channels) {
+                forEachVector(range) { c, lanes in
+                    let value = T.term(loadVector(x + row + c, count: lanes), loadVector(y + row + c, count: lanes),
+                                       loadVector(center + c, count: lanes))
+                    storeVector(loadVector(sums + c, count: lanes) + value, sums + c, count: lanes)
+                }
+            }
+        } else {
+            for o in 0..<layout.outer {
+                for c in range {
+                    let start = (o * channels + c) * inner
+                    let total = sumRun(start..<start + inner) { i, lanes in
+                        T.term(loadVector(x + i, count: lanes), loadVector(y + i, count: lanes),
+                               SIMD16(repeating: center[c]))
                     }
-                } else {
-                    for o in 0..<layout.outer {
-                        for c in range {
-                            let start = (o * channels + c) * inner
-                            let total = sumRun(start..<start + inner) { i, lanes in
-                                T.term(loadVector(x + i, count: lanes), loadVector(y + i, count: lanes),
-                                       SIMD16(repeating: center[c]))
-                            }
-                            sums[c] += total
-                        }
-                    }
+                    sums[c] += total
                 }
             }
         }
@@ -196,27 +219,6 @@ private func sumRun(_ range: Range<Int>, _ term: (_ offset: Int, _ lanes: Int) -
         totals.0 += term(i, lanes).replacing(with: 0, where: lane .>= Int32(lanes))
     }
     return ((totals.0 + totals.1) + (totals.2 + totals.3)).sum()
-}
-
-/// Calls `body` on ranges of channels, in parallel for large tensors. Each
-/// channel is handled by one call, in the same order whatever the thread
-/// count, so sums do not depend on it.
-@inline(__always)
-func forEachChannelRange(_ layout: ChannelLayout, _ body: (Range<Int>) -> Void) {
-    splitWork(layout.channels, grain: layout.inner == 1 ? 16 : 1, elements: layout.count, body)
-}
-
-/// Calls `body(rows, channels)` on parts of a tensor written element by
-/// element, in parallel for large tensors: dense tensors are cut between
-/// rows, channel-major ones between channels, so that each part is
-/// contiguous and no two threads write to one cache line.
-@inline(__always)
-func forEachPart(_ layout: ChannelLayout, _ body: (_ rows: Range<Int>, _ channels: Range<Int>) -> Void) {
-    if layout.inner == 1 {
-        splitWork(layout.outer, grain: 1, elements: layout.count) { body($0, 0..<layout.channels) }
-    } else {
-        splitWork(layout.channels, grain: 1, elements: layout.count) { body(0..<layout.outer, $0) }
-    }
 }
 
 /// Borrows the storage of several arrays at once.

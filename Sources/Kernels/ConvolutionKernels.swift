@@ -68,13 +68,6 @@ struct ImageGroups: Sequence, IteratorProtocol {
     }
 }
 
-/// Runs `body(share, workspace)` for every share, the shares spread over the threads.
-private func forEachShare(_ workspaces: [ConvolutionWorkspace], _ body: (Int, ConvolutionWorkspace) -> Void) {
-    WorkerPool.shared.forEachChunk(of: workspaces.count) { shares in
-        for share in shares { body(share, workspaces[share]) }
-    }
-}
-
 /// `y = W ⊛ x`: the weight `[outputs, patchSize]` (PyTorch's `[Cout, Cin, k, k]`)
 /// applied to `input`, written into `output` (`[outputs, N, Ho, Wo]`).
 /// Every image's columns of the output are stored by one product (beta 0),
@@ -83,27 +76,40 @@ public func convolutionForward(_ input: [Float], _ g: ConvGeometry, weight: [Flo
                                workspaces: [ConvolutionWorkspace], into output: inout [Float]) {
     precondition(input.count == g.channels * g.batch * g.height * g.width && weight.count == outputs * g.patchSize
                  && output.count == outputs * g.outputPixels)
-    let pixels = g.outputHeight * g.outputWidth
     output.withUnsafeMutableBufferPointer { y in
         input.withUnsafeBufferPointer { x in
             weight.withUnsafeBufferPointer { w in
-                forEachShare(workspaces) { share, workspace in
-                    for images in imageGroups(g, share: share, of: workspaces.count, outputs: outputs) {
-                        if g.preservesSize {
-                            shiftedConvolutionForward(x.baseAddress!, g, weight: w.baseAddress!, outputs: outputs,
-                                                      images: images, workspace: workspace, into: y.baseAddress!)
-                            continue
-                        }
-                        let width = images.count * pixels
-                        workspace.columns.grow(to: g.patchSize * width)
-                        workspace.columns.withUnsafeMutableBufferPointer { columns in
-                            im2col(x.baseAddress!, g, images: images, into: columns.baseAddress!)
-                            // y[:, images] = W · columns
-                            sgemm(.none, .none, m: outputs, n: width, k: g.patchSize, a: w.baseAddress!, lda: g.patchSize,
-                                  b: columns.baseAddress!, ldb: width, beta: 0,
-                                  c: y.baseAddress! + images.lowerBound * pixels, ldc: g.outputPixels)
-                        }
-                    }
+                let work = ForwardShares(x: x.baseAddress!, g: g, w: w.baseAddress!, outputs: outputs,
+                                         workspaces: workspaces, y: y.baseAddress!)
+                WorkerPool.shared.forEachChunk(of: workspaces.count, work)
+            }
+        }
+    }
+}
+
+/// `convolutionForward`'s work on a range of shares, each in its own workspace.
+private struct ForwardShares: ChunkedWork {
+    let x: UnsafePointer<Float>, g: ConvGeometry, w: UnsafePointer<Float>, outputs: Int
+    let workspaces: [ConvolutionWorkspace], y: UnsafeMutablePointer<Float>
+
+    func run(_ shares: Range<Int>) {
+        let pixels = g.outputHeight * g.outputWidth
+        for share in shares {
+            let workspace = workspaces[share]
+            for images in imageGroups(g, share: share, of: workspaces.count, outputs: outputs) {
+                if g.preservesSize {
+                    shiftedConvolutionForward(x, g, weight: w, outputs: outputs, images: images, workspace: workspace,
+                                              into: y)
+                    continue
+                }
+                let width = images.count * pixels
+                workspace.columns.grow(to: g.patchSize * width)
+                workspace.columns.withUnsafeMutableBufferPointer { columns in
+                    im2col(x, g, images: images, into: columns.baseAddress!)
+                    // y[:, images] = W · columns
+                    sgemm(.none, .none, m: outputs, n: width, k: g.patchSize, a: w, lda: g.patchSize,
+                          b: columns.baseAddress!, ldb: width, beta: 0,
+                          c: y + images.lowerBound * pixels, ldc: g.outputPixels)
                 }
             }
         }
@@ -122,9 +128,7 @@ public func convolutionBackward(_ input: [Float], _ g: ConvGeometry, weight: [Fl
                                 inputGradient: inout [Float], workspaces: [ConvolutionWorkspace]) {
     precondition(outputGradient.count == outputs * g.outputPixels && weightGradient.count == outputs * g.patchSize)
     precondition(inputGradient.isEmpty || inputGradient.count == input.count)
-    let pixels = g.outputHeight * g.outputWidth
-    let wantsInputGradient = !inputGradient.isEmpty
-    if wantsInputGradient && g.preservesSize {
+    if !inputGradient.isEmpty && g.preservesSize {
         weightByInputChannel(weight, outputs: outputs, inputs: g.channels, taps: g.kernel * g.kernel,
                              into: &workspaces[0].weightByInput)
     }
@@ -133,44 +137,12 @@ public func convolutionBackward(_ input: [Float], _ g: ConvGeometry, weight: [Fl
         input.withUnsafeBufferPointer { x in
             weight.withUnsafeBufferPointer { w in
                 outputGradient.withUnsafeBufferPointer { dy in
-                    forEachShare(workspaces) { share, workspace in
-                        workspace.weightGradient.grow(to: outputs * g.patchSize)
-                        let groups = imageGroups(g, share: share, of: workspaces.count, outputs: outputs)
-                        for (index, images) in groups.enumerated() {
-                            if g.preservesSize {
-                                workspace.weightGradient.withUnsafeMutableBufferPointer { dw in
-                                    weightByInput.withUnsafeBufferPointer { weightByInput in
-                                        shiftedConvolutionBackward(x.baseAddress!, g, weightByInput: weightByInput.baseAddress!,
-                                                                   outputs: outputs, outputGradient: dy.baseAddress!,
-                                                                   images: images, workspace: workspace,
-                                                                   weightGradient: dw.baseAddress!, beta: index == 0 ? 0 : 1,
-                                                                   inputGradient: wantsInputGradient ? dx.baseAddress! : nil)
-                                    }
-                                }
-                                continue
-                            }
-                            let width = images.count * pixels
-                            let first = dy.baseAddress! + images.lowerBound * pixels
-                            workspace.columns.grow(to: g.patchSize * width)
-                            workspace.columns.withUnsafeMutableBufferPointer { columns in
-                                im2col(x.baseAddress!, g, images: images, into: columns.baseAddress!)
-                                // dW(share) (+)= dy[:, images] · columnsᵀ
-                                workspace.weightGradient.withUnsafeMutableBufferPointer { dw in
-                                    sgemm(.none, .transposed, m: outputs, n: g.patchSize, k: width, a: first,
-                                          lda: g.outputPixels, b: columns.baseAddress!, ldb: width, beta: index == 0 ? 0 : 1,
-                                          c: dw.baseAddress!, ldc: g.patchSize)
-                                }
-                            }
-                            guard wantsInputGradient else { continue }
-                            // dcolumns = Wᵀ · dy[:, images], folded back onto the input by col2im
-                            workspace.columnGradient.grow(to: g.patchSize * width)
-                            workspace.columnGradient.withUnsafeMutableBufferPointer { dcolumns in
-                                sgemm(.transposed, .none, m: g.patchSize, n: width, k: outputs, a: w.baseAddress!,
-                                      lda: g.patchSize, b: first, ldb: g.outputPixels, beta: 0,
-                                      c: dcolumns.baseAddress!, ldc: width)
-                                col2im(dcolumns.baseAddress!, g, images: images, into: dx.baseAddress!)
-                            }
-                        }
+                    weightByInput.withUnsafeBufferPointer { weightByInput in
+                        let work = BackwardShares(x: x.baseAddress!, g: g, w: w.baseAddress!,
+                                                  weightByInput: weightByInput.baseAddress, outputs: outputs,
+                                                  dy: dy.baseAddress!, workspaces: workspaces,
+                                                  dx: dx.isEmpty ? nil : dx.baseAddress)
+                        WorkerPool.shared.forEachChunk(of: workspaces.count, work)
                     }
                 }
             }
@@ -190,6 +162,56 @@ public func convolutionBackward(_ input: [Float], _ g: ConvGeometry, weight: [Fl
                 }
             }
             copy = false
+        }
+    }
+}
+
+/// `convolutionBackward`'s work on a range of shares, each in its own
+/// workspace: the share's part of `∂L/∂W` into the workspace, and its
+/// images' `∂L/∂x` into `dx` when there is one.
+private struct BackwardShares: ChunkedWork {
+    let x: UnsafePointer<Float>, g: ConvGeometry, w: UnsafePointer<Float>
+    let weightByInput: UnsafePointer<Float>?, outputs: Int, dy: UnsafePointer<Float>
+    let workspaces: [ConvolutionWorkspace], dx: UnsafeMutablePointer<Float>?
+
+    func run(_ shares: Range<Int>) {
+        let pixels = g.outputHeight * g.outputWidth
+        for share in shares {
+            let workspace = workspaces[share]
+            workspace.weightGradient.grow(to: outputs * g.patchSize)
+            let groups = imageGroups(g, share: share, of: workspaces.count, outputs: outputs)
+            for (index, images) in groups.enumerated() {
+                if g.preservesSize {
+                    workspace.weightGradient.withUnsafeMutableBufferPointer { dw in
+                        shiftedConvolutionBackward(x, g, weightByInput: weightByInput!, outputs: outputs,
+                                                   outputGradient: dy, images: images, workspace: workspace,
+                                                   weightGradient: dw.baseAddress!, beta: index == 0 ? 0 : 1,
+                                                   inputGradient: dx)
+                    }
+                    continue
+                }
+                let width = images.count * pixels
+                let first = dy + images.lowerBound * pixels
+                workspace.columns.grow(to: g.patchSize * width)
+                workspace.columns.withUnsafeMutableBufferPointer { columns in
+                    im2col(x, g, images: images, into: columns.baseAddress!)
+                    // dW(share) (+)= dy[:, images] · columnsᵀ
+                    workspace.weightGradient.withUnsafeMutableBufferPointer { dw in
+                        sgemm(.none, .transposed, m: outputs, n: g.patchSize, k: width, a: first,
+                              lda: g.outputPixels, b: columns.baseAddress!, ldb: width, beta: index == 0 ? 0 : 1,
+                              c: dw.baseAddress!, ldc: g.patchSize)
+                    }
+                }
+                guard let dx else { continue }
+                // dcolumns = Wᵀ · dy[:, images], folded back onto the input by col2im
+                workspace.columnGradient.grow(to: g.patchSize * width)
+                workspace.columnGradient.withUnsafeMutableBufferPointer { dcolumns in
+                    sgemm(.transposed, .none, m: g.patchSize, n: width, k: outputs, a: w,
+                          lda: g.patchSize, b: first, ldb: g.outputPixels, beta: 0,
+                          c: dcolumns.baseAddress!, ldc: width)
+                    col2im(dcolumns.baseAddress!, g, images: images, into: dx)
+                }
+            }
         }
     }
 }

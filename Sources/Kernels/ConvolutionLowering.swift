@@ -48,9 +48,16 @@ public func im2col(_ input: [Float], _ g: ConvGeometry, images: Range<Int>, into
 /// `im2col` on raw storage: `x` holds the whole batch, `col` has room
 /// for `patchSize × images.count·Ho·Wo` floats.
 func im2col(_ x: UnsafePointer<Float>, _ g: ConvGeometry, images: Range<Int>, into col: UnsafeMutablePointer<Float>) {
-    let (oh, ow, plane) = (g.outputHeight, g.outputWidth, g.height * g.width)
-    let width = images.count * oh * ow
-    WorkerPool.shared.forEachChunk(of: g.patchSize) { rows in
+    WorkerPool.shared.forEachChunk(of: g.patchSize, Unfolding(x: x, g: g, images: images, col: col))
+}
+
+/// `im2col`'s work on a range of the column matrix's rows.
+private struct Unfolding: ChunkedWork {
+    let x: UnsafePointer<Float>, g: ConvGeometry, images: Range<Int>, col: UnsafeMutablePointer<Float>
+
+    func run(_ rows: Range<Int>) {
+        let (oh, ow, plane) = (g.outputHeight, g.outputWidth, g.height * g.width)
+        let width = images.count * oh * ow
         for row in rows {
             let c = row / (g.kernel * g.kernel)
             let ky = (row / g.kernel) % g.kernel, kx = row % g.kernel
@@ -96,10 +103,17 @@ public func col2im(_ columns: [Float], _ g: ConvGeometry, images: Range<Int>, in
 
 /// `col2im` on raw storage: `dx` holds the whole batch's gradient.
 func col2im(_ col: UnsafePointer<Float>, _ g: ConvGeometry, images: Range<Int>, into dx: UnsafeMutablePointer<Float>) {
-    let (oh, ow, plane, taps) = (g.outputHeight, g.outputWidth, g.height * g.width, g.kernel * g.kernel)
-    let width = images.count * oh * ow
     // Each thread owns whole channels, so no two threads add to one pixel.
-    WorkerPool.shared.forEachChunk(of: g.channels) { channels in
+    WorkerPool.shared.forEachChunk(of: g.channels, Folding(col: col, g: g, images: images, dx: dx))
+}
+
+/// `col2im`'s work on a range of the input's channels.
+private struct Folding: ChunkedWork {
+    let col: UnsafePointer<Float>, g: ConvGeometry, images: Range<Int>, dx: UnsafeMutablePointer<Float>
+
+    func run(_ channels: Range<Int>) {
+        let (oh, ow, plane, taps) = (g.outputHeight, g.outputWidth, g.height * g.width, g.kernel * g.kernel)
+        let width = images.count * oh * ow
         for c in channels {
             let first = dx + (c * g.batch + images.lowerBound) * plane
             first.update(repeating: 0, count: images.count * plane)

@@ -72,10 +72,22 @@ public func sgemm(
     if flops < 1 << 17 || threads == 1 || !(rowsSplit || columnsSplit) {
         operands.compute(rows: 0..<m, columns: 0..<n)
     } else if columnsSplit && !(bInCache && rowsSplit) {
-        pool.forEachChunk(of: n, grain: microColumns) { operands.compute(rows: 0..<m, columns: $0) }
+        pool.forEachChunk(of: n, grain: microColumns, ColumnsOfProduct(operands: operands, rows: m))
     } else {
-        pool.forEachChunk(of: m, grain: microRows) { operands.compute(rows: $0, columns: 0..<n) }
+        pool.forEachChunk(of: m, grain: microRows, RowsOfProduct(operands: operands, columns: n))
     }
+}
+
+/// A product `rows` rows high, computed a range of columns at a time.
+private struct ColumnsOfProduct: ChunkedWork {
+    let operands: GemmOperands, rows: Int
+    func run(_ columns: Range<Int>) { operands.compute(rows: 0..<rows, columns: columns) }
+}
+
+/// A product `columns` columns wide, computed a range of rows at a time.
+private struct RowsOfProduct: ChunkedWork {
+    let operands: GemmOperands, columns: Int
+    func run(_ rows: Range<Int>) { operands.compute(rows: rows, columns: 0..<columns) }
 }
 
 /// The arguments of one `sgemm` call, so that each thread can compute its

@@ -10,17 +10,26 @@ public func sgdUpdate(_ value: inout [Float], gradient: [Float], velocity: inout
     gradient.withUnsafeBufferPointer { gradient in
         value.withUnsafeMutableBufferPointer { value in
             velocity.withUnsafeMutableBufferPointer { velocity in
-                let (g0, w, v) = (gradient.baseAddress!, value.baseAddress!, velocity.baseAddress!)
-                splitWork(value.count, elements: value.count) { chunk in
-                    forEachVector(chunk) { i, lanes in
-                        let weight = loadVector(w + i, count: lanes)
-                        let g = loadVector(g0 + i, count: lanes) + decay * weight
-                        let newVelocity = first ? g : mu * loadVector(v + i, count: lanes) + g
-                        storeVector(newVelocity, v + i, count: lanes)
-                        storeVector(weight - rate * (nesterov ? g + mu * newVelocity : newVelocity), w + i, count: lanes)
-                    }
-                }
+                let update = SGDUpdate(g0: gradient.baseAddress!, w: value.baseAddress!, v: velocity.baseAddress!,
+                                       rate: rate, mu: mu, decay: decay, nesterov: nesterov, first: first)
+                splitWork(value.count, elements: value.count, update)
             }
+        }
+    }
+}
+
+/// `sgdUpdate` on a chunk of a tensor: gradient `g0`, weight `w`, velocity `v`.
+private struct SGDUpdate: ChunkedWork {
+    let g0: UnsafePointer<Float>, w: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>
+    let rate: Float, mu: Float, decay: Float, nesterov: Bool, first: Bool
+
+    func run(_ chunk: Range<Int>) {
+        forEachVector(chunk) { i, lanes in
+            let weight = loadVector(w + i, count: lanes)
+            let g = loadVector(g0 + i, count: lanes) + decay * weight
+            let newVelocity = first ? g : mu * loadVector(v + i, count: lanes) + g
+            storeVector(newVelocity, v + i, count: lanes)
+            storeVector(weight - rate * (nesterov ? g + mu * newVelocity : newVelocity), w + i, count: lanes)
         }
     }
 }
@@ -32,27 +41,37 @@ public func adamUpdate(_ value: inout [Float], gradient: [Float], firstMoment: i
                        rate: Float, betas: (Float, Float), epsilon: Float, decay: Float, corrections: (Float, Float)) {
     precondition([gradient.count, firstMoment.count, secondMoment.count].allSatisfy { $0 == value.count },
                  "optimizer state does not match")
-    let (b1, b2) = betas
     gradient.withUnsafeBufferPointer { gradient in
         value.withUnsafeMutableBufferPointer { value in
             firstMoment.withUnsafeMutableBufferPointer { firstMoment in
                 secondMoment.withUnsafeMutableBufferPointer { secondMoment in
-                    let (g0, w) = (gradient.baseAddress!, value.baseAddress!)
-                    let (m0, v0) = (firstMoment.baseAddress!, secondMoment.baseAddress!)
-                    splitWork(value.count, elements: value.count) { chunk in
-                        forEachVector(chunk) { i, lanes in
-                            let weight = loadVector(w + i, count: lanes)
-                            let g = loadVector(g0 + i, count: lanes) + decay * weight
-                            let m = b1 * loadVector(m0 + i, count: lanes) + (1 - b1) * g
-                            let v = b2 * loadVector(v0 + i, count: lanes) + (1 - b2) * g * g
-                            storeVector(m, m0 + i, count: lanes)
-                            storeVector(v, v0 + i, count: lanes)
-                            let step = rate * (m / corrections.0) / ((v / corrections.1).squareRoot() + epsilon)
-                            storeVector(weight - step, w + i, count: lanes)
-                        }
-                    }
+                    let update = AdamUpdate(g0: gradient.baseAddress!, w: value.baseAddress!,
+                                            m0: firstMoment.baseAddress!, v0: secondMoment.baseAddress!, rate: rate,
+                                            betas: betas, epsilon: epsilon, decay: decay, corrections: corrections)
+                    splitWork(value.count, elements: value.count, update)
                 }
             }
+        }
+    }
+}
+
+/// `adamUpdate` on a chunk of a tensor: gradient `g0`, weight `w`, moments `m0` and `v0`.
+private struct AdamUpdate: ChunkedWork {
+    let g0: UnsafePointer<Float>, w: UnsafeMutablePointer<Float>
+    let m0: UnsafeMutablePointer<Float>, v0: UnsafeMutablePointer<Float>
+    let rate: Float, betas: (Float, Float), epsilon: Float, decay: Float, corrections: (Float, Float)
+
+    func run(_ chunk: Range<Int>) {
+        let (b1, b2) = betas
+        forEachVector(chunk) { i, lanes in
+            let weight = loadVector(w + i, count: lanes)
+            let g = loadVector(g0 + i, count: lanes) + decay * weight
+            let m = b1 * loadVector(m0 + i, count: lanes) + (1 - b1) * g
+            let v = b2 * loadVector(v0 + i, count: lanes) + (1 - b2) * g * g
+            storeVector(m, m0 + i, count: lanes)
+            storeVector(v, v0 + i, count: lanes)
+            let step = rate * (m / corrections.0) / ((v / corrections.1).squareRoot() + epsilon)
+            storeVector(weight - step, w + i, count: lanes)
         }
     }
 }

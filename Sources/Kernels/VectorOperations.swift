@@ -35,16 +35,15 @@ func forEachVector(_ range: Range<Int>, _ body: (_ offset: Int, _ lanes: Int) ->
 /// activations).
 let parallelThreshold = 1 << 15
 
-/// Calls `body` on chunks of `0..<count` whose bounds are multiples of
+/// Runs `work` on chunks of `0..<count` whose bounds are multiples of
 /// `grain`: on the worker pool when the work covers at least
-/// `parallelThreshold` elements, else once on the whole range. Each chunk
-/// must write only its own outputs.
+/// `parallelThreshold` elements, else once on the whole range.
 @inline(__always)
-func splitWork(_ count: Int, grain: Int = 16, elements: Int, _ body: (Range<Int>) -> Void) {
+func splitWork<Work: ChunkedWork>(_ count: Int, grain: Int = 16, elements: Int, _ work: Work) {
     if elements >= parallelThreshold {
-        WorkerPool.shared.forEachChunk(of: count, grain: grain, body)
+        WorkerPool.shared.forEachChunk(of: count, grain: grain, work)
     } else {
-        body(0..<count)
+        work.run(0..<count)
     }
 }
 
@@ -60,7 +59,14 @@ protocol ElementwiseFunction {
 @inline(__always)
 func applyVectors<F: ElementwiseFunction>(_: F.Type, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
                                           into out: UnsafeMutablePointer<Float>, count: Int) {
-    splitWork(count, elements: count) { chunk in
+    splitWork(count, elements: count, ElementwiseApplication<F>(a: a, b: b, out: out))
+}
+
+/// `applyVectors`' work on a chunk of the elements.
+private struct ElementwiseApplication<F: ElementwiseFunction>: ChunkedWork {
+    let a: UnsafePointer<Float>, b: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>
+
+    func run(_ chunk: Range<Int>) {
         forEachVector(chunk) { i, lanes in
             storeVector(F.apply(loadVector(a + i, count: lanes), loadVector(b + i, count: lanes)), out + i, count: lanes)
         }

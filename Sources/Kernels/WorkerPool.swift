@@ -14,14 +14,16 @@ import Synchronization
 /// unless the next job will need them all at once.
 public final class WorkerPool: @unchecked Sendable {
     // Why `@unchecked Sendable` is safe: the only non-atomic mutable state is
-    // `job`. It is written by `dispatch` while it holds `callerLock`, strictly
+    // `job`. It is written by `post` while it holds `callerLock`, strictly
     // before the job's `ticket` is stored (sequentially consistent), and read
-    // by a worker only after it has claimed a part of that ticket. `dispatch`
+    // by a worker only after it has claimed a part of that ticket. `post`
     // then waits until `finished` has advanced once for every part, i.e. until
-    // every thread that claimed a part has finished calling `job`, before it
+    // every thread that claimed a part has finished running it, before it
     // clears `job` and releases the lock; no part is left to claim by then.
-    // So no read of `job` ever races with a write.
-    private var job: ((Int) -> Void)?
+    // So no read of `job` ever races with a write, and the work `job` points
+    // to, on the poster's stack, outlives every read of it.
+    /// The work posted now: its address and the function that runs one of its parts.
+    private var job: (work: UnsafeRawPointer, runPart: (UnsafeRawPointer, Int) -> Void)?
     /// The job posted now: its number (bits 16 and up), its parts (bits 8–15)
     /// and the next part to claim (bits 0–7).
     private let ticket = Atomic<Int>(0)
@@ -92,55 +94,75 @@ public final class WorkerPool: @unchecked Sendable {
         heldTogether.load(ordering: .relaxed) ? 1 : threads
     }
 
-    /// Calls `body(i)` for every `i` in `0..<threads`, in parallel, and
-    /// returns when all calls have finished. Parts go to whichever thread
-    /// is free first: when a worker has lost its core to another program, the
-    /// caller takes its part instead of waiting for it. A nested or
-    /// concurrent call runs all parts on the calling thread instead.
-    public func run(_ body: (Int) -> Void) {
+    /// Runs `work.run(part: i)` for every `i` in `0..<threads`, in
+    /// parallel, and returns when all parts have finished. Parts go to
+    /// whichever thread is free first: when a worker has lost its core to
+    /// another program, the caller takes its part instead of waiting for it.
+    /// A nested or concurrent call runs all parts on the calling thread instead.
+    @inlinable
+    public func run<Work: ParallelWork>(_ work: Work) {
         let parts = threads
-        if parts == 1 { body(0); return }
-        let ran: Bool? = callerLock.withLockIfAvailable { _ in dispatch(parts, together: false, body); return true }
-        if ran == nil { for index in 0..<parts { body(index) } }
+        if parts == 1 { work.run(part: 0); return }
+        let posted = withUnsafePointer(to: work) { address in
+            post(UnsafeRawPointer(address), parts: parts, together: false, waiting: false, runPart: Work.runPart)
+        }
+        if !posted { for part in 0..<parts { work.run(part: part) } }
     }
 
-    /// Calls `body(i)` for every `i` in `0..<parts` (at most `capacity`):
-    /// the shards of a data-parallel step. Shards that are not `independent`
-    /// wait for one another, so each runs on its own thread at the same time;
-    /// independent ones go to whichever thread is free, as `run`'s parts do.
-    /// Waits its turn if another caller is using the pool; kernels called
-    /// inside `body` run whole on their caller's thread. Must not be called
-    /// from inside a pool job.
-    public func runShards(_ parts: Int, independent: Bool, _ body: (Int) -> Void) {
+    /// Runs `work.run(part: i)` for every `i` in `0..<parts` (at most
+    /// `capacity`): the shards of a data-parallel step. Shards that are not
+    /// `independent` wait for one another, so each runs on its own thread at
+    /// the same time; independent ones go to whichever thread is free, as
+    /// `run`'s parts do. Waits its turn if another caller is using the pool;
+    /// kernels called inside a part run whole on their caller's thread. Must
+    /// not be called from inside a pool job.
+    @inlinable
+    public func runShards<Work: ParallelWork>(_ parts: Int, independent: Bool, _ work: Work) {
         precondition(parts >= 1 && parts <= capacity, "\(parts) parts cannot run together on \(capacity) threads")
-        if parts == 1 { body(0); return }
+        if parts == 1 { work.run(part: 0); return }
+        withUnsafePointer(to: work) { address in
+            _ = post(UnsafeRawPointer(address), parts: parts, together: !independent, waiting: true, runPart: Work.runPart)
+        }
+    }
+
+    /// Posts the work at `address` as a job of `parts` parts and runs it
+    /// (see `dispatch`), once the pool is free: at once, or after waiting
+    /// for it when `waiting`. Returns false if the pool was busy and it did
+    /// not wait. Kernels called by a job that runs its parts `together`
+    /// see one available thread.
+    @usableFromInline
+    func post(_ address: UnsafeRawPointer, parts: Int, together: Bool, waiting: Bool,
+              runPart: @escaping (UnsafeRawPointer, Int) -> Void) -> Bool {
+        guard waiting else {
+            return callerLock.withLockIfAvailable { _ in dispatch((address, runPart), parts: parts, together: false) } != nil
+        }
         callerLock.withLock { _ in
             heldTogether.store(true, ordering: .relaxed)
-            dispatch(parts, together: !independent, body)
+            dispatch((address, runPart), parts: parts, together: together)
             heldTogether.store(false, ordering: .relaxed)
         }
+        return true
     }
 
-    /// Runs `body(i)` for `i` in `0..<parts`, each part claimed by the first
-    /// thread to ask for it, the caller first. Parts that run `together` wait
-    /// for one another, so the caller takes only one of them; otherwise it
-    /// goes on claiming until none is left. The caller must hold `callerLock`.
-    private func dispatch(_ parts: Int, together: Bool, _ body: (Int) -> Void) {
-        withoutActuallyEscaping(body) { escapable in
-            job = escapable
-            let done = finished.load() + parts
-            let generation = ticket.load(ordering: .sequentiallyConsistent) >> 16 + 1
-            ticket.store(generation << 16 | parts << 8, ordering: .sequentiallyConsistent)
-            jobPosted.advance()
-            if together { latestTogetherJob.store(jobPosted.load(), ordering: .relaxed) }
-            while let part = claimPart() {
-                escapable(part)
-                finished.advance()
-                if together { break }
-            }
-            finished.wait { $0 >= done }
-            job = nil
+    /// Runs the parts of `posted` (`0..<parts`), each part claimed by the
+    /// first thread to ask for it, the caller first. Parts that run `together`
+    /// wait for one another, so the caller takes only one of them; otherwise
+    /// it goes on claiming until none is left. The caller must hold `callerLock`.
+    private func dispatch(_ posted: (work: UnsafeRawPointer, runPart: (UnsafeRawPointer, Int) -> Void),
+                          parts: Int, together: Bool) {
+        job = posted
+        let done = finished.load() + parts
+        let generation = ticket.load(ordering: .sequentiallyConsistent) >> 16 + 1
+        ticket.store(generation << 16 | parts << 8, ordering: .sequentiallyConsistent)
+        jobPosted.advance()
+        if together { latestTogetherJob.store(jobPosted.load(), ordering: .relaxed) }
+        while let part = claimPart() {
+            posted.runPart(posted.work, part)
+            finished.advance()
+            if together { break }
         }
+        finished.wait { $0 >= done }
+        job = nil
     }
 
     /// Takes the next unclaimed part of the job posted now, if any is left.
@@ -157,57 +179,43 @@ public final class WorkerPool: @unchecked Sendable {
     }
 
     /// Splits `0..<count` into `threads` contiguous chunks (rounded to
-    /// multiples of `grain`) and calls `body` on each chunk in parallel.
-    public func forEachChunk(of count: Int, grain: Int = 1, _ body: (Range<Int>) -> Void) {
+    /// multiples of `grain`) and runs `work` on each chunk in parallel.
+    @inlinable
+    public func forEachChunk<Work: ChunkedWork>(of count: Int, grain: Int = 1, _ work: Work) {
         let parts = min(availableThreads, max(1, count / max(grain, 1)))
-        if parts <= 1 { body(0..<count); return }
-        let units = (count + grain - 1) / grain
-        run { index in
-            guard index < parts else { return }
-            let lower = min(count, units * index / parts * grain)
-            let upper = min(count, units * (index + 1) / parts * grain)
-            if lower < upper { body(lower..<upper) }
-        }
+        if parts <= 1 { work.run(0..<count); return }
+        run(Chunks(work, count: count, grain: grain, parts: parts))
     }
 
     /// Below this total weight (a weight is about one float read and
     /// written), `forEach` on a busy machine runs on the calling thread:
     /// such work costs less than waiting for a worker that may be waiting
     /// for its next time slice. On a quiet one, it is still shared.
-    private static let smallestShareOnABusyMachine = 1 << 16
+    @usableFromInline
+    static let smallestShareOnABusyMachine = 1 << 16
 
     /// Whether the system has lately been taking the workers' cores away,
     /// job after job: their idle spin has halved at least four times more
     /// than it has grown back (see `IdleSpin`). A quiet machine takes a core
     /// now and then too, which one halving must not be mistaken for.
-    private var machineSeemsBusy: Bool {
+    @usableFromInline
+    var machineSeemsBusy: Bool {
         latestIdleSpin.load(ordering: .relaxed) <= EventCounter.longestSpin / 16
     }
 
-    /// Calls `body` on every item, the items shared out among the threads in
-    /// runs of about equal total `weight`; each item is handled whole by one
+    /// Runs `work` on every item, the items shared out among the threads in
+    /// runs of about equal total weight; each item is handled whole by one
     /// thread, so per-item results do not depend on the thread count.
-    ///
-    /// The items are visited by index: this generic function is not
-    /// specialised for its callers' types, and there iterating an array
-    /// allocates memory for every element it yields.
-    public func forEach<Item>(_ items: [Item], weight: (Item) -> Int, _ body: (Item) -> Void) {
+    @inlinable
+    public func forEach<Work: ItemWork>(_ items: [Work.Item], _ work: Work) {
         var total = 0
-        for index in items.indices { total += weight(items[index]) }
+        for index in items.indices { total += work.weight(of: items[index]) }
         total = max(1, total)
         if total < Self.smallestShareOnABusyMachine && machineSeemsBusy {
-            for index in items.indices { body(items[index]) }
+            for index in items.indices { work.run(items[index]) }
             return
         }
-        let parts = threads
-        run { thread in
-            var before = 0
-            for index in items.indices {
-                let size = weight(items[index])
-                if (before + size / 2) * parts / total == thread { body(items[index]) }
-                before += size
-            }
-        }
+        run(WeightedItems(work, items: items, total: total, parts: threads))
     }
 
     private func workerLoop() {
@@ -222,12 +230,7 @@ public final class WorkerPool: @unchecked Sendable {
                 latestIdleSpin.store(idleSpin.nanoseconds, ordering: .relaxed)
             }
             while let part = claimPart() {
-                do {
-                    // The local copy is released at the end of this scope,
-                    // before `finished` says the part is done.
-                    let work = job
-                    work?(part)
-                }
+                if let (work, runPart) = job { runPart(work, part) }
                 finished.advance()
             }
         }

@@ -170,10 +170,7 @@ public enum Benchmark {
         let iterations = 1 << 20
         var sink: Float = 0
         let (calls, elapsed) = repeatFor(seconds: seconds) {
-            WorkerPool.shared.run { thread in
-                let value = fusedMultiplyAddLoop(iterations: iterations, seed: Float(thread))
-                if thread == 0 { sink += value }
-            }
+            sink += fusedMultiplyAddLoopOnEveryThread(iterations: iterations)
         }
         precondition(sink.isFinite, "the peak loop must stay finite")
         let operations = Double(calls * threads * iterations * fusedMultiplyAddLoopOperations)

@@ -16,7 +16,8 @@ import RunProtocol
 /// shard order) but not on timing: the same shards give the same bits.
 public final class DataParallelNetwork {
     public let network: ResNet
-    private let replicas: [ResNet]
+    /// The network, then its replicas: shard `i` runs `shardNetworks[i]`.
+    private let shardNetworks: [ResNet]
     private let exchange: ShardExchange
     /// The network's parameters, and each replica's, in one order.
     private let tensors: [Parameter]
@@ -33,7 +34,7 @@ public final class DataParallelNetwork {
     /// touches only its own.
     private let parts: [ShardPart]
 
-    public var shards: Int { replicas.count + 1 }
+    public var shards: Int { shardNetworks.count }
 
     /// The network and `shards - 1` replicas of it, each to run on a thread
     /// of the worker pool. The replicas hold no weights of their own: each
@@ -45,7 +46,7 @@ public final class DataParallelNetwork {
                      "\(shards) shards need as many threads, of \(WorkerPool.shared.capacity)")
         self.network = network
         let replicas = (1..<shards).map { _ in ResNet(spec: network.spec, seed: 0) }
-        self.replicas = replicas
+        shardNetworks = [network] + replicas
         exchange = ShardExchange(shards: shards)
         func tensors(of network: ResNet) -> [Parameter] { network.parameters.map(\.parameter) }
         let (own, replicaTensors) = (tensors(of: network), replicas.map(tensors(of:)))
@@ -68,8 +69,7 @@ public final class DataParallelNetwork {
     /// the mean loss and the correct predictions; when the loss is not
     /// finite, no gradient is computed.
     public func computeGradients(input: Tensor, labels: [Int], modes: [BlockMode]) -> (loss: Float, correct: Int) {
-        let (batch, features) = (labels.count, input.shape[1])
-        precondition(batch >= shards, "a batch of \(batch) cannot be shared among \(shards) shards")
+        precondition(labels.count >= shards, "a batch of \(labels.count) cannot be shared among \(shards) shards")
         for layer in networkNorms { layer.shardExchange = (exchange, 0) }
         lendWeights(true)
         defer {
@@ -81,28 +81,9 @@ public final class DataParallelNetwork {
         // busy machine, it does); with it they meet at every norm, each on its
         // own thread. Either way the totals are added in shard order.
         let independent = networkNorms.isEmpty
-        WorkerPool.shared.runShards(shards, independent: independent) { shard in
-            let net = shard == 0 ? network : replicas[shard - 1]
-            let part = parts[shard]
-            let rows = batch * shard / shards..<batch * (shard + 1) / shards
-            part.take(rows, of: input, labels: labels)
-            // A replica's gradients are this step's alone, to be added to the network's.
-            if shard > 0 { net.zeroGradients() }
-            let logits = net.forward(shape: part.shape, modes: modes, training: true) { rowsOfInput in
-                rowsOfInput.withUnsafeMutableBufferPointer { part in
-                    input.data.withUnsafeBufferPointer { whole in
-                        _ = part.update(fromContentsOf: whole[rows.lowerBound * features..<rows.upperBound * features])
-                    }
-                }
-            }
-            let result = softmaxCrossEntropy(logits: consume logits, labels: part.labels, batchSize: batch)
-            part.measured[0] = result.loss
-            part.measured[1] = Float(result.correct)
-            // Shards that meet learn the whole batch's loss here, so all of
-            // them agree on whether to go on.
-            if !independent { exchange.sum(part.measured, shard: shard, into: &part.totals) }
-            if (independent ? result.loss : part.totals[0]).isFinite { net.accumulateGradients((consume result).gradient) }
-        }
+        let step = ShardStep(networks: shardNetworks, parts: parts, exchange: exchange, input: input,
+                             labels: labels, modes: modes, independent: independent)
+        WorkerPool.shared.runShards(shards, independent: independent, step)
         // The shards' measurements, added in shard order.
         var (loss, correct): (Float, Float) = (parts[0].measured[0], parts[0].measured[1])
         for part in parts.dropFirst() {
@@ -114,9 +95,7 @@ public final class DataParallelNetwork {
         // non-finite whole must not leave behind.
         if !outcome.loss.isFinite && independent { network.zeroGradients() }
         guard outcome.loss.isFinite else { return outcome }
-        WorkerPool.shared.forEach(gradientShares, weight: { $0.own.value.count }) { share in
-            for replica in share.replicas { share.own.addToGradient(replica.gradient) }
-        }
+        WorkerPool.shared.forEach(gradientShares, GradientSums())
         for shards in blockShards { shards[0].adoptMeasurements(of: shards) }
         return outcome
     }
@@ -129,6 +108,50 @@ public final class DataParallelNetwork {
         for replica in replicaTensors {
             for (own, lent) in zip(tensors, replica) { lent.value = lend ? own.value : [] }
         }
+    }
+}
+
+/// One shard's part of a training step: its rows of the batch, forward
+/// and backward through its network, the gradients added to that network's.
+private struct ShardStep: ParallelWork {
+    /// The network, then its replicas: shard `i` runs `networks[i]`.
+    let networks: [ResNet]
+    let parts: [ShardPart]
+    let exchange: ShardExchange
+    let input: Tensor, labels: [Int], modes: [BlockMode]
+    let independent: Bool
+
+    func run(part shard: Int) {
+        let (batch, features, shards) = (labels.count, input.shape[1], networks.count)
+        let net = networks[shard]
+        let part = parts[shard]
+        let rows = batch * shard / shards..<batch * (shard + 1) / shards
+        part.take(rows, of: input, labels: labels)
+        // A replica's gradients are this step's alone, to be added to the network's.
+        if shard > 0 { net.zeroGradients() }
+        let logits = net.forward(shape: part.shape, modes: modes, training: true) { rowsOfInput in
+            rowsOfInput.withUnsafeMutableBufferPointer { part in
+                input.data.withUnsafeBufferPointer { whole in
+                    _ = part.update(fromContentsOf: whole[rows.lowerBound * features..<rows.upperBound * features])
+                }
+            }
+        }
+        let result = softmaxCrossEntropy(logits: consume logits, labels: part.labels, batchSize: batch)
+        part.measured[0] = result.loss
+        part.measured[1] = Float(result.correct)
+        // Shards that meet learn the whole batch's loss here, so all of
+        // them agree on whether to go on.
+        if !independent { exchange.sum(part.measured, shard: shard, into: &part.totals) }
+        if (independent ? result.loss : part.totals[0]).isFinite { net.accumulateGradients((consume result).gradient) }
+    }
+}
+
+/// Adds the replicas' gradients of each learnable tensor into the network's
+/// own, in replica order; each tensor is an item for the worker pool.
+private struct GradientSums: ItemWork {
+    func weight(of share: (own: Parameter, replicas: [Parameter])) -> Int { share.own.value.count }
+    func run(_ share: (own: Parameter, replicas: [Parameter])) {
+        for replica in share.replicas { share.own.addToGradient(replica.gradient) }
     }
 }
 

@@ -42,11 +42,16 @@ public final class Optimizer {
     /// result does not depend on the thread count.
     public func step(rate: Float) {
         steps += 1
-        let (settings, steps) = (settings, steps)
-        WorkerPool.shared.forEach(states, weight: { $0.parameter.value.count }) { state in
-            state.update(settings: settings, step: steps, rate: rate)
-        }
+        WorkerPool.shared.forEach(states, ParameterUpdates(settings: settings, step: steps, rate: rate))
     }
+}
+
+/// One update of every parameter, each tensor an item for the worker pool.
+private struct ParameterUpdates: ItemWork {
+    let settings: OptimizerSettings, step: Int, rate: Float
+
+    func weight(of state: ParameterState) -> Int { state.parameter.value.count }
+    func run(_ state: ParameterState) { state.update(settings: settings, step: step, rate: rate) }
 }
 
 /// One parameter and the optimizer's running state for it.

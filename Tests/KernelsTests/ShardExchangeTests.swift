@@ -9,10 +9,20 @@ struct ShardExchangeTests {
     /// not split again.
     @Test(.enabled(if: WorkerPool.shared.capacity >= 2))
     func everyShardGetsEveryPartOfEveryRoundInOrder() {
+        let rounds = ExchangeRounds()
+        WorkerPool.shared.runShards(2, independent: false, rounds)
+        #expect(rounds.mismatches.load(ordering: .relaxed) == 0)
+        #expect(rounds.splitKernels.load(ordering: .relaxed) == 0)
+        #expect(WorkerPool.shared.availableThreads == WorkerPool.shared.threads)
+    }
+
+    /// Each shard's rounds of exchanges, counting the parts that came wrong
+    /// and the shards that saw more than one available thread.
+    private final class ExchangeRounds: ParallelWork, Sendable {
         let exchange = ShardExchange(shards: 2)
-        let mismatches = Atomic<Int>(0)
-        let splitKernels = Atomic<Int>(0)
-        WorkerPool.shared.runShards(2, independent: false) { shard in
+        let mismatches = Atomic<Int>(0), splitKernels = Atomic<Int>(0)
+
+        func run(part shard: Int) {
             if WorkerPool.shared.availableThreads != 1 { splitKernels.add(1, ordering: .relaxed) }
             var parts: [Float] = [], total: [Float] = []
             for round in 0..<2_000 {
@@ -23,8 +33,5 @@ struct ShardExchangeTests {
                 if total != [Float(2 * round), 1] { mismatches.add(1, ordering: .relaxed) }
             }
         }
-        #expect(mismatches.load(ordering: .relaxed) == 0)
-        #expect(splitKernels.load(ordering: .relaxed) == 0)
-        #expect(WorkerPool.shared.availableThreads == WorkerPool.shared.threads)
     }
 }

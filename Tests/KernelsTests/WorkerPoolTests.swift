@@ -8,17 +8,22 @@ struct WorkerPoolTests {
     /// every job runs exactly once, for `run` and for independent shards.
     @Test(.enabled(if: WorkerPool.shared.capacity >= 2))
     func everyPartRunsExactlyOnce() {
-        let first = Atomic<Int>(0), second = Atomic<Int>(0)
+        let counts = PartCounts()
         let jobs = 5_000
         WorkerPool.withThreads(2) {
             for job in 0..<jobs {
-                let body: (Int) -> Void = { part in
-                    if part == 0 { first.add(1, ordering: .relaxed) } else { second.add(1, ordering: .relaxed) }
-                }
-                if job % 2 == 0 { WorkerPool.shared.run(body) } else { WorkerPool.shared.runShards(2, independent: true, body) }
+                if job % 2 == 0 { WorkerPool.shared.run(counts) } else { WorkerPool.shared.runShards(2, independent: true, counts) }
             }
         }
-        #expect(first.load(ordering: .relaxed) == jobs && second.load(ordering: .relaxed) == jobs)
+        #expect(counts.first.load(ordering: .relaxed) == jobs && counts.second.load(ordering: .relaxed) == jobs)
+    }
+
+    /// Work that counts its runs of part 0 in `first` and of the others in `second`.
+    private final class PartCounts: ParallelWork, Sendable {
+        let first = Atomic<Int>(0), second = Atomic<Int>(0)
+        func run(part: Int) {
+            if part == 0 { first.add(1, ordering: .relaxed) } else { second.add(1, ordering: .relaxed) }
+        }
     }
 
     /// A waiter that has stopped spinning and sleeps is woken by `advance`.
