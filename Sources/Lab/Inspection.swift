@@ -20,6 +20,7 @@ extension LoadedNetwork {
             guard size >= 1, size <= samples.count else {
                 throw RunError("--batch must be from 1 to the \(samples.count) training samples (got \(size))")
             }
+            if let problem = configuration.batchProblem(size) { throw RunError(problem) }
             var sampler = BatchSampler(count: samples.count, batchSize: size, seed: (seed ?? configuration.seed) &+ 1)
             indices = Array(sampler.next())
         }

@@ -137,6 +137,16 @@ public struct RunConfiguration: Codable, Sendable, Equatable {
         return spec.memoryProblem(batchSize: resolvedBatchSize, shards: threads, optimizerCopies: optimizer == .adam ? 2 : 1)
     }
 
+    /// Why a batch of `size` gives this configuration's network no
+    /// gradient, if it does not: a dense network's batch norm over one
+    /// sample normalises every value to 0 (a convolution's still has the
+    /// image's pixels, and layer norm needs no batch).
+    func batchProblem(_ size: Int) -> String? {
+        guard size == 1 && model == .dense && norm == .batch else { return nil }
+        return "--batch 1 leaves batch norm in a dense network nothing to normalise over (each feature's batch mean "
+            + "is the sample itself, so every normalised value is 0): use --batch 2 or more, or a network without batch norm"
+    }
+
     /// Every reason this configuration cannot run, as sentences for the user.
     public var problems: [String] {
         var found: [String] = []
@@ -170,6 +180,7 @@ public struct RunConfiguration: Codable, Sendable, Equatable {
         if !(momentum >= 0 && momentum < 1) { found.append("--momentum must be in [0, 1) (got \(momentum))") }
         if !(weightDecay >= 0) { found.append("--weight-decay must be zero or positive (got \(weightDecay))") }
         if resolvedBatchSize > 1 << 16 { found.append("--batch \(resolvedBatchSize) is too large (at most 65536)") }
+        if let problem = batchProblem(resolvedBatchSize) { found.append(problem) }
         if found.isEmpty, let problem = sizeProblem { found.append(problem) }
         return found
     }

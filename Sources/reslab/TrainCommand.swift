@@ -104,7 +104,7 @@ struct TrainCommand: AsyncParsableCommand {
         }
         if let diverged {
             let run = diverged.run.map { "the \($0) run " } ?? ""
-            printError("\(run)diverged at step \(diverged.step): the loss became NaN or infinite. Try a lower --lr (now \(options.lr.map { "\($0)" } ?? "default")).")
+            printError("\(run)diverged at step \(diverged.step): the loss became NaN or infinite. Try a lower --lr (now \(configuration.peakLearningRate)\(options.lr == nil ? ", the default" : "")).")
             throw ExitCode.failure
         }
         if await run.saveFailed { throw ExitCode.failure }

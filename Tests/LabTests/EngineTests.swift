@@ -191,6 +191,21 @@ struct EngineTests {
         #expect(throws: RunError.self) { try Engine(configuration: c) }
         #expect(c.problems == ["--depth must be at least 1 (got 0)"])
     }
+
+    /// A dense batch norm over one sample normalises every value to 0, so
+    /// that batch is refused; a convolution's batch norm still has a whole
+    /// image per channel, and layer norm needs no batch.
+    @Test func aBatchOfOneIsRefusedOnlyWhereBatchNormHasNothingToNormalise() {
+        var c = smallConfiguration()
+        c.batchSize = 1
+        #expect(c.problems.count == 1 && c.problems[0].hasPrefix("--batch 1 leaves batch norm in a dense network nothing to normalise"))
+        c.norm = .layer
+        #expect(c.problems.isEmpty)
+        c.norm = .batch
+        c.model = .conv
+        c.dataset = .shapes
+        #expect(c.problems.isEmpty)
+    }
 }
 
 @Suite(.timeLimit(.minutes(1)))

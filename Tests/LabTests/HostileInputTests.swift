@@ -83,7 +83,7 @@ struct HostileInputTests {
     /// memory is refused before anything is allocated, even at batch 1.
     @Test func networksTooLargeForMemoryAreRefused() {
         var c = RunConfiguration()
-        (c.depth, c.width, c.batchSize) = (1000, 4096, 1)
+        (c.depth, c.width, c.batchSize, c.norm) = (1000, 4096, 1, .none)
         #expect(c.problems.contains { $0.contains("needs about") && $0.contains("GB") })
         (c.depth, c.width) = (20, 32)
         #expect(c.problems.isEmpty)

@@ -20,10 +20,26 @@ func reslab(arguments: [String], environment: [String: String] = [:]) async thro
     try await offPool { try reslabBlocking(arguments: arguments, environment: environment) }
 }
 
-private func reslabBlocking(arguments: [String], environment: [String: String]) throws -> Outcome {
-    let products = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+/// Runs the `reslab` binary on a terminal of its own: `script` (util-linux)
+/// gives it a pseudo-terminal and copies everything it writes there, standard
+/// error included, into the outcome's `stdout`.
+func reslabOnATerminal(_ arguments: String...) async throws -> Outcome {
+    let quoted = ([reslabPath] + arguments).map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }
+    return try await offPool {
+        try reslabBlocking(executable: "/usr/bin/script", arguments: ["-qec", quoted.joined(separator: " "), "/dev/null"],
+                           environment: [:])
+    }
+}
+
+/// The `reslab` binary that `swift test` built next to this test bundle.
+private var reslabPath: String {
+    URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("reslab").path
+}
+
+private func reslabBlocking(executable: String = reslabPath, arguments: [String],
+                            environment: [String: String]) throws -> Outcome {
     let process = Process()
-    process.executableURL = products.appendingPathComponent("reslab")
+    process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
     process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
     let out = Pipe(), err = Pipe()
@@ -79,9 +95,13 @@ struct CommandLineTests {
                                 "--depth", "4", "--width", "16", "--steps", "300", "--json")
         #expect(result.status == 1)
         #expect(result.stderr.contains("diverged at step"))
-        #expect(result.stderr.contains("--lr"))
+        #expect(result.stderr.contains("Try a lower --lr (now 100000.0)."))
         #expect(!result.stdout.contains("NaN"))
         #expect(!result.stdout.contains("Infinity"))
+        // Without --lr, the hint names the default it ran with.
+        let single = try await reslab("train", "--batch", "1", "--norm", "none", "--steps", "20", "--threads", "1")
+        #expect(single.status == 1)
+        #expect(single.stderr.contains("Try a lower --lr (now 0.1, the default)."))
     }
 
     @Test func jsonLinesCarryTheDocumentedKeys() async throws {
@@ -277,7 +297,11 @@ struct ExperimentCommandLineTests {
             #expect(kinds.first == "lesion-single")
             #expect(kinds.filter { $0 == "lesion-k" }.count == 3)
             #expect(kinds.filter { $0 == "lesion-reorder" }.count == 15)
-            #expect(result.stderr.contains("evaluating"))
+            // Progress is drawn on a terminal only: a pipe or a log gets none of it.
+            #expect(!result.stderr.contains("evaluating") && !result.stderr.contains("\u{1B}"))
+            let shown = try await reslabOnATerminal("lesion", "--load", file, "--k", "0,2", "--samples", "3")
+            #expect(shown.status == 0)
+            #expect(shown.stdout.contains("evaluating") && shown.stdout.contains("\u{1B}[K"))
         }
     }
 

@@ -36,6 +36,10 @@ struct InspectCommandTests {
             let tooBig = try await reslab("inspect", "--load", file, "--batch", "100000")
             #expect(tooBig.status == 1 && tooBig.stderr.contains("--batch must be from 1 to"))
             #expect(try await reslab("inspect", "--load", file, "--batch", "-2").status == 1)
+            // The network has batch norm: one sample would show no gradient at all.
+            let single = try await reslab("inspect", "--load", file, "--batch", "1")
+            #expect(single.status == 1 && single.stderr.contains("--batch 1 leaves batch norm in a dense network"))
+            #expect(single.stdout.isEmpty)
             #expect(try await reslab("inspect", "--load", file, "--validation", "--batch", "10").status == 64)
             let whole = try await reslab("inspect", "--load", file, "--validation", "--json")
             #expect(whole.status == 0 && whole.stdout.contains("\"split\":\"validation\""))

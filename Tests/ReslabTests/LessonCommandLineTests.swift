@@ -76,6 +76,8 @@ struct LessonCommandLineTests {
     @Test func lesionJSONOfATwinPairNamesEachRun() async throws {
         let result = try await reslab("lesion", "--preset", "lesion", "--json", "--threads", "1")
         #expect(result.status == 0, "\(result.stderr)")
+        // Its progress lines are drawn on a terminal only, never into a pipe.
+        #expect(!result.stderr.contains("\u{1B}"))
         let runs = try result.stdout.split(separator: "\n").map {
             try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])["run"] as? String
         }
