@@ -3,9 +3,6 @@ import Network
 import RunProtocol
 
 extension LoadedNetwork {
-    /// Batches larger than this would take gigabytes of activations at once.
-    static let inspectionMemory = 2 << 30
-
     /// One forward and backward pass with the checkpoint's block modes, as a
     /// training step computes it, without changing a weight: on the batch a
     /// run with this seed and batch size draws first (what `reslab train
@@ -24,10 +21,7 @@ extension LoadedNetwork {
             var sampler = BatchSampler(count: samples.count, batchSize: size, seed: (seed ?? configuration.seed) &+ 1)
             indices = Array(sampler.next())
         }
-        let bytes = indices.count.multipliedReportingOverflow(by: 4 * max(1, trainer.network.spec.activationFloatsPerSample))
-        guard !indices.isEmpty, !bytes.overflow, bytes.partialValue <= Self.inspectionMemory else {
-            throw RunError("\(indices.count) samples at once would need more than \(Self.inspectionMemory >> 30) GB of activations; use --batch")
-        }
+        if let problem = activationProblem(samples: indices.count) { throw RunError(problem + "; use --batch") }
         let result = trainer.measure(on: samples, indices: indices[...], modes: modes)
         let statistics = trainer.network.blockStatistics
         return InspectionResult(split: validation ? "validation" : "train", indices: indices, blockModes: modes,

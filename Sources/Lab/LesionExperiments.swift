@@ -11,6 +11,10 @@ public enum ExperimentDefaults {
     public static let repeats = 10
     /// Seed of the random subsets and routes.
     public static let seed: UInt64 = 1
+    /// The most subsets, reorderings or routes an experiment draws per k or
+    /// per path length: each costs a pass, and a lesion experiment keeps
+    /// every subset it draws.
+    public static let maximumRepeats = 10_000
     /// Routes sampled per path length, and the batch they start from.
     public static let pathRepeats = 20
     public static let pathBatch = 128

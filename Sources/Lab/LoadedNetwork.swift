@@ -13,6 +13,17 @@ public struct LoadedNetwork {
     /// The block modes the network was saved with.
     public let modes: [BlockMode]
 
+    /// Batches whose activations would take more than this (2 GB) are refused.
+    static let largestBatchActivations = 2 << 30
+
+    /// Why `samples` samples cannot go through the network at once, if
+    /// they cannot: none, or activations of more than `largestBatchActivations`.
+    public func activationProblem(samples: Int) -> String? {
+        let bytes = samples.multipliedReportingOverflow(by: 4 * max(1, trainer.network.spec.activationFloatsPerSample))
+        guard bytes.overflow || bytes.partialValue > Self.largestBatchActivations else { return nil }
+        return "\(samples) samples at once would need more than \(Self.largestBatchActivations >> 30) GB of activations"
+    }
+
     /// Rebuilds the network of `checkpoint` and loads its weights; `dataPath`
     /// overrides where the dataset's files are.
     public init(checkpoint: CheckpointContents, dataPath: String? = nil, threads: Int? = nil) throws {

@@ -73,7 +73,7 @@ struct LesionCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard mode != .residual else { throw ValidationError("--mode must be deleted or plain") }
-        guard samples >= 1 else { throw ValidationError("--samples must be at least 1 (got \(samples))") }
+        try checkRepeats(samples)
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1 (got \(limit))") }
     }
 
@@ -190,7 +190,7 @@ struct PathsCommand: AsyncParsableCommand {
     @Option(help: "Seed for the random routes.") var seed: UInt64 = ExperimentDefaults.seed
 
     func validate() throws {
-        guard samples >= 1 else { throw ValidationError("--samples must be at least 1 (got \(samples))") }
+        try checkRepeats(samples)
         guard batch >= 2 else { throw ValidationError("--batch must be at least 2 (got \(batch))") }
     }
 
@@ -199,6 +199,9 @@ struct PathsCommand: AsyncParsableCommand {
         let loaded = networks[0]
         guard loaded.modes.contains(where: { $0 != .plain }) else {
             throw ValidationError("paths are a property of residual networks; this checkpoint is a plain net")
+        }
+        if let problem = loaded.activationProblem(samples: min(batch, loaded.dataset.train.count)) {
+            throw ValidationError("--batch \(batch): \(problem)")
         }
         var result = WorkerPool.withThreads(loaded.configuration.threads) {
             loaded.trainer.pathGradients(batch: loaded.dataset.train, batchSize: batch, repeats: samples, seed: seed) {
@@ -220,6 +223,14 @@ struct PathsCommand: AsyncParsableCommand {
             let charts = ExperimentCharts.paths(result)
             try plots.write([charts[2], charts[0], charts[1]], announce: !checkpoint.json)
         }
+    }
+}
+
+/// `--samples` of `lesion` and `paths`: from 1 to `ExperimentDefaults.maximumRepeats`.
+private func checkRepeats(_ samples: Int) throws {
+    guard samples >= 1 else { throw ValidationError("--samples must be at least 1 (got \(samples))") }
+    guard samples <= ExperimentDefaults.maximumRepeats else {
+        throw ValidationError("--samples \(samples) is more than an experiment draws (at most \(ExperimentDefaults.maximumRepeats))")
     }
 }
 

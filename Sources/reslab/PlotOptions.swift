@@ -20,9 +20,13 @@ struct PlotOptions: ParsableArguments {
     var plotTheme: PlotTheme = .light
 
     func validate() throws {
-        if let plot, !plot.lowercased().hasSuffix(".svg") {
-            throw ValidationError("--plot takes a file name ending in .svg (got \(plot))")
+        if let plot {
+            guard plot.lowercased().hasSuffix(".svg") else {
+                throw ValidationError("--plot takes a file name ending in .svg (got \(plot))")
+            }
+            try checkOutputFile(plot, option: "--plot")
         }
+        if let plotDir { try checkOutputDirectory(plotDir, option: "--plot-dir") }
     }
 
     var wanted: Bool { plot != nil || plotDir != nil }

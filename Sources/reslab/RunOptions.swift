@@ -114,19 +114,7 @@ struct RunOptions: ParsableArguments {
         set(\.scope, scope)
         if twin { c.twin = true }
         if let problem = c.problems.first { throw ValidationError(problem) }
-        if let save {
-            // Refuse now rather than lose a finished run to an unwritable path.
-            let directory = URL(fileURLWithPath: save).deletingLastPathComponent().path
-            guard FileManager.default.isWritableFile(atPath: directory) else {
-                throw ValidationError("--save \(save): the directory \(directory) does not exist or is not writable")
-            }
-            var isDirectory: ObjCBool = false
-            let attributes = try? FileManager.default.attributesOfItem(atPath: save)
-            if FileManager.default.fileExists(atPath: save, isDirectory: &isDirectory),
-               isDirectory.boolValue || attributes?[.type] as? FileAttributeType != .typeRegular {
-                throw ValidationError("--save \(save): it exists and is not a regular file")
-            }
-        }
+        if let save { try checkOutputFile(save, option: "--save") }
         return c
     }
 }

@@ -333,8 +333,32 @@ struct ExperimentCommandLineTests {
             #expect(badK.stderr.contains("--k takes numbers from 0 to 4"))
             let missing = try await reslab("paths", "--load", "/nonexistent.safetensors")
             #expect(missing.status == 1)
-            #expect(missing.stderr.contains("/nonexistent.safetensors"))
+            #expect(missing.stderr.contains("/nonexistent.safetensors: cannot be read (No such file or directory)"))
+            let directory = try await reslab("lesion", "--load", "/")
+            #expect(directory.status == 1 && directory.stderr.contains("/: cannot be read (Is a directory)"))
             #expect(try await reslab("lesion").status == 64)
+            // Repeats and batches that would run for days or exhaust memory.
+            for command in ["lesion", "paths"] {
+                let endless = try await reslab(command, "--load", file, "--samples", "100000000")
+                #expect(endless.status == 64 && endless.stderr.contains("--samples 100000000 is more than an experiment draws (at most 10000)"))
+                #expect(endless.stdout.isEmpty)
+            }
+        }
+    }
+
+    /// `paths` sends its batch forward at once, at most the training split:
+    /// 2400 points through a small dense net are megabytes, 9600 images
+    /// through a convolutional one more than 2 GB.
+    @Test func aPathBatchIsRefusedOnlyWhenItsActivationsWouldNotFit() async throws {
+        try await withTemporaryDirectory { directory in
+            let conv = directory.appendingPathComponent("conv.safetensors").path
+            #expect(try await reslab("train", "--dataset", "shapes", "--model", "conv", "--steps", "2", "--save", conv).status == 0)
+            let tooLarge = try await reslab("paths", "--load", conv, "--batch", "1000000000", "--samples", "1")
+            #expect(tooLarge.status == 64)
+            #expect(tooLarge.stderr.contains("--batch 1000000000: 9600 samples at once would need more than 2 GB of activations"))
+            let dense = directory.appendingPathComponent("dense.safetensors").path
+            #expect(try await reslab("train", "--depth", "2", "--width", "8", "--steps", "2", "--save", dense).status == 0)
+            #expect(try await reslab("paths", "--load", dense, "--batch", "1000000000", "--samples", "1").status == 0)
         }
     }
 }

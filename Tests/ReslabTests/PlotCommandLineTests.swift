@@ -49,8 +49,26 @@ struct PlotCommandLineTests {
         #expect(try await reslab("train", "--steps", "5", "--plot-theme", "sepia").status == 64)
     }
 
-    @Test func anUnwritablePlotDirectoryIsOneLine() async throws {
-        let result = try await reslab("train", "--steps", "5", "--plot-dir", "/proc/reslab-charts")
-        #expect(result.status == 1 && result.stderr.hasPrefix("error: could not write the charts"))
+    /// Chart paths that cannot be written are refused before training, in one line.
+    @Test func unwritablePlotPathsAreRefusedBeforeTraining() async throws {
+        try await withTemporaryDirectory { directory in
+            let file = directory.appendingPathComponent("notes.txt")
+            try Data("a file, not a directory".utf8).write(to: file)
+            let charts = file.appendingPathComponent("charts").path
+            let underAFile = try await reslab("train", "--steps", "5", "--plot-dir", charts)
+            #expect(underAFile.status == 64)
+            #expect(underAFile.stderr.contains("--plot-dir \(charts): \(file.path) is not a writable directory"))
+            #expect(underAFile.stdout.isEmpty)
+            let fileForDirectory = try await reslab("train", "--steps", "5", "--plot-dir", file.path)
+            #expect(fileForDirectory.status == 64 && fileForDirectory.stderr.contains("it is not a writable directory"))
+            let missing = directory.appendingPathComponent("missing/loss.svg").path
+            let noDirectory = try await reslab("train", "--steps", "5", "--plot", missing)
+            #expect(noDirectory.status == 64 && noDirectory.stderr.contains("does not exist or is not writable"))
+            #expect(noDirectory.stdout.isEmpty)
+            let aDirectory = directory.appendingPathComponent("folder.svg")
+            try FileManager.default.createDirectory(at: aDirectory, withIntermediateDirectories: false)
+            let notAFile = try await reslab("train", "--steps", "5", "--plot", aDirectory.path)
+            #expect(notAFile.status == 64 && notAFile.stderr.contains("it exists and is not a regular file"))
+        }
     }
 }
