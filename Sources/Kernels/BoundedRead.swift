@@ -23,15 +23,3 @@ public func readFile(_ url: URL, atMost limit: Int) throws(BoundedReadError) -> 
         throw .unreadable(systemReason(error))
     }
 }
-
-/// The system's own words for why a file operation failed ("No such file
-/// or directory", "Is a directory"), when the error carries its errno;
-/// Foundation's description otherwise.
-private func systemReason(_ error: any Error) -> String {
-    let error = error as NSError
-    for candidate in [error, error.userInfo[NSUnderlyingErrorKey] as? NSError].compactMap({ $0 })
-    where candidate.domain == NSPOSIXErrorDomain {
-        return String(cString: strerror(Int32(candidate.code)))
-    }
-    return error.localizedDescription
-}

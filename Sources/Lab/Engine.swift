@@ -265,15 +265,15 @@ public actor Engine {
         case .step:
             if state == .paused { pendingSteps += 1 }
         case .setMode(let block, let mode):
-            guard modes.indices.contains(block), modes[block] != mode else { return }
+            guard blockExists(block), modes[block] != mode else { return }
             changeModes(describing: "block \(block + 1) \(mode.rawValue)") { $0[block] = mode }
         case .setAllModes(let mode):
             changeModes(describing: "all blocks \(mode.rawValue)") { $0 = $0.map { _ in mode } }
         case .toggleSkip(let block):
-            guard modes.indices.contains(block) else { return }
+            guard blockExists(block) else { return }
             apply(.setMode(block: block, mode: modes[block] == .residual ? .plain : .residual))
         case .toggleDelete(let block):
-            guard modes.indices.contains(block) else { return }
+            guard blockExists(block) else { return }
             apply(.setMode(block: block, mode: modes[block] == .deleted ? .residual : .deleted))
         case .toggleAllSkips:
             toggleAllSkips()
@@ -288,7 +288,7 @@ public actor Engine {
             evaluateAndPublish()
             note("evaluated at step \(step): val acc \(percent(evaluations.validationAccuracy))")
         case .scaleLearningRate(let factor):
-            guard factor > 0, factor.isFinite else { return }
+            guard factor > 0, factor.isFinite else { return note("the learning rate takes a positive factor (got \(factor))") }
             peakRate *= factor
             note("learning rate \(peakRate)")
         case .reset:
@@ -310,6 +310,15 @@ public actor Engine {
         case .quit:
             quitRequested = true
         }
+    }
+
+    /// Whether the network has block `block` (counted from 0); if not, says so in the log.
+    private func blockExists(_ block: Int) -> Bool {
+        guard modes.indices.contains(block) else {
+            note("there is no block \(block + 1): the network has \(modes.count)")
+            return false
+        }
+        return true
     }
 
     /// Starts again from the initial weights (the checkpoint's, if one was

@@ -88,7 +88,7 @@ public enum SafeTensors {
             }
         } catch {
             try? FileManager.default.removeItem(at: temporary)
-            let reason = (error as? CheckpointError)?.description ?? (error as NSError).localizedDescription
+            let reason = (error as? CheckpointError)?.description ?? systemReason(error)
             throw CheckpointError("cannot write \(url.path): \(reason)")
         }
     }

@@ -65,7 +65,13 @@ extension Command {
         case "toggle_scope": self = .toggleScope
         case "toggle_pause": self = .togglePause
         case "evaluate": self = .evaluate
-        case "scale_learning_rate": self = .scaleLearningRate(try c.decode(Float.self, forKey: .factor))
+        case "scale_learning_rate":
+            let factor = try c.decode(Float.self, forKey: .factor)
+            guard factor > 0 && factor.isFinite else {
+                throw DecodingError.dataCorruptedError(forKey: .factor, in: c,
+                                                       debugDescription: "factor must be a positive number (got \(factor))")
+            }
+            self = .scaleLearningRate(factor)
         case "reset": self = .reset
         case "lesion_sweep": self = .lesionSweep
         case "k_deletion_curve": self = .kDeletionCurve

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Figures
 import Foundation
+import Kernels
 
 /// The background of written charts.
 enum PlotTheme: String, CaseIterable, ExpressibleByArgument {
@@ -41,7 +42,7 @@ struct PlotOptions: ParsableArguments {
             if let plot { written += try files.write(main.chart, to: URL(fileURLWithPath: plot)) }
             if let plotDir { written += try files.write(charts, into: URL(fileURLWithPath: plotDir)) }
         } catch {
-            printError("could not write the charts: \((error as NSError).localizedDescription)")
+            printError("could not write the charts: \(systemReason(error))")
             throw ExitCode.failure
         }
         if announce { for path in written where path.hasSuffix(".svg") { print("· wrote \(path) (and .csv)") } }

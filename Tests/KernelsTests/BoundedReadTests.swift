@@ -28,3 +28,13 @@ struct BoundedReadTests {
         }
     }
 }
+
+/// File errors are told in the system's words, whichever form Foundation gave them.
+struct SystemReasonTests {
+    @Test func posixAndFoundationFileErrorsReadAlike() {
+        #expect(systemReason(POSIXError(.ENOENT)) == "No such file or directory")
+        #expect(systemReason(CocoaError(.fileNoSuchFile)) == "No such file or directory")
+        #expect(systemReason(CocoaError(.fileWriteNoPermission)) == "Permission denied")
+        #expect(systemReason(CocoaError(.fileWriteOutOfSpace)) == "No space left on device")
+    }
+}

@@ -224,6 +224,18 @@ struct LiveExperimentTests {
         return last
     }
 
+    /// A command for a block the network does not have, or a rate factor
+    /// that is not positive (a caller inside the process can send one), is
+    /// named in the log and changes nothing.
+    @Test func impossibleCommandsAreLoggedAndIgnored() async throws {
+        let last = try await run([.toggleDelete(block: 100), .scaleLearningRate(-1)]) { snapshot in
+            snapshot.events.contains { $0.message.contains("positive factor") }
+        }
+        #expect(last.events.contains { $0.message == "there is no block 101: the network has 4" })
+        #expect(last.events.contains { $0.message == "the learning rate takes a positive factor (got -1.0)" })
+        #expect(last.blockModes.allSatisfy { $0 == .residual })
+    }
+
     @Test func sweepCurveAndPathsArriveInSnapshots() async throws {
         let last = try await run([.lesionSweep, .kDeletionCurve, .pathReport]) {
             $0.lesionSweep != nil && $0.kDeletions != nil && $0.paths != nil

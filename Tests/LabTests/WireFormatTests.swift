@@ -22,6 +22,8 @@ struct WireFormatTests {
         (#"{"block":2}"#, "missing 'command'"),
         (#"{"command":"toggle_delete"}"#, "missing 'block'"),
         (#"{"command":"toggle_delete","block":-1}"#, "block must be 0 or more"),
+        (#"{"command":"scale_learning_rate","factor":-1}"#, "factor must be a positive number (got -1.0)"),
+        (#"{"command":"scale_learning_rate","factor":0}"#, "factor must be a positive number (got 0.0)"),
         (#"{"command":"set_mode","block":1,"mode":"sideways"}"#, "bad command"),
         (#"[1,2]"#, "bad command"),
     ])
