@@ -68,6 +68,9 @@ public enum ThemeLibrary {
 
     /// Reads one theme file, never more than `Theme.maximumBytes` of it.
     static func read(_ url: URL) -> Result<Theme, Theme.ParseError> {
+        if (try? url.resourceValues(forKeys: [.isDirectoryKey]))?.isDirectory == true {
+            return .failure(Theme.ParseError(description: "\(url.path): is a directory, not a theme file"))
+        }
         guard let handle = try? FileHandle(forReadingFrom: url) else {
             return .failure(Theme.ParseError(description: "\(url.path): no such theme file, or it cannot be read"))
         }

@@ -169,6 +169,11 @@ struct ThemeTests {
             }
             #expect(throws: Theme.ParseError.self) { try ThemeLibrary.load("no-such-theme") }
             #expect(throws: Theme.ParseError.self) { try ThemeLibrary.load(directory.appendingPathComponent("missing.yaml").path) }
+            let folder = directory.appendingPathComponent("folder.yaml")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: false)
+            #expect(throws: Theme.ParseError(description: "\(folder.path): is a directory, not a theme file")) {
+                try ThemeLibrary.load(folder.path)
+            }
         }
     }
 }
