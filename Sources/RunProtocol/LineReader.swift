@@ -61,9 +61,11 @@ public final class LineReader {
                 return skipping > 0 ? .tooLong(bytes: skipping + buffer.count) : .text(Data(buffer))
             }
             if let deadline {
+                // A peer that never stops sending, and never ends a line,
+                // must not hold the wait open past its deadline either.
                 var waiting = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
                 let left = Int32(max(0, deadline.timeIntervalSinceNow * 1000))
-                if poll(&waiting, 1, left) == 0 {
+                if left == 0 || poll(&waiting, 1, left) == 0 {
                     timedOut = true
                     return nil
                 }

@@ -36,6 +36,9 @@ struct DashboardCommand: AsyncParsableCommand {
         let run: any RunSession
         do {
             if let engine {
+                // An engine may take a while to start (loading PyTorch, a dataset).
+                progressLine("waiting for the engine's hello (at most \(Int(RemoteRun.helloTimeout)) s)…")
+                defer { finishProgress() }
                 run = try Self.remote(engine)
             } else {
                 run = try options.liveRun()

@@ -94,4 +94,30 @@ struct WireFormatTests {
         #expect(reader.next() == nil)
         close(readEnd)
     }
+
+    /// A peer that streams bytes and never ends a line (an engine command
+    /// such as `cat /dev/zero`) still meets the deadline of `next(within:)`:
+    /// the stream goes on for two seconds, the wait gives up after 0.3.
+    @Test(.timeLimit(.minutes(1)))
+    func aStreamWithoutNewlinesMeetsTheDeadline() throws {
+        var ends: [Int32] = [0, 0]
+        #expect(pipe(&ends) == 0)
+        let (readEnd, writeEnd) = (ends[0], ends[1])
+        let writer = Thread {
+            // As fast as the pipe takes it, so that it is never empty.
+            let zeros = [UInt8](repeating: 0, count: 64 * 1024)
+            let end = Date().addingTimeInterval(2)
+            while Date() < end {
+                _ = zeros.withUnsafeBytes { write(writeEnd, $0.baseAddress, $0.count) }
+            }
+            close(writeEnd)
+        }
+        writer.start()
+        let reader = LineReader(descriptor: readEnd, limit: 1 << 20)
+        #expect(reader.next(within: 0.3) == nil)
+        #expect(reader.timedOut)
+        // Read to the end, so that the writer never writes into a closed pipe.
+        while reader.next() != nil {}
+        close(readEnd)
+    }
 }
