@@ -14,14 +14,15 @@ import Synchronization
 /// unless the next job will need them all at once.
 public final class WorkerPool: @unchecked Sendable {
     // Why `@unchecked Sendable` is safe: the only non-atomic mutable state is
-    // `job`. It is written by `post` while it holds `callerLock`, strictly
-    // before the job's `ticket` is stored (sequentially consistent), and read
-    // by a worker only after it has claimed a part of that ticket. `post`
-    // then waits until `finished` has advanced once for every part, i.e. until
-    // every thread that claimed a part has finished running it, before it
-    // clears `job` and releases the lock; no part is left to claim by then.
-    // So no read of `job` ever races with a write, and the work `job` points
-    // to, on the poster's stack, outlives every read of it.
+    // `job`. It is written by `dispatch`, which `post` calls holding
+    // `callerLock`, strictly before the job's `ticket` is stored (sequentially
+    // consistent), and read by a worker only after it has claimed a part of
+    // that ticket. `dispatch` then waits until `finished` has advanced once
+    // for every part, i.e. until every thread that claimed a part has
+    // finished running it, before it clears `job` and the lock is released;
+    // no part is left to claim by then. So no read of `job` ever races with
+    // a write, and the work `job` points to, on the poster's stack, outlives
+    // every read of it.
     /// The work posted now: its address and the function that runs one of its parts.
     private var job: (work: UnsafeRawPointer, runPart: (UnsafeRawPointer, Int) -> Void)?
     /// The job posted now: its number (bits 16 and up), its parts (bits 8–15)
