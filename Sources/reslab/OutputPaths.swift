@@ -7,6 +7,7 @@ import Foundation
 /// Refuses `path` for `option` unless its directory exists and is writable
 /// and the path itself, if it exists, is a regular file.
 func checkOutputFile(_ path: String, option: String) throws {
+    try checkNameable(path, option: option)
     let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
     guard isWritableDirectory(directory) else {
         throw ValidationError("\(option) \(path): the directory \(directory) does not exist or is not writable")
@@ -20,6 +21,7 @@ func checkOutputFile(_ path: String, option: String) throws {
 /// Refuses `path` for `option` unless it is a writable directory, or does
 /// not exist yet and its nearest existing ancestor is one (it is created).
 func checkOutputDirectory(_ path: String, option: String) throws {
+    try checkNameable(path, option: option)
     var existing = URL(fileURLWithPath: path).standardizedFileURL
     while !FileManager.default.fileExists(atPath: existing.path) && existing.path != "/" {
         existing.deleteLastPathComponent()
@@ -28,6 +30,17 @@ func checkOutputDirectory(_ path: String, option: String) throws {
         let problem = existing.path == URL(fileURLWithPath: path).standardizedFileURL.path
             ? "it is not a writable directory" : "\(existing.path) is not a writable directory"
         throw ValidationError("\(option) \(path): \(problem)")
+    }
+}
+
+/// Refuses an empty path, and one the system cannot name: a component
+/// longer than `NAME_MAX` bytes, or the whole longer than `PATH_MAX`.
+private func checkNameable(_ path: String, option: String) throws {
+    guard !path.isEmpty else { throw ValidationError("\(option) needs a path (got an empty one)") }
+    let tooLong = path.utf8.count >= Int(PATH_MAX) || path.split(separator: "/").contains { $0.utf8.count > Int(NAME_MAX) }
+    guard !tooLong else {
+        let shown = path.count > 60 ? path.prefix(60) + "…" : Substring(path)
+        throw ValidationError("\(option) \(shown): longer than this system allows (\(NAME_MAX) bytes a name, \(PATH_MAX) in all)")
     }
 }
 

@@ -69,6 +69,15 @@ struct PlotCommandLineTests {
             try FileManager.default.createDirectory(at: aDirectory, withIntermediateDirectories: false)
             let notAFile = try await reslab("train", "--steps", "5", "--plot", aDirectory.path)
             #expect(notAFile.status == 64 && notAFile.stderr.contains("it exists and is not a regular file"))
+            // Empty paths, and names longer than the system allows, fail before training too.
+            for (option, path) in [("--plot-dir", ""), ("--save", ""),
+                                   ("--plot", directory.path + "/" + String(repeating: "a", count: 300) + ".svg"),
+                                   ("--plot-dir", directory.path + String(repeating: "/d", count: 3000))] {
+                let refused = try await reslab("train", "--steps", "5", option, path)
+                #expect(refused.status == 64, "\(option) \(path.prefix(80))")
+                #expect(refused.stderr.contains("needs a path") || refused.stderr.contains("longer than this system allows"))
+                #expect(refused.stdout.isEmpty)
+            }
         }
     }
 }
