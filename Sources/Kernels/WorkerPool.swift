@@ -14,7 +14,7 @@ import Synchronization
 /// unless the next job will need them all at once.
 public final class WorkerPool: @unchecked Sendable {
     // Why `@unchecked Sendable` is safe: the only non-atomic mutable state is
-    // `job`. It is written by `dispatch`, which `post` calls holding
+    // `job`. It is written by `dispatch`, which is called holding
     // `callerLock`, strictly before the job's `ticket` is stored (sequentially
     // consistent), and read by a worker only after it has claimed a part of
     // that ticket. `dispatch` then waits until `finished` has advanced once
@@ -105,7 +105,7 @@ public final class WorkerPool: @unchecked Sendable {
         let parts = threads
         if parts == 1 { work.run(part: 0); return }
         let posted = withUnsafePointer(to: work) { address in
-            post(UnsafeRawPointer(address), parts: parts, together: false, waiting: false, runPart: Work.runPart)
+            postIfFree(UnsafeRawPointer(address), parts: parts, runPart: Work.runPart)
         }
         if !posted { for part in 0..<parts { work.run(part: part) } }
     }
@@ -122,27 +122,29 @@ public final class WorkerPool: @unchecked Sendable {
         precondition(parts >= 1 && parts <= capacity, "\(parts) parts cannot run together on \(capacity) threads")
         if parts == 1 { work.run(part: 0); return }
         withUnsafePointer(to: work) { address in
-            _ = post(UnsafeRawPointer(address), parts: parts, together: !independent, waiting: true, runPart: Work.runPart)
+            postShards(UnsafeRawPointer(address), parts: parts, together: !independent, runPart: Work.runPart)
         }
     }
 
-    /// Posts the work at `address` as a job of `parts` parts and runs it
-    /// (see `dispatch`), once the pool is free: at once, or after waiting
-    /// for it when `waiting`. Returns false if the pool was busy and it did
-    /// not wait. Kernels called by a job that runs its parts `together`
-    /// see one available thread.
+    /// Runs the work at `address` as a job of `parts` parts (see
+    /// `dispatch`) if the pool is free; returns false, having run nothing,
+    /// if another caller holds it.
     @usableFromInline
-    func post(_ address: UnsafeRawPointer, parts: Int, together: Bool, waiting: Bool,
-              runPart: @escaping (UnsafeRawPointer, Int) -> Void) -> Bool {
-        guard waiting else {
-            return callerLock.withLockIfAvailable { _ in dispatch((address, runPart), parts: parts, together: false) } != nil
-        }
+    func postIfFree(_ address: UnsafeRawPointer, parts: Int, runPart: @escaping (UnsafeRawPointer, Int) -> Void) -> Bool {
+        callerLock.withLockIfAvailable { _ in dispatch((address, runPart), parts: parts, together: false) } != nil
+    }
+
+    /// Runs the work at `address` as the `parts` shards of a data-parallel
+    /// step (see `dispatch`), once the pool is free. Kernels called by a
+    /// shard see one available thread.
+    @usableFromInline
+    func postShards(_ address: UnsafeRawPointer, parts: Int, together: Bool,
+                    runPart: @escaping (UnsafeRawPointer, Int) -> Void) {
         callerLock.withLock { _ in
             heldTogether.store(true, ordering: .relaxed)
             dispatch((address, runPart), parts: parts, together: together)
             heldTogether.store(false, ordering: .relaxed)
         }
-        return true
     }
 
     /// Runs the parts of `posted` (`0..<parts`), each part claimed by the

@@ -21,6 +21,7 @@ extension LoadedNetwork {
             var sampler = BatchSampler(count: samples.count, batchSize: size, seed: (seed ?? configuration.seed) &+ 1)
             indices = Array(sampler.next())
         }
+        guard !indices.isEmpty else { throw RunError("the validation split is empty: nothing to inspect") }
         if let problem = activationProblem(samples: indices.count) { throw RunError(problem + "; use --batch") }
         let result = trainer.measure(on: samples, indices: indices[...], modes: modes)
         let statistics = trainer.network.blockStatistics
