@@ -39,23 +39,26 @@ public func channelDots(_ x: [Float], _ y: [Float], centeredAt center: [Float], 
     reduceChannels(CenteredProduct.self, layout, x, y, center, into: &sums)
 }
 
-/// The term a channel reduction sums, from `x`, `y` and the channel's centre.
+/// The term a channel reduction sums, from `x`, `y` and the channel's
+/// centre (each `term` `@inline(__always)`, as `ElementwiseFunction.apply` is).
 protocol ChannelTerm {
     static func term(_ x: SIMD16<Float>, _ y: SIMD16<Float>, _ center: SIMD16<Float>) -> SIMD16<Float>
 }
 
 enum Value: ChannelTerm {
-    static func term(_ x: SIMD16<Float>, _: SIMD16<Float>, _: SIMD16<Float>) -> SIMD16<Float> { x }
+    @inline(__always) static func term(_ x: SIMD16<Float>, _: SIMD16<Float>, _: SIMD16<Float>) -> SIMD16<Float> {
+        x
+    }
 }
 
 enum SquaredDeviation: ChannelTerm {
-    static func term(_ x: SIMD16<Float>, _: SIMD16<Float>, _ center: SIMD16<Float>) -> SIMD16<Float> {
+    @inline(__always) static func term(_ x: SIMD16<Float>, _: SIMD16<Float>, _ center: SIMD16<Float>) -> SIMD16<Float> {
         (x - center) * (x - center)
     }
 }
 
 enum CenteredProduct: ChannelTerm {
-    static func term(_ x: SIMD16<Float>, _ y: SIMD16<Float>, _ center: SIMD16<Float>) -> SIMD16<Float> {
+    @inline(__always) static func term(_ x: SIMD16<Float>, _ y: SIMD16<Float>, _ center: SIMD16<Float>) -> SIMD16<Float> {
         x * (y - center)
     }
 }
@@ -125,28 +128,44 @@ private struct ChannelCombination<Finish: ElementwiseFunction>: ChunkedWork {
         let (channels, inner) = (layout.channels, layout.inner)
         if inner == 1 {
             // Rows of features: the coefficients are vectors across the row.
+            // Whole vectors pass constant lanes, which keeps the partial
+            // last one out of their loop.
+            @inline(__always) func combine(_ row: Int, _ c: Int, _ lanes: Int) {
+                let i = row * channels + c
+                let value = loadVector(p + c, count: lanes) * loadVector(x + i, count: lanes)
+                    + loadVector(q + c, count: lanes) * loadVector(y + i, count: lanes)
+                    + loadVector(r + c, count: lanes)
+                storeVector(Finish.apply(value, value), out + i, count: lanes)
+            }
+            let whole = channels / 16 * 16
             for row in chunk {
-                forEachVector(0..<channels) { c, lanes in
-                    let i = row * channels + c
-                    let value = loadVector(p + c, count: lanes) * loadVector(x + i, count: lanes)
-                        + loadVector(q + c, count: lanes) * loadVector(y + i, count: lanes)
-                        + loadVector(r + c, count: lanes)
-                    storeVector(Finish.apply(value, value), out + i, count: lanes)
-                }
+                for c in stride(from: 0, to: whole, by: 16) { combine(row, c, 16) }
+                if whole < channels { combine(row, whole, channels - whole) }
             }
         } else {
             // Runs of one channel: the coefficients are broadcast.
             for o in 0..<layout.outer {
                 for c in chunk {
                     let start = (o * channels + c) * inner
-                    let (pc, qc, rc) = (SIMD16(repeating: p[c]), SIMD16(repeating: q[c]), SIMD16(repeating: r[c]))
-                    forEachVector(start..<start + inner) { i, lanes in
-                        let value = pc * loadVector(x + i, count: lanes) + qc * loadVector(y + i, count: lanes) + rc
-                        storeVector(Finish.apply(value, value), out + i, count: lanes)
-                    }
+                    var run = ChannelRunCombination<Finish>(x: x, y: y, out: out, p: SIMD16(repeating: p[c]),
+                                                            q: SIMD16(repeating: q[c]), r: SIMD16(repeating: r[c]))
+                    forEachVector(start..<start + inner, &run)
                 }
             }
         }
+    }
+}
+
+/// `channelCombination` on a run of one channel, whose coefficients `p`,
+/// `q` and `r` are broadcast to every lane.
+private struct ChannelRunCombination<Finish: ElementwiseFunction>: VectorStep {
+    let x: UnsafePointer<Float>, y: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>
+    let p: SIMD16<Float>, q: SIMD16<Float>, r: SIMD16<Float>
+
+    @inline(__always)
+    func apply(at i: Int, lanes: Int) {
+        let value = p * loadVector(x + i, count: lanes) + q * loadVector(y + i, count: lanes) + r
+        storeVector(Finish.apply(value, value), out + i, count: lanes)
     }
 }
 
@@ -178,45 +197,87 @@ private struct ChannelReduction<T: ChannelTerm>: ChunkedWork {
     func run(_ range: Range<Int>) {
         let (channels, inner) = (layout.channels, layout.inner)
         if inner == 1 {
-            for row in stride(from: 0, to: layout.count, by: channels) {
-                forEachVector(range) { c, lanes in
-                    let value = T.term(loadVector(x + row + c, count: lanes), loadVector(y + row + c, count: lanes),
-                                       loadVector(center + c, count: lanes))
-                    storeVector(loadVector(sums + c, count: lanes) + value, sums + c, count: lanes)
-                }
+            var first = range.lowerBound
+            while first + 64 <= range.upperBound {
+                sumDownRows(from: first, lanes: (16, 16, 16, 16))
+                first += 64
+            }
+            if first < range.upperBound {
+                func lanes(_ k: Int) -> Int { max(0, min(16, range.upperBound - first - 16 * k)) }
+                sumDownRows(from: first, lanes: (lanes(0), lanes(1), lanes(2), lanes(3)))
             }
         } else {
             for o in 0..<layout.outer {
                 for c in range {
                     let start = (o * channels + c) * inner
-                    let total = sumRun(start..<start + inner) { i, lanes in
-                        T.term(loadVector(x + i, count: lanes), loadVector(y + i, count: lanes),
-                               SIMD16(repeating: center[c]))
-                    }
-                    sums[c] += total
+                    let run = ChannelRunTerm<T>(x: x, y: y, center: SIMD16(repeating: center[c]))
+                    sums[c] += sumRun(start..<start + inner, run)
                 }
             }
         }
     }
 }
 
-/// The sum of `term(i, lanes)` over the vectors of `range`, the lanes past
-/// a short last vector left out. Four accumulators take turns, so that the
+extension ChannelReduction {
+    /// Sums four vectors of channels of a dense tensor down its rows (the
+    /// `lanes` of each that exist), in four accumulators, whose additions do
+    /// not wait for one another (through `sums` in memory, each waited for
+    /// the last). Whole blocks pass constant lanes, which leaves no partial
+    /// vector in their loop.
+    @inline(__always)
+    private func sumDownRows(from first: Int, lanes: (Int, Int, Int, Int)) {
+        let channels = layout.channels
+        @inline(__always) func term(_ row: Int, _ k: Int, _ lanes: Int) -> SIMD16<Float> {
+            let c = first + 16 * k
+            return T.term(loadVector(x + row + c, count: lanes), loadVector(y + row + c, count: lanes),
+                          loadVector(center + c, count: lanes))
+        }
+        var totals = (SIMD16<Float>(), SIMD16<Float>(), SIMD16<Float>(), SIMD16<Float>())
+        for row in stride(from: 0, to: layout.count, by: channels) {
+            totals.0 += term(row, 0, lanes.0)
+            totals.1 += term(row, 1, lanes.1)
+            totals.2 += term(row, 2, lanes.2)
+            totals.3 += term(row, 3, lanes.3)
+        }
+        storeVector(totals.0, sums + first, count: lanes.0)
+        storeVector(totals.1, sums + first + 16, count: lanes.1)
+        storeVector(totals.2, sums + first + 32, count: lanes.2)
+        storeVector(totals.3, sums + first + 48, count: lanes.3)
+    }
+}
+
+/// `T.term` on a run of one channel, whose centre is broadcast to every lane.
+private struct ChannelRunTerm<T: ChannelTerm> {
+    let x: UnsafePointer<Float>, y: UnsafePointer<Float>, center: SIMD16<Float>
+
+    @inline(__always)
+    func term(at i: Int, lanes: Int) -> SIMD16<Float> {
+        T.term(loadVector(x + i, count: lanes), loadVector(y + i, count: lanes), center)
+    }
+}
+
+/// The sum of `run`'s terms over the vectors of `range`, the lanes past a
+/// short last vector left out. Four accumulators take turns, so that the
 /// additions do not wait for one another.
 @inline(__always)
-private func sumRun(_ range: Range<Int>, _ term: (_ offset: Int, _ lanes: Int) -> SIMD16<Float>) -> Float {
+private func sumRun<T: ChannelTerm>(_ range: Range<Int>, _ run: ChannelRunTerm<T>) -> Float {
     var totals = (SIMD16<Float>(), SIMD16<Float>(), SIMD16<Float>(), SIMD16<Float>())
     var i = range.lowerBound
     while i + 64 <= range.upperBound {
-        totals.0 += term(i, 16)
-        totals.1 += term(i + 16, 16)
-        totals.2 += term(i + 32, 16)
-        totals.3 += term(i + 48, 16)
+        totals.0 += run.term(at: i, lanes: 16)
+        totals.1 += run.term(at: i + 16, lanes: 16)
+        totals.2 += run.term(at: i + 32, lanes: 16)
+        totals.3 += run.term(at: i + 48, lanes: 16)
         i += 64
     }
-    forEachVector(i..<range.upperBound) { i, lanes in
+    while i + 16 <= range.upperBound {
+        totals.0 += run.term(at: i, lanes: 16)
+        i += 16
+    }
+    if i < range.upperBound {
+        let lanes = range.upperBound - i
         let lane = SIMD16<Int32>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
-        totals.0 += term(i, lanes).replacing(with: 0, where: lane .>= Int32(lanes))
+        totals.0 += run.term(at: i, lanes: lanes).replacing(with: 0, where: lane .>= Int32(lanes))
     }
     return ((totals.0 + totals.1) + (totals.2 + totals.3)).sum()
 }

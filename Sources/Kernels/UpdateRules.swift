@@ -19,18 +19,17 @@ public func sgdUpdate(_ value: inout [Float], gradient: [Float], velocity: inout
 }
 
 /// `sgdUpdate` on a chunk of a tensor: gradient `g0`, weight `w`, velocity `v`.
-private struct SGDUpdate: ChunkedWork {
+private struct SGDUpdate: ChunkedWork, VectorStep {
     let g0: UnsafePointer<Float>, w: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>
     let rate: Float, mu: Float, decay: Float, nesterov: Bool, first: Bool
 
-    func run(_ chunk: Range<Int>) {
-        forEachVector(chunk) { i, lanes in
-            let weight = loadVector(w + i, count: lanes)
-            let g = loadVector(g0 + i, count: lanes) + decay * weight
-            let newVelocity = first ? g : mu * loadVector(v + i, count: lanes) + g
-            storeVector(newVelocity, v + i, count: lanes)
-            storeVector(weight - rate * (nesterov ? g + mu * newVelocity : newVelocity), w + i, count: lanes)
-        }
+    @inline(__always)
+    func apply(at i: Int, lanes: Int) {
+        let weight = loadVector(w + i, count: lanes)
+        let g = loadVector(g0 + i, count: lanes) + decay * weight
+        let newVelocity = first ? g : mu * loadVector(v + i, count: lanes) + g
+        storeVector(newVelocity, v + i, count: lanes)
+        storeVector(weight - rate * (nesterov ? g + mu * newVelocity : newVelocity), w + i, count: lanes)
     }
 }
 
@@ -56,22 +55,21 @@ public func adamUpdate(_ value: inout [Float], gradient: [Float], firstMoment: i
 }
 
 /// `adamUpdate` on a chunk of a tensor: gradient `g0`, weight `w`, moments `m0` and `v0`.
-private struct AdamUpdate: ChunkedWork {
+private struct AdamUpdate: ChunkedWork, VectorStep {
     let g0: UnsafePointer<Float>, w: UnsafeMutablePointer<Float>
     let m0: UnsafeMutablePointer<Float>, v0: UnsafeMutablePointer<Float>
     let rate: Float, betas: (Float, Float), epsilon: Float, decay: Float, corrections: (Float, Float)
 
-    func run(_ chunk: Range<Int>) {
+    @inline(__always)
+    func apply(at i: Int, lanes: Int) {
         let (b1, b2) = betas
-        forEachVector(chunk) { i, lanes in
-            let weight = loadVector(w + i, count: lanes)
-            let g = loadVector(g0 + i, count: lanes) + decay * weight
-            let m = b1 * loadVector(m0 + i, count: lanes) + (1 - b1) * g
-            let v = b2 * loadVector(v0 + i, count: lanes) + (1 - b2) * g * g
-            storeVector(m, m0 + i, count: lanes)
-            storeVector(v, v0 + i, count: lanes)
-            let step = rate * (m / corrections.0) / ((v / corrections.1).squareRoot() + epsilon)
-            storeVector(weight - step, w + i, count: lanes)
-        }
+        let weight = loadVector(w + i, count: lanes)
+        let g = loadVector(g0 + i, count: lanes) + decay * weight
+        let m = b1 * loadVector(m0 + i, count: lanes) + (1 - b1) * g
+        let v = b2 * loadVector(v0 + i, count: lanes) + (1 - b2) * g * g
+        storeVector(m, m0 + i, count: lanes)
+        storeVector(v, v0 + i, count: lanes)
+        let step = rate * (m / corrections.0) / ((v / corrections.1).squareRoot() + epsilon)
+        storeVector(weight - step, w + i, count: lanes)
     }
 }

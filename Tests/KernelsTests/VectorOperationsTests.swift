@@ -4,9 +4,11 @@ import Kernels
 /// The vectorised element-wise and per-channel kernels against plain loops,
 /// on sizes that leave partial vectors at the end of rows and runs.
 struct VectorOperationsTests {
-    /// Dense `[5, 19, 1]` (tails across features) and channel-major `[1, 3, 37]` (tails within runs).
-    static let layouts = [ChannelLayout(outer: 5, channels: 19, inner: 1), ChannelLayout(outer: 1, channels: 3, inner: 37),
-                          ChannelLayout(outer: 2, channels: 3, inner: 16)]
+    /// Dense `[5, 19, 1]` (tails across features), dense `[7, 100, 1]` (a
+    /// whole block of 64 features summed at once, then 16 + 16 + 4) and
+    /// channel-major `[1, 3, 37]` (tails within runs).
+    static let layouts = [ChannelLayout(outer: 5, channels: 19, inner: 1), ChannelLayout(outer: 7, channels: 100, inner: 1),
+                          ChannelLayout(outer: 1, channels: 3, inner: 37), ChannelLayout(outer: 2, channels: 3, inner: 16)]
 
     /// The channel of element `i`.
     private func channel(_ i: Int, _ layout: ChannelLayout) -> Int { (i / layout.inner) % layout.channels }
