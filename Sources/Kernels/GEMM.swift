@@ -418,6 +418,17 @@ func packPanel<Rows: RowAddresses>(into dst: UnsafeMutablePointer<Float>, width:
         return
     }
     var group = 0
+    while width % 16 == 0 && group + 16 <= count {
+        var p = 0
+        while p + 16 <= kc {
+            transpose16x16(rows, first: group, column: p, to: dst + p * width + group, ldTo: width)
+            p += 16
+        }
+        for p in p..<kc {
+            for j in group..<group + 16 { dst[p * width + j] = rows[j][p] }
+        }
+        group += 16
+    }
     while group + 8 <= count {
         var p = 0
         while p + 8 <= kc {
@@ -432,6 +443,36 @@ func packPanel<Rows: RowAddresses>(into dst: UnsafeMutablePointer<Float>, width:
     for j in group..<count {
         for p in 0..<kc { dst[p * width + j] = rows[j][p] }
     }
+}
+
+/// `to[c·ldTo + r] = rows[first + r][column + c]` for a 16×16 block, as
+/// `transpose8x8` does it, in four rounds: B's 32-column panels are packed
+/// so, with a third of the 8×8 blocks' shuffles per element.
+@inline(__always)
+func transpose16x16<Rows: RowAddresses>(_ rows: Rows, first: Int, column: Int, to: UnsafeMutablePointer<Float>,
+                                        ldTo: Int) {
+    func row(_ r: Int) -> SIMD16<Float> {
+        UnsafeRawPointer(rows[first + r] + column).loadUnaligned(as: SIMD16<Float>.self)
+    }
+    var v = (row(0), row(1), row(2), row(3), row(4), row(5), row(6), row(7),
+             row(8), row(9), row(10), row(11), row(12), row(13), row(14), row(15))
+    for _ in 0..<4 {
+        v = (SIMD16(lowHalf: v.0.evenHalf, highHalf: v.1.evenHalf), SIMD16(lowHalf: v.2.evenHalf, highHalf: v.3.evenHalf),
+             SIMD16(lowHalf: v.4.evenHalf, highHalf: v.5.evenHalf), SIMD16(lowHalf: v.6.evenHalf, highHalf: v.7.evenHalf),
+             SIMD16(lowHalf: v.8.evenHalf, highHalf: v.9.evenHalf), SIMD16(lowHalf: v.10.evenHalf, highHalf: v.11.evenHalf),
+             SIMD16(lowHalf: v.12.evenHalf, highHalf: v.13.evenHalf), SIMD16(lowHalf: v.14.evenHalf, highHalf: v.15.evenHalf),
+             SIMD16(lowHalf: v.0.oddHalf, highHalf: v.1.oddHalf), SIMD16(lowHalf: v.2.oddHalf, highHalf: v.3.oddHalf),
+             SIMD16(lowHalf: v.4.oddHalf, highHalf: v.5.oddHalf), SIMD16(lowHalf: v.6.oddHalf, highHalf: v.7.oddHalf),
+             SIMD16(lowHalf: v.8.oddHalf, highHalf: v.9.oddHalf), SIMD16(lowHalf: v.10.oddHalf, highHalf: v.11.oddHalf),
+             SIMD16(lowHalf: v.12.oddHalf, highHalf: v.13.oddHalf), SIMD16(lowHalf: v.14.oddHalf, highHalf: v.15.oddHalf))
+    }
+    func store(_ vector: SIMD16<Float>, _ r: Int) {
+        UnsafeMutableRawPointer(to + r * ldTo).storeBytes(of: vector, as: SIMD16<Float>.self)
+    }
+    store(v.0, 0); store(v.1, 1); store(v.2, 2); store(v.3, 3)
+    store(v.4, 4); store(v.5, 5); store(v.6, 6); store(v.7, 7)
+    store(v.8, 8); store(v.9, 9); store(v.10, 10); store(v.11, 11)
+    store(v.12, 12); store(v.13, 13); store(v.14, 14); store(v.15, 15)
 }
 
 /// `to[c·ldTo + r] = rows[first + r][column + c]` for an 8×8 block: eight
