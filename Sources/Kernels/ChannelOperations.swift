@@ -197,15 +197,22 @@ private struct ChannelReduction<T: ChannelTerm>: ChunkedWork {
     func run(_ range: Range<Int>) {
         let (channels, inner) = (layout.channels, layout.inner)
         if inner == 1 {
+            // Whole vectors of channels, four at a time, then up to three;
+            // each call's lanes are constants, so no partial vector is
+            // loaded row after row. Channels left over are summed one by one.
             var first = range.lowerBound
             while first + 64 <= range.upperBound {
                 sumDownRows(from: first, lanes: (16, 16, 16, 16))
                 first += 64
             }
-            if first < range.upperBound {
-                func lanes(_ k: Int) -> Int { max(0, min(16, range.upperBound - first - 16 * k)) }
-                sumDownRows(from: first, lanes: (lanes(0), lanes(1), lanes(2), lanes(3)))
+            switch (range.upperBound - first) / 16 {
+            case 3: sumDownRows(from: first, lanes: (16, 16, 16, 0))
+            case 2: sumDownRows(from: first, lanes: (16, 16, 0, 0))
+            case 1: sumDownRows(from: first, lanes: (16, 0, 0, 0))
+            default: break
             }
+            first += (range.upperBound - first) / 16 * 16
+            for c in first..<range.upperBound { sumDownRows(channel: c) }
         } else {
             for o in 0..<layout.outer {
                 for c in range {
@@ -220,10 +227,9 @@ private struct ChannelReduction<T: ChannelTerm>: ChunkedWork {
 
 extension ChannelReduction {
     /// Sums four vectors of channels of a dense tensor down its rows (the
-    /// `lanes` of each that exist), in four accumulators, whose additions do
-    /// not wait for one another (through `sums` in memory, each waited for
-    /// the last). Whole blocks pass constant lanes, which leaves no partial
-    /// vector in their loop.
+    /// `lanes` of each that exist: 16 or 0), in four accumulators, whose
+    /// additions do not wait for one another (through `sums` in memory,
+    /// each waited for the last).
     @inline(__always)
     private func sumDownRows(from first: Int, lanes: (Int, Int, Int, Int)) {
         let channels = layout.channels
@@ -243,6 +249,17 @@ extension ChannelReduction {
         storeVector(totals.1, sums + first + 16, count: lanes.1)
         storeVector(totals.2, sums + first + 32, count: lanes.2)
         storeVector(totals.3, sums + first + 48, count: lanes.3)
+    }
+
+    /// Sums one channel of a dense tensor down its rows, in the same order
+    /// and to the same bits as its lane of a vector would be.
+    private func sumDownRows(channel c: Int) {
+        var total: Float = 0
+        for row in stride(from: 0, to: layout.count, by: layout.channels) {
+            total += T.term(SIMD16(repeating: x[row + c]), SIMD16(repeating: y[row + c]),
+                            SIMD16(repeating: center[c]))[0]
+        }
+        sums[c] = total
     }
 }
 

@@ -4,11 +4,13 @@ import Kernels
 /// The vectorised element-wise and per-channel kernels against plain loops,
 /// on sizes that leave partial vectors at the end of rows and runs.
 struct VectorOperationsTests {
-    /// Dense `[5, 19, 1]` (tails across features), dense `[7, 100, 1]` (a
-    /// whole block of 64 features summed at once, then 16 + 16 + 4) and
-    /// channel-major `[1, 3, 37]` (tails within runs).
-    static let layouts = [ChannelLayout(outer: 5, channels: 19, inner: 1), ChannelLayout(outer: 7, channels: 100, inner: 1),
-                          ChannelLayout(outer: 1, channels: 3, inner: 37), ChannelLayout(outer: 2, channels: 3, inner: 16)]
+    /// Dense `[5, 19, 1]`, `[7, 115, 1]` and `[3, 40, 1]` (a dense reduction
+    /// sums 64 features at once, then 48, 32 or 16, then the rest one by
+    /// one: 16 + 3, 64 + 48 + 3, 32 + 8) and channel-major `[1, 3, 37]`
+    /// (tails within runs).
+    static let layouts = [ChannelLayout(outer: 5, channels: 19, inner: 1), ChannelLayout(outer: 7, channels: 115, inner: 1),
+                          ChannelLayout(outer: 3, channels: 40, inner: 1), ChannelLayout(outer: 1, channels: 3, inner: 37),
+                          ChannelLayout(outer: 2, channels: 3, inner: 16)]
 
     /// The channel of element `i`.
     private func channel(_ i: Int, _ layout: ChannelLayout) -> Int { (i / layout.inner) % layout.channels }
@@ -76,6 +78,13 @@ struct VectorOperationsTests {
         var rows: [Float] = [9, 9, 9, 9, 9, 9, 9, 9, 9]
         repeatRows([1, 2, 3], into: &rows)
         #expect(rows == [1, 2, 3, 1, 2, 3, 1, 2, 3])
+        // 7 rows: copies of 1, 2 and 4 rows doubling, the last one cut to 3.
+        var seven = [Float](repeating: 9, count: 14)
+        repeatRows([4, 5], into: &seven)
+        #expect(seven == Array([[Float]](repeating: [4, 5], count: 7).joined()))
+        var none: [Float] = []
+        repeatRows([1, 2], into: &none)
+        #expect(none.isEmpty)
         var z = a
         setToZero(&z)
         #expect(z == [Float](repeating: 0, count: 21))
