@@ -417,26 +417,31 @@ func packPanel<Rows: RowAddresses>(into dst: UnsafeMutablePointer<Float>, width:
         }
         return
     }
-    var group = 0
-    while width % 16 == 0 && group + 16 <= count {
+    /// Elements `group..<group + size`, `size`×`size` blocks at a time by
+    /// `transpose(p)` (`p` the first depth of a block), then the depth left
+    /// over one element at a time.
+    func transposeGroup(_ group: Int, size: Int, _ transpose: (_ p: Int) -> Void) {
         var p = 0
-        while p + 16 <= kc {
-            transpose16x16(rows, first: group, column: p, to: dst + p * width + group, ldTo: width)
-            p += 16
+        while p + size <= kc {
+            transpose(p)
+            p += size
         }
         for p in p..<kc {
-            for j in group..<group + 16 { dst[p * width + j] = rows[j][p] }
+            for j in group..<group + size { dst[p * width + j] = rows[j][p] }
+        }
+    }
+    var group = 0
+    while width % 16 == 0 && group + 16 <= count {
+        let first = group
+        transposeGroup(first, size: 16) { p in
+            transpose16x16(rows, first: first, column: p, to: dst + p * width + first, ldTo: width)
         }
         group += 16
     }
     while group + 8 <= count {
-        var p = 0
-        while p + 8 <= kc {
-            transpose8x8(rows, first: group, column: p, to: dst + p * width + group, ldTo: width)
-            p += 8
-        }
-        for p in p..<kc {
-            for j in group..<group + 8 { dst[p * width + j] = rows[j][p] }
+        let first = group
+        transposeGroup(first, size: 8) { p in
+            transpose8x8(rows, first: first, column: p, to: dst + p * width + first, ldTo: width)
         }
         group += 8
     }
