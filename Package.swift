@@ -21,19 +21,22 @@ let package = Package(
         .systemLibrary(name: "CNCurses", path: "Sources/CNCurses"),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         .systemLibrary(name: "CGlibc", path: "Sources/CGlibc"),
-        .target(name: "RunProtocol", exclude: ["protocol.schema.json"]),
-        .target(name: "Kernels", dependencies: ["CGlibc"], swiftSettings: fastMath),
-        .target(name: "Network", dependencies: ["Kernels", "RunProtocol"], swiftSettings: fastMath),
+        // File errors in the system's own words, for every module that reads or writes files.
+        .target(name: "SystemErrors"),
+        .target(name: "RunProtocol", dependencies: ["SystemErrors"], exclude: ["protocol.schema.json"]),
+        .target(name: "Kernels", dependencies: ["CGlibc", "SystemErrors"], swiftSettings: fastMath),
+        .target(name: "Network", dependencies: ["Kernels", "RunProtocol", "SystemErrors"], swiftSettings: fastMath),
         .target(name: "Datasets", dependencies: ["Kernels", "CZlib"], swiftSettings: fastMath),
         .target(name: "Lab", dependencies: ["Network", "Datasets", "RunProtocol"], swiftSettings: fastMath),
         // Charts as SVG text, from results only: no engine, no terminal.
         .target(name: "Figures", dependencies: ["RunProtocol"]),
         // The screen knows the run only through its messages: it cannot import Lab, Network or Datasets.
-        .target(name: "Dashboard", dependencies: ["RunProtocol", "Figures", "CNCurses", "Yams"], swiftSettings: fastMath),
+        .target(name: "Dashboard", dependencies: ["RunProtocol", "Figures", "SystemErrors", "CNCurses", "Yams"],
+                swiftSettings: fastMath),
         .executableTarget(
             name: "reslab",
             dependencies: [
-                "Lab", "Dashboard", "Figures", "RunProtocol",
+                "Lab", "Dashboard", "Figures", "RunProtocol", "SystemErrors",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: fastMath),
@@ -41,7 +44,7 @@ let package = Package(
         // Counts each thread's calls to malloc and its kin, for the tests that
         // check a kernel or a training step allocates nothing.
         .target(name: "AllocationCounter", path: "Tests/AllocationCounter"),
-        .testTarget(name: "KernelsTests", dependencies: ["Kernels", "AllocationCounter"]),
+        .testTarget(name: "KernelsTests", dependencies: ["Kernels", "SystemErrors", "AllocationCounter"]),
         .testTarget(name: "NetworkTests", dependencies: ["Network", "RunProtocol", "TestSupport", "AllocationCounter"], resources: [.copy("Fixtures")]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TestSupport"]),
         .testTarget(name: "LabTests", dependencies: ["Lab", "RunProtocol", "TestSupport", "AllocationCounter"]),

@@ -1,4 +1,5 @@
 import Foundation
+import SystemErrors
 
 /// Why a file could not be read whole.
 public enum BoundedReadError: Error, Equatable {

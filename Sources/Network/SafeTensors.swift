@@ -1,5 +1,6 @@
 import Foundation
 import Kernels
+import SystemErrors
 
 /// A named float32 tensor as stored in a checkpoint.
 public struct StoredTensor: Equatable, Sendable {

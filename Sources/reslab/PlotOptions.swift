@@ -1,7 +1,7 @@
 import ArgumentParser
 import Figures
 import Foundation
-import Kernels
+import SystemErrors
 
 /// The background of written charts.
 enum PlotTheme: String, CaseIterable, ExpressibleByArgument {

@@ -1,5 +1,6 @@
 import Foundation
 import Kernels
+import SystemErrors
 import Testing
 
 /// `readFile` reads a whole file, never more than its limit, and says why
