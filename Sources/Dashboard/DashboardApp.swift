@@ -1,6 +1,7 @@
 import Foundation
 import RunProtocol
 import Synchronization
+import SystemErrors
 
 /// What the run has said since the UI loop last looked: the newest snapshot
 /// of each engine, the notices, and the end. Filled by the updates' task,
@@ -133,7 +134,7 @@ public final class DashboardApp {
             try Data(ScreenSVG.svg(canvas, theme: themes[themeIndex], colour: model.colour).utf8).write(to: file, options: .atomic)
             model.note("wrote the screen to \(file.path)")
         } catch {
-            model.note("could not write the screen to \(file.path): \((error as NSError).localizedDescription)")
+            model.note("could not write the screen to \(file.path): \(systemReason(error))")
         }
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import SystemErrors
 
 /// A run in another process, or on another machine, reached through the
 /// JSON-lines protocol: `reslab serve` in a child process, or any engine
@@ -38,7 +39,7 @@ public final class RemoteRun: RunSession {
         do {
             try process.run()
         } catch {
-            throw WireError("cannot start the engine '\(command)': \(error.localizedDescription)")
+            throw WireError("cannot start the engine '\(command)': \(systemReason(error))")
         }
         let connection = Connection(input: output.fileHandleForReading.fileDescriptor,
                                     output: input.fileHandleForWriting.fileDescriptor)

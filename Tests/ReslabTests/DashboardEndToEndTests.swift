@@ -243,6 +243,24 @@ struct DashboardEndToEndTests {
         }
     }
 
+    /// A screen that cannot be written is said so in the event log, in the
+    /// system's words, and the dashboard goes on.
+    @Test func anUnwritableScreenIsToldInTheSystemsWords() async throws {
+        // A short directory name and a wide screen, so that the whole line fits the event log.
+        let directory = URL(fileURLWithPath: "/tmp/rl\(UInt32.random(in: 0...UInt32.max))")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: false)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let session = try TmuxSession(command: "--depth 4 --steps 50 --save \(directory.path)/run.safetensors", width: 160)
+        #expect(await session.waitFor("■ finished"))
+        try FileManager.default.removeItem(at: directory)
+        try session.send("x")
+        #expect(await session.waitFor("could not write the screen"))
+        #expect(await session.waitFor("No such file or directory"))
+        #expect(!session.screen.contains("couldn’t be saved"))
+        try session.send("q")
+        #expect(await session.waitFor("EXITED 0"))
+    }
+
     @Test func divergenceShowsTheBanner() async throws {
         let session = try TmuxSession(command: "--depth 4 --norm none --schedule constant --lr 100000")
         #expect(await session.waitFor("✕ diverged"))
