@@ -14,3 +14,26 @@ static inline long reslab_thread_preemptions(void) {
     return getrusage(1, &usage) == 0 ? usage.ru_nivcsw : 0;
 }
 #endif
+
+// The calling thread's floating-point control word (x86-64: MXCSR; arm64:
+// FPCR), and the same with subnormals flushed: subnormal inputs read as
+// zero and subnormal results written as zero (MXCSR's DAZ and FTZ bits,
+// FPCR's FZ bit). Each thread has its own.
+#if defined(__x86_64__)
+#include <xmmintrin.h>
+static inline unsigned long reslab_fp_control(void) { return _mm_getcsr(); }
+static inline void reslab_set_fp_control(unsigned long word) { _mm_setcsr((unsigned int)word); }
+static inline unsigned long reslab_subnormals_flushed(unsigned long word) { return word | 0x8040; }
+#elif defined(__aarch64__)
+static inline unsigned long reslab_fp_control(void) {
+    unsigned long word;
+    __asm__ volatile("mrs %0, fpcr" : "=r"(word));
+    return word;
+}
+static inline void reslab_set_fp_control(unsigned long word) { __asm__ volatile("msr fpcr, %0" : : "r"(word)); }
+static inline unsigned long reslab_subnormals_flushed(unsigned long word) { return word | (1UL << 24); }
+#else
+static inline unsigned long reslab_fp_control(void) { return 0; }
+static inline void reslab_set_fp_control(unsigned long word) { (void)word; }
+static inline unsigned long reslab_subnormals_flushed(unsigned long word) { return word; }
+#endif

@@ -56,6 +56,7 @@ public final class WorkerPool: @unchecked Sendable {
         for index in 1..<self.capacity {
             Thread { [self] in
                 nameCurrentThread("reslab-worker-\(index)")
+                flushSubnormalsOnThisThread()
                 self.workerLoop()
             }.start()
         }
@@ -69,13 +70,16 @@ public final class WorkerPool: @unchecked Sendable {
     @TaskLocal public static var requestedThreads: Int?
 
     /// Runs `body` with the kernels it calls using `threads` threads (at
-    /// most `capacity`).
+    /// most `capacity`), the calling thread flushing subnormals to zero as
+    /// the workers do (see SubnormalFlushing.swift).
     public static func withThreads<Result>(_ threads: Int, _ body: () throws -> Result) rethrows -> Result {
-        try $requestedThreads.withValue(threads, operation: body)
+        try withSubnormalsFlushed { try $requestedThreads.withValue(threads, operation: body) }
     }
 
     /// Runs `body` with the kernels it calls using `threads` threads (at
-    /// most `capacity`), across its suspensions.
+    /// most `capacity`), across its suspensions. Its executor's thread must
+    /// flush subnormals itself, as `EngineThread`'s does: a mode set here
+    /// would not follow the body to another thread after a suspension.
     public static func withThreads<Result>(_ threads: Int, isolation: isolated (any Actor)? = #isolation,
                                            _ body: () async throws -> Result) async rethrows -> Result {
         try await $requestedThreads.withValue(threads, operation: body, isolation: isolation)

@@ -22,6 +22,8 @@ public final class EngineThread: SerialExecutor {
         // The thread keeps the executor alive until `stop`.
         Thread { [self] in
             nameCurrentThread(name)
+            // The engine computes here alongside the pool's workers, which flush too.
+            flushSubnormalsOnThisThread()
             runJobs()
         }.start()
     }
