@@ -68,12 +68,12 @@ private struct Unfolding: ChunkedWork {
                 for oy in 0..<oh {
                     let iy = oy * g.stride - g.padding + ky
                     if iy < 0 || iy >= g.height {
-                        zeroRun(out, count: ow)
+                        out.update(repeating: 0, count: ow)
                     } else {
                         let line = image + iy * g.width - g.padding + kx
                         for ox in 0..<valid.lowerBound { out[ox] = 0 }
                         if g.stride == 1 {
-                            copyRun(line + valid.lowerBound, to: out + valid.lowerBound, count: valid.count)
+                            (out + valid.lowerBound).update(from: line + valid.lowerBound, count: valid.count)
                         } else {
                             for ox in valid { out[ox] = line[ox * g.stride] }
                         }

@@ -66,12 +66,12 @@ struct PaddedLayout {
             for (image, n) in range.enumerated() {
                 for y in 0..<g.height {
                     let start = position(image: image, y: y, x: 0)
-                    zeroRun(out + written, count: start - written)
-                    copyRun(x + (c * g.batch + n) * plane + y * width, to: out + start, count: width)
+                    (out + written).update(repeating: 0, count: start - written)
+                    (out + start).update(from: x + (c * g.batch + n) * plane + y * width, count: width)
                     written = start + width
                 }
             }
-            zeroRun(out + written, count: planeStride - written)
+            (out + written).update(repeating: 0, count: planeStride - written)
         }
     }
 
@@ -84,8 +84,8 @@ struct PaddedLayout {
             for (image, n) in range.enumerated() {
                 let target = y + (c * g.batch + n) * plane
                 for row in 0..<g.height {
-                    copyRun(product + c * span + position(image: image, y: row, x: 0) - first, to: target + row * width,
-                            count: width)
+                    (target + row * width).update(from: product + c * span + position(image: image, y: row, x: 0) - first,
+                                                  count: width)
                 }
             }
         }
