@@ -139,24 +139,31 @@ struct GemmOperands {
     }
 
     /// Where the micro-kernel finds the 8-row panels of `op(A)`: panel `i`
-    /// starts at `start + i·panelStride`; packed panels are depth-major
-    /// (8 floats per step), unpacked ones are A's own rows.
+    /// starts at `start + i·panelStride`, laid out as `layout` says.
     struct APanels {
         let start: UnsafePointer<Float>
         let panelStride: Int
-        let isPacked: Bool
+        let layout: Layout
+
+        /// Packed panels are depth-major (8 floats per step). Read in place,
+        /// an untransposed A's panel is 8 of its rows (`lda` apart), a
+        /// transposed A's is 8 adjacent floats of each stored row, one
+        /// stored row (`lda` further) per step.
+        enum Layout { case packed, storedRows, storedColumns }
     }
 
-    /// An untransposed A whose rows fill whole panels, multiplied by only a
-    /// few B panels, is read in place, eight rows at once: packing it would
-    /// cost more than it saves. Otherwise it is packed into `dst` by `packA`.
+    /// An A whose rows fill whole panels, multiplied by only a few B panels,
+    /// is read in place: packing it would cost more than it saves. Otherwise
+    /// it is packed into `dst` by `packA`.
     private func aPanels(packedInto dst: UnsafeMutablePointer<Float>, row: Int, mc: Int, depth: Int, kc: Int,
                          nc: Int) -> APanels {
-        if transA == .none && mc % microRows == 0 && nc <= 8 * microColumns {
-            return APanels(start: a + row * lda + depth, panelStride: microRows * lda, isPacked: false)
+        if mc % microRows == 0 && nc <= 8 * microColumns {
+            return transA == .none
+                ? APanels(start: a + row * lda + depth, panelStride: microRows * lda, layout: .storedRows)
+                : APanels(start: a + depth * lda + row, panelStride: microRows, layout: .storedColumns)
         }
         packA(into: dst, row: row, mc: mc, depth: depth, kc: kc)
-        return APanels(start: dst, panelStride: microRows * kc, isPacked: true)
+        return APanels(start: dst, panelStride: microRows * kc, layout: .packed)
     }
 
     /// Packs `op(A)[row..<row+mc, depth..<depth+kc]` as panels of 8 rows,
@@ -276,15 +283,19 @@ struct GemmOperands {
                 let rowsHere = min(microRows, mc - ir)
                 let aPanel = aPanels.start + ir / microRows * aPanels.panelStride
                 /// The micro-kernel on this tile, compiled separately for packed
-                /// A panels (constant strides) and for A read in place, and for
-                /// B rows at a stride or at tabulated offsets.
+                /// A panels (constant strides), for A's stored rows or columns
+                /// read in place, and for B rows at a stride or at tabulated offsets.
                 func kernel(c: UnsafeMutablePointer<Float>, ldc: Int, overwrite: Bool) {
                     func run<Rows: RowAddresses>(_ rows: Rows) {
-                        if aPanels.isPacked {
+                        switch aPanels.layout {
+                        case .packed:
                             microKernel(kc: kc, a: aPanel, aRow: 1, aStep: microRows, b: rows, c: c, ldc: ldc,
                                         alpha: alpha, overwrite: overwrite)
-                        } else {
+                        case .storedRows:
                             microKernel(kc: kc, a: aPanel, aRow: lda, aStep: 1, b: rows, c: c, ldc: ldc,
+                                        alpha: alpha, overwrite: overwrite)
+                        case .storedColumns:
+                            microKernel(kc: kc, a: aPanel, aRow: 1, aStep: lda, b: rows, c: c, ldc: ldc,
                                         alpha: alpha, overwrite: overwrite)
                         }
                     }

@@ -32,6 +32,9 @@ struct GEMMTests {
         // B's rows so far apart that it is packed with few rows of C, and
         // its last panel only partly filled.
         (20, 1030, 40),
+        // Whole 8-row panels of A and few B panels: A read in place, its
+        // stored rows or (transposed) its stored columns, over two depth blocks.
+        (64, 40, 300),
     ]
 
     @Test(arguments: [Transpose.none, .transposed], [Transpose.none, .transposed])
