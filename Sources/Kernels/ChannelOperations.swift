@@ -205,14 +205,14 @@ private struct ChannelReduction<T: ChannelTerm>: ChunkedWork {
                 sumDownRows(from: first, lanes: (16, 16, 16, 16))
                 first += 64
             }
-            switch (range.upperBound - first) / 16 {
+            let wholeVectors = (range.upperBound - first) / 16
+            switch wholeVectors {
             case 3: sumDownRows(from: first, lanes: (16, 16, 16, 0))
             case 2: sumDownRows(from: first, lanes: (16, 16, 0, 0))
             case 1: sumDownRows(from: first, lanes: (16, 0, 0, 0))
             default: break
             }
-            first += (range.upperBound - first) / 16 * 16
-            for c in first..<range.upperBound { sumDownRows(channel: c) }
+            for c in first + 16 * wholeVectors..<range.upperBound { sumDownRows(channel: c) }
         } else {
             for o in 0..<layout.outer {
                 for c in range {
