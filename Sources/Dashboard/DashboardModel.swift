@@ -119,9 +119,9 @@ public struct DashboardModel: Sendable {
         note(reason + " · the screen shows the last snapshot · q quits")
     }
 
-    /// Adds a line of the screen's own to the event log.
+    /// Adds a line of the screen's own to the event log. It happens now, so it goes last.
     public mutating func note(_ message: String) {
-        append(LoggedEvent(time: snapshot.elapsedSeconds, message: message))
+        append(LoggedEvent(time: max(snapshot.elapsedSeconds, eventLog.last?.time ?? 0), message: message))
     }
 
     /// Appends the events newer than `seen`; returns the newest id.
@@ -130,8 +130,11 @@ public struct DashboardModel: Sendable {
         return events.last.map { max($0.id, seen) } ?? seen
     }
 
+    /// Inserts in time order: the twin's events and the residual engine's arrive in separate
+    /// snapshots, so a later arrival may be an earlier event. Equal times keep arrival order.
     private mutating func append(_ event: LoggedEvent) {
-        eventLog.append(event)
+        let position = eventLog.lastIndex { $0.time <= event.time }.map { $0 + 1 } ?? 0
+        eventLog.insert(event, at: position)
         if eventLog.count > Self.eventLimit { eventLog.removeFirst(eventLog.count - Self.eventLimit) }
     }
 

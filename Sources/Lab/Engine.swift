@@ -71,8 +71,10 @@ public actor Engine {
     /// the configuration is invalid or the data cannot be read.
     /// A live engine (`.live` policy) always stays after training, for lesions;
     /// a headless one only when `staysAfterTraining` (a `Run` with work left for the end).
+    /// Event times count from `origin` (default: now), so engines that run side by side can share one.
     public init(configuration: RunConfiguration, policy: PublishPolicy = .everyEvaluation,
-                checkpoint: CheckpointContents? = nil, label: String? = nil, staysAfterTraining: Bool = false) throws {
+                checkpoint: CheckpointContents? = nil, label: String? = nil, staysAfterTraining: Bool = false,
+                origin: ContinuousClock.Instant? = nil) throws {
         if let problem = configuration.problems.first { throw RunError(problem) }
         self.configuration = configuration
         self.policy = policy
@@ -129,7 +131,7 @@ public actor Engine {
         identity.seed = configuration.seed
         identity.run = label
         metrics = StepMetrics(blocks: spec.blockCount)
-        start = clock.now
+        start = origin ?? ContinuousClock.now
         lastPublish = start
         switch policy {
         case .everyEvaluation: (snapshots, continuation) = AsyncStream.makeStream(bufferingPolicy: .unbounded)

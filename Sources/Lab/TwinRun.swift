@@ -15,10 +15,13 @@ public struct TwinRun: Sendable {
             residualConfiguration.threads = 1
             plainConfiguration.threads = 1
         }
+        // One origin for both clocks: the plain engine is built after the residual one has
+        // loaded its data, and its events must still read on the same time line.
+        let origin = ContinuousClock.now
         residual = try Engine(configuration: residualConfiguration, policy: policy, label: "residual",
-                              staysAfterTraining: staysAfterTraining)
+                              staysAfterTraining: staysAfterTraining, origin: origin)
         plain = try Engine(configuration: plainConfiguration, policy: policy, label: "plain",
-                           staysAfterTraining: staysAfterTraining)
+                           staysAfterTraining: staysAfterTraining, origin: origin)
     }
 
     public var engines: [Engine] { [residual, plain] }

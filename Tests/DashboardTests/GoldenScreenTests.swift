@@ -171,6 +171,19 @@ struct GoldenScreenTests {
         #expect(older.contains("newer below"))
     }
 
+    /// The twin's events arrive in their own snapshots; the log still reads in time order.
+    @Test func twinEventsInterleaveByTime() {
+        var model = DashboardModel()
+        var residual = ScreenFixtures.snapshot(step: 100, depth: 4)
+        residual.events = [EngineEvent(id: 1, time: 0.5, message: "a"), EngineEvent(id: 2, time: 3, message: "d")]
+        model.absorb(residual)
+        var plain = ScreenFixtures.snapshot(step: 100, depth: 4)
+        plain.events = [EngineEvent(id: 1, time: 1, message: "b"), EngineEvent(id: 2, time: 3, message: "e"),
+                        EngineEvent(id: 3, time: 2, message: "c")]
+        model.absorbTwin(plain)
+        #expect(model.eventLog.map(\.message) == ["a", "plain twin: b", "plain twin: c", "d", "plain twin: e"])
+    }
+
     @Test func withoutColourTheSeriesDifferByLineStyle() {
         var model = ScreenFixtures.model("vanishing")
         model.colour = false
