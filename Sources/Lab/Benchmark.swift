@@ -58,9 +58,11 @@ public struct BenchmarkResult: Codable, Sendable {
     /// Billions per second of the operations a step needs (workloads):
     /// `ModelSpec.trainingOperationsPerSample`, without the kernels' padding.
     public var usefulGflops: Double?
-    /// GFLOP/s (GEMM) or useful GFLOP/s (workloads) as a fraction of the
-    /// arithmetic peak measured in the same run.
+    /// GFLOP/s (GEMM) or useful GFLOP/s (workloads) as a fraction of
+    /// `peakGflops`.
     public var peakFraction: Double?
+    /// The arithmetic peak measured just before this figure, in the same round.
+    public var peakGflops: Double?
     /// Busy programs that ran beside the measurement (`--contention`).
     public var busyNeighbours: Int?
 
@@ -70,19 +72,59 @@ public struct BenchmarkResult: Codable, Sendable {
         case millisecondsPerStep = "ms_per_step"
         case usefulGflops = "useful_gflops"
         case peakFraction = "peak_fraction"
+        case peakGflops = "peak_gflops"
         case busyNeighbours = "busy_neighbours"
     }
 }
 
 /// Times the workloads and the GEMM kernel.
 public enum Benchmark {
-    /// Trains `workload` on random data for about `seconds` after a warm-up.
-    /// `depth` and `width`, if given, replace the workload's own.
-    public static func run(_ workload: BenchmarkWorkload, seconds: Double, threads: Int,
-                           depth: Int? = nil, width: Int? = nil) -> BenchmarkResult {
-        let run = TimedTraining(workload, threads: threads, depth: depth, width: width)
-        let (steps, elapsed) = run.time(seconds: seconds)
-        return run.result(steps: steps, seconds: elapsed)
+    /// The workloads' training steps, each timed beside the peak loop
+    /// (`againstPeak`): the peak's figure first, then each workload's, whose
+    /// share of the peak counts only the arithmetic a step needs, not the
+    /// kernels' padding. `depth` and `width`, if given, replace the workloads' own.
+    public static func workloadsAgainstPeak(_ workloads: [BenchmarkWorkload], seconds: Double, threads: Int,
+                                            rounds: Int, depth: Int? = nil, width: Int? = nil) -> [BenchmarkResult] {
+        againstPeak(workloads.map { TimedTraining($0, threads: threads, depth: depth, width: width) },
+                    seconds: seconds, threads: threads, rounds: rounds)
+    }
+
+    /// The GEMM shapes of `gemmShapes`, each timed beside the peak loop
+    /// (`againstPeak`): the peak's figure first, then each product's.
+    public static func productsAgainstPeak(seconds: Double, threads: Int, rounds: Int) -> [BenchmarkResult] {
+        againstPeak(gemmShapes.map { TimedProduct(name: $0.name, m: $0.m, n: $0.n, k: $0.k, threads: threads) },
+                    seconds: seconds, threads: threads, rounds: rounds)
+    }
+
+    /// Times each figure beside the arithmetic peak. The host moves this
+    /// machine's speed by half from one hour to the next, and by more within
+    /// a minute, so a peak measured once would judge later figures against
+    /// another machine. Instead, in each of `rounds` rounds, the peak loop
+    /// runs for half of a figure's share of `seconds`, then the figure for
+    /// its share, and a round's share of the peak compares two timings a
+    /// moment apart. Each figure reports the round whose share is the median,
+    /// with that round's peak (`peakGflops`); the peak's own figure is the
+    /// median of all its timings.
+    private static func againstPeak(_ figures: [any TimedFigure], seconds: Double, threads: Int,
+                                    rounds: Int) -> [BenchmarkResult] {
+        let share = seconds / Double(rounds)
+        var peaks: [Double] = []
+        let results = figures.map { figure in
+            let timed = (0..<rounds).map { _ in
+                let peak = WorkerPool.withThreads(threads) { arithmeticPeak(seconds: share / 2) }
+                let (calls, elapsed) = figure.time(seconds: share)
+                var result = figure.result(calls: calls, seconds: elapsed)
+                result.peakGflops = peak
+                result.peakFraction = (result.usefulGflops ?? result.gflops ?? 0) / peak
+                return result
+            }
+            peaks += timed.compactMap(\.peakGflops)
+            return timed.sorted { $0.peakFraction ?? 0 < $1.peakFraction ?? 0 }[rounds / 2]
+        }
+        let peak = peaks.sorted()[peaks.count / 2]
+        let peakResult = BenchmarkResult(workload: "fma-peak", threads: threads, samplesPerSecond: nil, gflops: peak,
+                                         seconds: share / 2 * Double(peaks.count))
+        return [peakResult] + results
     }
 
     /// The sizes of `reslab bench --scaling`: `mlp-fashion` at four depths
@@ -113,13 +155,13 @@ public enum Benchmark {
     /// in every round, so that the machine's slow spells fall on all of them
     /// alike. Each figure is the median of its rounds.
     private static func sideBySide(_ runs: [TimedTraining], seconds: Double, rounds: Int) -> [BenchmarkResult] {
-        var timings = [[(steps: Int, seconds: Double)]](repeating: [], count: runs.count)
+        var timings = [[(calls: Int, seconds: Double)]](repeating: [], count: runs.count)
         for _ in 0..<rounds {
             for (index, run) in runs.enumerated() { timings[index].append(run.time(seconds: seconds / Double(rounds))) }
         }
         return zip(runs, timings).map { run, rounds in
-            let median = rounds.sorted { $0.seconds / Double($0.steps) < $1.seconds / Double($1.steps) }[rounds.count / 2]
-            return run.result(steps: median.steps, seconds: median.seconds)
+            let median = rounds.sorted { $0.seconds / Double($0.calls) < $1.seconds / Double($1.calls) }[rounds.count / 2]
+            return run.result(calls: median.calls, seconds: median.seconds)
         }
     }
 
@@ -140,32 +182,10 @@ public enum Benchmark {
             + "batch is \(run.lastLoss), so its steps would skip the backward pass; choose a smaller --depth or --width"
     }
 
-    /// GFLOP/s of `C = A·B` for one shape.
-    public static func gemm(name: String, m: Int, n: Int, k: Int, seconds: Double, threads: Int) -> BenchmarkResult {
-        WorkerPool.withThreads(threads) { gemm(name: name, m: m, n: n, k: k, seconds: seconds) }
-    }
-
-    private static func gemm(name: String, m: Int, n: Int, k: Int, seconds: Double) -> BenchmarkResult {
-        let threads = WorkerPool.shared.threads
-        var rng = SeededGenerator(seed: 5)
-        let a = (0..<m * k).map { _ in rng.normal() }, b = (0..<k * n).map { _ in rng.normal() }
-        var c = [Float](repeating: 0, count: m * n)
-        Kernels.gemm(.none, .none, m: m, n: n, k: k, a, lda: k, b, ldb: n, &c, ldc: n)
-        let (calls, elapsed) = repeatFor(seconds: seconds) {
-            Kernels.gemm(.none, .none, m: m, n: n, k: k, a, lda: k, b, ldb: n, &c, ldc: n)
-        }
-        return BenchmarkResult(workload: name, threads: threads, samplesPerSecond: nil,
-                               gflops: 2 * Double(m) * Double(n) * Double(k) * Double(calls) / elapsed / 1e9,
-                               seconds: elapsed)
-    }
-
     /// GFLOP/s of a register-only loop of fused multiply-adds on every
-    /// thread at once: the arithmetic peak the GEMM figures are judged against.
-    public static func arithmeticPeak(seconds: Double, threads: Int) -> BenchmarkResult {
-        WorkerPool.withThreads(threads) { arithmeticPeak(seconds: seconds) }
-    }
-
-    private static func arithmeticPeak(seconds: Double) -> BenchmarkResult {
+    /// thread of the pool at once, for about `seconds`: the arithmetic peak
+    /// that the figures are judged against.
+    private static func arithmeticPeak(seconds: Double) -> Double {
         let threads = WorkerPool.shared.threads
         let iterations = 1 << 20
         var sink: Float = 0
@@ -173,9 +193,7 @@ public enum Benchmark {
             sink += fusedMultiplyAddLoopOnEveryThread(iterations: iterations)
         }
         precondition(sink.isFinite, "the peak loop must stay finite")
-        let operations = Double(calls * threads * iterations * fusedMultiplyAddLoopOperations)
-        return BenchmarkResult(workload: "fma-peak", threads: threads, samplesPerSecond: nil,
-                               gflops: operations / elapsed / 1e9, seconds: elapsed)
+        return Double(calls * threads * iterations * fusedMultiplyAddLoopOperations) / elapsed / 1e9
     }
 
     /// Calls `body` until `seconds` have passed (at least three times);
@@ -191,71 +209,5 @@ public enum Benchmark {
             elapsed = (clock.now - start).seconds
         } while elapsed < seconds || count < 3
         return (count, elapsed)
-    }
-}
-
-/// A workload's network and batch, built and warmed up, ready to be timed
-/// for a few seconds at a time.
-private final class TimedTraining {
-    let workload: BenchmarkWorkload
-    let spec: ModelSpec
-    let threads: Int
-    private let trainer: Trainer
-    private let samples: LabeledSamples
-    private let modes: [BlockMode]
-    /// The batch: the first samples, in order.
-    private let batch: ArraySlice<Int>
-    /// Floating-point operations of the matrix products of one step, as `sgemm` counts them.
-    private(set) var operationsPerStep = 0.0
-
-    init(_ workload: BenchmarkWorkload, threads: Int, depth: Int?, width: Int?) {
-        let spec = workload.spec(depth: depth, width: width)
-        var rng = SeededGenerator(seed: 99)
-        let batch = workload.batchSize
-        let features = (0..<batch * spec.inputFeatures).map { _ in rng.normal() }
-        let labels = (0..<batch).map { _ in rng.index(below: spec.classes) }
-        (self.workload, self.spec, self.threads) = (workload, spec, threads)
-        samples = LabeledSamples(storage: .floats(features), labels: labels, featureCount: spec.inputFeatures)
-        trainer = Trainer(spec: spec, optimizer: OptimizerSettings(kind: .sgd, nesterov: false), seed: 1,
-                          threads: threads)
-        modes = Array(repeating: BlockMode.residual, count: spec.blockCount)
-        self.batch = Array(0..<batch)[...]
-        operationsPerStep = WorkerPool.withThreads(threads) {
-            for _ in 0..<2 { step() }
-            let before = gemmOperations.load(ordering: .relaxed)
-            step()
-            return Double(gemmOperations.load(ordering: .relaxed) - before)
-        }
-    }
-
-    /// One full step. The learning rate is zero, so every step does all of
-    /// a step's arithmetic on the same weights: a rate that made the loss
-    /// diverge would leave every later step without its backward pass
-    /// (`mlp-spiral`, which has no norm, did so at 0.01 after one step).
-    private func step() {
-        lastLoss = trainer.step(on: samples, indices: batch, modes: modes, rate: 0).loss
-    }
-
-    /// The loss of the latest step: while it is finite, steps run backward too.
-    private(set) var lastLoss: Float = 0
-
-    /// Steps for about `seconds`, after one untimed step that brings the
-    /// network back into the caches; returns the steps and the seconds.
-    func time(seconds: Double) -> (steps: Int, seconds: Double) {
-        WorkerPool.withThreads(threads) {
-            step()
-            return Benchmark.repeatFor(seconds: seconds, step)
-        }
-    }
-
-    func result(steps: Int, seconds: Double) -> BenchmarkResult {
-        var result = BenchmarkResult(workload: workload.rawValue, threads: threads,
-                                     samplesPerSecond: Double(steps * workload.batchSize) / seconds,
-                                     gflops: operationsPerStep * Double(steps) / seconds / 1e9, seconds: seconds)
-        result.depth = spec.depth
-        result.width = spec.width
-        result.millisecondsPerStep = seconds / Double(steps) * 1000
-        result.usefulGflops = Double(steps * workload.batchSize) * spec.trainingOperationsPerSample / seconds / 1e9
-        return result
     }
 }

@@ -17,7 +17,7 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Width of the workloads' networks, instead of their own.") var width: Int?
     @Option(help: "Threads.") var threads: Int = RunConfiguration().threads
     @Option(help: "Seconds to time each figure.") var seconds: Double = 3
-    @Option(help: "With --scaling or --contention: rounds in which every figure is timed in turn; each is their median.")
+    @Option(help: "Rounds in which every figure is timed in turn (--scaling, --contention) or just after the peak loop (otherwise); each figure is their median.")
     var rounds: Int = 5
     @Flag(help: "Print one JSON object per line.") var json = false
 
@@ -87,23 +87,10 @@ struct BenchCommand: AsyncParsableCommand {
                 report(result)
             }
         } else if gemm {
-            let peak = Benchmark.arithmeticPeak(seconds: seconds, threads: threads)
-            report(peak)
-            for shape in Benchmark.gemmShapes {
-                var result = Benchmark.gemm(name: shape.name, m: shape.m, n: shape.n, k: shape.k, seconds: seconds,
-                                            threads: threads)
-                result.peakFraction = (result.gflops ?? 0) / (peak.gflops ?? 1)
-                report(result)
-            }
+            Benchmark.productsAgainstPeak(seconds: seconds, threads: threads, rounds: rounds).forEach(report)
         } else {
-            // The share of the peak counts only the arithmetic a step needs, not the kernels' padding.
-            let peak = Benchmark.arithmeticPeak(seconds: seconds, threads: threads)
-            report(peak)
-            for workload in workload.isEmpty ? BenchmarkWorkload.allCases : workload {
-                var result = Benchmark.run(workload, seconds: seconds, threads: threads, depth: depth, width: width)
-                result.peakFraction = (result.usefulGflops ?? 0) / (peak.gflops ?? 1)
-                report(result)
-            }
+            Benchmark.workloadsAgainstPeak(workload.isEmpty ? BenchmarkWorkload.allCases : workload, seconds: seconds,
+                                           threads: threads, rounds: rounds, depth: depth, width: width).forEach(report)
         }
     }
 }

@@ -1,0 +1,113 @@
+import Datasets
+import Kernels
+import Network
+import RunProtocol
+
+/// Something `reslab bench` times for a few seconds at a time: a
+/// workload's training step, or one matrix product.
+protocol TimedFigure {
+    /// Calls the figure's work for about `seconds` (at least three times),
+    /// after one untimed call; returns the calls and the seconds.
+    func time(seconds: Double) -> (calls: Int, seconds: Double)
+    /// The figure of `calls` calls in `seconds`.
+    func result(calls: Int, seconds: Double) -> BenchmarkResult
+}
+
+/// One GEMM shape, `C = A·B` with random A and B, built once.
+final class TimedProduct: TimedFigure {
+    let name: String
+    let m: Int, n: Int, k: Int
+    let threads: Int
+    private let a: [Float], b: [Float]
+    private var c: [Float]
+
+    init(name: String, m: Int, n: Int, k: Int, threads: Int) {
+        (self.name, self.m, self.n, self.k, self.threads) = (name, m, n, k, threads)
+        var rng = SeededGenerator(seed: 5)
+        a = (0..<m * k).map { _ in rng.normal() }
+        b = (0..<k * n).map { _ in rng.normal() }
+        c = [Float](repeating: 0, count: m * n)
+    }
+
+    private func multiply() {
+        gemm(.none, .none, m: m, n: n, k: k, a, lda: k, b, ldb: n, &c, ldc: n)
+    }
+
+    func time(seconds: Double) -> (calls: Int, seconds: Double) {
+        WorkerPool.withThreads(threads) {
+            multiply()
+            return Benchmark.repeatFor(seconds: seconds, multiply)
+        }
+    }
+
+    func result(calls: Int, seconds: Double) -> BenchmarkResult {
+        BenchmarkResult(workload: name, threads: threads, samplesPerSecond: nil,
+                        gflops: 2 * Double(m) * Double(n) * Double(k) * Double(calls) / seconds / 1e9, seconds: seconds)
+    }
+}
+
+/// A workload's network and batch, built and warmed up, ready to be timed
+/// for a few seconds at a time.
+final class TimedTraining: TimedFigure {
+    let workload: BenchmarkWorkload
+    let spec: ModelSpec
+    let threads: Int
+    private let trainer: Trainer
+    private let samples: LabeledSamples
+    private let modes: [BlockMode]
+    /// The batch: the first samples, in order.
+    private let batch: ArraySlice<Int>
+    /// Floating-point operations of the matrix products of one step, as `sgemm` counts them.
+    private(set) var operationsPerStep = 0.0
+
+    init(_ workload: BenchmarkWorkload, threads: Int, depth: Int?, width: Int?) {
+        let spec = workload.spec(depth: depth, width: width)
+        var rng = SeededGenerator(seed: 99)
+        let batch = workload.batchSize
+        let features = (0..<batch * spec.inputFeatures).map { _ in rng.normal() }
+        let labels = (0..<batch).map { _ in rng.index(below: spec.classes) }
+        (self.workload, self.spec, self.threads) = (workload, spec, threads)
+        samples = LabeledSamples(storage: .floats(features), labels: labels, featureCount: spec.inputFeatures)
+        trainer = Trainer(spec: spec, optimizer: OptimizerSettings(kind: .sgd, nesterov: false), seed: 1,
+                          threads: threads)
+        modes = Array(repeating: BlockMode.residual, count: spec.blockCount)
+        self.batch = Array(0..<batch)[...]
+        operationsPerStep = WorkerPool.withThreads(threads) {
+            for _ in 0..<2 { step() }
+            let before = gemmOperations.load(ordering: .relaxed)
+            step()
+            return Double(gemmOperations.load(ordering: .relaxed) - before)
+        }
+    }
+
+    /// One full step. The learning rate is zero, so every step does all of
+    /// a step's arithmetic on the same weights: a rate that made the loss
+    /// diverge would leave every later step without its backward pass
+    /// (`mlp-spiral`, which has no norm, did so at 0.01 after one step).
+    private func step() {
+        lastLoss = trainer.step(on: samples, indices: batch, modes: modes, rate: 0).loss
+    }
+
+    /// The loss of the latest step: while it is finite, steps run backward too.
+    private(set) var lastLoss: Float = 0
+
+    /// Steps for about `seconds`, after one untimed step that brings the
+    /// network back into the caches; returns the steps and the seconds.
+    func time(seconds: Double) -> (calls: Int, seconds: Double) {
+        WorkerPool.withThreads(threads) {
+            step()
+            return Benchmark.repeatFor(seconds: seconds, step)
+        }
+    }
+
+    func result(calls steps: Int, seconds: Double) -> BenchmarkResult {
+        var result = BenchmarkResult(workload: workload.rawValue, threads: threads,
+                                     samplesPerSecond: Double(steps * workload.batchSize) / seconds,
+                                     gflops: operationsPerStep * Double(steps) / seconds / 1e9, seconds: seconds)
+        result.depth = spec.depth
+        result.width = spec.width
+        result.millisecondsPerStep = seconds / Double(steps) * 1000
+        result.usefulGflops = Double(steps * workload.batchSize) * spec.trainingOperationsPerSample / seconds / 1e9
+        return result
+    }
+}
