@@ -56,7 +56,8 @@ def main():
             common = ["--workload", workload, "--threads", str(threads), "--seconds", str(args.seconds)]
             common += ["--depth", str(depth)] if depth else []
             label = f"{workload} d{depth}" if depth else workload
-            commands = {"reslab": [reslab, "bench", "--json"] + common,
+            # One timing per call (after its peak loop): this script makes the rounds.
+            commands = {"reslab": [reslab, "bench", "--json", "--rounds", "1"] + common,
                         "torch": [sys.executable, os.path.join(HERE, "bench_pytorch.py")] + common}
             rates = {"reslab": [], "torch": []}
             for round in range(args.rounds):
