@@ -10,7 +10,9 @@ In every round each workload is timed by ResLab and by PyTorch one right
 after the other (the first of the pair alternating from round to round), so
 that the shared machine's slow spells fall on both alike. Besides the ratio
 of the medians, the table gives the median and the range of the ratios of
-the pairs.
+the pairs, and the last column the median arithmetic peak that `reslab
+bench` timed beside ResLab's figures: it tells a quiet hour (about 370-410
+GFLOP/s on two threads of this machine) from a busy one (about 200).
 """
 import argparse
 import json
@@ -24,11 +26,11 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 WORKLOADS = ["mlp-spiral", "mlp-fashion", "conv-fashion"]
 
 
-def samples_per_second(command):
-    """Runs one benchmark command and returns its workload's figure
+def measure(command):
+    """Runs one benchmark command and returns its workload's JSON figure
     (`reslab bench` reports the arithmetic peak first)."""
     output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
-    return [json.loads(line) for line in output.split("\n") if "samples_per_s" in line][0]["samples_per_s"]
+    return [json.loads(line) for line in output.split("\n") if "samples_per_s" in line][0]
 
 
 def row(label, threads, numerators, denominators, digits=0):
@@ -50,7 +52,8 @@ def main():
     parser.add_argument("--depth", type=int, action="append", help="blocks (default: each workload's own)")
     args = parser.parse_args()
     reslab = os.path.join(ROOT, ".build", "release", "reslab")
-    print(f"{'workload':16} {'threads':>7} {'ResLab':>10} {'PyTorch':>10} {'ratio':>7}   pairs: median (range)")
+    print(f"{'workload':16} {'threads':>7} {'ResLab':>10} {'PyTorch':>10} {'ratio':>7}   pairs: median (range)"
+          "   peak GFLOP/s")
     for threads in args.threads or [1, 2]:
         for workload, depth in [(w, d) for w in args.workload or WORKLOADS for d in args.depth or [None]]:
             common = ["--workload", workload, "--threads", str(threads), "--seconds", str(args.seconds)]
@@ -60,10 +63,14 @@ def main():
             commands = {"reslab": [reslab, "bench", "--json", "--rounds", "1"] + common,
                         "torch": [sys.executable, os.path.join(HERE, "bench_pytorch.py")] + common}
             rates = {"reslab": [], "torch": []}
+            peaks = []
             for round in range(args.rounds):
                 for name in (["reslab", "torch"] if round % 2 == 0 else ["torch", "reslab"]):
-                    rates[name].append(samples_per_second(commands[name]))
-            print(row(label, threads, rates["reslab"], rates["torch"]), flush=True)
+                    figure = measure(commands[name])
+                    rates[name].append(figure["samples_per_s"])
+                    peaks += [figure["peak_gflops"]] if "peak_gflops" in figure else []
+            peak = f"   {statistics.median(peaks):.0f}" if peaks else ""
+            print(row(label, threads, rates["reslab"], rates["torch"]) + peak, flush=True)
 
 
 if __name__ == "__main__":
