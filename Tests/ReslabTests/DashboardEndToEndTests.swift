@@ -183,8 +183,8 @@ struct DashboardEndToEndTests {
     /// (`reslab_torch serve`): `j j d` deletes block 3 on both ranks, and the
     /// event log shows the deletion with the accuracy before and after.
     @Test func dashboardDrivesTwoTorchRanks() async throws {
-        let python = ProcessInfo.processInfo.environment["RESLAB_PYTHON"]
-        let torchrun = python.map { URL(fileURLWithPath: $0).deletingLastPathComponent().appendingPathComponent("torchrun").path }
+        try await requirePythonModules(["torch", "numpy", "safetensors"])
+        let torchrun = testPython.map { URL(fileURLWithPath: $0).deletingLastPathComponent().appendingPathComponent("torchrun").path }
             ?? "torchrun"
         let package = repositoryRoot.appendingPathComponent("Sources/reslab-torch").path
         let engine = "\(torchrun) --nproc_per_node 2 -m reslab_torch serve --model resnet20 --dataset fashion-mnist --threads 1"

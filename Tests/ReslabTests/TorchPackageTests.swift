@@ -6,6 +6,7 @@ import TestSupport
 /// build's `reslab` binary for the checkpoints that cross between the two.
 struct TorchPackageTests {
     @Test func pytestSuitePasses() async throws {
+        try await requirePythonModules(["pytest", "torch", "numpy", "safetensors"])
         let products = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         let tests = repositoryRoot.appendingPathComponent("Sources/reslab-torch/tests").path
         let (status, output) = try await runPython(["-m", "pytest", "-q", "-p", "no:cacheprovider", tests],
