@@ -107,6 +107,7 @@ public enum Benchmark {
     /// median of all its timings.
     private static func againstPeak(_ figures: [any TimedFigure], seconds: Double, threads: Int,
                                     rounds: Int) -> [BenchmarkResult] {
+        precondition(!figures.isEmpty && rounds >= 1, "nothing to time")
         let share = seconds / Double(rounds)
         var peaks: [Double] = []
         let results = figures.map { figure in
