@@ -48,7 +48,7 @@ let package = Package(
         .testTarget(name: "NetworkTests", dependencies: ["Network", "RunProtocol", "TestSupport", "AllocationCounter"], resources: [.copy("Fixtures")]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TestSupport"]),
         .testTarget(name: "LabTests", dependencies: ["Lab", "RunProtocol", "TestSupport", "AllocationCounter"]),
-        .testTarget(name: "DashboardTests", dependencies: ["Dashboard", "RunProtocol", "TestSupport"]),
+        .testTarget(name: "DashboardTests", dependencies: ["Dashboard", "RunProtocol", "TestSupport"], exclude: ["Golden"]),
         .testTarget(name: "FiguresTests", dependencies: ["Figures", "RunProtocol", "TestSupport"], exclude: ["Golden"]),
         .testTarget(name: "ReslabTests", dependencies: ["reslab", "TestSupport"]),
     ],
