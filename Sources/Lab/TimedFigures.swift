@@ -6,11 +6,24 @@ import RunProtocol
 /// Something `reslab bench` times for a few seconds at a time: a
 /// workload's training step, or one matrix product.
 protocol TimedFigure {
-    /// Calls the figure's work for about `seconds` (at least three times),
-    /// after one untimed call; returns the calls and the seconds.
-    func time(seconds: Double) -> (calls: Int, seconds: Double)
+    /// The threads the work runs on.
+    var threads: Int { get }
+    /// One call of the work: a training step, or one product.
+    func callOnce()
     /// The figure of `calls` calls in `seconds`.
     func result(calls: Int, seconds: Double) -> BenchmarkResult
+}
+
+extension TimedFigure {
+    /// Calls the work for about `seconds` (at least three times), after one
+    /// untimed call that brings its data back into the caches; returns the
+    /// calls and the seconds.
+    func time(seconds: Double) -> (calls: Int, seconds: Double) {
+        WorkerPool.withThreads(threads) {
+            callOnce()
+            return Benchmark.repeatFor(seconds: seconds, callOnce)
+        }
+    }
 }
 
 /// One GEMM shape, `C = A·B` with random A and B, built once.
@@ -29,15 +42,8 @@ final class TimedProduct: TimedFigure {
         c = [Float](repeating: 0, count: m * n)
     }
 
-    private func multiply() {
+    func callOnce() {
         gemm(.none, .none, m: m, n: n, k: k, a, lda: k, b, ldb: n, &c, ldc: n)
-    }
-
-    func time(seconds: Double) -> (calls: Int, seconds: Double) {
-        WorkerPool.withThreads(threads) {
-            multiply()
-            return Benchmark.repeatFor(seconds: seconds, multiply)
-        }
     }
 
     func result(calls: Int, seconds: Double) -> BenchmarkResult {
@@ -73,9 +79,9 @@ final class TimedTraining: TimedFigure {
         modes = Array(repeating: BlockMode.residual, count: spec.blockCount)
         self.batch = Array(0..<batch)[...]
         operationsPerStep = WorkerPool.withThreads(threads) {
-            for _ in 0..<2 { step() }
+            for _ in 0..<2 { callOnce() }
             let before = gemmOperations.load(ordering: .relaxed)
-            step()
+            callOnce()
             return Double(gemmOperations.load(ordering: .relaxed) - before)
         }
     }
@@ -84,21 +90,12 @@ final class TimedTraining: TimedFigure {
     /// a step's arithmetic on the same weights: a rate that made the loss
     /// diverge would leave every later step without its backward pass
     /// (`mlp-spiral`, which has no norm, did so at 0.01 after one step).
-    private func step() {
+    func callOnce() {
         lastLoss = trainer.step(on: samples, indices: batch, modes: modes, rate: 0).loss
     }
 
     /// The loss of the latest step: while it is finite, steps run backward too.
     private(set) var lastLoss: Float = 0
-
-    /// Steps for about `seconds`, after one untimed step that brings the
-    /// network back into the caches; returns the steps and the seconds.
-    func time(seconds: Double) -> (calls: Int, seconds: Double) {
-        WorkerPool.withThreads(threads) {
-            step()
-            return Benchmark.repeatFor(seconds: seconds, step)
-        }
-    }
 
     func result(calls steps: Int, seconds: Double) -> BenchmarkResult {
         var result = BenchmarkResult(workload: workload.rawValue, threads: threads,
