@@ -237,7 +237,7 @@ public actor Engine {
         if isLive && dataset.isPlanar {
             evaluations.decisionMap = trainer.decisionMap(for: dataset.validation, modes: modes)
         }
-        publish()
+        publish(atEvaluation: true)
     }
 
     // MARK: - Commands
@@ -486,13 +486,14 @@ public actor Engine {
     }
 
     /// Sends out a snapshot of the run as it is now: its identity, the step,
-    /// the training means since the last one, the evaluations and the log.
-    private func publish() {
+    /// the training means since the last one (since the last evaluation, at
+    /// an evaluation), the evaluations and the log.
+    private func publish(atEvaluation: Bool = false) {
         var snapshot = identity
         snapshot.step = step
         snapshot.totalSteps = totalSteps
         snapshot.epoch = Double(step) / Double(max(sampler.batchesPerEpoch, 1))
-        if let summary = metrics.takeSummary() {
+        if let summary = metrics.takeSummary(atEvaluation: atEvaluation) {
             snapshot.trainLoss = summary.trainLoss
             snapshot.trainAccuracy = summary.trainAccuracy
             snapshot.gradientNorms = summary.gradientNorms
@@ -530,7 +531,7 @@ public actor Engine {
         evaluations.testAccuracy = dataset.test.count > 0 ? test.accuracy : nil
         state = .finished
         note("finished at step \(step): test acc \(percent(test.accuracy))")
-        publish()
+        publish(atEvaluation: true)
     }
 
     /// Publishes the last snapshot. A run that stops on its own, or a

@@ -30,7 +30,9 @@ public struct Snapshot: Codable, Sendable, Equatable {
     public var totalSteps = 0
     /// Epochs completed, with the fraction of the current one.
     public var epoch = 0.0
-    /// Mean training loss and accuracy over the steps since the last snapshot.
+    /// Mean training loss and accuracy over the steps since the last snapshot,
+    /// or, on a snapshot published with an evaluation (the last one too),
+    /// since the last evaluation: the same figures however often the engine publishes.
     public var trainLoss: Float?
     public var trainAccuracy: Float?
     /// Validation of the network as trained (every block as in training).

@@ -102,6 +102,30 @@ struct EngineTests {
         #expect(last.gradientNorms.allSatisfy { $0 > 0 })
     }
 
+    /// A screen's engine publishes after every step here, a headless one only
+    /// at evaluations; their final snapshots still report the same means
+    /// (over the last evaluation interval), so a twin run's verdict on screen
+    /// is `reslab train`'s.
+    @Test func finalMeansDoNotDependOnHowOftenTheEnginePublishes() async throws {
+        let headless = try #require(await collect(try Engine(configuration: smallConfiguration(steps: 25))).last)
+        // A screen's engine stays for lesions after training: quit it once it has finished.
+        let live = try Engine(configuration: smallConfiguration(steps: 25), policy: .live(interval: .zero))
+        async let run: Void = live.run()
+        var screen = Snapshot(), published = 0
+        for await snapshot in live.snapshots {
+            screen = snapshot
+            published += 1
+            if snapshot.state == .finished { live.send(.quit) }
+        }
+        await run
+        #expect(published > 4)
+        #expect(screen.state == .finished && headless.state == .finished)
+        #expect(screen.gradientNorms == headless.gradientNorms)
+        #expect(screen.inputGradientNorms == headless.inputGradientNorms)
+        #expect(screen.trainLoss == headless.trainLoss)
+        #expect(screen.testAccuracy == headless.testAccuracy)
+    }
+
     @Test func modeChangesApplyToEvaluationOnlyByDefault() async throws {
         let engine = try Engine(configuration: smallConfiguration(steps: 30))
         engine.send(.pause)
