@@ -219,7 +219,7 @@ public actor Engine {
         learningRate = rate
         guard result.loss.isFinite else {
             state = .diverged
-            note("diverged at step \(step): loss is \(result.loss); lower the learning rate (now \(peakRate))")
+            note("diverged at step \(step): the loss is \(result.loss.isNaN ? "NaN" : "infinite"); lower the learning rate (now \(peakRate))")
             publish()
             return
         }

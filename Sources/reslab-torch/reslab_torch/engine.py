@@ -499,7 +499,8 @@ class Engine:
         summary = self._training_summary()
         if summary is not None and self.state == "training" and not torch.isfinite(torch.tensor(summary["train_loss"])):
             self.state = "diverged"
-            self.note(f"diverged at step {self.step}: loss is {summary['train_loss']}; lower the learning rate "
+            kind = "NaN" if summary["train_loss"] != summary["train_loss"] else "infinite"
+            self.note(f"diverged at step {self.step}: the loss is {kind}; lower the learning rate "
                       f"(now {self.peak_rate:g})")
         self.last_publish = time.monotonic()
         self.published_events = self.event_count
