@@ -76,6 +76,9 @@ public final class DashboardApp {
         let terminal = try Terminal(theme: themes[themeIndex])
         defer { terminal.stop() }
         model.colour = terminal.showsColour(themes[themeIndex])
+        if !terminal.unicode {
+            model.note("no UTF-8 locale: ASCII screen (LANG=C.UTF-8 shows lines and dots)")
+        }
         let mailbox = UpdateMailbox()
         let run = self.run
         let listener = Task.detached {

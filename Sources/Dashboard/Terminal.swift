@@ -34,6 +34,8 @@ public enum TerminalError: Error, CustomStringConvertible {
 final class Terminal {
     private var theme: Theme
     private let colour: Bool
+    /// Whether the locale is UTF-8; if not, the screen is drawn in ASCII (`AsciiFallback`).
+    let unicode: Bool
     private var pairs: [Int: Int32] = [:]
 
     /// Checks, without touching the screen, that the dashboard can start here.
@@ -52,6 +54,7 @@ final class Terminal {
         guard isatty(0) != 0, isatty(1) != 0 else { throw TerminalError.notATerminal }
         let name = ProcessInfo.processInfo.environment["TERM"] ?? ""
         setlocale(LC_ALL, "")
+        unicode = String(cString: nl_langinfo(nl_item(CODESET))) == "UTF-8"
         tcgetattr(0, &originalSettings)
         guard !name.isEmpty, newterm(nil, fdopen(1, "w"), fdopen(0, "r")) != nil else {
             throw TerminalError.unknownTerminal(name.isEmpty ? "(unset)" : name)
@@ -122,7 +125,8 @@ final class Terminal {
                 var run = ""
                 let start = x
                 while x < canvas.width && canvas[x, y].style == style {
-                    run.append(canvas[x, y].character)
+                    let character = canvas[x, y].character
+                    run.append(unicode ? character : AsciiFallback.character(character))
                     x += 1
                 }
                 _ = reslab_set_attributes(attributes(style))

@@ -118,6 +118,24 @@ struct DashboardEndToEndTests {
         }
     }
 
+    /// In a locale that is not UTF-8 the screen is drawn in ASCII, says so,
+    /// and keys work as ever; ncurses would otherwise show every byte of the
+    /// box lines and plots as an escape (`~T~@`).
+    @Test func aLocaleWithoutUTF8GetsAnAsciiScreen() async throws {
+        let session = try TmuxSession(command: "--depth 4 --steps 100000", width: 100, height: 30,
+                                      environment: "LANG=C LC_ALL=C")
+        #expect(await session.waitFor("> training"))
+        #expect(await session.waitFor("no UTF-8 locale: ASCII screen"))
+        #expect(session.screen.contains("+- loss (log)"))
+        #expect(session.screen.contains("|dL/dW| per block"))
+        #expect(!session.screen.contains("~T"))
+        try session.send("j", "d")
+        #expect(await session.waitFor("block 2 deleted . val acc"))
+        try session.send("q")
+        #expect(await session.waitFor("EXITED 0"))
+        #expect(await session.waitFor(" icanon"))
+    }
+
     /// Ctrl-C and SIGTERM restore the terminal and exit as shells expect: 130 and 143.
     @Test func interruptAndTerminateRestoreTheTerminalWithTheirStatus() async throws {
         let interrupted = try TmuxSession(command: "--depth 4")
