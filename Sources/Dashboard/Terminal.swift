@@ -17,6 +17,8 @@ nonisolated(unsafe) private var originalSettings = termios()
 public enum TerminalError: Error, CustomStringConvertible {
     case notATerminal
     case unknownTerminal(String)
+    /// Known, but without cursor addressing (`dumb`).
+    case screenlessTerminal(String)
 
     public var description: String {
         switch self {
@@ -24,6 +26,8 @@ public enum TerminalError: Error, CustomStringConvertible {
             return "the dashboard needs a terminal on standard input and output; use `reslab train` for headless runs"
         case .unknownTerminal(let name):
             return "the terminal type TERM=\(name) is unknown to ncurses; try TERM=xterm-256color, or use `reslab train`"
+        case .screenlessTerminal(let name):
+            return "the terminal type TERM=\(name) cannot move the cursor, which the dashboard needs; try TERM=xterm-256color, or use `reslab train`"
         }
     }
 }
@@ -43,7 +47,8 @@ final class Terminal {
         guard isatty(0) != 0, isatty(1) != 0 else { throw TerminalError.notATerminal }
         let name = ProcessInfo.processInfo.environment["TERM"] ?? ""
         // `dumb` is known to ncurses but cannot address the screen.
-        guard !name.isEmpty, name != "dumb", reslab_terminal_known(name) == 1 else {
+        if name == "dumb" { throw TerminalError.screenlessTerminal(name) }
+        guard !name.isEmpty, reslab_terminal_known(name) == 1 else {
             throw TerminalError.unknownTerminal(name.isEmpty ? "(unset)" : name)
         }
     }

@@ -288,8 +288,9 @@ struct DashboardEndToEndTests {
     }
 
     @Test func unknownTerminalTypeIsExplained() async throws {
-        let session = try TmuxSession(command: "--depth 4 2>&1 | cat; TERM=nonsense-term ./reslab")
+        let session = try TmuxSession(command: "--depth 4 2>&1 | cat; TERM=nonsense-term ./reslab; TERM=dumb ./reslab")
         #expect(await session.waitFor("TERM=nonsense-term is unknown"))
+        #expect(await session.waitFor("TERM=dumb cannot move the cursor"))
     }
 
     /// A session that ends while the program still trains takes the
