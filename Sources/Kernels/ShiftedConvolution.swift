@@ -92,6 +92,36 @@ struct PaddedLayout {
     }
 }
 
+/// The three matrix products of a size-preserving convolution, over the
+/// span of one group's padded planes. The padding positions are computed
+/// too (`unpad` leaves them out), and `∂L/∂y`'s planes are zero there.
+extension PaddedLayout {
+    /// `product = W · shifted input planes`: the forward pass, `outputs`
+    /// rows, one column per position of the span.
+    func forwardProduct(weight: UnsafePointer<Float>, outputs: Int, input: UnsafePointer<Float>,
+                        offsets: UnsafePointer<Int>, into product: UnsafeMutablePointer<Float>) {
+        sgemm(.none, .none, m: outputs, n: span, k: g.patchSize, a: weight, lda: g.patchSize,
+              b: input, ldb: 0, bRowOffsets: offsets, beta: 0, c: product, ldc: span)
+    }
+
+    /// `∂L/∂W ← beta · ∂L/∂W + ∂L/∂y · shifted input planesᵀ`, summed over
+    /// the span.
+    func weightGradientProduct(outputGradient: UnsafePointer<Float>, outputs: Int, input: UnsafePointer<Float>,
+                               offsets: UnsafePointer<Int>, beta: Float, into weightGradient: UnsafeMutablePointer<Float>) {
+        sgemm(.none, .transposed, m: outputs, n: g.patchSize, k: span, a: outputGradient + first, lda: planeStride,
+              b: input, ldb: 0, bRowOffsets: offsets, beta: beta, c: weightGradient, ldc: g.patchSize)
+    }
+
+    /// `product = W (by input channel) · ∂L/∂y's planes shifted back by
+    /// every tap`: the input gradient over the span.
+    func inputGradientProduct(weightByInput: UnsafePointer<Float>, outputs: Int, outputGradient: UnsafePointer<Float>,
+                              mirroredOffsets: UnsafePointer<Int>, into product: UnsafeMutablePointer<Float>) {
+        let depth = outputs * g.kernel * g.kernel
+        sgemm(.none, .none, m: g.channels, n: span, k: depth, a: weightByInput, lda: depth,
+              b: outputGradient, ldb: 0, bRowOffsets: mirroredOffsets, beta: 0, c: product, ldc: span)
+    }
+}
+
 /// What a table of tap offsets depends on: the image size, the kernel and
 /// its padding, the images in the group, the planes and the direction.
 struct TapOffsetsKey: Hashable {
@@ -126,10 +156,8 @@ func shiftedConvolutionForward(_ x: UnsafePointer<Float>, _ g: ConvGeometry, wei
         workspace.product.withUnsafeMutableBufferPointer { product in
             layout.pad(x, channels: g.channels, images: images, into: padded.baseAddress!)
             offsets.withUnsafeBufferPointer { rows in
-                // product = W · shifted planes
-                sgemm(.none, .none, m: outputs, n: layout.span, k: g.patchSize, a: weight, lda: g.patchSize,
-                      b: padded.baseAddress!, ldb: 0, bRowOffsets: rows.baseAddress!, beta: 0,
-                      c: product.baseAddress!, ldc: layout.span)
+                layout.forwardProduct(weight: weight, outputs: outputs, input: padded.baseAddress!,
+                                      offsets: rows.baseAddress!, into: product.baseAddress!)
             }
             layout.unpad(product.baseAddress!, channels: outputs, images: images, into: y)
         }
@@ -153,21 +181,18 @@ func shiftedConvolutionBackward(_ x: UnsafePointer<Float>, _ g: ConvGeometry, we
         workspace.paddedGradient.withUnsafeMutableBufferPointer { paddedGradient in
             layout.pad(x, channels: g.channels, images: images, into: paddedInput.baseAddress!)
             layout.pad(dy, channels: outputs, images: images, into: paddedGradient.baseAddress!)
-            // dW (+)= dy · shifted planesᵀ, summed over the span: dy is zero at the padding.
             workspace.tapOffsets(layout, channels: g.channels).withUnsafeBufferPointer { rows in
-                sgemm(.none, .transposed, m: outputs, n: g.patchSize, k: layout.span,
-                      a: paddedGradient.baseAddress! + layout.first, lda: layout.planeStride,
-                      b: paddedInput.baseAddress!, ldb: 0, bRowOffsets: rows.baseAddress!, beta: beta, c: dw, ldc: g.patchSize)
+                layout.weightGradientProduct(outputGradient: paddedGradient.baseAddress!, outputs: outputs,
+                                             input: paddedInput.baseAddress!, offsets: rows.baseAddress!,
+                                             beta: beta, into: dw)
             }
             guard let dx else { return }
-            // dx = Wᵀ · dy's planes shifted back by every tap.
             workspace.product.grow(to: g.channels * layout.span)
             workspace.product.withUnsafeMutableBufferPointer { product in
                 workspace.tapOffsets(layout, channels: outputs, sign: -1).withUnsafeBufferPointer { rows in
-                    sgemm(.none, .none, m: g.channels, n: layout.span, k: outputs * g.kernel * g.kernel,
-                          a: weightByInput, lda: outputs * g.kernel * g.kernel,
-                          b: paddedGradient.baseAddress!, ldb: 0, bRowOffsets: rows.baseAddress!, beta: 0,
-                          c: product.baseAddress!, ldc: layout.span)
+                    layout.inputGradientProduct(weightByInput: weightByInput, outputs: outputs,
+                                                outputGradient: paddedGradient.baseAddress!,
+                                                mirroredOffsets: rows.baseAddress!, into: product.baseAddress!)
                 }
                 layout.unpad(product.baseAddress!, channels: g.channels, images: images, into: dx)
             }

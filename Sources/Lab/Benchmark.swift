@@ -92,8 +92,12 @@ public enum Benchmark {
     /// The GEMM shapes of `gemmShapes`, each timed beside the peak loop
     /// (`againstPeak`): the peak's figure first, then each product's.
     public static func productsAgainstPeak(seconds: Double, threads: Int, rounds: Int) -> [BenchmarkResult] {
-        againstPeak(gemmShapes.map { TimedProduct(name: $0.name, m: $0.m, n: $0.n, k: $0.k, threads: threads) },
-                    seconds: seconds, threads: threads, rounds: rounds)
+        let products: [any TimedFigure] = gemmShapes.map { TimedProduct(name: $0.name, m: $0.m, n: $0.n, k: $0.k, threads: threads) }
+        let convolutions: [any TimedFigure] = convolutionStages.map {
+            TimedConvolutionProducts(name: $0.name, channels: $0.channels, size: $0.size,
+                                     batch: BenchmarkWorkload.convFashion.batchSize, threads: threads)
+        }
+        return againstPeak(products + convolutions, seconds: seconds, threads: threads, rounds: rounds)
     }
 
     /// Times each figure beside the arithmetic peak. The host moves this
@@ -171,6 +175,13 @@ public enum Benchmark {
     public static let gemmShapes: [(name: String, m: Int, n: Int, k: Int)] = [
         ("gemm-128", 128, 128, 128), ("gemm-256", 256, 256, 256), ("gemm-1024", 1024, 1024, 1024),
         ("gemm-conv", 32, 50176, 288),
+    ]
+
+    /// The stages of `conv-fashion` (channels and image size), whose
+    /// convolutions' products `reslab bench --gemm` times as a training step
+    /// makes them: a group of images per thread, read through shifted planes.
+    public static let convolutionStages: [(name: String, channels: Int, size: Int)] = [
+        ("conv-28x28x16", 16, 28), ("conv-14x14x32", 32, 14), ("conv-7x7x64", 64, 7),
     ]
 
     /// Why `workload` at this size cannot be timed, if it cannot: a loss

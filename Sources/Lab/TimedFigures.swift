@@ -108,3 +108,33 @@ final class TimedTraining: TimedFigure {
         return result
     }
 }
+
+/// A convolution's three matrix products on one group of images per
+/// thread, each thread its own group, as the shares of a training step run
+/// them (see `ConvolutionProducts`).
+final class TimedConvolutionProducts: TimedFigure, ChunkedWork {
+    let name: String
+    let threads: Int
+    private let groups: [ConvolutionProducts]
+
+    init(name: String, channels: Int, size: Int, batch: Int, threads: Int) {
+        (self.name, self.threads) = (name, threads)
+        groups = (0..<threads).map { share in
+            ConvolutionProducts(channels: channels, size: size, batch: batch, shares: threads, seed: UInt64(share + 7))
+        }
+    }
+
+    func callOnce() { WorkerPool.shared.forEachChunk(of: groups.count, self) }
+
+    func run(_ shares: Range<Int>) {
+        for share in shares { groups[share].run() }
+    }
+
+    func result(calls: Int, seconds: Double) -> BenchmarkResult {
+        func rate(_ operations: Int) -> Double { Double(operations * groups.count * calls) / seconds / 1e9 }
+        var result = BenchmarkResult(workload: name, threads: threads, samplesPerSecond: nil,
+                                     gflops: rate(groups[0].operations), seconds: seconds)
+        result.usefulGflops = rate(groups[0].usefulOperations)
+        return result
+    }
+}

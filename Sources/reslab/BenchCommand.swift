@@ -9,7 +9,7 @@ struct BenchCommand: AsyncParsableCommand {
         abstract: "Measure training samples/s of the reference workloads (or GEMM GFLOP/s with --gemm).")
 
     @Option(help: "Workloads to run (default: all).") var workload: [BenchmarkWorkload] = []
-    @Flag(help: "Measure the GEMM kernel instead.") var gemm = false
+    @Flag(help: "Measure the GEMM kernel instead: square products, and the products of conv-fashion's convolutions as a training step makes them.") var gemm = false
     @Flag(help: "Measure mlp-fashion at depths 10-80 and widths 64-512 instead.") var scaling = false
     @Flag(help: "Run the workloads beside one busy program per core, on 1 thread and on all, side by side.")
     var contention = false

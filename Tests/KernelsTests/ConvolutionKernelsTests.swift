@@ -5,6 +5,24 @@ import Kernels
 /// directly: the size-preserving ones go through shifted padded planes,
 /// the others through im2col, and both must agree with it.
 struct ConvolutionKernelsTests {
+    /// `reslab bench --gemm`'s convolution products take a group as large as
+    /// the engine's (the planes of the input and of ∂L/∂y within 2¹⁷ floats,
+    /// one more image over), and count the useful arithmetic (the images'
+    /// pixels) apart from what the products compute over the span.
+    @Test(arguments: [(16, 28), (32, 14), (64, 7)])
+    func benchmarkProductsCountTheirArithmetic(channels: Int, size: Int) {
+        let products = ConvolutionProducts(channels: channels, size: size, batch: 64, shares: 2)
+        let perImage = 2 * channels * (size + 1) * (size + 1)
+        #expect(products.images * perImage <= 1 << 17 && (products.images + 1) * perImage > 1 << 17)
+        let perColumn = 3 * 2 * channels * 9 * channels
+        #expect(products.usefulOperations == perColumn * products.images * size * size)
+        // From the first image's first pixel to the last image's last: each
+        // row with its padding column, and the padding row after each image.
+        let span = (products.images * (size + 1) - 1) * (size + 1) - 1
+        #expect(products.operations == perColumn * span)
+        products.run()
+    }
+
     /// (channels, outputs, height, width, kernel, stride, padding, batch). The
     /// batch of 70 makes more than one image group per share, so the weight
     /// gradient's groups are summed too.
