@@ -89,6 +89,8 @@ class Engine:
         self.start = self.last_publish = time.monotonic()
         self.training_seconds = 0.0
         self.sums = torch.zeros(3, device=self.device)
+        # What each snapshot since the last evaluation took: (sums, rows, norms, seconds).
+        self.since_evaluation = []
         self.last_summary = None
         self._build_optimizer()
         self._wrap()
@@ -244,7 +246,7 @@ class Engine:
         self.evaluation.update(val_loss=loss, val_acc=accuracy, evaluated_at_step=self.step)
         self.evaluation["lesioned_val_acc"] = None if self.modes == self.training_modes else \
             self.evaluate(self.dataset.validation, self.modes, self.validation_limit)[1]
-        self.publish()
+        self.publish(at_evaluation=True)
 
     @property
     def current_accuracy(self):
@@ -256,7 +258,7 @@ class Engine:
         self.evaluation.update(test_loss=loss, test_acc=accuracy)
         self.state = "finished"
         self.note(f"finished at step {self.step}: test acc {percent(accuracy)}")
-        self.publish()
+        self.publish(at_evaluation=True)
 
     # MARK: - Commands
 
@@ -358,6 +360,7 @@ class Engine:
                                self.ranks.world)
         self.step, self.state, self.training_seconds = 0, "training", 0.0
         self.sums.zero_()
+        self.since_evaluation = []
         self.last_summary = None
         self.evaluation.pop("test_loss", None)
         self.evaluation.pop("test_acc", None)
@@ -472,31 +475,43 @@ class Engine:
             with open(os.path.join(self.settings.rank_log, f"rank-{self.ranks.rank}.jsonl"), "a") as file:
                 file.write(json.dumps(line) + "\n")
 
-    def _training_summary(self):
-        """The means over the steps since the last snapshot, added over the
-        ranks; when no step was taken since, the last ones (None after a reset)."""
+    def _training_summary(self, at_evaluation=False):
+        """The means over the steps since the last snapshot, or, at an
+        evaluation (and the end), since the last evaluation, as the Swift
+        engine reports them: the same figures however often snapshots go
+        out. Added over the ranks; when no step was taken since, the last
+        ones (None after a reset)."""
         rows, weight_norms = self.probe.take()
+        taken = []
+        if rows is not None:
+            taken = [(self.sums.clone(), rows, weight_norms, self.training_seconds)]
+            self.sums.zero_()
+            self.training_seconds = 0.0
+            self.since_evaluation += taken
+        if at_evaluation:
+            taken, self.since_evaluation = self.since_evaluation, []
         # Every rank took the same steps, so all of them stop here or none.
-        if rows is None:
+        if not taken:
             return self.last_summary
+        sums = torch.stack([part[0] for part in taken]).sum(dim=0)
+        rows, weight_norms = torch.cat([part[1] for part in taken]), torch.cat([part[2] for part in taken])
+        seconds = sum(part[3] for part in taken)
         world = self.ranks.world
-        packed = self.ranks.total(torch.cat([self.sums, rows.flatten()]))
-        self.sums.zero_()
+        packed = self.ranks.total(torch.cat([sums, rows.flatten()]))
         sums, rows = packed[:3].tolist(), packed[3:].view(rows.shape)
         # Each rank's loss is the mean over its share: the whole batch's ∂L/∂x is 1/world of each rank's.
         input_norms = (rows[:, 0].sqrt() / world).mean(dim=0)
         branch, shortcut = rows[-1, 1], rows[-1, 2]
         ratios = [None if not torch.isfinite(b) or s <= 0 else float((b / s).sqrt()) for b, s in zip(branch, shortcut)]
-        seconds, self.training_seconds = self.training_seconds, 0.0
         self.last_summary = {"train_loss": sums[0] / sums[2], "train_acc": sums[1] / sums[2],
                              "grad_norm": weight_norms.mean(dim=0).tolist(), "input_grad_norm": input_norms.tolist(),
                              "branch_ratio": ratios, "samples_per_s": sums[2] / seconds if seconds > 0 else 0.0}
         return self.last_summary
 
-    def publish(self):
+    def publish(self, at_evaluation=False):
         """Sends a snapshot (rank 0). Every rank must call it at the same
         moment: the training figures are added over the ranks."""
-        summary = self._training_summary()
+        summary = self._training_summary(at_evaluation)
         if summary is not None and self.state == "training" and not torch.isfinite(torch.tensor(summary["train_loss"])):
             self.state = "diverged"
             kind = "NaN" if summary["train_loss"] != summary["train_loss"] else "infinite"

@@ -64,6 +64,8 @@ def parser():
     p.add_argument("--load", help="a ResLab checkpoint to start from")
     p.add_argument("--device", choices=["cpu", "cuda"], help="cuda when available")
     p.add_argument("--threads", type=positive(int, os.cpu_count() or 1), help="PyTorch's CPU threads per rank")
+    p.add_argument("--publish-interval", type=positive(float, 3600), default=0.1,
+                   help="seconds between snapshots while training (0.1); one always goes out with each evaluation")
     p.add_argument("--listen", type=int, help="listen on this TCP port for one front end instead of stdin/stdout")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--timeout", type=positive(int, 86400), default=300,

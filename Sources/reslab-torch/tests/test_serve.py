@@ -84,6 +84,29 @@ def test_listen_serves_one_front_end_over_tcp():
         engine.kill()
 
 
+def test_final_means_do_not_depend_on_how_often_snapshots_go_out():
+    """A snapshot with an evaluation, the last one too, reports the means
+    since the previous evaluation, as `reslab serve` does: publishing after
+    every step or only at evaluations gives the same figures."""
+    finals = []
+    for interval in ("1e-9", "3600"):
+        engine = EngineProcess(serve_command(*SPIRALS[:-6], "--steps", "250", "--eval-every", "100",
+                                             "--publish-interval", interval))
+        try:
+            published = []
+            finals.append(engine.wait_for(lambda m: snapshot(m) and published.append(m) is None
+                                          and m["state"] == "finished"))
+            assert engine.finish() == 0
+            if interval == "1e-9":
+                assert len(published) > 100
+        finally:
+            engine.kill()
+    often, seldom = finals
+    assert often["step"] == seldom["step"] == 250
+    for key in ("train_loss", "train_acc", "grad_norm", "input_grad_norm", "test_acc"):
+        assert often[key] == seldom[key], key
+
+
 def test_pause_step_and_learning_rate(engine):
     engine.wait_for(snapshot)
     engine.send({"command": "pause"})
