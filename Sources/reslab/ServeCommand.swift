@@ -12,21 +12,17 @@ struct ServeCommand: AsyncParsableCommand {
         abstract: "Run an engine that speaks the JSON-lines protocol (README, \"The protocol\") on stdin/stdout or TCP.")
 
     @OptionGroup var options: RunOptions
-    @Option(help: "Listen on this TCP port for one front end, instead of stdin/stdout.") var listen: Int?
+    @Option(help: "Listen on this TCP port instead of stdin/stdout: for one front end at a time; the next one to connect takes over the run.") var listen: Int?
     @Option(help: "The address to listen on: loopback unless you mean to serve other machines.") var host = "127.0.0.1"
 
     func run() async throws {
         let run: Run
-        let connection: Connection
+        var server: Int32?
         do {
             run = try options.liveRun()
             if let listen {
-                let server = try Sockets.listen(host: host, port: listen)
+                server = try Sockets.listen(host: host, port: listen)
                 FileHandle.standardError.write(Data("reslab serve: listening on \(host):\(listen)\n".utf8))
-                connection = try Sockets.accept(server)
-                close(server)
-            } else {
-                connection = .standard
             }
         } catch let error as RunError {
             printError(error.description)
@@ -35,6 +31,11 @@ struct ServeCommand: AsyncParsableCommand {
             printError(error.description)
             throw ExitCode.failure
         }
-        await ProtocolServer.serve(run, engine: "reslab \(protocolVersion)", over: connection)
+        let engine = "reslab \(protocolVersion)"
+        if let server {
+            await ProtocolServer.serve(run, engine: engine, listeningOn: server)
+        } else {
+            await ProtocolServer.serve(run, engine: engine, over: .standard)
+        }
     }
 }

@@ -215,4 +215,55 @@ struct ServeTests {
         #expect(finished)
         #expect(server.terminationStatus == 0)
     }
+    /// A front end that goes away (without `quit`) leaves a listening run
+    /// going: the next one to connect hears the hello, the evaluations so
+    /// far from step 0 and the whole event log, then live snapshots; its
+    /// `quit` ends the run.
+    @Test func theNextFrontEndTakesOverARunAndHearsItsHistory() async throws {
+        let port = Int.random(in: 20_000..<60_000)
+        let products = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        let server = Process()
+        server.executableURL = products.appendingPathComponent("reslab")
+        server.arguments = ["serve", "--listen", "\(port)", "--depth", "3", "--steps", "1000000", "--eval-every", "20",
+                            "--threads", "1"]
+        let errors = Pipe()
+        server.standardError = errors
+        server.standardOutput = FileHandle.nullDevice
+        try server.run()
+        defer { if server.isRunning { server.terminate() } }
+        _ = LineReader(descriptor: errors.fileHandleForReading.fileDescriptor).next(within: 30)
+
+        /// The next message from `reader`, decoded.
+        func message(_ reader: LineReader) throws -> EngineMessage? {
+            guard case .text(let line) = reader.next(within: 30) else { return nil }
+            return try EngineMessage.decode(line)
+        }
+        // The first front end watches the run pass step 100, then goes away.
+        let first = try Sockets.connect(host: "127.0.0.1", port: port)
+        let firstReader = LineReader(descriptor: first.input)
+        guard case .hello = try message(firstReader) else { Issue.record("no hello"); return }
+        var seen = 0
+        while seen < 100, case .snapshot(let snapshot) = try message(firstReader) { seen = snapshot.step }
+        close(first.input)
+
+        let second = try Sockets.connect(host: "127.0.0.1", port: port)
+        let reader = LineReader(descriptor: second.input)
+        guard case .hello = try message(reader) else { Issue.record("no hello on reconnecting"); return }
+        var replayed: [Snapshot] = []
+        while case .snapshot(let snapshot) = try message(reader) {
+            replayed.append(snapshot)
+            if !snapshot.events.isEmpty { break }
+        }
+        let steps = replayed.map(\.step)
+        #expect(steps.first == 0 && steps.last! >= seen && steps == steps.sorted())
+        #expect(replayed.dropLast().allSatisfy { $0.evaluatedAtStep == $0.step && $0.events.isEmpty })
+        #expect(replayed.last?.events.first?.id == 1)
+        #expect(replayed.last?.events.first?.message.hasPrefix("training spirals") == true)
+        guard case .snapshot(let live) = try message(reader) else { Issue.record("no live snapshot"); return }
+        #expect(live.step >= steps.last!)
+        #expect(LineWriter(descriptor: second.output).write(Data(#"{"command":"quit"}"#.utf8)))
+        server.waitUntilExit()
+        #expect(server.terminationStatus == 0)
+        close(second.input)
+    }
 }

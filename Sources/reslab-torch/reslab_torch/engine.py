@@ -18,7 +18,8 @@ from torch.nn.parallel import DistributedDataParallel
 
 from . import experiments
 from .checkpoint import save_checkpoint
-from .protocol import number, parse_command
+from .history import RunHistory
+from .protocol import ATTACHED, number, parse_command
 from .statistics import BlockProbe
 from .training import Batches, build_model, learning_rate
 
@@ -92,6 +93,8 @@ class Engine:
         # What each snapshot since the last evaluation took: (sums, rows, norms, seconds).
         self.since_evaluation = []
         self.last_summary = None
+        # What a front end that connects later hears first (rank 0), after the hello that `serve` sets.
+        self.history, self.hello = RunHistory(), None
         self._build_optimizer()
         self._wrap()
         self.model_name = settings.model
@@ -178,6 +181,11 @@ class Engine:
             if line is None:
                 commands.append({"command": "quit"})
                 break
+            if isinstance(line, tuple) and line[0] == ATTACHED:
+                self.connection.attach(*line[1:])
+                self.line_number = 0
+                self.greet()
+                continue
             self.line_number += 1
             if isinstance(line, tuple):
                 self.connection.write({"kind": "error", "message": f"line {self.line_number}: {line[1]} bytes, "
@@ -548,4 +556,11 @@ class Engine:
         if self.experiment is not None:
             snapshot["experiment"] = {"name": self.experiment.label, "done": self.experiment.done,
                                       "total": self.experiment.total}
+        self.history.record(snapshot)
         self.connection.write(snapshot)
+
+    def greet(self):
+        """Rank 0: the hello, then the run so far, to a front end that has just connected."""
+        self.connection.write(self.hello)
+        for snapshot in self.history.replay():
+            self.connection.write(snapshot)

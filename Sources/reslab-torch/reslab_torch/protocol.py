@@ -5,7 +5,8 @@ The engine writes one JSON object per line: a `hello` first, then `train`
 snapshots, `notice`s, `error`s for lines it could not take, and `ended`
 last. Each line it reads is one command. A bad line gets one error line and
 the engine carries on; nothing a front end sends can stop it but `quit` or
-the end of its input.
+the end of its input. Listening on a socket, the end of a front end's input
+is not the end of the run: the next front end to connect takes over.
 """
 import json
 import math
@@ -85,13 +86,19 @@ def encode(message):
     return json.dumps(message, sort_keys=True, separators=(",", ":"), allow_nan=False)
 
 
+# The marker that a new front end has connected (see `Connection._read`).
+ATTACHED = "attached"
+
+
 class Connection:
     """Lines in (read on a thread of their own, so the engine never blocks
-    on its input) and lines out, over stdin/stdout or one TCP connection."""
+    on its input) and lines out, over stdin/stdout or a TCP connection: one
+    at a time, from the listening socket `server`."""
 
-    def __init__(self, receive, writer, closer=None):
+    def __init__(self, receive, writer, closer=None, server=None):
         self._writer = writer
         self._closer = closer
+        self._server = server
         self._lock = threading.Lock()
         self.lines = queue.Queue()
         threading.Thread(target=self._read, args=(receive,), daemon=True).start()
@@ -103,16 +110,37 @@ class Connection:
 
     @classmethod
     def listen(cls, host, port):
-        """Waits for one front end on host:port."""
+        """Waits for a front end on host:port; when it goes away, for the next."""
         server = socket.create_server((host, port))
         print(f"reslab_torch serve: listening on {host}:{port}", file=sys.stderr, flush=True)
         client, _ = server.accept()
-        server.close()
-        return cls(lambda: client.recv(1 << 16), client.makefile("wb"), client.close)
+        return cls(lambda: client.recv(1 << 16), client.makefile("wb"), client.close, server)
 
     def _read(self, receive):
         """Queues each line (bytes), `("too long", n)` for an overlong one,
-        and None at the end of the input."""
+        and None at the end of the input; listening, `(ATTACHED, writer,
+        closer)` when the next front end has connected instead."""
+        while True:
+            self._read_lines(receive)
+            if self._server is None:
+                break
+            try:
+                client, _ = self._server.accept()
+            except OSError:
+                break
+            receive = lambda client=client: client.recv(1 << 16)
+            self.lines.put((ATTACHED, client.makefile("wb"), client.close))
+        self.lines.put(None)
+
+    def attach(self, writer, closer):
+        """From now on, lines go to a new front end (the old one is closed)."""
+        with self._lock:
+            if self._closer:
+                self._closer()
+            self._writer, self._closer = writer, closer
+
+    def _read_lines(self, receive):
+        """Queues the lines of one front end's input until it ends."""
         pending, skipping = b"", 0
         try:
             while True:
@@ -137,7 +165,6 @@ class Connection:
             pass
         if pending.strip() and not skipping:
             self.lines.put(pending)
-        self.lines.put(None)
 
     def write(self, message):
         """Writes one message; a front end that has gone away is not an error here."""

@@ -66,7 +66,8 @@ def parser():
     p.add_argument("--threads", type=positive(int, os.cpu_count() or 1), help="PyTorch's CPU threads per rank")
     p.add_argument("--publish-interval", type=positive(float, 3600), default=0.1,
                    help="seconds between snapshots while training (0.1); one always goes out with each evaluation")
-    p.add_argument("--listen", type=int, help="listen on this TCP port for one front end instead of stdin/stdout")
+    p.add_argument("--listen", type=int, help="listen on this TCP port instead of stdin/stdout: one front end at a time; "
+                        "the next one to connect takes over the run")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--timeout", type=positive(int, 86400), default=300,
                    help="seconds a rank waits for the others before the run ends with an error")
@@ -109,7 +110,8 @@ def main(arguments):
             return fail(f"cannot listen on {options.host}:{options.listen}: {error.strerror or error}")
         engine.connection = connection
         engine_name = f"reslab-torch {__version__}" + (f" ({ranks.world} ranks, {ranks.backend})" if ranks.world > 1 else "")
-        connection.write({"kind": "hello", "protocol": PROTOCOL, "engine": engine_name, "capabilities": CAPABILITIES})
+        engine.hello = {"kind": "hello", "protocol": PROTOCOL, "engine": engine_name, "capabilities": CAPABILITIES}
+        engine.greet()
     # torchrun stops every rank with SIGTERM when one of them fails: the loop
     # stops at its next iteration, and the front end hears it as an error.
     signal.signal(signal.SIGTERM, lambda number, frame: engine.stop_on_signal())

@@ -84,6 +84,50 @@ def test_listen_serves_one_front_end_over_tcp():
         engine.kill()
 
 
+def test_the_next_front_end_takes_over_a_listening_run():
+    """A front end that goes away without `quit` leaves the run going: the
+    next one hears the hello, the evaluations from step 0 and the whole
+    event log, then live snapshots, as from `reslab serve --listen`."""
+    port = free_port()
+    engine = EngineProcess(serve_command(*SPIRALS[:-6], "--steps", "1000000", "--eval-every", "20",
+                                         "--listen", str(port)))
+
+    def connect():
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                connection = socket.create_connection(("127.0.0.1", port), timeout=60)
+                return connection, connection.makefile("rb")
+            except ConnectionRefusedError:
+                assert time.monotonic() < deadline, "the engine never listened"
+                time.sleep(0.2)
+
+    try:
+        first, lines = connect()
+        assert json.loads(lines.readline())["kind"] == "hello"
+        seen = 0
+        while seen < 100:
+            seen = json.loads(lines.readline())["step"]
+        first.close()
+
+        second, lines = connect()
+        assert json.loads(lines.readline())["kind"] == "hello"
+        replayed = []
+        while not replayed or not replayed[-1]["events"]:
+            replayed.append(json.loads(lines.readline()))
+        steps = [message["step"] for message in replayed]
+        assert steps[0] == 0 and steps[-1] >= seen and steps == sorted(steps)
+        assert all(m["evaluated_at_step"] == m["step"] and not m["events"] for m in replayed[:-1])
+        assert replayed[-1]["events"][0]["id"] == 1
+        assert replayed[-1]["events"][0]["message"].startswith("training Spirals")
+        assert json.loads(lines.readline())["step"] >= steps[-1]
+        second.sendall(b'{"command":"quit"}\n')
+        assert engine.process.wait(60) == 0
+        second.close()
+    finally:
+        engine.kill()
+
+
 def test_final_means_do_not_depend_on_how_often_snapshots_go_out():
     """A snapshot with an evaluation, the last one too, reports the means
     since the previous evaluation, as `reslab serve` does: publishing after
