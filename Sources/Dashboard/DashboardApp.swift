@@ -120,7 +120,8 @@ public final class DashboardApp {
                 dirty = false
             }
         }
-        await run.stop()
+        // A closed terminal (SIGHUP) leaves an engine on a socket to the next front end.
+        if pendingSignal.load(ordering: .relaxed) == SIGHUP { await run.leave() } else { await run.stop() }
         listener.cancel()
         return pendingSignal.load(ordering: .relaxed)
     }

@@ -143,19 +143,30 @@ public final class RemoteRun: RunSession {
         writer.write(line)
     }
 
+    /// An engine reached over TCP goes on without this front end (`reslab
+    /// serve --listen` waits for the next); one started here is stopped.
+    public func leave() async {
+        guard process == nil else { return await stop() }
+        stopping.store(true, ordering: .relaxed)
+        await hangUp()
+    }
+
     /// Says quit, and waits up to ten seconds for the engine to finish
     /// before ending it.
     public func stop() async {
         stopping.store(true, ordering: .relaxed)
         send(.quit)
-        if let process {
-            let deadline = Date().addingTimeInterval(10)
-            while process.isRunning && Date() < deadline { try? await Task.sleep(for: .milliseconds(20)) }
-            if process.isRunning { process.terminate() }
-        } else {
-            shutdown(connection.output, Int32(SHUT_RDWR))
-        }
+        guard let process else { return await hangUp() }
+        let deadline = Date().addingTimeInterval(10)
+        while process.isRunning && Date() < deadline { try? await Task.sleep(for: .milliseconds(20)) }
+        if process.isRunning { process.terminate() }
         await reading.withLock { $0 }?.value
-        if process == nil { close(connection.input) }
+    }
+
+    /// Closes the socket and waits for the reading to end.
+    private func hangUp() async {
+        shutdown(connection.output, Int32(SHUT_RDWR))
+        await reading.withLock { $0 }?.value
+        close(connection.input)
     }
 }

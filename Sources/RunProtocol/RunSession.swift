@@ -39,6 +39,14 @@ public protocol RunSession: AnyObject, Sendable {
     func send(_ command: Command)
     /// Asks the run to stop, and returns once it has.
     func stop() async
+    /// Lets go of the run without stopping it where it can go on alone (an
+    /// engine listening on a socket, for the next front end); stops it
+    /// otherwise. A closed terminal leaves this way.
+    func leave() async
+}
+
+extension RunSession {
+    public func leave() async { await stop() }
 }
 
 extension Command {

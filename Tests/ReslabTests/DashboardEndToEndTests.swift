@@ -1,4 +1,5 @@
 import Foundation
+import RunProtocol
 import Testing
 import TestSupport
 
@@ -134,6 +135,39 @@ struct DashboardEndToEndTests {
         try session.send("q")
         #expect(await session.waitFor("EXITED 0"))
         #expect(await session.waitFor(" icanon"))
+    }
+
+    /// A dashboard on a `serve --listen` engine whose terminal closes
+    /// (SIGHUP) lets go of the run without ending it: the engine keeps
+    /// training and the next front end hears its history.
+    @Test func aClosedTerminalLeavesAListeningRunForTheNextFrontEnd() async throws {
+        let port = Int.random(in: 20_000..<60_000)
+        let server = Process()
+        server.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+            .appendingPathComponent("reslab")
+        server.arguments = ["serve", "--listen", "\(port)", "--depth", "4", "--steps", "1000000", "--threads", "1"]
+        let errors = Pipe()
+        server.standardError = errors
+        server.standardOutput = FileHandle.nullDevice
+        try server.run()
+        defer { if server.isRunning { server.terminate() } }
+        _ = LineReader(descriptor: errors.fileHandleForReading.fileDescriptor).next(within: 30)
+        let session = try TmuxSession(command: "--engine tcp://127.0.0.1:\(port)")
+        #expect(await session.waitForTraining())
+        try session.tmux(["kill-session", "-t", "t"])
+        try await Task.sleep(for: .seconds(1))
+        #expect(server.isRunning)
+        let next = try Sockets.connect(host: "127.0.0.1", port: port)
+        let reader = LineReader(descriptor: next.input)
+        var events: [EngineEvent] = []
+        while events.isEmpty, case .text(let line)? = reader.next(within: 30) {
+            if case .snapshot(let snapshot) = try EngineMessage.decode(line) { events = snapshot.events }
+        }
+        #expect(events.first?.message.hasPrefix("training spirals") == true)
+        #expect(LineWriter(descriptor: next.output).write(Data(#"{"command":"quit"}"#.utf8)))
+        server.waitUntilExit()
+        #expect(server.terminationStatus == 0)
+        close(next.input)
     }
 
     /// Ctrl-C and SIGTERM restore the terminal and exit as shells expect: 130 and 143.
