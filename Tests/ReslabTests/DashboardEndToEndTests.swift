@@ -141,33 +141,20 @@ struct DashboardEndToEndTests {
     /// (SIGHUP) lets go of the run without ending it: the engine keeps
     /// training and the next front end hears its history.
     @Test func aClosedTerminalLeavesAListeningRunForTheNextFrontEnd() async throws {
-        let port = Int.random(in: 20_000..<60_000)
-        let server = Process()
-        server.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-            .appendingPathComponent("reslab")
-        server.arguments = ["serve", "--listen", "\(port)", "--depth", "4", "--steps", "1000000", "--threads", "1"]
-        let errors = Pipe()
-        server.standardError = errors
-        server.standardOutput = FileHandle.nullDevice
-        try server.run()
-        defer { if server.isRunning { server.terminate() } }
-        _ = LineReader(descriptor: errors.fileHandleForReading.fileDescriptor).next(within: 30)
-        let session = try TmuxSession(command: "--engine tcp://127.0.0.1:\(port)")
+        let server = try ListeningServer(["--depth", "4", "--steps", "1000000", "--threads", "1"])
+        let session = try TmuxSession(command: "--engine tcp://127.0.0.1:\(server.port)")
         #expect(await session.waitForTraining())
         try session.tmux(["kill-session", "-t", "t"])
         try await Task.sleep(for: .seconds(1))
-        #expect(server.isRunning)
-        let next = try Sockets.connect(host: "127.0.0.1", port: port)
+        #expect(server.process.isRunning)
+        let next = try Sockets.connect(host: "127.0.0.1", port: server.port)
         let reader = LineReader(descriptor: next.input)
         var events: [EngineEvent] = []
         while events.isEmpty, case .text(let line)? = reader.next(within: 30) {
             if case .snapshot(let snapshot) = try EngineMessage.decode(line) { events = snapshot.events }
         }
         #expect(events.first?.message.hasPrefix("training spirals") == true)
-        #expect(LineWriter(descriptor: next.output).write(Data(#"{"command":"quit"}"#.utf8)))
-        server.waitUntilExit()
-        #expect(server.terminationStatus == 0)
-        close(next.input)
+        #expect(server.quit(over: next) == 0)
     }
 
     /// Ctrl-C and SIGTERM restore the terminal and exit as shells expect: 130 and 143.

@@ -190,18 +190,9 @@ struct ServeTests {
 
     /// `reslab serve --listen` on loopback, reached over TCP.
     @Test func listensOnLoopbackForOneFrontEnd() async throws {
-        let port = Int.random(in: 20_000..<60_000)
-        let products = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        let server = Process()
-        server.executableURL = products.appendingPathComponent("reslab")
-        server.arguments = ["serve", "--listen", "\(port)", "--depth", "3", "--steps", "50", "--threads", "1"]
-        let errors = Pipe()
-        server.standardError = errors
-        server.standardOutput = FileHandle.nullDevice
-        try server.run()
-        let announcement = LineReader(descriptor: errors.fileHandleForReading.fileDescriptor).next(within: 30)
-        #expect(announcement == .text(Data("reslab serve: listening on 127.0.0.1:\(port)".utf8)))
-        let run = try RemoteRun(host: "127.0.0.1", port: port)
+        let server = try ListeningServer(["--depth", "3", "--steps", "50", "--threads", "1"])
+        #expect(server.announcement == .text(Data("reslab serve: listening on 127.0.0.1:\(server.port)".utf8)))
+        let run = try RemoteRun(host: "127.0.0.1", port: server.port)
         #expect(run.engineName == "reslab 1")
         run.start()
         var finished = false
@@ -211,27 +202,17 @@ struct ServeTests {
                 await run.stop()
             }
         }
-        server.waitUntilExit()
+        server.process.waitUntilExit()
         #expect(finished)
-        #expect(server.terminationStatus == 0)
+        #expect(server.process.terminationStatus == 0)
     }
     /// A front end that goes away (without `quit`) leaves a listening run
     /// going: the next one to connect hears the hello, the evaluations so
     /// far from step 0 and the whole event log, then live snapshots; its
     /// `quit` ends the run.
     @Test func theNextFrontEndTakesOverARunAndHearsItsHistory() async throws {
-        let port = Int.random(in: 20_000..<60_000)
-        let products = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        let server = Process()
-        server.executableURL = products.appendingPathComponent("reslab")
-        server.arguments = ["serve", "--listen", "\(port)", "--depth", "3", "--steps", "1000000", "--eval-every", "20",
-                            "--threads", "1"]
-        let errors = Pipe()
-        server.standardError = errors
-        server.standardOutput = FileHandle.nullDevice
-        try server.run()
-        defer { if server.isRunning { server.terminate() } }
-        _ = LineReader(descriptor: errors.fileHandleForReading.fileDescriptor).next(within: 30)
+        let server = try ListeningServer(["--depth", "3", "--steps", "1000000", "--eval-every", "20", "--threads", "1"])
+        let port = server.port
 
         /// The next message from `reader`, decoded.
         func message(_ reader: LineReader) throws -> EngineMessage? {
@@ -261,9 +242,6 @@ struct ServeTests {
         #expect(replayed.last?.events.first?.message.hasPrefix("training spirals") == true)
         guard case .snapshot(let live) = try message(reader) else { Issue.record("no live snapshot"); return }
         #expect(live.step >= steps.last!)
-        #expect(LineWriter(descriptor: second.output).write(Data(#"{"command":"quit"}"#.utf8)))
-        server.waitUntilExit()
-        #expect(server.terminationStatus == 0)
-        close(second.input)
+        #expect(server.quit(over: second) == 0)
     }
 }
