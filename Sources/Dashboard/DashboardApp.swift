@@ -3,31 +3,41 @@ import RunProtocol
 import Synchronization
 import SystemErrors
 
-/// What the run has said since the UI loop last looked: the newest snapshot
-/// of each engine, the notices, and the end. Filled by the updates' task,
-/// emptied by the UI loop.
+/// What the run has said since the UI loop last looked: each engine's
+/// snapshots in order, the notices, and the end. Filled by the updates'
+/// task, emptied by the UI loop, which takes in every snapshot: a front end
+/// that attaches to a running engine receives the run's history in one
+/// burst, and each of those snapshots is a point of its curves.
 final class UpdateMailbox: Sendable {
     private struct Contents {
-        var residual: Snapshot?
-        var twin: Snapshot?
+        var residual: [Snapshot] = []
+        var twin: [Snapshot] = []
         var notices: [String] = []
         var ended: String??
     }
     private let contents = Mutex(Contents())
+    /// Snapshots kept per engine when the UI loop falls behind (more than a
+    /// replayed history holds); the oldest go first.
+    static let limit = 4096
 
     func put(_ update: RunUpdate) {
         contents.withLock { box in
             switch update {
-            case .snapshot(let snapshot) where snapshot.run == "plain": box.twin = snapshot
-            case .snapshot(let snapshot): box.residual = snapshot
+            case .snapshot(let snapshot) where snapshot.run == "plain": Self.append(snapshot, to: &box.twin)
+            case .snapshot(let snapshot): Self.append(snapshot, to: &box.residual)
             case .notice(let message): box.notices.append(message)
             case .ended(let reason): box.ended = .some(reason)
             }
         }
     }
 
+    private static func append(_ snapshot: Snapshot, to list: inout [Snapshot]) {
+        list.append(snapshot)
+        if list.count > limit { list.removeFirst(list.count - limit) }
+    }
+
     /// Everything new, once.
-    func take() -> (residual: Snapshot?, twin: Snapshot?, notices: [String], ended: String??) {
+    func take() -> (residual: [Snapshot], twin: [Snapshot], notices: [String], ended: String??) {
         contents.withLock { box in
             defer { box = Contents() }
             return (box.residual, box.twin, box.notices, box.ended)
@@ -108,11 +118,11 @@ public final class DashboardApp {
                 }
             }
             let news = mailbox.take()
-            if let snapshot = news.residual { model.absorb(snapshot) }
-            if let snapshot = news.twin { model.absorbTwin(snapshot) }
+            for snapshot in news.residual { model.absorb(snapshot) }
+            for snapshot in news.twin { model.absorbTwin(snapshot) }
             for notice in news.notices { model.note(notice) }
             if case .some(let reason) = news.ended, let reason { model.engineLost(reason) }
-            if news.residual != nil || news.twin != nil || !news.notices.isEmpty || news.ended != nil { dirty = true }
+            if !news.residual.isEmpty || !news.twin.isEmpty || !news.notices.isEmpty || news.ended != nil { dirty = true }
             if dirty && clock.now - lastFrame >= .milliseconds(50) {
                 let (width, height) = terminal.size
                 terminal.draw(Screen.render(&model, width: width, height: height))

@@ -71,7 +71,8 @@ public final class RemoteRun: RunSession {
         lines = connection.lines(continuing: reader)
         engineName = hello.engine
         capabilities = Set(hello.capabilities)
-        (updates, continuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(256))
+        // Room for a replayed history (`RunHistory`), which arrives in one burst.
+        (updates, continuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(4096))
     }
 
     /// The first line, which must be a hello.

@@ -139,22 +139,25 @@ struct DashboardEndToEndTests {
 
     /// A dashboard on a `serve --listen` engine whose terminal closes
     /// (SIGHUP) lets go of the run without ending it: the engine keeps
-    /// training and the next front end hears its history.
-    @Test func aClosedTerminalLeavesAListeningRunForTheNextFrontEnd() async throws {
-        let server = try ListeningServer(["--depth", "4", "--steps", "1000000", "--threads", "1"])
-        let session = try TmuxSession(command: "--engine tcp://127.0.0.1:\(server.port)")
-        #expect(await session.waitForTraining())
-        try session.tmux(["kill-session", "-t", "t"])
+    /// training, and the next dashboard shows the run from its first step
+    /// (every replayed evaluation is a point of its curves) and its log.
+    @Test func aClosedTerminalLeavesAListeningRunForTheNextDashboard() async throws {
+        let server = try ListeningServer(["--depth", "4", "--steps", "1000000", "--eval-every", "10", "--threads", "1"])
+        let first = try TmuxSession(command: "--engine tcp://127.0.0.1:\(server.port)")
+        #expect(await first.waitForTraining())
+        // Long enough for a hundred evaluations or more.
+        try await Task.sleep(for: .seconds(2))
+        try first.tmux(["kill-session", "-t", "t"])
         try await Task.sleep(for: .seconds(1))
         #expect(server.process.isRunning)
-        let next = try Sockets.connect(host: "127.0.0.1", port: server.port)
-        let reader = LineReader(descriptor: next.input)
-        var events: [EngineEvent] = []
-        while events.isEmpty, case .text(let line)? = reader.next(within: 30) {
-            if case .snapshot(let snapshot) = try EngineMessage.decode(line) { events = snapshot.events }
-        }
-        #expect(events.first?.message.hasPrefix("training spirals") == true)
-        #expect(server.quit(over: next) == 0)
+        let next = try TmuxSession(command: "--engine tcp://127.0.0.1:\(server.port)")
+        #expect(await next.waitFor("training spirals · dense · 4 blocks"))
+        // The loss chart's step axis starts at the run's step 0, not where this screen came in.
+        #expect(next.screen.contains(/│ {7}0 +[0-9]{4,}││/), "\(next.screen)")
+        try next.send("q")
+        #expect(await next.waitFor("EXITED 0"))
+        server.process.waitUntilExit()
+        #expect(server.process.terminationStatus == 0)
     }
 
     /// Ctrl-C and SIGTERM restore the terminal and exit as shells expect: 130 and 143.
