@@ -30,21 +30,26 @@ public enum ProtocolServer {
         // A run that ends while no front end is connected stops the waiting.
         let forwarder = forward(run, to: relay) { shutdown(server, Int32(SHUT_RDWR)) }
         var started = false
+        var quitter: Connection?
         while !(await relay.ended), let connection = await nextFrontEnd(on: server) {
             await relay.attach(LineWriter(descriptor: connection.output))
             if !started {
                 run.start()
                 started = true
             }
-            let quit = await applyCommands(from: connection, to: run, relay: relay)
+            if await applyCommands(from: connection, to: run, relay: relay) {
+                // The front end that said quit hears the run's end.
+                quitter = connection
+                break
+            }
             await relay.detach()
             close(connection.input)
-            if quit { break }
         }
         close(server)
         await run.stop()
         // A run that never started has no updates to end.
         if started { await forwarder.value } else { forwarder.cancel() }
+        if let quitter { close(quitter.input) }
     }
 
     private static func hello(_ run: any RunSession, engine: String) -> Data {

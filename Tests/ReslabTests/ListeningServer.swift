@@ -23,11 +23,14 @@ final class ListeningServer {
 
     deinit { if process.isRunning { process.terminate() } }
 
-    /// Sends `quit` over `connection` and returns the server's exit status.
-    func quit(over connection: Connection) -> Int32? {
-        guard LineWriter(descriptor: connection.output).write(Data(#"{"command":"quit"}"#.utf8)) else { return nil }
+    /// Sends `quit` over `connection`, reads what follows to the end, and
+    /// returns the last message (the run's `ended`) and the server's exit status.
+    func quit(over connection: Connection, reading reader: LineReader) -> (last: EngineMessage?, status: Int32) {
+        LineWriter(descriptor: connection.output).write(Data(#"{"command":"quit"}"#.utf8))
+        var last: EngineMessage?
+        while case .text(let line)? = reader.next(within: 30) { last = try? EngineMessage.decode(line) }
         process.waitUntilExit()
         close(connection.input)
-        return process.terminationStatus
+        return (last, process.terminationStatus)
     }
 }

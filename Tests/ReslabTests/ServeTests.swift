@@ -242,6 +242,8 @@ struct ServeTests {
         #expect(replayed.last?.events.first?.message.hasPrefix("training spirals") == true)
         guard case .snapshot(let live) = try message(reader) else { Issue.record("no live snapshot"); return }
         #expect(live.step >= steps.last!)
-        #expect(server.quit(over: second) == 0)
+        let (last, status) = server.quit(over: second, reading: reader)
+        #expect(last == .ended(reason: nil))
+        #expect(status == 0)
     }
 }
