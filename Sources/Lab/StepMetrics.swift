@@ -30,17 +30,17 @@ struct StepMetrics {
 
         init(blocks: Int) { norms = Array(repeating: (0, 0), count: blocks) }
 
-        mutating func add(_ result: StepResult, blocks: [ResidualBlock], time elapsed: Duration) {
+        mutating func add(_ result: StepResult, time elapsed: Duration) {
             loss += Double(result.loss)
             correct += result.correct
             samples += result.samples
             steps += 1
             time += elapsed
-            for (index, block) in blocks.enumerated() {
-                let statistics = block.statistics
-                norms[index].weight += Double(statistics.weightGradientNorm)
-                norms[index].input += Double(statistics.inputGradientNorm)
-            }
+        }
+
+        mutating func add(_ statistics: BlockStatistics, block index: Int) {
+            norms[index].weight += Double(statistics.weightGradientNorm)
+            norms[index].input += Double(statistics.inputGradientNorm)
         }
 
         /// The means, or nil without a step.
@@ -77,13 +77,19 @@ struct StepMetrics {
     }
 
     /// Adds a finite step's figures and how long it took.
-    /// Each block's statistics are read where they are, and the ratios
+    /// Each block's statistics are read once (the weight-gradient norm is a
+    /// pass over the block's gradients) where they are, and the ratios
     /// written into the array kept here, so that a step allocates nothing.
     mutating func add(_ result: StepResult, blocks: [ResidualBlock], time elapsed: Duration) {
-        sinceSnapshot.add(result, blocks: blocks, time: elapsed)
-        sinceEvaluation.add(result, blocks: blocks, time: elapsed)
+        sinceSnapshot.add(result, time: elapsed)
+        sinceEvaluation.add(result, time: elapsed)
         if branchRatios.count != blocks.count { branchRatios = Array(repeating: nil, count: blocks.count) }
-        for (index, block) in blocks.enumerated() { branchRatios[index] = block.statistics.branchRatio }
+        for (index, block) in blocks.enumerated() {
+            let statistics = block.statistics
+            sinceSnapshot.add(statistics, block: index)
+            sinceEvaluation.add(statistics, block: index)
+            branchRatios[index] = statistics.branchRatio
+        }
     }
 
     /// The means since the last snapshot, or, at an evaluation, since the
