@@ -37,3 +37,13 @@ static inline unsigned long reslab_fp_control(void) { return 0; }
 static inline void reslab_set_fp_control(unsigned long word) { (void)word; }
 static inline unsigned long reslab_subnormals_flushed(unsigned long word) { return word; }
 #endif
+
+// Returns the pages of the heap's free chunks to the system (glibc's
+// malloc_trim, which since 2.8 releases free pages inside the heap too, not
+// only at its top). Other C libraries keep their own policy: nothing to do.
+#if defined(__GLIBC__)
+#include <malloc.h>
+static inline void reslab_release_free_heap_pages(void) { (void)malloc_trim(0); }
+#else
+static inline void reslab_release_free_heap_pages(void) {}
+#endif
