@@ -65,6 +65,8 @@ public struct BenchmarkResult: Codable, Sendable {
     public var peakGflops: Double?
     /// Busy programs that ran beside the measurement (`--contention`).
     public var busyNeighbours: Int?
+    /// The peak resident memory of a training run, in kB (`--memory`).
+    public var peakResidentKilobytes: Int?
 
     enum CodingKeys: String, CodingKey {
         case kind, workload, threads, seconds, gflops, depth, width
@@ -74,6 +76,16 @@ public struct BenchmarkResult: Codable, Sendable {
         case peakFraction = "peak_fraction"
         case peakGflops = "peak_gflops"
         case busyNeighbours = "busy_neighbours"
+        case peakResidentKilobytes = "peak_resident_kb"
+    }
+}
+
+extension BenchmarkResult {
+    /// A memory figure: the peak resident size of a training run of
+    /// `workload`'s network, and the run's wall time.
+    public init(peakMemoryOf workload: BenchmarkWorkload, threads: Int, seconds: Double, kilobytes: Int) {
+        self.init(workload: workload.rawValue, threads: threads, samplesPerSecond: nil, gflops: nil, seconds: seconds)
+        peakResidentKilobytes = kilobytes
     }
 }
 

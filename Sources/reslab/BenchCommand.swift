@@ -6,13 +6,16 @@ import Lab
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Measure training samples/s of the reference workloads (or GEMM GFLOP/s with --gemm).")
+        abstract: "Measure training samples/s of the reference workloads (or GEMM GFLOP/s with --gemm, memory with --memory).")
 
     @Option(help: "Workloads to run (default: all).") var workload: [BenchmarkWorkload] = []
     @Flag(help: "Measure the GEMM kernel instead: square products, and the products of conv-fashion's convolutions as a training step makes them.") var gemm = false
     @Flag(help: "Measure mlp-fashion at depths 10-80 and widths 64-512 instead.") var scaling = false
     @Flag(help: "Run the workloads beside one busy program per core, on 1 thread and on all, side by side.")
     var contention = false
+    @Flag(help: "Measure the peak resident memory of `reslab train --dataset fashion-mnist --model conv` instead, run as a child process.")
+    var memory = false
+    @Option(help: "With --memory: the measured run's training steps (default: one epoch).") var steps: Int?
     @Option(help: "Blocks of the workloads' networks, instead of their own.") var depth: Int?
     @Option(help: "Width of the workloads' networks, instead of their own.") var width: Int?
     @Option(help: "Threads.") var threads: Int = RunConfiguration().threads
@@ -39,8 +42,15 @@ struct BenchCommand: AsyncParsableCommand {
         for workload in BenchmarkWorkload.allCases {
             if let problem = workload.spec(depth: depth, width: width).problem { throw ValidationError(problem) }
         }
-        guard [gemm, scaling, contention].filter({ $0 }).count <= 1 else {
-            throw ValidationError("--gemm, --scaling and --contention measure different things; pick one")
+        guard [gemm, scaling, contention, memory].filter({ $0 }).count <= 1 else {
+            throw ValidationError("--gemm, --scaling, --contention and --memory measure different things; pick one")
+        }
+        if memory && (!workload.isEmpty || depth != nil || width != nil) {
+            throw ValidationError("--memory measures one run, conv-fashion's network at its own size: --workload, --depth and --width do not apply")
+        }
+        if let steps {
+            guard memory else { throw ValidationError("--steps applies to --memory only") }
+            guard steps >= 1 else { throw ValidationError("--steps must be at least 1 (got \(steps))") }
         }
     }
 
@@ -59,6 +69,9 @@ struct BenchCommand: AsyncParsableCommand {
                 let share = result.peakFraction.map { String(format: "  %3.0f %% of peak", $0 * 100) } ?? ""
                 print(name(result) + size + String(format: "%10.0f samples/s %7.1f GFLOP/s %8.2f ms/step",
                                                    rate, result.gflops ?? 0, result.millisecondsPerStep ?? 0) + share)
+            } else if let kilobytes = result.peakResidentKilobytes {
+                let command = PeakMemory.trainArguments(threads: threads, steps: steps).joined(separator: " ")
+                print(name(result) + "\(kilobytes) kB peak resident (reslab \(command))")
             } else if let gflops = result.gflops {
                 let share = result.peakFraction.map { String(format: "  %3.0f %% of peak", $0 * 100) } ?? ""
                 print(name(result) + String(format: "%7.1f GFLOP/s", gflops) + share)
@@ -66,14 +79,21 @@ struct BenchCommand: AsyncParsableCommand {
         }
         let sizes: [(BenchmarkWorkload, Int?, Int?)] = scaling
             ? Benchmark.scalingSizes.map { (.mlpFashion, $0.depth, $0.width) }
-            : gemm ? [] : (workload.isEmpty ? BenchmarkWorkload.allCases : workload).map { ($0, depth, width) }
+            : gemm || memory ? [] : (workload.isEmpty ? BenchmarkWorkload.allCases : workload).map { ($0, depth, width) }
         for (workload, depth, width) in sizes {
             if let problem = Benchmark.problem(workload, depth: depth, width: width) {
                 printError(problem)
                 throw ExitCode.failure
             }
         }
-        if scaling {
+        if memory {
+            do {
+                report(try PeakMemory.measure(threads: threads, steps: steps))
+            } catch let failure as PeakMemory.RunFailed {
+                printError(failure.description)
+                throw ExitCode.failure
+            }
+        } else if scaling {
             Benchmark.scaling(seconds: seconds, threads: threads, rounds: rounds).forEach(report)
         } else if contention {
             let cores = ProcessInfo.processInfo.activeProcessorCount

@@ -129,6 +129,20 @@ struct CommandLineTests {
         #expect(result.stdout.contains("USAGE: reslab \(subcommand)"))
     }
 
+    /// `--memory` reports the peak of the measured run, a child process that
+    /// holds all of Fashion-MNIST (55 MB of images): this process, which
+    /// never loads it, holds far less, so reporting its own peak would fail.
+    @Test func memoryBenchmarkReportsThePeakOfTheTrainingRun() async throws {
+        let result = try await reslab("bench", "--memory", "--steps", "1", "--threads", "1", "--json")
+        #expect(result.status == 0)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        #expect(object["workload"] as? String == "conv-fashion")
+        let kilobytes = try #require(object["peak_resident_kb"] as? Int)
+        #expect(kilobytes > 60_000 && kilobytes < 1_000_000)
+        #expect(try await reslab("bench", "--memory", "--workload", "mlp-spiral").status == 64)
+        #expect(try await reslab("bench", "--steps", "5").status == 64)
+    }
+
     @Test func gemmBenchmarkReportsEveryShape() async throws {
         let result = try await reslab("bench", "--gemm", "--seconds", "0.01", "--json")
         #expect(result.status == 0)
