@@ -37,8 +37,11 @@ enum PeakMemory {
         process.waitUntilExit()
         let seconds = Date().timeIntervalSince(start)
         guard process.terminationReason == .exit && process.terminationStatus == 0 else {
-            let last = message.split(separator: "\n").last.map(String.init) ?? "exit status \(process.terminationStatus)"
-            let reason = last.hasPrefix("error: ") ? String(last.dropFirst("error: ".count)) : last
+            // The error's own line, not the usage lines after it.
+            let lines = message.split(separator: "\n").map(String.init)
+            let line = lines.first { $0.lowercased().hasPrefix("error: ") } ?? lines.last
+            let reason = line.map { $0.lowercased().hasPrefix("error: ") ? String($0.dropFirst("error: ".count)) : $0 }
+                ?? "exit status \(process.terminationStatus)"
             throw RunFailed(description: "the measured run (reslab \(process.arguments!.joined(separator: " "))) failed: \(reason)")
         }
         var usage = rusage()
