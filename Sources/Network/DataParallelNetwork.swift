@@ -149,7 +149,7 @@ private struct ShardStep: ParallelWork {
 /// Adds the replicas' gradients of each learnable tensor into the network's
 /// own, in replica order; each tensor is an item for the worker pool.
 private struct GradientSums: ItemWork {
-    func weight(of share: (own: Parameter, replicas: [Parameter])) -> Int { share.own.value.count }
+    func weight(of share: (own: Parameter, replicas: [Parameter])) -> Int { share.own.count }
     func run(_ share: (own: Parameter, replicas: [Parameter])) {
         for replica in share.replicas { share.own.addToGradient(replica.gradient) }
     }

@@ -50,7 +50,7 @@ public final class Optimizer {
 private struct ParameterUpdates: ItemWork {
     let settings: OptimizerSettings, step: Int, rate: Float
 
-    func weight(of state: ParameterState) -> Int { state.parameter.value.count }
+    func weight(of state: ParameterState) -> Int { state.parameter.count }
     func run(_ state: ParameterState) { state.update(settings: settings, step: step, rate: rate) }
 }
 

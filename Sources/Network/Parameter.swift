@@ -4,6 +4,12 @@ import Kernels
 /// A reference type: layers, the optimizer and checkpoints share one instance.
 public final class Parameter {
     public let shape: [Int]
+    /// Elements of the value (and of the gradient), fixed at creation (a
+    /// data-parallel replica lends its value out between steps). The
+    /// worker pool's item loops read it on every thread: a `let` reads
+    /// without touching `value`'s reference count, which both threads would
+    /// otherwise bounce between their caches.
+    public let count: Int
     public var value: [Float]
     private var storedGradient: [Float]
     /// Set by `zeroGradient()`: the stored gradient is stale and stands for zeros.
@@ -12,6 +18,7 @@ public final class Parameter {
     public init(shape: [Int], value: [Float]) {
         precondition(shape.reduce(1, *) == value.count)
         self.shape = shape
+        count = value.count
         self.value = value
         self.storedGradient = [Float](repeating: 0, count: value.count)
     }
