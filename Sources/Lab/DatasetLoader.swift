@@ -7,7 +7,7 @@ extension RunConfiguration {
     /// file and the problem.
     public func loadDataset() throws -> Dataset {
         // Reading a dataset's files leaves their compressed bytes and the
-        // reader's buffers freed but resident: about 20 MB for Fashion-MNIST.
+        // reader's buffers freed but resident.
         defer { releaseFreedMemory() }
         let directory = dataPath.map { URL(fileURLWithPath: $0) }
         switch dataset {
