@@ -114,6 +114,13 @@ public struct RunConfiguration: Codable, Sendable, Equatable {
     /// thread per core and never more, so a larger count would run on fewer
     /// threads than it says: its figures and its loss curve would be another
     /// count's.
+    /// Why `--steps steps` cannot be run, or nil: also for `reslab bench --memory`.
+    public static func stepsProblem(_ steps: Int) -> String? {
+        if steps < 1 { return "--steps must be at least 1 (got \(steps))" }
+        if steps > maximumSteps { return "--steps \(steps) is more than a run takes (at most \(maximumSteps))" }
+        return nil
+    }
+
     public static func threadsProblem(_ threads: Int) -> String? {
         let cores = ProcessInfo.processInfo.activeProcessorCount
         guard threads < 1 || threads > cores else { return nil }
@@ -156,7 +163,7 @@ public struct RunConfiguration: Codable, Sendable, Equatable {
         positive(depth, "depth")
         positive(width, "width")
         positive(batchSize, "batch")
-        positive(steps, "steps")
+        if let steps, let problem = Self.stepsProblem(steps) { found.append(problem) }
         positive(epochs, "epochs")
         if let problem = Self.threadsProblem(threads) { found.append(problem) }
         if twin && !skip {
@@ -171,7 +178,6 @@ public struct RunConfiguration: Codable, Sendable, Equatable {
         }
         if arms < 2 { found.append("--arms must be at least 2 (got \(arms))") }
         if arms > Self.maximumArms { found.append("--arms \(arms) is more than this lab draws (at most \(Self.maximumArms))") }
-        if let steps, steps > Self.maximumSteps { found.append("--steps \(steps) is more than a run takes (at most \(Self.maximumSteps))") }
         if let epochs, epochs > Self.maximumEpochs { found.append("--epochs \(epochs) is more than a run takes (at most \(Self.maximumEpochs))") }
         if let noise, !(noise >= 0) { found.append("--noise must be zero or positive (got \(noise))") }
         if let learningRate, !(learningRate > 0 && learningRate.isFinite) {

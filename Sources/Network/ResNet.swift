@@ -56,11 +56,9 @@ public final class ResNet {
         precondition(modes.count == blocks.count, "\(modes.count) modes for \(blocks.count) blocks")
         // An evaluation between training steps, or another batch size,
         // needs other sizes: what the store kept would only add to the
-        // memory that pass takes, so it is let go, and its pages with it
-        // (the next pass's tensors rarely fit the holes it leaves).
+        // memory that pass takes, so it is let go.
         if lastPass != (training, shape[0]) {
             store.removeAll()
-            releaseFreedMemory()
             lastPass = (training, shape[0])
         }
         var batch = store.takeTensor(shape)

@@ -1,3 +1,5 @@
+import Kernels
+
 /// The arrays a network's layers have finished with, kept to be handed out
 /// again, so that a steady training step allocates no tensor: each step
 /// needs the same sizes in the same order as the last.
@@ -77,10 +79,13 @@ public final class TensorStore {
         while let array = pending.popLast() { shelve(array) }
     }
 
-    /// Lets go of every array kept here: the sizes of the passes to come differ.
+    /// Lets go of every array kept here: the sizes of the passes to come
+    /// differ. Their pages go back to the system too, as the next pass's
+    /// tensors rarely fit the holes the old ones leave in malloc's heap.
     public func removeAll() {
         shelves.removeAll()
         pending.removeAll()
+        releaseFreedMemory()
     }
 
     private func shelve(_ array: consuming [Float]) {

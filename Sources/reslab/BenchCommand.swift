@@ -50,10 +50,7 @@ struct BenchCommand: AsyncParsableCommand {
         }
         if let steps {
             guard memory else { throw ValidationError("--steps applies to --memory only") }
-            guard steps >= 1 else { throw ValidationError("--steps must be at least 1 (got \(steps))") }
-            guard steps <= RunConfiguration.maximumSteps else {
-                throw ValidationError("--steps \(steps) is more than a run takes (at most \(RunConfiguration.maximumSteps))")
-            }
+            if let problem = RunConfiguration.stepsProblem(steps) { throw ValidationError(problem) }
         }
     }
 
