@@ -1,7 +1,9 @@
 /// A whole convolution, forward and backward, on channel-major `[C, N, H, W]`
-/// activations, lowered to matrix products a few images at a time: through
-/// shifted padded planes when the convolution keeps the image size
-/// (ShiftedConvolution.swift), through im2col and col2im otherwise.
+/// activations, a few images at a time. When it keeps the image size, it
+/// pads them into planes and computes directly from them in register tiles
+/// (DirectConvolution.swift), or, when its channels or image rows do not
+/// fit the tiles, as matrix products of shifted planes
+/// (ShiftedConvolution.swift); otherwise through im2col and col2im.
 ///
 /// The batch is cut into one share of images per core. Each share is
 /// padded (or unfolded), multiplied and copied (or folded) back by one
@@ -31,6 +33,15 @@ public final class ConvolutionWorkspace {
     /// size-preserving convolution (see `weightByInputChannel`); only the
     /// first share's is used.
     var weightByInput: [Float] = []
+    /// The weight arranged by tap for the direct tiles, forward and, mirrored,
+    /// for the input gradient (see `arrangeByTap`); only the first share's
+    /// are used.
+    var weightByTap: [Float] = []
+    var mirroredWeightByTap: [Float] = []
+    /// The share's `∂L/∂W` arranged by tap, and the group's `∂L/∂y` by
+    /// pixel, for the direct weight-gradient tiles.
+    var tapGradient: [Float] = []
+    var gradientByPixel: [Float] = []
 
     public init() {}
 
@@ -76,12 +87,22 @@ public func convolutionForward(_ input: [Float], _ g: ConvGeometry, weight: [Flo
                                workspaces: [ConvolutionWorkspace], into output: inout [Float]) {
     precondition(input.count == g.channels * g.batch * g.height * g.width && weight.count == outputs * g.patchSize
                  && output.count == outputs * g.outputPixels)
+    let tiling = DirectTiling(g, outputs: outputs, inputGradient: false)
+    if tiling != nil {
+        weight.withUnsafeBufferPointer { w in
+            arrangeByTap(w.baseAddress!, outputs: outputs, inputs: g.channels, taps: g.kernel * g.kernel, mirrored: false,
+                         into: &workspaces[0].weightByTap)
+        }
+    }
     output.withUnsafeMutableBufferPointer { y in
         input.withUnsafeBufferPointer { x in
             weight.withUnsafeBufferPointer { w in
-                let work = ForwardShares(x: x.baseAddress!, g: g, w: w.baseAddress!, outputs: outputs,
-                                         workspaces: workspaces, y: y.baseAddress!)
-                WorkerPool.shared.forEachChunk(of: workspaces.count, work)
+                workspaces[0].weightByTap.withUnsafeBufferPointer { byTap in
+                    let work = ForwardShares(x: x.baseAddress!, g: g, w: w.baseAddress!, tiling: tiling,
+                                             weightByTap: byTap.baseAddress, outputs: outputs, workspaces: workspaces,
+                                             y: y.baseAddress!)
+                    WorkerPool.shared.forEachChunk(of: workspaces.count, work)
+                }
             }
         }
     }
@@ -89,7 +110,8 @@ public func convolutionForward(_ input: [Float], _ g: ConvGeometry, weight: [Flo
 
 /// `convolutionForward`'s work on a range of shares, each in its own workspace.
 private struct ForwardShares: ChunkedWork {
-    let x: UnsafePointer<Float>, g: ConvGeometry, w: UnsafePointer<Float>, outputs: Int
+    let x: UnsafePointer<Float>, g: ConvGeometry, w: UnsafePointer<Float>
+    let tiling: DirectTiling?, weightByTap: UnsafePointer<Float>?, outputs: Int
     let workspaces: [ConvolutionWorkspace], y: UnsafeMutablePointer<Float>
 
     func run(_ shares: Range<Int>) {
@@ -97,6 +119,11 @@ private struct ForwardShares: ChunkedWork {
         for share in shares {
             let workspace = workspaces[share]
             for images in imageGroups(g, share: share, of: workspaces.count, outputs: outputs) {
+                if let tiling {
+                    directConvolutionForward(x, g, tiling: tiling, weightByTap: weightByTap!, outputs: outputs,
+                                             images: images, workspace: workspace, into: y)
+                    continue
+                }
                 if g.preservesSize {
                     shiftedConvolutionForward(x, g, weight: w, outputs: outputs, images: images, workspace: workspace,
                                               into: y)
@@ -128,17 +155,23 @@ public func convolutionBackward(_ input: [Float], _ g: ConvGeometry, weight: [Fl
                                 inputGradient: inout [Float], workspaces: [ConvolutionWorkspace]) {
     precondition(outputGradient.count == outputs * g.outputPixels && weightGradient.count == outputs * g.patchSize)
     precondition(inputGradient.isEmpty || inputGradient.count == input.count)
-    if !inputGradient.isEmpty && g.preservesSize {
+    let tiling = DirectTiling(g, outputs: outputs, inputGradient: !inputGradient.isEmpty)
+    if !inputGradient.isEmpty && tiling != nil {
+        weight.withUnsafeBufferPointer { w in
+            arrangeByTap(w.baseAddress!, outputs: outputs, inputs: g.channels, taps: g.kernel * g.kernel, mirrored: true,
+                         into: &workspaces[0].mirroredWeightByTap)
+        }
+    } else if !inputGradient.isEmpty && g.preservesSize {
         weightByInputChannel(weight, outputs: outputs, inputs: g.channels, taps: g.kernel * g.kernel,
                              into: &workspaces[0].weightByInput)
     }
-    let weightByInput = workspaces[0].weightByInput
+    let weightByInput = tiling == nil ? workspaces[0].weightByInput : workspaces[0].mirroredWeightByTap
     inputGradient.withUnsafeMutableBufferPointer { dx in
         input.withUnsafeBufferPointer { x in
             weight.withUnsafeBufferPointer { w in
                 outputGradient.withUnsafeBufferPointer { dy in
                     weightByInput.withUnsafeBufferPointer { weightByInput in
-                        let work = BackwardShares(x: x.baseAddress!, g: g, w: w.baseAddress!,
+                        let work = BackwardShares(x: x.baseAddress!, g: g, w: w.baseAddress!, tiling: tiling,
                                                   weightByInput: weightByInput.baseAddress, outputs: outputs,
                                                   dy: dy.baseAddress!, workspaces: workspaces,
                                                   dx: dx.isEmpty ? nil : dx.baseAddress)
@@ -170,7 +203,9 @@ public func convolutionBackward(_ input: [Float], _ g: ConvGeometry, weight: [Fl
 /// workspace: the share's part of `∂L/∂W` into the workspace, and its
 /// images' `∂L/∂x` into `dx` when there is one.
 private struct BackwardShares: ChunkedWork {
-    let x: UnsafePointer<Float>, g: ConvGeometry, w: UnsafePointer<Float>
+    let x: UnsafePointer<Float>, g: ConvGeometry, w: UnsafePointer<Float>, tiling: DirectTiling?
+    /// The weight as the input gradient reads it: arranged by tap and
+    /// mirrored for the direct tiles, by input channel for the shifted products.
     let weightByInput: UnsafePointer<Float>?, outputs: Int, dy: UnsafePointer<Float>
     let workspaces: [ConvolutionWorkspace], dx: UnsafeMutablePointer<Float>?
 
@@ -180,6 +215,21 @@ private struct BackwardShares: ChunkedWork {
             let workspace = workspaces[share]
             workspace.weightGradient.grow(to: outputs * g.patchSize)
             let groups = imageGroups(g, share: share, of: workspaces.count, outputs: outputs)
+            if let tiling {
+                guard !shareImages(g, share: share, of: workspaces.count).isEmpty else { continue }
+                for (index, images) in groups.enumerated() {
+                    directConvolutionBackward(x, g, tiling: tiling, mirroredWeight: weightByInput, outputs: outputs,
+                                              outputGradient: dy, images: images, workspace: workspace,
+                                              overwrite: index == 0, inputGradient: dx)
+                }
+                workspace.tapGradient.withUnsafeBufferPointer { byTap in
+                    workspace.weightGradient.withUnsafeMutableBufferPointer { dw in
+                        arrangeByOutput(byTap.baseAddress!, outputs: outputs, inputs: g.channels,
+                                        taps: g.kernel * g.kernel, into: dw.baseAddress!)
+                    }
+                }
+                continue
+            }
             for (index, images) in groups.enumerated() {
                 if g.preservesSize {
                     workspace.weightGradient.withUnsafeMutableBufferPointer { dw in

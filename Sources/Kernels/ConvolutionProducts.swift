@@ -1,21 +1,23 @@
-/// The three matrix products of a size-preserving 3×3 convolution's
-/// training step (forward, weight gradient, input gradient) on one group of
-/// images, as `convolutionForward` and `convolutionBackward` make them: the
-/// same calls, the group as large as theirs (scratch planes of about
-/// 512 KiB), `channels` in and out. The planes are padded once, when it is
-/// built, so that `reslab bench --gemm` times the products without the
-/// copies around them.
+/// The arithmetic of a size-preserving 3×3 convolution's training step
+/// (forward, weight gradient, input gradient) on one group of images, as
+/// `convolutionForward` and `convolutionBackward` do it: the direct tiles
+/// when they fit the channels, the shifted products otherwise; the group as
+/// large as theirs (scratch planes of about 512 KiB), `channels` in and out.
+/// The planes are padded (and `∂L/∂y` arranged by pixel) once, when it is
+/// built, so that `reslab bench --gemm` times the arithmetic without the
+/// copies around it.
 public final class ConvolutionProducts {
     private let layout: PaddedLayout
+    private let tiling: DirectTiling?
     private let weight: [Float], weightByInput: [Float]
-    private let input: [Float], outputGradient: [Float]
+    private let input: [Float], outputGradient: [Float], gradientByPixel: [Float]
     private let offsets: [Int], mirroredOffsets: [Int]
     private var product: [Float], weightGradient: [Float]
 
     /// The images in the group.
     public let images: Int
-    /// Floating-point operations of one `run`, over every position of the
-    /// span (the padding between image rows too): what the products compute.
+    /// Floating-point operations of one `run`: for the shifted products,
+    /// over every position of the span (the padding between image rows too).
     public let operations: Int
     /// The same over the images' pixels alone: what the convolution needs.
     public let usefulOperations: Int
@@ -29,9 +31,12 @@ public final class ConvolutionProducts {
         self.images = images
         let layout = PaddedLayout(g, images: images)
         self.layout = layout
+        let tiling = DirectTiling(g, outputs: channels, inputGradient: true)
+        self.tiling = tiling
         var rng = SeededGenerator(seed: seed)
+        var pixels: [Float] = []
         func randomPlanes() -> [Float] {
-            let pixels = (0..<channels * g.batch * size * size).map { _ in rng.normal() }
+            pixels = (0..<channels * g.batch * size * size).map { _ in rng.normal() }
             var planes = [Float](repeating: 0, count: channels * layout.planeStride)
             pixels.withUnsafeBufferPointer { x in
                 planes.withUnsafeMutableBufferPointer { layout.pad(x.baseAddress!, channels: channels, images: 0..<images, into: $0.baseAddress!) }
@@ -40,31 +45,61 @@ public final class ConvolutionProducts {
         }
         input = randomPlanes()
         outputGradient = randomPlanes()
+        var byPixel = [Float](repeating: 0, count: images * size * size * channels)
+        if tiling != nil {
+            pixels.withUnsafeBufferPointer { dy in
+                byPixel.withUnsafeMutableBufferPointer {
+                    transposeToPixels(dy.baseAddress!, g, channels: channels, images: 0..<images, into: $0.baseAddress!)
+                }
+            }
+        }
+        gradientByPixel = byPixel
         weight = (0..<channels * g.patchSize).map { _ in rng.normal() }
         var byInput: [Float] = []
-        weightByInputChannel(weight, outputs: channels, inputs: channels, taps: 9, into: &byInput)
+        if tiling != nil {
+            var byTap: [Float] = []
+            weight.withUnsafeBufferPointer {
+                arrangeByTap($0.baseAddress!, outputs: channels, inputs: channels, taps: 9, mirrored: true, into: &byInput)
+                arrangeByTap($0.baseAddress!, outputs: channels, inputs: channels, taps: 9, mirrored: false, into: &byTap)
+            }
+            self.weightByTap = byTap
+        } else {
+            weightByInputChannel(weight, outputs: channels, inputs: channels, taps: 9, into: &byInput)
+            self.weightByTap = []
+        }
         weightByInput = byInput
         offsets = layout.tapOffsets(channels: channels)
         mirroredOffsets = layout.tapOffsets(channels: channels, sign: -1)
-        product = [Float](repeating: 0, count: channels * layout.span)
+        product = [Float](repeating: 0, count: channels * max(layout.span, g.batch * size * size))
         weightGradient = [Float](repeating: 0, count: channels * g.patchSize)
         let perColumn = 2 * channels * g.patchSize
-        operations = 3 * perColumn * layout.span
         usefulOperations = 3 * perColumn * images * size * size
+        operations = tiling == nil ? 3 * perColumn * layout.span : usefulOperations
     }
+    private let weightByTap: [Float]
 
     /// The three products, one after another, on the calling thread.
     public func run() {
         let (layout, channels) = (layout, layout.g.channels)
         product.withUnsafeMutableBufferPointer { product in
             weightGradient.withUnsafeMutableBufferPointer { weightGradient in
-                layout.forwardProduct(weight: weight, outputs: channels, input: input, offsets: offsets,
-                                      into: product.baseAddress!)
-                layout.weightGradientProduct(outputGradient: outputGradient, outputs: channels, input: input,
-                                             offsets: offsets, beta: 0, into: weightGradient.baseAddress!)
-                layout.inputGradientProduct(weightByInput: weightByInput, outputs: channels,
-                                            outputGradient: outputGradient, mirroredOffsets: mirroredOffsets,
-                                            into: product.baseAddress!)
+                guard let tiling else {
+                    layout.forwardProduct(weight: weight, outputs: channels, input: input, offsets: offsets,
+                                          into: product.baseAddress!)
+                    layout.weightGradientProduct(outputGradient: outputGradient, outputs: channels, input: input,
+                                                 offsets: offsets, beta: 0, into: weightGradient.baseAddress!)
+                    layout.inputGradientProduct(weightByInput: weightByInput, outputs: channels,
+                                                outputGradient: outputGradient, mirroredOffsets: mirroredOffsets,
+                                                into: product.baseAddress!)
+                    return
+                }
+                tiling.outputTiles(planes: input, layout: layout, inputs: channels, weightByTap: weightByTap,
+                                   channels: channels, into: product.baseAddress!)
+                tiling.weightGradientTiles(planes: input, layout: layout, inputs: channels,
+                                           gradientByPixel: gradientByPixel, outputs: channels, overwrite: true,
+                                           into: weightGradient.baseAddress!)
+                tiling.outputTiles(planes: outputGradient, layout: layout, inputs: channels, weightByTap: weightByInput,
+                                   channels: channels, into: product.baseAddress!)
             }
         }
     }

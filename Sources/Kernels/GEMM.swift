@@ -29,8 +29,9 @@ let packedBRows = 256
 let farApartRows = 1024
 
 /// Floating-point operations (2·m·n·k) of every `sgemm` call since launch,
-/// so that benchmarks report the arithmetic actually done.
-public let gemmOperations = Atomic<Int>(0)
+/// and of every direct convolution tile (DirectConvolution.swift), so that
+/// benchmarks report the arithmetic actually done.
+public let productOperations = Atomic<Int>(0)
 
 /// Single-precision matrix product on row-major storage:
 /// `C[m×n] = alpha · op(A)[m×k] · op(B)[k×n] + beta · C`.
@@ -57,7 +58,7 @@ public func sgemm(
     pool: WorkerPool = .shared
 ) {
     guard m > 0, n > 0 else { return }
-    gemmOperations.add(2 * m * n * k, ordering: .relaxed)
+    productOperations.add(2 * m * n * k, ordering: .relaxed)
     let operands = GemmOperands(transA: transA, transB: transB, k: k, alpha: alpha,
                                 a: a, lda: lda, b: b, ldb: ldb, bRowOffsets: bRowOffsets,
                                 beta: beta, c: c, ldc: ldc)

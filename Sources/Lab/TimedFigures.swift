@@ -80,9 +80,9 @@ final class TimedTraining: TimedFigure {
         self.batch = Array(0..<batch)[...]
         operationsPerStep = WorkerPool.withThreads(threads) {
             for _ in 0..<2 { callOnce() }
-            let before = gemmOperations.load(ordering: .relaxed)
+            let before = productOperations.load(ordering: .relaxed)
             callOnce()
-            return Double(gemmOperations.load(ordering: .relaxed) - before)
+            return Double(productOperations.load(ordering: .relaxed) - before)
         }
     }
 

@@ -8,8 +8,9 @@ struct ConvolutionKernelsTests {
     /// `reslab bench --gemm`'s convolution products take a group as large as
     /// the engine's (the planes of the input and of ∂L/∂y within 2¹⁷ floats,
     /// one more image over), and count the useful arithmetic (the images'
-    /// pixels) apart from what the products compute over the span.
-    @Test(arguments: [(16, 28), (32, 14), (64, 7)])
+    /// pixels): all that the direct tiles compute, where the shifted products
+    /// (12×12, whose rows fit no tile) compute over the whole span.
+    @Test(arguments: [(16, 28), (32, 14), (64, 7), (16, 12)])
     func benchmarkProductsCountTheirArithmetic(channels: Int, size: Int) {
         let products = ConvolutionProducts(channels: channels, size: size, batch: 64, shares: 2)
         let perImage = 2 * channels * (size + 1) * (size + 1)
@@ -19,16 +20,23 @@ struct ConvolutionKernelsTests {
         // From the first image's first pixel to the last image's last: each
         // row with its padding column, and the padding row after each image.
         let span = (products.images * (size + 1) - 1) * (size + 1) - 1
-        #expect(products.operations == perColumn * span)
+        #expect(products.operations == (size == 12 ? perColumn * span : products.usefulOperations))
         products.run()
     }
 
     /// (channels, outputs, height, width, kernel, stride, padding, batch). The
     /// batch of 70 makes more than one image group per share, so the weight
-    /// gradient's groups are summed too.
+    /// gradient's groups are summed too. The direct tiles take 16 or 32
+    /// channels on rows of 7, 14 or 8 pixels (also as a 5×5 kernel, and
+    /// with 48 outputs: a block of 32 and one of 16); 1 or 12 input
+    /// channels have them forward, and backward only without an input
+    /// gradient, as a network's first layer; the others take the shifted
+    /// products or im2col.
     @Test(arguments: [
         (16, 16, 12, 12, 3, 1, 1, 70), (3, 8, 5, 7, 3, 1, 1, 3), (2, 5, 6, 4, 5, 1, 2, 2),
         (4, 3, 5, 5, 1, 1, 0, 3), (1, 8, 9, 9, 3, 1, 1, 4), (3, 8, 7, 6, 3, 2, 1, 3),
+        (16, 32, 7, 14, 3, 1, 1, 70), (32, 16, 6, 8, 3, 1, 1, 5), (16, 48, 7, 7, 5, 1, 2, 3),
+        (1, 16, 5, 14, 3, 1, 1, 4), (12, 16, 4, 7, 3, 1, 1, 2),
     ])
     func convolutionMatchesTheDefinition(channels: Int, outputs: Int, height: Int, width: Int, kernel: Int,
                                          stride: Int, padding: Int, batch: Int) {
@@ -91,6 +99,14 @@ struct ConvolutionKernelsTests {
         // The weight gradient is added to what was there (here ones).
         expectClose(weightGradient, dw.map { $0 + 1 })
         expectClose(inputGradient, dx)
+
+        // A first layer asks for no input gradient, so the direct tiles take
+        // its weight gradient whatever its input channels.
+        var firstLayerGradient = [Float](repeating: .nan, count: w.count)
+        var none: [Float] = []
+        convolutionBackward(x, g, weight: w, outputs: outputs, outputGradient: dy, weightGradient: &firstLayerGradient,
+                            existing: 0, inputGradient: &none, workspaces: workspaces)
+        expectClose(firstLayerGradient, dw)
     }
 
     private func expectClose(_ actual: [Float], _ expected: [Double]) {

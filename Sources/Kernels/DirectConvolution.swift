@@ -1,0 +1,320 @@
+import Synchronization
+
+/// Size-preserving convolutions computed directly, one register tile at a
+/// time, with no matrix product and no arithmetic on padding positions.
+///
+/// The input is padded into planes as for the shifted products
+/// (`PaddedLayout`). An output tile is a few adjacent pixels of one image
+/// row by 16 or 32 output channels: its sums live in registers, a vector of
+/// 16 channels per pixel. For every tap and input channel the tile loads
+/// one or two vectors of weights and multiplies them by each pixel's input
+/// value, broadcast: every multiply-add is one the convolution needs. The
+/// weight gradient is tiled the same way, a few input channels by 16 or 32
+/// output channels, summed over every pixel of the group, and the input
+/// gradient is the forward tile run on `∂L/∂y`'s planes with the weight
+/// mirrored. On this machine the tiles run at 96–100 % of the arithmetic
+/// peak, where the shifted products reach 71–75 % counting useful work.
+///
+/// The tiles need output channels (input channels, for the input
+/// gradient) in whole vectors of 16 and image rows in tiles of 7 or 8
+/// pixels; other convolutions take the shifted products.
+
+/// Floats in one vector of channels.
+let channelVector = 16
+
+/// How the direct kernels tile a size-preserving convolution, if they can.
+/// The tiles' sums are `InlineArray`s, which Apple's systems have from
+/// macOS 26; on older ones every convolution takes the shifted products.
+struct DirectTiling {
+    /// Pixels of an image row in one output tile.
+    let rowTile: Int
+
+    /// The tiling of `g` with `outputs` output channels, or nil when the
+    /// tiles do not fit it; with `inputGradient`, the input gradient's
+    /// tiles (over `g.channels`) must fit too.
+    init?(_ g: ConvGeometry, outputs: Int, inputGradient: Bool) {
+        guard g.preservesSize, outputs % channelVector == 0,
+              !inputGradient || g.channels % channelVector == 0 else { return nil }
+        guard #available(macOS 26, *) else { return nil }
+        if g.width % 7 == 0 { rowTile = 7 } else if g.width % 8 == 0 { rowTile = 8 } else { return nil }
+    }
+
+    /// Writes the convolution of the padded planes (`inputs` of them, laid
+    /// out as `layout`) with the weight arranged by tap (`[k², inputs,
+    /// channels]`, see `arrangeByTap`) into `product` by pixel: the group's
+    /// pixels, image after image, `channels` floats each, so that each
+    /// tile stores whole vectors (`copyProduct` then puts them in place).
+    func outputTiles(planes: UnsafePointer<Float>, layout: PaddedLayout, inputs: Int, weightByTap: UnsafePointer<Float>,
+                     channels: Int, into product: UnsafeMutablePointer<Float>) {
+        guard #available(macOS 26, *) else { preconditionFailure("no DirectTiling before macOS 26") }
+        let g = layout.g
+        let pixels = g.height * g.width
+        productOperations.add(2 * layout.images * pixels * channels * inputs * g.kernel * g.kernel, ordering: .relaxed)
+        // The top-left tap of pixel (0, 0) reads this far before the pixel.
+        let corner = layout.offset(ofTap: 0)
+        var first = 0
+        while first < channels {
+            let wide = channels - first >= 2 * channelVector
+            // A block of 16 channels takes twice the pixels when the rows
+            // allow, so that its tile still holds 14 or 16 sums.
+            let pixelsPerTile = !wide && g.width % (2 * rowTile) == 0 ? 2 * rowTile : rowTile
+            for image in 0..<layout.images {
+                for row in 0..<g.height {
+                    for column in stride(from: 0, to: g.width, by: pixelsPerTile) {
+                        let tile = (planes + layout.position(image: image, y: row, x: column) + corner,
+                                    layout.planeStride, layout.rowStride, g.kernel, inputs, weightByTap + first, channels,
+                                    product + (image * pixels + row * g.width + column) * channels + first)
+                        switch (pixelsPerTile, wide) {
+                        case (7, true): OutputTile<7, 2>.run(tile)
+                        case (8, true): OutputTile<8, 2>.run(tile)
+                        case (14, _): OutputTile<14, 1>.run(tile)
+                        case (16, _): OutputTile<16, 1>.run(tile)
+                        case (7, _): OutputTile<7, 1>.run(tile)
+                        default: OutputTile<8, 1>.run(tile)
+                        }
+                    }
+                }
+            }
+            first += wide ? 2 * channelVector : channelVector
+        }
+    }
+
+    /// `∂L/∂W` arranged by tap (`[k², inputs, outputs]`) for one group of
+    /// images, stored (`overwrite`) or added: for every tap, the padded
+    /// input planes shifted by it times `∂L/∂y` by pixel (`[pixels,
+    /// outputs]`, see `transposeToPixels`), summed over the group's pixels.
+    func weightGradientTiles(planes: UnsafePointer<Float>, layout: PaddedLayout, inputs: Int,
+                             gradientByPixel: UnsafePointer<Float>, outputs: Int, overwrite: Bool,
+                             into tapGradient: UnsafeMutablePointer<Float>) {
+        guard #available(macOS 26, *) else { preconditionFailure("no DirectTiling before macOS 26") }
+        let g = layout.g
+        productOperations.add(2 * layout.images * g.height * g.width * outputs * inputs * g.kernel * g.kernel,
+                              ordering: .relaxed)
+        for tap in 0..<g.kernel * g.kernel {
+            let shifted = planes + layout.offset(ofTap: tap)
+            var first = 0
+            while first < outputs {
+                let wide = outputs - first >= 2 * channelVector
+                // 16 sums a tile: 8 input channels by 32 outputs, or 16 by 16.
+                let inputTile = inputs % 8 != 0 ? 1 : 8
+                for input in stride(from: 0, to: inputs, by: inputTile) {
+                    let tile = (shifted + input * layout.planeStride, layout, gradientByPixel + first, outputs,
+                                overwrite, tapGradient + (tap * inputs + input) * outputs + first)
+                    switch (inputTile, wide) {
+                    case (8, true): WeightGradientTile<8, 2>.run(tile)
+                    case (8, _): WeightGradientTile<8, 1>.run(tile)
+                    case (_, true): WeightGradientTile<1, 2>.run(tile)
+                    default: WeightGradientTile<1, 1>.run(tile)
+                    }
+                }
+                first += wide ? 2 * channelVector : channelVector
+            }
+        }
+    }
+}
+
+/// `Pixels` adjacent output pixels of one image row by `Vectors`·16
+/// output channels, their sums in registers.
+@available(macOS 26, *)
+struct OutputTile<let Pixels: Int, let Vectors: Int> {
+    /// `x` is the top-left tap of the first pixel in the first input plane;
+    /// `weights` is the tile's first output channel in the weight arranged
+    /// by tap (rows of `outputs` floats, one per tap and input channel).
+    /// The sums are stored into `product`, a pixel's `outputs` floats after
+    /// another's.
+    @inline(__always)
+    static func run(_ tile: (x: UnsafePointer<Float>, planeStride: Int, rowStride: Int, kernel: Int, inputs: Int,
+                             weights: UnsafePointer<Float>, outputs: Int, product: UnsafeMutablePointer<Float>)) {
+        var sums = InlineArray<Pixels, InlineArray<Vectors, SIMD16<Float>>>(repeating: .init(repeating: .zero))
+        for tap in 0..<tile.kernel * tile.kernel {
+            var input = tile.x + tap / tile.kernel * tile.rowStride + tap % tile.kernel
+            var weight = UnsafeRawPointer(tile.weights + tap * tile.inputs * tile.outputs)
+            for _ in 0..<tile.inputs {
+                var vectors = InlineArray<Vectors, SIMD16<Float>>(repeating: .zero)
+                for v in 0..<Vectors { vectors[v] = weight.loadUnaligned(fromByteOffset: 64 * v, as: SIMD16<Float>.self) }
+                for p in 0..<Pixels {
+                    let value = SIMD16<Float>(repeating: input[p])
+                    for v in 0..<Vectors { sums[p][v].addProduct(value, vectors[v]) }
+                }
+                input += tile.planeStride
+                weight += tile.outputs * MemoryLayout<Float>.stride
+            }
+        }
+        for p in 0..<Pixels {
+            for v in 0..<Vectors {
+                UnsafeMutableRawPointer(tile.product + p * tile.outputs + v * channelVector)
+                    .storeBytes(of: sums[p][v], as: SIMD16<Float>.self)
+            }
+        }
+    }
+}
+
+/// `Inputs` input channels by `Vectors`·16 output channels of one tap's
+/// weight gradient, summed over every pixel of a group in registers.
+@available(macOS 26, *)
+struct WeightGradientTile<let Inputs: Int, let Vectors: Int> {
+    /// `x` is the first input plane shifted by the tap; `gradients` is the
+    /// tile's first output channel of `∂L/∂y` by pixel (rows of `outputs`).
+    /// The sums are stored into (or added to) `dw`'s rows, `outputs` apart.
+    @inline(__always)
+    static func run(_ tile: (x: UnsafePointer<Float>, layout: PaddedLayout, gradients: UnsafePointer<Float>, outputs: Int,
+                             overwrite: Bool, dw: UnsafeMutablePointer<Float>)) {
+        let g = tile.layout.g
+        let planeStride = tile.layout.planeStride
+        var sums = InlineArray<Inputs, InlineArray<Vectors, SIMD16<Float>>>(repeating: .init(repeating: .zero))
+        var gradient = UnsafeRawPointer(tile.gradients)
+        for image in 0..<tile.layout.images {
+            for row in 0..<g.height {
+                var input = tile.x + tile.layout.position(image: image, y: row, x: 0)
+                for _ in 0..<g.width {
+                    var vectors = InlineArray<Vectors, SIMD16<Float>>(repeating: .zero)
+                    for v in 0..<Vectors {
+                        vectors[v] = gradient.loadUnaligned(fromByteOffset: 64 * v, as: SIMD16<Float>.self)
+                    }
+                    for i in 0..<Inputs {
+                        let value = SIMD16<Float>(repeating: input[i * planeStride])
+                        for v in 0..<Vectors { sums[i][v].addProduct(value, vectors[v]) }
+                    }
+                    input += 1
+                    gradient += tile.outputs * MemoryLayout<Float>.stride
+                }
+            }
+        }
+        for i in 0..<Inputs {
+            for v in 0..<Vectors {
+                let out = UnsafeMutableRawPointer(tile.dw + i * tile.outputs + v * channelVector)
+                let old = tile.overwrite ? .zero : out.loadUnaligned(as: SIMD16<Float>.self)
+                out.storeBytes(of: old + sums[i][v], as: SIMD16<Float>.self)
+            }
+        }
+    }
+}
+
+/// A weight `[outputs, inputs, k²]` (PyTorch's order) arranged by tap:
+/// `[k², inputs, outputs]` for the forward tiles, or, `mirrored`, each tap
+/// `t` taken from tap `k² − 1 − t` as `[k², outputs, inputs]` for the input
+/// gradient's tiles, which read `∂L/∂y` the other way round.
+func arrangeByTap(_ weight: UnsafePointer<Float>, outputs: Int, inputs: Int, taps: Int, mirrored: Bool,
+                  into result: inout [Float]) {
+    result.grow(to: outputs * inputs * taps)
+    for co in 0..<outputs {
+        for ci in 0..<inputs {
+            for t in 0..<taps {
+                let value = weight[(co * inputs + ci) * taps + t]
+                if mirrored {
+                    result[((taps - 1 - t) * outputs + co) * inputs + ci] = value
+                } else {
+                    result[(t * inputs + ci) * outputs + co] = value
+                }
+            }
+        }
+    }
+}
+
+/// A gradient arranged by tap (`[k², inputs, outputs]`) back in PyTorch's
+/// order, `[outputs, inputs, k²]`.
+func arrangeByOutput(_ tapGradient: UnsafePointer<Float>, outputs: Int, inputs: Int, taps: Int,
+                     into result: UnsafeMutablePointer<Float>) {
+    for co in 0..<outputs {
+        for ci in 0..<inputs {
+            for t in 0..<taps { result[(co * inputs + ci) * taps + t] = tapGradient[(t * inputs + ci) * outputs + co] }
+        }
+    }
+}
+
+/// Copies `outputTiles`' product (the group's pixels, `channels` floats
+/// each) into images `images` of the CNHW batch `y`, where each channel
+/// holds the group's pixels in one run: 16×16 blocks transposed in registers.
+func copyProduct(_ product: UnsafePointer<Float>, channels: Int, _ g: ConvGeometry, images: Range<Int>,
+                 into y: UnsafeMutablePointer<Float>) {
+    let pixelsPerImage = g.height * g.width
+    let pixels = images.count * pixelsPerImage
+    let channelStride = g.batch * pixelsPerImage
+    let rows = StridedRows(start: product, stride: channels)
+    let first = y + images.lowerBound * pixelsPerImage
+    for c in stride(from: 0, to: channels, by: channelVector) {
+        var p = 0
+        while p + 16 <= pixels {
+            transpose16x16(rows, first: p, column: c, to: first + c * channelStride + p, ldTo: channelStride)
+            p += 16
+        }
+        for p in p..<pixels {
+            for c in c..<c + channelVector { first[c * channelStride + p] = rows[p][c] }
+        }
+    }
+}
+
+/// `∂L/∂y`'s images `images` (CNHW, `channels` of them) by pixel:
+/// `[pixels, channels]`, 16×16 blocks transposed in registers.
+func transposeToPixels(_ y: UnsafePointer<Float>, _ g: ConvGeometry, channels: Int, images: Range<Int>,
+                       into byPixel: UnsafeMutablePointer<Float>) {
+    let pixelsPerImage = g.height * g.width
+    let rows = StridedRows(start: y + images.lowerBound * pixelsPerImage, stride: g.batch * pixelsPerImage)
+    let pixels = images.count * pixelsPerImage
+    var first = 0
+    while first + channelVector <= channels {
+        var p = 0
+        while p + 16 <= pixels {
+            transpose16x16(rows, first: first, column: p, to: byPixel + p * channels + first, ldTo: channels)
+            p += 16
+        }
+        for p in p..<pixels {
+            for c in first..<first + channelVector { byPixel[p * channels + c] = rows[c][p] }
+        }
+        first += channelVector
+    }
+}
+
+/// `convolutionForward` for a size-preserving convolution the direct tiles
+/// fit, one group of images: pad, then tile straight into `y`.
+func directConvolutionForward(_ x: UnsafePointer<Float>, _ g: ConvGeometry, tiling: DirectTiling,
+                              weightByTap: UnsafePointer<Float>, outputs: Int, images: Range<Int>,
+                              workspace: ConvolutionWorkspace, into y: UnsafeMutablePointer<Float>) {
+    let layout = PaddedLayout(g, images: images.count)
+    workspace.paddedInput.grow(to: g.channels * layout.planeStride)
+    workspace.product.grow(to: outputs * images.count * g.height * g.width)
+    workspace.paddedInput.withUnsafeMutableBufferPointer { padded in
+        workspace.product.withUnsafeMutableBufferPointer { product in
+            layout.pad(x, channels: g.channels, images: images, into: padded.baseAddress!)
+            tiling.outputTiles(planes: padded.baseAddress!, layout: layout, inputs: g.channels, weightByTap: weightByTap,
+                               channels: outputs, into: product.baseAddress!)
+            copyProduct(product.baseAddress!, channels: outputs, g, images: images, into: y)
+        }
+    }
+}
+
+/// `convolutionBackward` for a size-preserving convolution the direct
+/// tiles fit, one group of images: `∂L/∂W` by tap stored (`overwrite`) or
+/// added into `workspace.tapGradient`; `∂L/∂x`, if `dx` is given, from the
+/// mirrored weight (`arrangeByTap(mirrored: true)`) and `∂L/∂y`'s planes.
+func directConvolutionBackward(_ x: UnsafePointer<Float>, _ g: ConvGeometry, tiling: DirectTiling,
+                               mirroredWeight: UnsafePointer<Float>?, outputs: Int, outputGradient dy: UnsafePointer<Float>,
+                               images: Range<Int>, workspace: ConvolutionWorkspace, overwrite: Bool,
+                               inputGradient dx: UnsafeMutablePointer<Float>?) {
+    let layout = PaddedLayout(g, images: images.count)
+    workspace.paddedInput.grow(to: g.channels * layout.planeStride)
+    workspace.gradientByPixel.grow(to: images.count * g.height * g.width * outputs)
+    workspace.tapGradient.grow(to: outputs * g.patchSize)
+    workspace.paddedInput.withUnsafeMutableBufferPointer { padded in
+        workspace.gradientByPixel.withUnsafeMutableBufferPointer { byPixel in
+            layout.pad(x, channels: g.channels, images: images, into: padded.baseAddress!)
+            transposeToPixels(dy, g, channels: outputs, images: images, into: byPixel.baseAddress!)
+            workspace.tapGradient.withUnsafeMutableBufferPointer { tapGradient in
+                tiling.weightGradientTiles(planes: padded.baseAddress!, layout: layout, inputs: g.channels,
+                                           gradientByPixel: byPixel.baseAddress!, outputs: outputs,
+                                           overwrite: overwrite, into: tapGradient.baseAddress!)
+            }
+        }
+    }
+    guard let dx, let mirroredWeight else { return }
+    workspace.paddedGradient.grow(to: outputs * layout.planeStride)
+    workspace.product.grow(to: g.channels * images.count * g.height * g.width)
+    workspace.paddedGradient.withUnsafeMutableBufferPointer { padded in
+        workspace.product.withUnsafeMutableBufferPointer { product in
+            layout.pad(dy, channels: outputs, images: images, into: padded.baseAddress!)
+            tiling.outputTiles(planes: padded.baseAddress!, layout: layout, inputs: outputs, weightByTap: mirroredWeight,
+                               channels: g.channels, into: product.baseAddress!)
+            copyProduct(product.baseAddress!, channels: g.channels, g, images: images, into: dx)
+        }
+    }
+}
