@@ -224,44 +224,37 @@ func arrangeByOutput(_ tapGradient: UnsafePointer<Float>, outputs: Int, inputs: 
 
 /// Copies `outputTiles`' product (the group's pixels, `channels` floats
 /// each) into images `images` of the CNHW batch `y`, where each channel
-/// holds the group's pixels in one run: 16×16 blocks transposed in registers.
+/// holds the group's pixels in one run.
 func copyProduct(_ product: UnsafePointer<Float>, channels: Int, _ g: ConvGeometry, images: Range<Int>,
                  into y: UnsafeMutablePointer<Float>) {
     let pixelsPerImage = g.height * g.width
-    let pixels = images.count * pixelsPerImage
-    let channelStride = g.batch * pixelsPerImage
-    let rows = StridedRows(start: product, stride: channels)
-    let first = y + images.lowerBound * pixelsPerImage
-    for c in stride(from: 0, to: channels, by: channelVector) {
-        var p = 0
-        while p + 16 <= pixels {
-            transpose16x16(rows, first: p, column: c, to: first + c * channelStride + p, ldTo: channelStride)
-            p += 16
-        }
-        for p in p..<pixels {
-            for c in c..<c + channelVector { first[c * channelStride + p] = rows[p][c] }
-        }
-    }
+    transpose(StridedRows(start: product, stride: channels), count: images.count * pixelsPerImage, width: channels,
+              into: y + images.lowerBound * pixelsPerImage, ldTo: g.batch * pixelsPerImage)
 }
 
 /// `∂L/∂y`'s images `images` (CNHW, `channels` of them) by pixel:
-/// `[pixels, channels]`, 16×16 blocks transposed in registers.
+/// `[pixels, channels]`.
 func transposeToPixels(_ y: UnsafePointer<Float>, _ g: ConvGeometry, channels: Int, images: Range<Int>,
                        into byPixel: UnsafeMutablePointer<Float>) {
     let pixelsPerImage = g.height * g.width
-    let rows = StridedRows(start: y + images.lowerBound * pixelsPerImage, stride: g.batch * pixelsPerImage)
-    let pixels = images.count * pixelsPerImage
-    var first = 0
-    while first + channelVector <= channels {
-        var p = 0
-        while p + 16 <= pixels {
-            transpose16x16(rows, first: first, column: p, to: byPixel + p * channels + first, ldTo: channels)
-            p += 16
+    transpose(StridedRows(start: y + images.lowerBound * pixelsPerImage, stride: g.batch * pixelsPerImage),
+              count: channels, width: images.count * pixelsPerImage, into: byPixel, ldTo: channels)
+}
+
+/// `to[c·ldTo + r] = rows[r][c]` for `r < count`, `c < width`: whole 16×16
+/// blocks transposed in registers, the edges one float at a time.
+func transpose<Rows: RowAddresses>(_ rows: Rows, count: Int, width: Int, into to: UnsafeMutablePointer<Float>,
+                                   ldTo: Int) {
+    for column in stride(from: 0, to: width, by: 16) {
+        for first in stride(from: 0, to: count, by: 16) {
+            if first + 16 <= count && column + 16 <= width {
+                transpose16x16(rows, first: first, column: column, to: to + column * ldTo + first, ldTo: ldTo)
+                continue
+            }
+            for r in first..<min(first + 16, count) {
+                for c in column..<min(column + 16, width) { to[c * ldTo + r] = rows[r][c] }
+            }
         }
-        for p in p..<pixels {
-            for c in first..<first + channelVector { byPixel[p * channels + c] = rows[c][p] }
-        }
-        first += channelVector
     }
 }
 
