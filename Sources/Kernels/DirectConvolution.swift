@@ -12,8 +12,10 @@ import Synchronization
 /// weight gradient is tiled the same way, a few input channels by 16 or 32
 /// output channels, summed over every pixel of the group, and the input
 /// gradient is the forward tile run on `∂L/∂y`'s planes with the weight
-/// mirrored. On this machine the tiles run at 96–100 % of the arithmetic
-/// peak, where the shifted products reach 71–75 % counting useful work.
+/// mirrored. The output tiles store their vectors by pixel into a scratch
+/// array, transposed into the channel-major batch afterwards. `reslab
+/// bench --gemm` times the tiles at 94–97 % of the arithmetic peak on one
+/// thread, where the shifted products reached 70–75 % counting useful work.
 ///
 /// The tiles need output channels (input channels, for the input
 /// gradient) in whole vectors of 16 and image rows in tiles of 7 or 8
@@ -90,13 +92,15 @@ struct DirectTiling {
         let g = layout.g
         productOperations.add(2 * layout.images * g.height * g.width * outputs * inputs * g.kernel * g.kernel,
                               ordering: .relaxed)
+        // 8 input channels by 32 outputs (16 sums) or by 16 (8: a tile of 16
+        // by 16 was not kept in registers); one at a time for a first
+        // layer's few image channels.
+        let inputTile = inputs % 8 == 0 ? 8 : 1
         for tap in 0..<g.kernel * g.kernel {
             let shifted = planes + layout.offset(ofTap: tap)
             var first = 0
             while first < outputs {
                 let wide = outputs - first >= 2 * channelVector
-                // 16 sums a tile: 8 input channels by 32 outputs, or 16 by 16.
-                let inputTile = inputs % 8 != 0 ? 1 : 8
                 for input in stride(from: 0, to: inputs, by: inputTile) {
                     let tile = (shifted + input * layout.planeStride, layout, gradientByPixel + first, outputs,
                                 overwrite, tapGradient + (tap * inputs + input) * outputs + first)
