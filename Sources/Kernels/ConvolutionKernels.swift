@@ -29,15 +29,14 @@ public final class ConvolutionWorkspace {
     /// The shifted planes' row offsets, by the layout they were made for
     /// (see `tapOffsets(_:channels:sign:)`).
     var tapOffsetTables: [TapOffsetsKey: [Int]] = [:]
-    /// The weight rearranged by input channel, for the input gradient of a
-    /// size-preserving convolution (see `weightByInputChannel`); only the
+    /// The weight as the input gradient of a size-preserving convolution
+    /// reads it: arranged by tap and mirrored for the direct tiles
+    /// (`arrangeByTap`), by input channel for the shifted products
+    /// (`weightByInputChannel`). Only the first share's is used.
+    var inputGradientWeight: [Float] = []
+    /// The weight arranged by tap for the direct forward tiles; only the
     /// first share's is used.
-    var weightByInput: [Float] = []
-    /// The weight arranged by tap for the direct tiles, forward and, mirrored,
-    /// for the input gradient (see `arrangeByTap`); only the first share's
-    /// are used.
     var weightByTap: [Float] = []
-    var mirroredWeightByTap: [Float] = []
     /// The share's `∂L/∂W` arranged by tap, and the group's `∂L/∂y` by
     /// pixel, for the direct weight-gradient tiles.
     var tapGradient: [Float] = []
@@ -159,21 +158,21 @@ public func convolutionBackward(_ input: [Float], _ g: ConvGeometry, weight: [Fl
     if !inputGradient.isEmpty && tiling != nil {
         weight.withUnsafeBufferPointer { w in
             arrangeByTap(w.baseAddress!, outputs: outputs, inputs: g.channels, taps: g.kernel * g.kernel, mirrored: true,
-                         into: &workspaces[0].mirroredWeightByTap)
+                         into: &workspaces[0].inputGradientWeight)
         }
     } else if !inputGradient.isEmpty && g.preservesSize {
         weightByInputChannel(weight, outputs: outputs, inputs: g.channels, taps: g.kernel * g.kernel,
-                             into: &workspaces[0].weightByInput)
+                             into: &workspaces[0].inputGradientWeight)
     }
-    let weightByInput = tiling == nil ? workspaces[0].weightByInput : workspaces[0].mirroredWeightByTap
+    let inputGradientWeight = workspaces[0].inputGradientWeight
     inputGradient.withUnsafeMutableBufferPointer { dx in
         input.withUnsafeBufferPointer { x in
             weight.withUnsafeBufferPointer { w in
                 outputGradient.withUnsafeBufferPointer { dy in
-                    weightByInput.withUnsafeBufferPointer { weightByInput in
+                    inputGradientWeight.withUnsafeBufferPointer { inputGradientWeight in
                         let work = BackwardShares(x: x.baseAddress!, g: g, w: w.baseAddress!, tiling: tiling,
-                                                  weightByInput: weightByInput.baseAddress, outputs: outputs,
-                                                  dy: dy.baseAddress!, workspaces: workspaces,
+                                                  inputGradientWeight: inputGradientWeight.baseAddress,
+                                                  outputs: outputs, dy: dy.baseAddress!, workspaces: workspaces,
                                                   dx: dx.isEmpty ? nil : dx.baseAddress)
                         WorkerPool.shared.forEachChunk(of: workspaces.count, work)
                     }
@@ -204,9 +203,8 @@ public func convolutionBackward(_ input: [Float], _ g: ConvGeometry, weight: [Fl
 /// images' `∂L/∂x` into `dx` when there is one.
 private struct BackwardShares: ChunkedWork {
     let x: UnsafePointer<Float>, g: ConvGeometry, w: UnsafePointer<Float>, tiling: DirectTiling?
-    /// The weight as the input gradient reads it: arranged by tap and
-    /// mirrored for the direct tiles, by input channel for the shifted products.
-    let weightByInput: UnsafePointer<Float>?, outputs: Int, dy: UnsafePointer<Float>
+    /// `ConvolutionWorkspace.inputGradientWeight`, for the input gradient.
+    let inputGradientWeight: UnsafePointer<Float>?, outputs: Int, dy: UnsafePointer<Float>
     let workspaces: [ConvolutionWorkspace], dx: UnsafeMutablePointer<Float>?
 
     func run(_ shares: Range<Int>) {
@@ -218,8 +216,8 @@ private struct BackwardShares: ChunkedWork {
             if let tiling {
                 guard !shareImages(g, share: share, of: workspaces.count).isEmpty else { continue }
                 for (index, images) in groups.enumerated() {
-                    directConvolutionBackward(x, g, tiling: tiling, mirroredWeight: weightByInput, outputs: outputs,
-                                              outputGradient: dy, images: images, workspace: workspace,
+                    directConvolutionBackward(x, g, tiling: tiling, mirroredWeight: inputGradientWeight,
+                                              outputs: outputs, outputGradient: dy, images: images, workspace: workspace,
                                               overwrite: index == 0, inputGradient: dx)
                 }
                 workspace.tapGradient.withUnsafeBufferPointer { byTap in
@@ -233,7 +231,7 @@ private struct BackwardShares: ChunkedWork {
             for (index, images) in groups.enumerated() {
                 if g.preservesSize {
                     workspace.weightGradient.withUnsafeMutableBufferPointer { dw in
-                        shiftedConvolutionBackward(x, g, weightByInput: weightByInput!, outputs: outputs,
+                        shiftedConvolutionBackward(x, g, weightByInput: inputGradientWeight!, outputs: outputs,
                                                    outputGradient: dy, images: images, workspace: workspace,
                                                    weightGradient: dw.baseAddress!, beta: index == 0 ? 0 : 1,
                                                    inputGradient: dx)

@@ -9,7 +9,7 @@
 public final class ConvolutionProducts {
     private let layout: PaddedLayout
     private let tiling: DirectTiling?
-    private let weight: [Float], weightByInput: [Float]
+    private let weight: [Float], weightByTap: [Float], inputGradientWeight: [Float]
     private let input: [Float], outputGradient: [Float], gradientByPixel: [Float]
     private let offsets: [Int], mirroredOffsets: [Int]
     private var product: [Float], weightGradient: [Float]
@@ -34,20 +34,20 @@ public final class ConvolutionProducts {
         let tiling = DirectTiling(g, outputs: channels, inputGradient: true)
         self.tiling = tiling
         var rng = SeededGenerator(seed: seed)
-        var pixels: [Float] = []
-        func randomPlanes() -> [Float] {
-            pixels = (0..<channels * g.batch * size * size).map { _ in rng.normal() }
+        func randomPixels() -> [Float] { (0..<channels * g.batch * size * size).map { _ in rng.normal() } }
+        func padded(_ pixels: [Float]) -> [Float] {
             var planes = [Float](repeating: 0, count: channels * layout.planeStride)
             pixels.withUnsafeBufferPointer { x in
                 planes.withUnsafeMutableBufferPointer { layout.pad(x.baseAddress!, channels: channels, images: 0..<images, into: $0.baseAddress!) }
             }
             return planes
         }
-        input = randomPlanes()
-        outputGradient = randomPlanes()
+        input = padded(randomPixels())
+        let gradientPixels = randomPixels()
+        outputGradient = padded(gradientPixels)
         var byPixel = [Float](repeating: 0, count: images * size * size * channels)
         if tiling != nil {
-            pixels.withUnsafeBufferPointer { dy in
+            gradientPixels.withUnsafeBufferPointer { dy in
                 byPixel.withUnsafeMutableBufferPointer {
                     transposeToPixels(dy.baseAddress!, g, channels: channels, images: 0..<images, into: $0.baseAddress!)
                 }
@@ -55,28 +55,28 @@ public final class ConvolutionProducts {
         }
         gradientByPixel = byPixel
         weight = (0..<channels * g.patchSize).map { _ in rng.normal() }
-        var byInput: [Float] = []
+        // The weight as the engine arranges it for the tiles (forward, and
+        // mirrored for the input gradient) or for the shifted products.
+        var byTap: [Float] = [], forInputGradient: [Float] = []
         if tiling != nil {
-            var byTap: [Float] = []
             weight.withUnsafeBufferPointer {
-                arrangeByTap($0.baseAddress!, outputs: channels, inputs: channels, taps: 9, mirrored: true, into: &byInput)
                 arrangeByTap($0.baseAddress!, outputs: channels, inputs: channels, taps: 9, mirrored: false, into: &byTap)
+                arrangeByTap($0.baseAddress!, outputs: channels, inputs: channels, taps: 9, mirrored: true,
+                             into: &forInputGradient)
             }
-            self.weightByTap = byTap
         } else {
-            weightByInputChannel(weight, outputs: channels, inputs: channels, taps: 9, into: &byInput)
-            self.weightByTap = []
+            weightByInputChannel(weight, outputs: channels, inputs: channels, taps: 9, into: &forInputGradient)
         }
-        weightByInput = byInput
+        weightByTap = byTap
+        inputGradientWeight = forInputGradient
         offsets = layout.tapOffsets(channels: channels)
         mirroredOffsets = layout.tapOffsets(channels: channels, sign: -1)
-        product = [Float](repeating: 0, count: channels * max(layout.span, g.batch * size * size))
+        product = [Float](repeating: 0, count: channels * max(layout.span, images * size * size))
         weightGradient = [Float](repeating: 0, count: channels * g.patchSize)
         let perColumn = 2 * channels * g.patchSize
         usefulOperations = 3 * perColumn * images * size * size
         operations = tiling == nil ? 3 * perColumn * layout.span : usefulOperations
     }
-    private let weightByTap: [Float]
 
     /// The three products, one after another, on the calling thread.
     public func run() {
@@ -88,7 +88,7 @@ public final class ConvolutionProducts {
                                           into: product.baseAddress!)
                     layout.weightGradientProduct(outputGradient: outputGradient, outputs: channels, input: input,
                                                  offsets: offsets, beta: 0, into: weightGradient.baseAddress!)
-                    layout.inputGradientProduct(weightByInput: weightByInput, outputs: channels,
+                    layout.inputGradientProduct(weightByInput: inputGradientWeight, outputs: channels,
                                                 outputGradient: outputGradient, mirroredOffsets: mirroredOffsets,
                                                 into: product.baseAddress!)
                     return
@@ -98,7 +98,8 @@ public final class ConvolutionProducts {
                 tiling.weightGradientTiles(planes: input, layout: layout, inputs: channels,
                                            gradientByPixel: gradientByPixel, outputs: channels, overwrite: true,
                                            into: weightGradient.baseAddress!)
-                tiling.outputTiles(planes: outputGradient, layout: layout, inputs: channels, weightByTap: weightByInput,
+                tiling.outputTiles(planes: outputGradient, layout: layout, inputs: channels,
+                                   weightByTap: inputGradientWeight,
                                    channels: channels, into: product.baseAddress!)
             }
         }

@@ -110,10 +110,6 @@ public struct RunConfiguration: Codable, Sendable, Equatable {
                   activation: activation, norm: norm, initialization: initialization)
     }
 
-    /// Why `threads` cannot run here, if it cannot. The kernels' pool has a
-    /// thread per core and never more, so a larger count would run on fewer
-    /// threads than it says: its figures and its loss curve would be another
-    /// count's.
     /// Why `--steps steps` cannot be run, or nil: also for `reslab bench --memory`.
     public static func stepsProblem(_ steps: Int) -> String? {
         if steps < 1 { return "--steps must be at least 1 (got \(steps))" }
@@ -121,6 +117,10 @@ public struct RunConfiguration: Codable, Sendable, Equatable {
         return nil
     }
 
+    /// Why `threads` cannot run here, if it cannot. The kernels' pool has a
+    /// thread per core and never more, so a larger count would run on fewer
+    /// threads than it says: its figures and its loss curve would be another
+    /// count's.
     public static func threadsProblem(_ threads: Int) -> String? {
         let cores = ProcessInfo.processInfo.activeProcessorCount
         guard threads < 1 || threads > cores else { return nil }

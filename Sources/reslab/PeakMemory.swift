@@ -11,6 +11,7 @@ enum PeakMemory {
     /// The run the memory target is judged on: one epoch of the
     /// convolutional network (`conv-fashion`'s) on Fashion-MNIST.
     static let workload = BenchmarkWorkload.convFashion
+    /// The measured run's arguments, as the report prints them.
     static func trainArguments(threads: Int, steps: Int?) -> [String] {
         ["train", "--dataset", "fashion-mnist", "--model", "conv", "--threads", "\(threads)"]
             + (steps.map { ["--steps", "\($0)"] } ?? [])
