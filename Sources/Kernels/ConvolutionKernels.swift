@@ -30,13 +30,18 @@ public final class ConvolutionWorkspace {
     /// (see `tapOffsets(_:channels:sign:)`).
     var tapOffsetTables: [TapOffsetsKey: [Int]] = [:]
     /// The weight as the input gradient of a size-preserving convolution
-    /// reads it: arranged by tap and mirrored for the direct tiles
-    /// (`arrangeByTap`), by input channel for the shifted products
-    /// (`weightByInputChannel`). Only the first share's is used.
+    /// reads it: mirrored for the direct or Winograd tiles
+    /// (`DirectTiling.arrangeWeight`), by input channel for the shifted
+    /// products (`weightByInputChannel`). Only the first share's is used.
     var inputGradientWeight: [Float] = []
-    /// The weight arranged by tap for the direct forward tiles; only the
-    /// first share's is used.
-    var weightByTap: [Float] = []
+    /// The weight as the forward tiles read it (`DirectTiling.arrangeWeight`):
+    /// arranged by tap, or Winograd's transformed filters. Only the first
+    /// share's is used.
+    var forwardWeight: [Float] = []
+    /// Winograd's transformed patches of one image and their products
+    /// (`winogradOutputTiles`).
+    var transformedInput: [Float] = []
+    var transformedProduct: [Float] = []
     /// The share's `∂L/∂W` arranged by tap, and the group's `∂L/∂y` by
     /// pixel, for the direct weight-gradient tiles.
     var tapGradient: [Float] = []
@@ -87,18 +92,18 @@ public func convolutionForward(_ input: [Float], _ g: ConvGeometry, weight: [Flo
     precondition(input.count == g.channels * g.batch * g.height * g.width && weight.count == outputs * g.patchSize
                  && output.count == outputs * g.outputPixels)
     let tiling = DirectTiling(g, outputs: outputs, inputGradient: false)
-    if tiling != nil {
+    if let tiling {
         weight.withUnsafeBufferPointer { w in
-            arrangeByTap(w.baseAddress!, outputs: outputs, inputs: g.channels, taps: g.kernel * g.kernel, mirrored: false,
-                         into: &workspaces[0].weightByTap)
+            tiling.arrangeWeight(w.baseAddress!, outputs: outputs, inputs: g.channels, kernel: g.kernel, mirrored: false,
+                                 into: &workspaces[0].forwardWeight)
         }
     }
     output.withUnsafeMutableBufferPointer { y in
         input.withUnsafeBufferPointer { x in
             weight.withUnsafeBufferPointer { w in
-                workspaces[0].weightByTap.withUnsafeBufferPointer { byTap in
+                workspaces[0].forwardWeight.withUnsafeBufferPointer { byTap in
                     let work = ForwardShares(x: x.baseAddress!, g: g, w: w.baseAddress!, tiling: tiling,
-                                             weightByTap: byTap.baseAddress, outputs: outputs, workspaces: workspaces,
+                                             forwardWeight: byTap.baseAddress, outputs: outputs, workspaces: workspaces,
                                              y: y.baseAddress!)
                     WorkerPool.shared.forEachChunk(of: workspaces.count, work)
                 }
@@ -110,7 +115,7 @@ public func convolutionForward(_ input: [Float], _ g: ConvGeometry, weight: [Flo
 /// `convolutionForward`'s work on a range of shares, each in its own workspace.
 private struct ForwardShares: ChunkedWork {
     let x: UnsafePointer<Float>, g: ConvGeometry, w: UnsafePointer<Float>
-    let tiling: DirectTiling?, weightByTap: UnsafePointer<Float>?, outputs: Int
+    let tiling: DirectTiling?, forwardWeight: UnsafePointer<Float>?, outputs: Int
     let workspaces: [ConvolutionWorkspace], y: UnsafeMutablePointer<Float>
 
     func run(_ shares: Range<Int>) {
@@ -119,7 +124,7 @@ private struct ForwardShares: ChunkedWork {
             let workspace = workspaces[share]
             for images in imageGroups(g, share: share, of: workspaces.count, outputs: outputs) {
                 if let tiling {
-                    directConvolutionForward(x, g, tiling: tiling, weightByTap: weightByTap!, outputs: outputs,
+                    directConvolutionForward(x, g, tiling: tiling, weight: forwardWeight!, outputs: outputs,
                                              images: images, workspace: workspace, into: y)
                     continue
                 }
@@ -155,10 +160,10 @@ public func convolutionBackward(_ input: [Float], _ g: ConvGeometry, weight: [Fl
     precondition(outputGradient.count == outputs * g.outputPixels && weightGradient.count == outputs * g.patchSize)
     precondition(inputGradient.isEmpty || inputGradient.count == input.count)
     let tiling = DirectTiling(g, outputs: outputs, inputGradient: !inputGradient.isEmpty)
-    if !inputGradient.isEmpty && tiling != nil {
+    if !inputGradient.isEmpty, let tiling {
         weight.withUnsafeBufferPointer { w in
-            arrangeByTap(w.baseAddress!, outputs: outputs, inputs: g.channels, taps: g.kernel * g.kernel, mirrored: true,
-                         into: &workspaces[0].inputGradientWeight)
+            tiling.arrangeWeight(w.baseAddress!, outputs: outputs, inputs: g.channels, kernel: g.kernel, mirrored: true,
+                                 into: &workspaces[0].inputGradientWeight)
         }
     } else if !inputGradient.isEmpty && g.preservesSize {
         weightByInputChannel(weight, outputs: outputs, inputs: g.channels, taps: g.kernel * g.kernel,

@@ -1,7 +1,8 @@
 /// The arithmetic of a size-preserving 3×3 convolution's training step
 /// (forward, weight gradient, input gradient) on one group of images, as
 /// `convolutionForward` and `convolutionBackward` do it: the direct tiles
-/// when they fit the channels, the shifted products otherwise; the group as
+/// (Winograd's for the forward and input gradient) when they fit the
+/// channels, the shifted products otherwise; the group as
 /// large as theirs (scratch planes of about 512 KiB), `channels` in and out.
 /// The planes are padded (and `∂L/∂y` arranged by pixel) once, when it is
 /// built, so that `reslab bench --gemm` times the arithmetic without the
@@ -9,14 +10,16 @@
 public final class ConvolutionProducts {
     private let layout: PaddedLayout
     private let tiling: DirectTiling?
-    private let weight: [Float], weightByTap: [Float], inputGradientWeight: [Float]
+    private let weight: [Float], forwardWeight: [Float], inputGradientWeight: [Float]
+    private let workspace = ConvolutionWorkspace()
     private let input: [Float], outputGradient: [Float], gradientByPixel: [Float]
     private let offsets: [Int], mirroredOffsets: [Int]
     private var product: [Float], weightGradient: [Float]
 
     /// The images in the group.
     public let images: Int
-    /// Floating-point operations of one `run`: for the shifted products,
+    /// Floating-point operations of one `run`: for Winograd's tiles, their
+    /// products' multiply-adds (`winogradOperations`); for the shifted products,
     /// over every position of the span (the padding between image rows too).
     public let operations: Int
     /// The same over the images' pixels alone: what the convolution needs.
@@ -36,7 +39,7 @@ public final class ConvolutionProducts {
         var rng = SeededGenerator(seed: seed)
         func randomPixels() -> [Float] { (0..<channels * g.batch * size * size).map { _ in rng.normal() } }
         func padded(_ pixels: [Float]) -> [Float] {
-            var planes = [Float](repeating: 0, count: channels * layout.planeStride)
+            var planes = [Float](repeating: 0, count: layout.storage(channels: channels))
             pixels.withUnsafeBufferPointer { x in
                 planes.withUnsafeMutableBufferPointer { layout.pad(x.baseAddress!, channels: channels, images: 0..<images, into: $0.baseAddress!) }
             }
@@ -57,17 +60,18 @@ public final class ConvolutionProducts {
         weight = (0..<channels * g.patchSize).map { _ in rng.normal() }
         // The weight as the engine arranges it for the tiles (forward, and
         // mirrored for the input gradient) or for the shifted products.
-        var byTap: [Float] = [], forInputGradient: [Float] = []
-        if tiling != nil {
+        var forward: [Float] = [], forInputGradient: [Float] = []
+        if let tiling {
             weight.withUnsafeBufferPointer {
-                arrangeByTap($0.baseAddress!, outputs: channels, inputs: channels, taps: 9, mirrored: false, into: &byTap)
-                arrangeByTap($0.baseAddress!, outputs: channels, inputs: channels, taps: 9, mirrored: true,
-                             into: &forInputGradient)
+                tiling.arrangeWeight($0.baseAddress!, outputs: channels, inputs: channels, kernel: 3, mirrored: false,
+                                     into: &forward)
+                tiling.arrangeWeight($0.baseAddress!, outputs: channels, inputs: channels, kernel: 3, mirrored: true,
+                                     into: &forInputGradient)
             }
         } else {
             weightByInputChannel(weight, outputs: channels, inputs: channels, taps: 9, into: &forInputGradient)
         }
-        weightByTap = byTap
+        forwardWeight = forward
         inputGradientWeight = forInputGradient
         offsets = layout.tapOffsets(channels: channels)
         mirroredOffsets = layout.tapOffsets(channels: channels, sign: -1)
@@ -75,7 +79,12 @@ public final class ConvolutionProducts {
         weightGradient = [Float](repeating: 0, count: channels * g.patchSize)
         let perColumn = 2 * channels * g.patchSize
         usefulOperations = 3 * perColumn * images * size * size
-        operations = tiling == nil ? 3 * perColumn * layout.span : usefulOperations
+        if tiling?.winograd == true {
+            let winograd = winogradOperations(g, images: images, inputs: channels, channels: channels)
+            operations = perColumn * images * size * size + 2 * winograd
+        } else {
+            operations = tiling == nil ? 3 * perColumn * layout.span : usefulOperations
+        }
     }
 
     /// The three products, one after another, on the calling thread.
@@ -93,14 +102,14 @@ public final class ConvolutionProducts {
                                                 into: product.baseAddress!)
                     return
                 }
-                tiling.outputTiles(planes: input, layout: layout, inputs: channels, weightByTap: weightByTap,
-                                   channels: channels, into: product.baseAddress!)
+                tiling.outputTiles(planes: input, layout: layout, inputs: channels, weight: forwardWeight,
+                                   channels: channels, workspace: workspace, into: product.baseAddress!)
                 tiling.weightGradientTiles(planes: input, layout: layout, inputs: channels,
                                            gradientByPixel: gradientByPixel, outputs: channels, overwrite: true,
                                            into: weightGradient.baseAddress!)
                 tiling.outputTiles(planes: outputGradient, layout: layout, inputs: channels,
-                                   weightByTap: inputGradientWeight,
-                                   channels: channels, into: product.baseAddress!)
+                                   weight: inputGradientWeight, channels: channels, workspace: workspace,
+                                   into: product.baseAddress!)
             }
         }
     }

@@ -30,6 +30,9 @@ let channelVector = 16
 struct DirectTiling {
     /// Pixels of an image row in one output tile.
     let rowTile: Int
+    /// Whether the output tiles are Winograd's (WinogradConvolution.swift):
+    /// for 3×3 kernels; the weight gradient keeps the direct tiles.
+    let winograd: Bool
 
     /// The tiling of `g` with `outputs` output channels, or nil when the
     /// tiles do not fit it; with `inputGradient`, the input gradient's
@@ -39,16 +42,35 @@ struct DirectTiling {
               !inputGradient || g.channels % channelVector == 0 else { return nil }
         guard #available(macOS 26, *) else { return nil }
         if g.width % 7 == 0 { rowTile = 7 } else if g.width % 8 == 0 { rowTile = 8 } else { return nil }
+        winograd = winogradFits(g, outputs: outputs)
+    }
+
+    /// The weight `[outputs, inputs, k²]` (PyTorch's order) as `outputTiles`
+    /// reads it: Winograd's transformed filters, or arranged by tap; with
+    /// `mirrored`, for the input gradient's tiles.
+    func arrangeWeight(_ weight: UnsafePointer<Float>, outputs: Int, inputs: Int, kernel: Int, mirrored: Bool,
+                       into result: inout [Float]) {
+        if winograd {
+            winogradWeight(weight, outputs: outputs, inputs: inputs, mirrored: mirrored, into: &result)
+        } else {
+            arrangeByTap(weight, outputs: outputs, inputs: inputs, taps: kernel * kernel, mirrored: mirrored,
+                         into: &result)
+        }
     }
 
     /// Writes the convolution of the padded planes (`inputs` of them, laid
-    /// out as `layout`) with the weight arranged by tap (`[k², inputs,
-    /// channels]`, see `arrangeByTap`) into `product` by pixel: the group's
+    /// out as `layout`, stored as `layout.storage` says) with `weight` (as
+    /// `arrangeWeight` arranged it) into `product` by pixel: the group's
     /// pixels, image after image, `channels` floats each, so that each
     /// tile stores whole vectors (`copyProduct` then puts them in place).
-    func outputTiles(planes: UnsafePointer<Float>, layout: PaddedLayout, inputs: Int, weightByTap: UnsafePointer<Float>,
-                     channels: Int, into product: UnsafeMutablePointer<Float>) {
+    /// The Winograd tiles keep their scratch arrays in `workspace`.
+    func outputTiles(planes: UnsafePointer<Float>, layout: PaddedLayout, inputs: Int, weight: UnsafePointer<Float>,
+                     channels: Int, workspace: ConvolutionWorkspace, into product: UnsafeMutablePointer<Float>) {
         guard #available(macOS 26, *) else { preconditionFailure("no DirectTiling before macOS 26") }
+        if winograd {
+            return winogradOutputTiles(planes: planes, layout: layout, inputs: inputs, u: weight, channels: channels,
+                                       workspace: workspace, into: product)
+        }
         let g = layout.g
         let pixels = g.height * g.width
         productOperations.add(2 * layout.images * pixels * channels * inputs * g.kernel * g.kernel, ordering: .relaxed)
@@ -64,7 +86,7 @@ struct DirectTiling {
                 for row in 0..<g.height {
                     for column in stride(from: 0, to: g.width, by: pixelsPerTile) {
                         let tile = (planes + layout.position(image: image, y: row, x: column) + corner,
-                                    layout.planeStride, layout.rowStride, g.kernel, inputs, weightByTap + first, channels,
+                                    layout.planeStride, layout.rowStride, g.kernel, inputs, weight + first, channels,
                                     product + (image * pixels + row * g.width + column) * channels + first)
                         switch (pixelsPerTile, wide) {
                         case (7, true): OutputTile<7, 2>.run(tile)
@@ -263,18 +285,19 @@ func transpose<Rows: RowAddresses>(_ rows: Rows, count: Int, width: Int, into to
 }
 
 /// `convolutionForward` for a size-preserving convolution the direct tiles
-/// fit, one group of images: pad, then tile straight into `y`.
+/// fit, one group of images: pad, tile into the product by pixel, and copy
+/// that into `y`; `weight` as `DirectTiling.arrangeWeight` arranged it.
 func directConvolutionForward(_ x: UnsafePointer<Float>, _ g: ConvGeometry, tiling: DirectTiling,
-                              weightByTap: UnsafePointer<Float>, outputs: Int, images: Range<Int>,
+                              weight: UnsafePointer<Float>, outputs: Int, images: Range<Int>,
                               workspace: ConvolutionWorkspace, into y: UnsafeMutablePointer<Float>) {
     let layout = PaddedLayout(g, images: images.count)
-    workspace.paddedInput.grow(to: g.channels * layout.planeStride)
+    workspace.paddedInput.grow(to: layout.storage(channels: g.channels))
     workspace.product.grow(to: outputs * images.count * g.height * g.width)
     workspace.paddedInput.withUnsafeMutableBufferPointer { padded in
         workspace.product.withUnsafeMutableBufferPointer { product in
             layout.pad(x, channels: g.channels, images: images, into: padded.baseAddress!)
-            tiling.outputTiles(planes: padded.baseAddress!, layout: layout, inputs: g.channels, weightByTap: weightByTap,
-                               channels: outputs, into: product.baseAddress!)
+            tiling.outputTiles(planes: padded.baseAddress!, layout: layout, inputs: g.channels, weight: weight,
+                               channels: outputs, workspace: workspace, into: product.baseAddress!)
             copyProduct(product.baseAddress!, channels: outputs, g, images: images, into: y)
         }
     }
@@ -283,13 +306,14 @@ func directConvolutionForward(_ x: UnsafePointer<Float>, _ g: ConvGeometry, tili
 /// `convolutionBackward` for a size-preserving convolution the direct
 /// tiles fit, one group of images: `∂L/∂W` by tap stored (`overwrite`) or
 /// added into `workspace.tapGradient`; `∂L/∂x`, if `dx` is given, from the
-/// mirrored weight (`arrangeByTap(mirrored: true)`) and `∂L/∂y`'s planes.
+/// mirrored weight (`DirectTiling.arrangeWeight(mirrored: true)`) and
+/// `∂L/∂y`'s planes.
 func directConvolutionBackward(_ x: UnsafePointer<Float>, _ g: ConvGeometry, tiling: DirectTiling,
                                mirroredWeight: UnsafePointer<Float>?, outputs: Int, outputGradient dy: UnsafePointer<Float>,
                                images: Range<Int>, workspace: ConvolutionWorkspace, overwrite: Bool,
                                inputGradient dx: UnsafeMutablePointer<Float>?) {
     let layout = PaddedLayout(g, images: images.count)
-    workspace.paddedInput.grow(to: g.channels * layout.planeStride)
+    workspace.paddedInput.grow(to: layout.storage(channels: g.channels))
     workspace.gradientByPixel.grow(to: images.count * g.height * g.width * outputs)
     workspace.tapGradient.grow(to: outputs * g.patchSize)
     workspace.paddedInput.withUnsafeMutableBufferPointer { padded in
@@ -304,13 +328,13 @@ func directConvolutionBackward(_ x: UnsafePointer<Float>, _ g: ConvGeometry, til
         }
     }
     guard let dx, let mirroredWeight else { return }
-    workspace.paddedGradient.grow(to: outputs * layout.planeStride)
+    workspace.paddedGradient.grow(to: layout.storage(channels: outputs))
     workspace.product.grow(to: g.channels * images.count * g.height * g.width)
     workspace.paddedGradient.withUnsafeMutableBufferPointer { padded in
         workspace.product.withUnsafeMutableBufferPointer { product in
             layout.pad(dy, channels: outputs, images: images, into: padded.baseAddress!)
-            tiling.outputTiles(planes: padded.baseAddress!, layout: layout, inputs: outputs, weightByTap: mirroredWeight,
-                               channels: g.channels, into: product.baseAddress!)
+            tiling.outputTiles(planes: padded.baseAddress!, layout: layout, inputs: outputs, weight: mirroredWeight,
+                               channels: g.channels, workspace: workspace, into: product.baseAddress!)
             copyProduct(product.baseAddress!, channels: g.channels, g, images: images, into: dx)
         }
     }

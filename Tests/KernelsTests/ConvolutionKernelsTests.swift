@@ -9,7 +9,8 @@ struct ConvolutionKernelsTests {
     /// the engine's (the planes of the input and of ∂L/∂y within 2¹⁷ floats,
     /// one more image over), and count the useful arithmetic (the images'
     /// pixels): all that the direct tiles compute, where the shifted products
-    /// (12×12, whose rows fit no tile) compute over the whole span.
+    /// (12×12, whose rows fit no tile) compute over the whole span and
+    /// Winograd's tiles less.
     @Test(arguments: [(16, 28), (32, 14), (64, 7), (16, 12)])
     func benchmarkProductsCountTheirArithmetic(channels: Int, size: Int) {
         let products = ConvolutionProducts(channels: channels, size: size, batch: 64, shares: 2)
@@ -20,7 +21,13 @@ struct ConvolutionKernelsTests {
         // From the first image's first pixel to the last image's last: each
         // row with its padding column, and the padding row after each image.
         let span = (products.images * (size + 1) - 1) * (size + 1) - 1
-        #expect(products.operations == (size == 12 ? perColumn * span : products.usefulOperations))
+        // With 32 channels or more, the forward and input-gradient tiles are
+        // Winograd's: 16 products per 2×2 patch (the last patch of an odd
+        // row or column half outside the image), not 4·9.
+        let patches = products.images * ((size + 1) / 2) * ((size + 1) / 2)
+        let winograd = perColumn / 3 * products.images * size * size + 2 * 2 * 16 * patches * channels * channels
+        let counted = size == 12 ? perColumn * span : channels >= 32 ? winograd : products.usefulOperations
+        #expect(products.operations == counted)
         products.run()
     }
 
@@ -30,13 +37,16 @@ struct ConvolutionKernelsTests {
     /// channels on rows of 7, 14 or 8 pixels (also as a 5×5 kernel, and
     /// with 48 outputs: a block of 32 and one of 16); 1 or 12 input
     /// channels have them forward, and backward only without an input
-    /// gradient, as a network's first layer; the others take the shifted
-    /// products or im2col.
+    /// gradient, as a network's first layer; 3×3 kernels with 32 channels
+    /// or more in and out take Winograd's tiles forward and for the input
+    /// gradient (odd and even sizes, rows of 7 to 28 pixels, blocks of 32
+    /// and 16 channels); the others take the shifted products or im2col.
     @Test(arguments: [
         (16, 16, 12, 12, 3, 1, 1, 70), (3, 8, 5, 7, 3, 1, 1, 3), (2, 5, 6, 4, 5, 1, 2, 2),
         (4, 3, 5, 5, 1, 1, 0, 3), (1, 8, 9, 9, 3, 1, 1, 4), (3, 8, 7, 6, 3, 2, 1, 3),
         (16, 32, 7, 14, 3, 1, 1, 70), (32, 16, 6, 8, 3, 1, 1, 5), (16, 48, 7, 7, 5, 1, 2, 3),
         (1, 16, 5, 14, 3, 1, 1, 4), (12, 16, 4, 7, 3, 1, 1, 2),
+        (32, 32, 7, 7, 3, 1, 1, 5), (32, 48, 6, 14, 3, 1, 1, 3), (48, 32, 3, 28, 3, 1, 1, 2),
     ])
     func convolutionMatchesTheDefinition(channels: Int, outputs: Int, height: Int, width: Int, kernel: Int,
                                          stride: Int, padding: Int, batch: Int) {

@@ -23,7 +23,10 @@ from compare import WORKLOADS, row  # noqa: E402
 
 def figures(executable, arguments):
     """Runs `reslab bench --json` and returns {figure name: value}: samples
-    per second for workloads, GFLOP/s for products (the peak left out)."""
+    per second for workloads, GFLOP/s for products (the peak left out),
+    counting the useful arithmetic where a product reports it, so that two
+    builds doing the same convolution by different algorithms compare by
+    speed."""
     output = subprocess.run([executable, "bench", "--json"] + arguments, check=True, capture_output=True,
                             text=True).stdout
     results = {}
@@ -33,7 +36,7 @@ def figures(executable, arguments):
         record = json.loads(line)
         if record["workload"] == "fma-peak":
             continue
-        value = record.get("samples_per_s") or record.get("gflops")
+        value = record.get("samples_per_s") or record.get("useful_gflops") or record.get("gflops")
         results[record["workload"]] = value
     return results
 

@@ -151,12 +151,18 @@ struct CommandLineTests {
             #expect((object["gflops"] as? Double ?? 0) > 0)
             if object["workload"] as? String != "fma-peak" {
                 // Each product's share is of the peak timed just before it, and
-                // counts only the useful arithmetic, which is all that the
-                // convolutions' direct tiles compute.
-                let (gflops, peak) = (object["gflops"] as? Double ?? 0, object["peak_gflops"] as? Double ?? 0)
+                // counts only the useful arithmetic: all that the 28×28
+                // stage's direct tiles compute; the other stages' Winograd
+                // tiles, forward and for the input gradient, do 16 products
+                // per 2×2 patch instead of 36 (at 7×7, 16 patches cover 49
+                // pixels), and the weight gradient's direct tiles a third.
+                let (name, gflops) = (object["workload"] as? String ?? "", object["gflops"] as? Double ?? 0)
+                let peak = object["peak_gflops"] as? Double ?? 0
                 let useful = object["useful_gflops"] as? Double ?? gflops
                 #expect(peak > 0 && abs((object["peak_fraction"] as? Double ?? 0) * peak - useful) <= 1e-9 * useful)
-                #expect(abs(useful - gflops) <= 1e-9 * gflops)
+                let winogradShare = ["conv-14x14x32": 16.0 / 36, "conv-7x7x64": 16.0 * 16 / (9 * 49)][name]
+                let counted = winogradShare.map { useful * (1 + 2 * $0) / 3 } ?? useful
+                #expect(abs(counted - gflops) <= 1e-9 * gflops, "\(name): counted \(gflops), expected \(counted)")
             }
             return object["workload"] as? String ?? ""
         }
@@ -206,8 +212,9 @@ struct CommandLineTests {
     }
 
     /// A workload's share of the peak (timed just before it, in each round)
-    /// counts the arithmetic its step needs, which is exactly what its
-    /// products and convolution tiles ran (a step that skipped its backward
+    /// counts the arithmetic its step needs: exactly what the dense steps'
+    /// products ran, and a little more than the convolutional step's,
+    /// whose Winograd tiles save some (a step that skipped its backward
     /// pass, as a diverged one does, would run a third of it; products over
     /// the padding between image rows would run more).
     @Test func workloadBenchmarkReportsItsShareOfThePeak() async throws {
@@ -224,7 +231,11 @@ struct CommandLineTests {
             let counted = try #require(object["gflops"] as? Double)
             let fraction = try #require(object["peak_fraction"] as? Double)
             #expect(abs(fraction * peak - useful) <= 1e-9 * useful)
-            #expect(abs(useful - counted) <= 1e-6 * counted, "useful \(useful), counted \(counted)")
+            if object["workload"] as? String == "conv-fashion" {
+                #expect(counted < 0.9 * useful && counted > 0.7 * useful, "useful \(useful), counted \(counted)")
+            } else {
+                #expect(abs(useful - counted) <= 1e-6 * counted, "useful \(useful), counted \(counted)")
+            }
         }
     }
 

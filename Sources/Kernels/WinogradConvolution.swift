@@ -1,0 +1,306 @@
+/// 3×3 convolutions by Winograd's minimal filtering, F(2×2, 3×3) (Lavin and
+/// Gray, "Fast Algorithms for Convolutional Neural Networks", 2016): 16
+/// multiplications for each 2×2 block of output pixels, input channel and
+/// output channel, where the direct tiles need 36.
+///
+/// In one dimension, two outputs of a 3-tap filter `g` over four inputs `d`
+/// are
+///
+///     m₁ = (d₀ − d₂)·g₀            m₂ = (d₁ + d₂)·(g₀ + g₁ + g₂)/2
+///     m₄ = (d₁ − d₃)·g₂            m₃ = (d₂ − d₁)·(g₀ − g₁ + g₂)/2
+///     y₀ = m₁ + m₂ + m₃            y₁ = m₂ − m₃ − m₄
+///
+/// four multiplications instead of six. Nested over rows and columns, a
+/// 4×4 patch of the input becomes 16 transformed values `V = Bᵀ d B`, the
+/// filter 16 values `U = G g Gᵀ`, and the 2×2 outputs `Y = Aᵀ M A`, where
+/// `M = U ⊙ V` summed over the input channels. That sum is, for each of the
+/// 16 positions ξ, a matrix product of tiles by input channels by output
+/// channels, computed in register tiles like the direct ones.
+///
+/// The work goes one image at a time: its 4×4 patches are transformed from
+/// the padded planes (`PaddedLayout`), a row of patches at once in vectors;
+/// the 16 products run; and each patch's 2×2 outputs are transformed back
+/// into the product by pixel that `copyProduct` puts in place, as the direct
+/// tiles leave it. Output `y₀` never reads input `d₃`, so a patch that
+/// reaches past an odd-sized image's edge reads the neighbouring values
+/// only for the output it drops.
+
+/// Whether F(2×2, 3×3) computes the size-preserving convolution `g` with
+/// `outputs` channels: a 3×3 kernel on rows of at most 32 pixels (a row of
+/// patches in one vector), and 32 channels or more in and out, enough to
+/// pay for the transforms (at 16, `reslab bench --gemm`'s 28×28 stage ran
+/// no faster than the direct tiles).
+func winogradFits(_ g: ConvGeometry, outputs: Int) -> Bool {
+    g.preservesSize && g.kernel == 3 && g.padding == 1 && g.width <= 32 && min(g.channels, outputs) >= 32
+}
+
+/// The 16 transformed filters `U = G g Gᵀ` of a weight `[outputs, inputs,
+/// 3, 3]` (PyTorch's order), arranged `[16, inputs, outputs]`; `mirrored`,
+/// the filters of the input gradient: each one turned by 180°, arranged
+/// `[16, outputs, inputs]` (the gradient reads `∂L/∂y` with the roles of
+/// inputs and outputs swapped).
+func winogradWeight(_ weight: UnsafePointer<Float>, outputs: Int, inputs: Int, mirrored: Bool,
+                    into result: inout [Float]) {
+    result.grow(to: 16 * outputs * inputs)
+    let (firstCount, secondCount) = mirrored ? (outputs, inputs) : (inputs, outputs)
+    for co in 0..<outputs {
+        for ci in 0..<inputs {
+            let filter = weight + (co * inputs + ci) * 9
+            func row(_ r: Int) -> SIMD4<Float> {
+                let source = mirrored ? filter + (2 - r) * 3 : filter + r * 3
+                return mirrored ? SIMD4(source[2], source[1], source[0], 0) : SIMD4(source[0], source[1], source[2], 0)
+            }
+            // G g (four rows of three), then each row times Gᵀ.
+            let (g0, g1, g2) = (row(0), row(1), row(2))
+            let (first, second) = mirrored ? (co, ci) : (ci, co)
+            func store(row r: Int, _ x: SIMD4<Float>) {
+                let transformed = SIMD4<Float>(x[0], (x[0] + x[1] + x[2]) / 2, (x[0] - x[1] + x[2]) / 2, x[2])
+                for column in 0..<4 {
+                    result[((4 * r + column) * firstCount + first) * secondCount + second] = transformed[column]
+                }
+            }
+            store(row: 0, g0)
+            store(row: 1, (g0 + g1 + g2) / 2)
+            store(row: 2, (g0 - g1 + g2) / 2)
+            store(row: 3, g2)
+        }
+    }
+}
+
+/// Floating-point operations of `winogradOutputTiles` on `images` images:
+/// the 16 products' multiply-adds (the transforms' additions not counted).
+func winogradOperations(_ g: ConvGeometry, images: Int, inputs: Int, channels: Int) -> Int {
+    2 * 16 * images * WinogradImage(g).tiles * inputs * channels
+}
+
+/// The shape of one image's transform and of its scratch arrays: `V`, a
+/// row of `tileStride` floats per position ξ and input channel, and `M`,
+/// `channels` floats per position and patch.
+struct WinogradImage {
+    /// Rows and columns of patches.
+    let rows: Int, columns: Int
+    var tiles: Int { rows * columns }
+    /// Patches per register tile: whole rows of patches when they divide
+    /// evenly (7 or 14 of them), else 8 or 16.
+    let tileWidth: (wide: Int, narrow: Int)
+    /// `V`'s row stride: room for a register tile past the last patch and a
+    /// row of patches past that.
+    var tileStride: Int { oddLines(tiles + 32) }
+    /// Floats from one position's part of `V` to the next's.
+    func inputStride(inputs: Int) -> Int { oddLines(inputs * tileStride) }
+    /// Floats from one position's part of `M` to the next's, with room for
+    /// a register tile past the last patch.
+    func productStride(channels: Int) -> Int { oddLines((tiles + 16) * channels) }
+
+    init(_ g: ConvGeometry) {
+        (rows, columns) = ((g.height + 1) / 2, (g.width + 1) / 2)
+        let tiles = rows * columns
+        tileWidth = (tiles % 8 != 0 && tiles % 7 == 0 ? 7 : 8, tiles % 16 != 0 && tiles % 14 == 0 ? 14 : 16)
+    }
+
+    func transformedInputSize(inputs: Int) -> Int { 16 * inputStride(inputs: inputs) }
+    func productSize(channels: Int) -> Int { 16 * productStride(channels: channels) }
+
+    /// `floats` rounded up to an odd number of 64-byte lines: the 16
+    /// positions of a patch, stored or read one after another, then fall
+    /// into different L1 sets (a multiple of 4 KB apart, they would evict
+    /// one another; 7×7×64 ran 1.2× slower so).
+    private func oddLines(_ floats: Int) -> Int { ((floats + channelVector - 1) / channelVector | 1) * channelVector }
+}
+
+/// Writes the convolution of the padded planes (`inputs` of them, laid out
+/// as `layout`) with the transformed filters `u` (`[16, inputs, channels]`,
+/// see `winogradWeight`) into `product` by pixel, as
+/// `DirectTiling.outputTiles` does; `workspace` holds the scratch arrays.
+@available(macOS 26, *)
+func winogradOutputTiles(planes: UnsafePointer<Float>, layout: PaddedLayout, inputs: Int, u: UnsafePointer<Float>,
+                         channels: Int, workspace: ConvolutionWorkspace, into product: UnsafeMutablePointer<Float>) {
+    let g = layout.g
+    let image = WinogradImage(g)
+    productOperations.add(winogradOperations(g, images: layout.images, inputs: inputs, channels: channels),
+                          ordering: .relaxed)
+    workspace.transformedInput.grow(to: image.transformedInputSize(inputs: inputs))
+    workspace.transformedProduct.grow(to: image.productSize(channels: channels))
+    workspace.transformedInput.withUnsafeMutableBufferPointer { v in
+        workspace.transformedProduct.withUnsafeMutableBufferPointer { m in
+            for index in 0..<layout.images {
+                if image.columns <= 8 {
+                    transformInput(SIMD8<Float>.self, planes: planes, layout: layout, image: index, inputs: inputs,
+                                   shape: image, into: v.baseAddress!)
+                } else {
+                    transformInput(SIMD16<Float>.self, planes: planes, layout: layout, image: index, inputs: inputs,
+                                   shape: image, into: v.baseAddress!)
+                }
+                multiplyTransformed(v.baseAddress!, u: u, inputs: inputs, channels: channels, shape: image,
+                                    into: m.baseAddress!)
+                transformOutput(m.baseAddress!, channels: channels, shape: image, g,
+                                into: product + index * g.height * g.width * channels)
+            }
+        }
+    }
+}
+
+/// A row of up to `scalarCount` patches, one lane each: the vector type
+/// that `transformInput` works in.
+protocol PatchRow: SIMD where Scalar == Float {
+    /// The four columns of a row of patches whose first starts at `row`
+    /// (column `2j + c` of the row is patch `j`'s column `c`).
+    static func patchColumns(_ row: UnsafePointer<Float>) -> (Self, Self, Self, Self)
+}
+
+extension SIMD8: PatchRow where Scalar == Float {
+    @inline(__always)
+    static func patchColumns(_ row: UnsafePointer<Float>) -> (Self, Self, Self, Self) {
+        let start = UnsafeRawPointer(row)
+        let near = start.loadUnaligned(as: SIMD16<Float>.self)
+        let far = start.loadUnaligned(fromByteOffset: 8, as: SIMD16<Float>.self)
+        return (near.evenHalf, near.oddHalf, far.evenHalf, far.oddHalf)
+    }
+}
+
+extension SIMD16: PatchRow where Scalar == Float {
+    @inline(__always)
+    static func patchColumns(_ row: UnsafePointer<Float>) -> (Self, Self, Self, Self) {
+        let start = UnsafeRawPointer(row)
+        let near = start.loadUnaligned(as: SIMD32<Float>.self)
+        let far = start.loadUnaligned(fromByteOffset: 8, as: SIMD32<Float>.self)
+        return (near.evenHalf, near.oddHalf, far.evenHalf, far.oddHalf)
+    }
+}
+
+/// `V = Bᵀ d B` for every patch of image `image` and every input plane,
+/// a row of patches at a time: `v[ξ·inputStride + channel·tileStride + patch]`.
+/// Lanes past a row's last patch spill into the next row's, which is
+/// written after them, or into the spare room after the last.
+@available(macOS 26, *) @inline(__always)
+func transformInput<Row: PatchRow>(_: Row.Type, planes: UnsafePointer<Float>, layout: PaddedLayout, image: Int,
+                                   inputs: Int, shape: WinogradImage, into v: UnsafeMutablePointer<Float>) {
+    let vStride = shape.inputStride(inputs: inputs)
+    for channel in 0..<inputs {
+        let plane = planes + channel * layout.planeStride
+        for patchRow in 0..<shape.rows {
+            // Bᵀ d B along each of the four rows, then down the columns.
+            var rows = InlineArray<16, Row>(repeating: .zero)
+            for i in 0..<4 {
+                let (d0, d1, d2, d3) = Row.patchColumns(plane + layout.position(image: image, y: 2 * patchRow - 1 + i,
+                                                                                x: -1))
+                rows[4 * i] = d0 - d2
+                rows[4 * i + 1] = d1 + d2
+                rows[4 * i + 2] = d2 - d1
+                rows[4 * i + 3] = d1 - d3
+            }
+            let first = patchRow * shape.columns
+            for column in 0..<4 {
+                let (d0, d1, d2, d3) = (rows[column], rows[4 + column], rows[8 + column], rows[12 + column])
+                let transformed = (d0 - d2, d1 + d2, d2 - d1, d1 - d3)
+                func store(_ row: Int, _ value: Row) {
+                    let xi = 4 * row + column
+                    UnsafeMutableRawPointer(v + xi * vStride + channel * shape.tileStride + first)
+                        .storeBytes(of: value, as: Row.self)
+                }
+                store(0, transformed.0)
+                store(1, transformed.1)
+                store(2, transformed.2)
+                store(3, transformed.3)
+            }
+        }
+    }
+}
+
+/// `M[ξ][patch] = Σ V[ξ][input][patch] · U[ξ][input]` over the input
+/// channels, for every position ξ: 16 products of patches by inputs by
+/// `channels`, in register tiles of 7, 8, 14 or 16 patches by 32 or 16
+/// channels.
+@available(macOS 26, *)
+func multiplyTransformed(_ v: UnsafePointer<Float>, u: UnsafePointer<Float>, inputs: Int, channels: Int,
+                         shape: WinogradImage, into m: UnsafeMutablePointer<Float>) {
+    for xi in 0..<16 {
+        let vx = v + xi * shape.inputStride(inputs: inputs), ux = u + xi * inputs * channels
+        let mx = m + xi * shape.productStride(channels: channels)
+        var first = 0
+        while first < channels {
+            let wide = channels - first >= 2 * channelVector
+            let patches = wide ? shape.tileWidth.wide : shape.tileWidth.narrow
+            for patch in stride(from: 0, to: shape.tiles, by: patches) {
+                let tile = (vx + patch, shape.tileStride, inputs, ux + first, channels,
+                            mx + patch * channels + first)
+                switch (patches, wide) {
+                case (7, _): TransformedTile<7, 2>.run(tile)
+                case (8, _): TransformedTile<8, 2>.run(tile)
+                case (14, _): TransformedTile<14, 1>.run(tile)
+                default: TransformedTile<16, 1>.run(tile)
+                }
+            }
+            first += wide ? 2 * channelVector : channelVector
+        }
+    }
+}
+
+/// `Patches` patches by `Vectors`·16 channels of one position's product,
+/// the sums in registers.
+@available(macOS 26, *)
+struct TransformedTile<let Patches: Int, let Vectors: Int> {
+    /// `v` is the first patch's transformed value for the first input
+    /// (one input's row `tileStride` after another's); `u` the first
+    /// channel's filter for the first input (rows of `channels`). Sums go
+    /// to `m`, a patch's 16 positions of `channels` after another's.
+    @inline(__always)
+    static func run(_ tile: (v: UnsafePointer<Float>, tileStride: Int, inputs: Int, u: UnsafePointer<Float>,
+                             channels: Int, m: UnsafeMutablePointer<Float>)) {
+        var sums = InlineArray<Patches, InlineArray<Vectors, SIMD16<Float>>>(repeating: .init(repeating: .zero))
+        var value = tile.v
+        var filter = UnsafeRawPointer(tile.u)
+        for _ in 0..<tile.inputs {
+            var vectors = InlineArray<Vectors, SIMD16<Float>>(repeating: .zero)
+            for k in 0..<Vectors { vectors[k] = filter.loadUnaligned(fromByteOffset: 64 * k, as: SIMD16<Float>.self) }
+            for p in 0..<Patches {
+                let broadcast = SIMD16<Float>(repeating: value[p])
+                for k in 0..<Vectors { sums[p][k].addProduct(broadcast, vectors[k]) }
+            }
+            value += tile.tileStride
+            filter += tile.channels * MemoryLayout<Float>.stride
+        }
+        for p in 0..<Patches {
+            for k in 0..<Vectors {
+                UnsafeMutableRawPointer(tile.m + p * tile.channels + k * channelVector)
+                    .storeBytes(of: sums[p][k], as: SIMD16<Float>.self)
+            }
+        }
+    }
+}
+
+/// `Y = Aᵀ M A` for every patch of one image, 16 channels at a time, into
+/// `product` by pixel (`channels` floats each); outputs past an odd-sized
+/// image's edge are dropped.
+@available(macOS 26, *)
+func transformOutput(_ m: UnsafePointer<Float>, channels: Int, shape: WinogradImage, _ g: ConvGeometry,
+                     into product: UnsafeMutablePointer<Float>) {
+    let mStride = shape.productStride(channels: channels)
+    for patchRow in 0..<shape.rows {
+        for patchColumn in 0..<shape.columns {
+            let patch = m + (patchRow * shape.columns + patchColumn) * channels
+            for first in stride(from: 0, to: channels, by: channelVector) {
+                func value(_ xi: Int) -> SIMD16<Float> {
+                    UnsafeRawPointer(patch + xi * mStride + first).loadUnaligned(as: SIMD16<Float>.self)
+                }
+                // Aᵀ M down each column, then A along the two rows.
+                var top = InlineArray<4, SIMD16<Float>>(repeating: .zero), bottom = top
+                for column in 0..<4 {
+                    let (m0, m1, m2, m3) = (value(column), value(4 + column), value(8 + column), value(12 + column))
+                    top[column] = m0 + m1 + m2
+                    bottom[column] = m1 - m2 - m3
+                }
+                func store(_ dy: Int, _ dx: Int, _ output: SIMD16<Float>) {
+                    let (y, x) = (2 * patchRow + dy, 2 * patchColumn + dx)
+                    guard y < g.height, x < g.width else { return }
+                    UnsafeMutableRawPointer(product + (y * g.width + x) * channels + first)
+                        .storeBytes(of: output, as: SIMD16<Float>.self)
+                }
+                store(0, 0, top[0] + top[1] + top[2])
+                store(0, 1, top[1] - top[2] - top[3])
+                store(1, 0, bottom[0] + bottom[1] + bottom[2])
+                store(1, 1, bottom[1] - bottom[2] - bottom[3])
+            }
+        }
+    }
+}
