@@ -19,7 +19,9 @@ import Synchronization
 ///
 /// The tiles need output channels (input channels, for the input
 /// gradient) in whole vectors of 16 and image rows in tiles of 7 or 8
-/// pixels; other convolutions take the shifted products.
+/// pixels; other convolutions take the shifted products. A 3×3 kernel with
+/// 32 channels or more in and out has Winograd's output tiles instead
+/// (WinogradConvolution.swift), behind the same `outputTiles`.
 
 /// Floats in one vector of channels.
 let channelVector = 16

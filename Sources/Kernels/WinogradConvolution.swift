@@ -14,7 +14,7 @@
 /// 4×4 patch of the input becomes 16 transformed values `V = Bᵀ d B`, the
 /// filter 16 values `U = G g Gᵀ`, and the 2×2 outputs `Y = Aᵀ M A`, where
 /// `M = U ⊙ V` summed over the input channels. That sum is, for each of the
-/// 16 positions ξ, a matrix product of tiles by input channels by output
+/// 16 positions ξ, a matrix product of patches by input channels by output
 /// channels, computed in register tiles like the direct ones.
 ///
 /// The work goes one image at a time: its 4×4 patches are transformed from
@@ -70,32 +70,32 @@ func winogradWeight(_ weight: UnsafePointer<Float>, outputs: Int, inputs: Int, m
 /// Floating-point operations of `winogradOutputTiles` on `images` images:
 /// the 16 products' multiply-adds (the transforms' additions not counted).
 func winogradOperations(_ g: ConvGeometry, images: Int, inputs: Int, channels: Int) -> Int {
-    2 * 16 * images * WinogradImage(g).tiles * inputs * channels
+    2 * 16 * images * WinogradImage(g).patches * inputs * channels
 }
 
 /// The shape of one image's transform and of its scratch arrays: `V`, a
-/// row of `tileStride` floats per position ξ and input channel, and `M`,
+/// row of `patchStride` floats per position ξ and input channel, and `M`,
 /// `channels` floats per position and patch.
 struct WinogradImage {
     /// Rows and columns of patches.
     let rows: Int, columns: Int
-    var tiles: Int { rows * columns }
+    var patches: Int { rows * columns }
     /// Patches per register tile: whole rows of patches when they divide
     /// evenly (7 or 14 of them), else 8 or 16.
-    let tileWidth: (wide: Int, narrow: Int)
+    let patchesPerTile: (wide: Int, narrow: Int)
     /// `V`'s row stride: room for a register tile past the last patch and a
     /// row of patches past that.
-    var tileStride: Int { oddLines(tiles + 32) }
+    var patchStride: Int { oddLines(patches + 32) }
     /// Floats from one position's part of `V` to the next's.
-    func inputStride(inputs: Int) -> Int { oddLines(inputs * tileStride) }
+    func inputStride(inputs: Int) -> Int { oddLines(inputs * patchStride) }
     /// Floats from one position's part of `M` to the next's, with room for
     /// a register tile past the last patch.
-    func productStride(channels: Int) -> Int { oddLines((tiles + 16) * channels) }
+    func productStride(channels: Int) -> Int { oddLines((patches + 16) * channels) }
 
     init(_ g: ConvGeometry) {
         (rows, columns) = ((g.height + 1) / 2, (g.width + 1) / 2)
-        let tiles = rows * columns
-        tileWidth = (tiles % 8 != 0 && tiles % 7 == 0 ? 7 : 8, tiles % 16 != 0 && tiles % 14 == 0 ? 14 : 16)
+        let patches = rows * columns
+        patchesPerTile = (patches % 8 != 0 && patches % 7 == 0 ? 7 : 8, patches % 16 != 0 && patches % 14 == 0 ? 14 : 16)
     }
 
     func transformedInputSize(inputs: Int) -> Int { 16 * inputStride(inputs: inputs) }
@@ -169,7 +169,7 @@ extension SIMD16: PatchRow where Scalar == Float {
 }
 
 /// `V = Bᵀ d B` for every patch of image `image` and every input plane,
-/// a row of patches at a time: `v[ξ·inputStride + channel·tileStride + patch]`.
+/// a row of patches at a time: `v[ξ·inputStride + channel·patchStride + patch]`.
 /// Lanes past a row's last patch spill into the next row's, which is
 /// written after them, or into the spare room after the last.
 @available(macOS 26, *) @inline(__always)
@@ -195,7 +195,7 @@ func transformInput<Row: PatchRow>(_: Row.Type, planes: UnsafePointer<Float>, la
                 let transformed = (d0 - d2, d1 + d2, d2 - d1, d1 - d3)
                 func store(_ row: Int, _ value: Row) {
                     let xi = 4 * row + column
-                    UnsafeMutableRawPointer(v + xi * vStride + channel * shape.tileStride + first)
+                    UnsafeMutableRawPointer(v + xi * vStride + channel * shape.patchStride + first)
                         .storeBytes(of: value, as: Row.self)
                 }
                 store(0, transformed.0)
@@ -220,11 +220,11 @@ func multiplyTransformed(_ v: UnsafePointer<Float>, u: UnsafePointer<Float>, inp
         var first = 0
         while first < channels {
             let wide = channels - first >= 2 * channelVector
-            let patches = wide ? shape.tileWidth.wide : shape.tileWidth.narrow
-            for patch in stride(from: 0, to: shape.tiles, by: patches) {
-                let tile = (vx + patch, shape.tileStride, inputs, ux + first, channels,
+            let perTile = wide ? shape.patchesPerTile.wide : shape.patchesPerTile.narrow
+            for patch in stride(from: 0, to: shape.patches, by: perTile) {
+                let tile = (vx + patch, shape.patchStride, inputs, ux + first, channels,
                             mx + patch * channels + first)
-                switch (patches, wide) {
+                switch (perTile, wide) {
                 case (7, _): TransformedTile<7, 2>.run(tile)
                 case (8, _): TransformedTile<8, 2>.run(tile)
                 case (14, _): TransformedTile<14, 1>.run(tile)
@@ -241,11 +241,11 @@ func multiplyTransformed(_ v: UnsafePointer<Float>, u: UnsafePointer<Float>, inp
 @available(macOS 26, *)
 struct TransformedTile<let Patches: Int, let Vectors: Int> {
     /// `v` is the first patch's transformed value for the first input
-    /// (one input's row `tileStride` after another's); `u` the first
+    /// (one input's row `patchStride` after another's); `u` the first
     /// channel's filter for the first input (rows of `channels`). Sums go
     /// to `m`, a patch's 16 positions of `channels` after another's.
     @inline(__always)
-    static func run(_ tile: (v: UnsafePointer<Float>, tileStride: Int, inputs: Int, u: UnsafePointer<Float>,
+    static func run(_ tile: (v: UnsafePointer<Float>, patchStride: Int, inputs: Int, u: UnsafePointer<Float>,
                              channels: Int, m: UnsafeMutablePointer<Float>)) {
         var sums = InlineArray<Patches, InlineArray<Vectors, SIMD16<Float>>>(repeating: .init(repeating: .zero))
         var value = tile.v
@@ -257,7 +257,7 @@ struct TransformedTile<let Patches: Int, let Vectors: Int> {
                 let broadcast = SIMD16<Float>(repeating: value[p])
                 for k in 0..<Vectors { sums[p][k].addProduct(broadcast, vectors[k]) }
             }
-            value += tile.tileStride
+            value += tile.patchStride
             filter += tile.channels * MemoryLayout<Float>.stride
         }
         for p in 0..<Patches {
