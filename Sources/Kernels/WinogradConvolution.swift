@@ -209,8 +209,8 @@ func transformInput<Row: PatchRow>(_: Row.Type, planes: UnsafePointer<Float>, la
 
 /// `M[ξ][patch] = Σ V[ξ][input][patch] · U[ξ][input]` over the input
 /// channels, for every position ξ: 16 products of patches by inputs by
-/// `channels`, in register tiles of 7, 8, 14 or 16 patches by 32 or 16
-/// channels.
+/// `channels`, in register tiles of 7 or 8 patches by 32 channels, or 14
+/// or 16 by 16 (`OutputTile`).
 @available(macOS 26, *)
 func multiplyTransformed(_ v: UnsafePointer<Float>, u: UnsafePointer<Float>, inputs: Int, channels: Int,
                          shape: WinogradImage, into m: UnsafeMutablePointer<Float>) {
@@ -222,49 +222,18 @@ func multiplyTransformed(_ v: UnsafePointer<Float>, u: UnsafePointer<Float>, inp
             let wide = channels - first >= 2 * channelVector
             let perTile = wide ? shape.patchesPerTile.wide : shape.patchesPerTile.narrow
             for patch in stride(from: 0, to: shape.patches, by: perTile) {
-                let tile = (vx + patch, shape.patchStride, inputs, ux + first, channels,
+                // The direct forward tile with one tap: a patch's value is
+                // a pixel's, the position's input rows are its planes.
+                let tile = (vx + patch, shape.patchStride, 0, 1, inputs, ux + first, channels,
                             mx + patch * channels + first)
-                switch (perTile, wide) {
-                case (7, _): TransformedTile<7, 2>.run(tile)
-                case (8, _): TransformedTile<8, 2>.run(tile)
-                case (14, _): TransformedTile<14, 1>.run(tile)
-                default: TransformedTile<16, 1>.run(tile)
+                switch perTile {
+                case 7: OutputTile<7, 2>.run(tile)
+                case 8: OutputTile<8, 2>.run(tile)
+                case 14: OutputTile<14, 1>.run(tile)
+                default: OutputTile<16, 1>.run(tile)
                 }
             }
             first += wide ? 2 * channelVector : channelVector
-        }
-    }
-}
-
-/// `Patches` patches by `Vectors`·16 channels of one position's product,
-/// the sums in registers.
-@available(macOS 26, *)
-struct TransformedTile<let Patches: Int, let Vectors: Int> {
-    /// `v` is the first patch's transformed value for the first input
-    /// (one input's row `patchStride` after another's); `u` the first
-    /// channel's filter for the first input (rows of `channels`). Sums go
-    /// to `m`, a patch's 16 positions of `channels` after another's.
-    @inline(__always)
-    static func run(_ tile: (v: UnsafePointer<Float>, patchStride: Int, inputs: Int, u: UnsafePointer<Float>,
-                             channels: Int, m: UnsafeMutablePointer<Float>)) {
-        var sums = InlineArray<Patches, InlineArray<Vectors, SIMD16<Float>>>(repeating: .init(repeating: .zero))
-        var value = tile.v
-        var filter = UnsafeRawPointer(tile.u)
-        for _ in 0..<tile.inputs {
-            var vectors = InlineArray<Vectors, SIMD16<Float>>(repeating: .zero)
-            for k in 0..<Vectors { vectors[k] = filter.loadUnaligned(fromByteOffset: 64 * k, as: SIMD16<Float>.self) }
-            for p in 0..<Patches {
-                let broadcast = SIMD16<Float>(repeating: value[p])
-                for k in 0..<Vectors { sums[p][k].addProduct(broadcast, vectors[k]) }
-            }
-            value += tile.patchStride
-            filter += tile.channels * MemoryLayout<Float>.stride
-        }
-        for p in 0..<Patches {
-            for k in 0..<Vectors {
-                UnsafeMutableRawPointer(tile.m + p * tile.channels + k * channelVector)
-                    .storeBytes(of: sums[p][k], as: SIMD16<Float>.self)
-            }
         }
     }
 }
