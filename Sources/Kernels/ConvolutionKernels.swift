@@ -103,10 +103,10 @@ public func convolutionForward(_ input: [Float], _ g: ConvGeometry, weight: [Flo
     output.withUnsafeMutableBufferPointer { y in
         input.withUnsafeBufferPointer { x in
             weight.withUnsafeBufferPointer { w in
-                workspaces[0].forwardWeight.withUnsafeBufferPointer { byTap in
+                workspaces[0].forwardWeight.withUnsafeBufferPointer { forwardWeight in
                     let work = ForwardShares(x: x.baseAddress!, g: g, w: w.baseAddress!, tiling: tiling,
-                                             forwardWeight: byTap.baseAddress, outputs: outputs, workspaces: workspaces,
-                                             y: y.baseAddress!)
+                                             forwardWeight: forwardWeight.baseAddress, outputs: outputs,
+                                             workspaces: workspaces, y: y.baseAddress!)
                     WorkerPool.shared.forEachChunk(of: workspaces.count, work)
                 }
             }

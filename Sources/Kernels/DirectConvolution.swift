@@ -33,7 +33,8 @@ struct DirectTiling {
     /// Pixels of an image row in one output tile.
     let rowTile: Int
     /// Whether the output tiles are Winograd's (WinogradConvolution.swift):
-    /// for 3×3 kernels; the weight gradient keeps the direct tiles.
+    /// for 3×3 kernels with 32 channels or more in and out (`winogradFits`).
+    /// The weight gradient keeps the direct tiles either way.
     let winograd: Bool
 
     /// The tiling of `g` with `outputs` output channels, or nil when the
