@@ -1,5 +1,7 @@
 """Times two builds of ResLab side by side and prints, for each figure, the
-median of each build (new first) and their ratio (new / old).
+median of each build (new first) and their ratio (new / old): samples/s
+for workloads, GFLOP/s of useful arithmetic for products (a convolution
+stage run by Winograd's tiles does fewer multiply-adds than it is worth).
 
     python3 Tests/Reference/compare_builds.py OLD NEW --rounds 8 --seconds 2 --workload mlp-fashion
     python3 Tests/Reference/compare_builds.py OLD NEW --rounds 8 --seconds 1 --gemm --threads 1
