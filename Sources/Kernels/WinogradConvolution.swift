@@ -80,9 +80,11 @@ struct WinogradImage {
     /// Rows and columns of patches.
     let rows: Int, columns: Int
     var patches: Int { rows * columns }
-    /// Patches per register tile: whole rows of patches when they divide
-    /// evenly (7 or 14 of them), else 8 or 16.
-    let patchesPerTile: (wide: Int, narrow: Int)
+    /// Patches per register tile, by 32 channels (`wide`) or by 16: 7 or
+    /// 14 when those divide the patches and 8 or 16 do not, else 8 or 16.
+    var patchesPerTile: (wide: Int, narrow: Int) {
+        (patches % 8 != 0 && patches % 7 == 0 ? 7 : 8, patches % 16 != 0 && patches % 14 == 0 ? 14 : 16)
+    }
     /// `V`'s row stride: room for a register tile past the last patch and a
     /// row of patches past that.
     var patchStride: Int { oddLines(patches + 32) }
@@ -94,8 +96,6 @@ struct WinogradImage {
 
     init(_ g: ConvGeometry) {
         (rows, columns) = ((g.height + 1) / 2, (g.width + 1) / 2)
-        let patches = rows * columns
-        patchesPerTile = (patches % 8 != 0 && patches % 7 == 0 ? 7 : 8, patches % 16 != 0 && patches % 14 == 0 ? 14 : 16)
     }
 
     func transformedInputSize(inputs: Int) -> Int { 16 * inputStride(inputs: inputs) }
@@ -143,28 +143,33 @@ func winogradOutputTiles(planes: UnsafePointer<Float>, layout: PaddedLayout, inp
 /// A row of up to `scalarCount` patches, one lane each: the vector type
 /// that `transformInput` works in.
 protocol PatchRow: SIMD where Scalar == Float {
+    /// The even and the odd floats of the `2 · scalarCount` at `start`.
+    static func evensAndOdds(_ start: UnsafePointer<Float>) -> (Self, Self)
+}
+
+extension PatchRow {
     /// The four columns of a row of patches whose first starts at `row`
     /// (column `2j + c` of the row is patch `j`'s column `c`).
-    static func patchColumns(_ row: UnsafePointer<Float>) -> (Self, Self, Self, Self)
+    @inline(__always)
+    static func patchColumns(_ row: UnsafePointer<Float>) -> (Self, Self, Self, Self) {
+        let (d0, d1) = evensAndOdds(row), (d2, d3) = evensAndOdds(row + 2)
+        return (d0, d1, d2, d3)
+    }
 }
 
 extension SIMD8: PatchRow where Scalar == Float {
     @inline(__always)
-    static func patchColumns(_ row: UnsafePointer<Float>) -> (Self, Self, Self, Self) {
-        let start = UnsafeRawPointer(row)
-        let near = start.loadUnaligned(as: SIMD16<Float>.self)
-        let far = start.loadUnaligned(fromByteOffset: 8, as: SIMD16<Float>.self)
-        return (near.evenHalf, near.oddHalf, far.evenHalf, far.oddHalf)
+    static func evensAndOdds(_ start: UnsafePointer<Float>) -> (Self, Self) {
+        let pair = UnsafeRawPointer(start).loadUnaligned(as: SIMD16<Float>.self)
+        return (pair.evenHalf, pair.oddHalf)
     }
 }
 
 extension SIMD16: PatchRow where Scalar == Float {
     @inline(__always)
-    static func patchColumns(_ row: UnsafePointer<Float>) -> (Self, Self, Self, Self) {
-        let start = UnsafeRawPointer(row)
-        let near = start.loadUnaligned(as: SIMD32<Float>.self)
-        let far = start.loadUnaligned(fromByteOffset: 8, as: SIMD32<Float>.self)
-        return (near.evenHalf, near.oddHalf, far.evenHalf, far.oddHalf)
+    static func evensAndOdds(_ start: UnsafePointer<Float>) -> (Self, Self) {
+        let pair = UnsafeRawPointer(start).loadUnaligned(as: SIMD32<Float>.self)
+        return (pair.evenHalf, pair.oddHalf)
     }
 }
 
