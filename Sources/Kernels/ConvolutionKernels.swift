@@ -40,8 +40,10 @@ public final class ConvolutionWorkspace {
     /// arranged by tap, or Winograd's transformed filters. Only the first
     /// share's is used.
     var forwardWeight: [Float] = []
-    /// Winograd's transformed patches of one image and their products
-    /// (`winogradOutputTiles`).
+    /// The group's input by pixel (`[pixels, channels]`), which Winograd's
+    /// forward tiles read, and their transformed patches of a few images
+    /// and those patches' products (`winogradOutputTiles`).
+    var inputByPixel: [Float] = []
     var transformedInput: [Float] = []
     var transformedProduct: [Float] = []
     /// The share's `∂L/∂W` arranged by tap, and the group's `∂L/∂y` by

@@ -4,15 +4,15 @@
 /// (Winograd's for the forward and input gradient) when they fit the
 /// channels, the shifted products otherwise; the group as
 /// large as theirs (scratch planes of about 512 KiB), `channels` in and out.
-/// The planes are padded (and `∂L/∂y` arranged by pixel) once, when it is
-/// built, so that `reslab bench --gemm` times the arithmetic without the
-/// copies around it.
+/// The planes are padded (and the input and `∂L/∂y` arranged by pixel)
+/// once, when it is built, so that `reslab bench --gemm` times the
+/// arithmetic without the copies around it.
 public final class ConvolutionProducts {
     private let layout: PaddedLayout
     private let tiling: DirectTiling?
     private let weight: [Float], forwardWeight: [Float], inputGradientWeight: [Float]
     private let workspace = ConvolutionWorkspace()
-    private let input: [Float], outputGradient: [Float], gradientByPixel: [Float]
+    private let input: [Float], outputGradient: [Float], inputByPixel: [Float], gradientByPixel: [Float]
     private let offsets: [Int], mirroredOffsets: [Int]
     private var product: [Float], weightGradient: [Float]
 
@@ -39,24 +39,26 @@ public final class ConvolutionProducts {
         var rng = SeededGenerator(seed: seed)
         func randomPixels() -> [Float] { (0..<channels * g.batch * size * size).map { _ in rng.normal() } }
         func padded(_ pixels: [Float]) -> [Float] {
-            var planes = [Float](repeating: 0, count: layout.storage(channels: channels))
+            var planes = [Float](repeating: 0, count: channels * layout.planeStride)
             pixels.withUnsafeBufferPointer { x in
                 planes.withUnsafeMutableBufferPointer { layout.pad(x.baseAddress!, channels: channels, images: 0..<images, into: $0.baseAddress!) }
             }
             return planes
         }
-        input = padded(randomPixels())
-        let gradientPixels = randomPixels()
-        outputGradient = padded(gradientPixels)
-        var byPixel = [Float](repeating: 0, count: images * size * size * channels)
-        if tiling != nil {
-            gradientPixels.withUnsafeBufferPointer { dy in
-                byPixel.withUnsafeMutableBufferPointer {
-                    transposeToPixels(dy.baseAddress!, g, channels: channels, images: 0..<images, into: $0.baseAddress!)
+        func byPixel(_ pixels: [Float]) -> [Float] {
+            var result = [Float](repeating: 0, count: images * size * size * channels)
+            pixels.withUnsafeBufferPointer { x in
+                result.withUnsafeMutableBufferPointer {
+                    transposeToPixels(x.baseAddress!, g, channels: channels, images: 0..<images, into: $0.baseAddress!)
                 }
             }
+            return result
         }
-        gradientByPixel = byPixel
+        let inputPixels = randomPixels(), gradientPixels = randomPixels()
+        input = padded(inputPixels)
+        outputGradient = padded(gradientPixels)
+        inputByPixel = byPixel(inputPixels)
+        gradientByPixel = byPixel(gradientPixels)
         weight = (0..<channels * g.patchSize).map { _ in rng.normal() }
         // The weight as the engine arranges it for the tiles (forward, and
         // mirrored for the input gradient) or for the shifted products.
@@ -102,14 +104,22 @@ public final class ConvolutionProducts {
                                                 into: product.baseAddress!)
                     return
                 }
-                tiling.outputTiles(planes: input, layout: layout, inputs: channels, weight: forwardWeight,
-                                   channels: channels, workspace: workspace, into: product.baseAddress!)
+                // The forward product and the input gradient's, from the
+                // planes or (Winograd's) by pixel.
+                func outputTiles(planes: [Float], byPixel: [Float], weight: [Float]) {
+                    if tiling.winograd {
+                        winogradOutputTiles(byPixel: byPixel, layout.g, images: images, inputs: channels, u: weight,
+                                            channels: channels, workspace: workspace, into: product.baseAddress!)
+                    } else {
+                        tiling.outputTiles(planes: planes, layout: layout, inputs: channels, weight: weight,
+                                           channels: channels, into: product.baseAddress!)
+                    }
+                }
+                outputTiles(planes: input, byPixel: inputByPixel, weight: forwardWeight)
                 tiling.weightGradientTiles(planes: input, layout: layout, inputs: channels,
                                            gradientByPixel: gradientByPixel, outputs: channels, overwrite: true,
                                            into: weightGradient.baseAddress!)
-                tiling.outputTiles(planes: outputGradient, layout: layout, inputs: channels,
-                                   weight: inputGradientWeight, channels: channels, workspace: workspace,
-                                   into: product.baseAddress!)
+                outputTiles(planes: outputGradient, byPixel: gradientByPixel, weight: inputGradientWeight)
             }
         }
     }

@@ -21,7 +21,8 @@ import Synchronization
 /// gradient) in whole vectors of 16 and image rows in tiles of 7 or 8
 /// pixels; other convolutions take the shifted products. A 3×3 kernel with
 /// 32 channels or more in and out has Winograd's output tiles instead
-/// (WinogradConvolution.swift), behind the same `outputTiles`.
+/// (WinogradConvolution.swift), which read the input by pixel rather than
+/// padded.
 
 /// Floats in one vector of channels.
 let channelVector = 16
@@ -56,24 +57,22 @@ struct DirectTiling {
         if winograd {
             winogradWeight(weight, outputs: outputs, inputs: inputs, mirrored: mirrored, into: &result)
         } else {
-            arrangeByTap(weight, outputs: outputs, inputs: inputs, taps: kernel * kernel, mirrored: mirrored,
-                         into: &result)
+            result.grow(to: outputs * inputs * kernel * kernel)
+            result.withUnsafeMutableBufferPointer {
+                arrangeByTap(weight, outputs: outputs, inputs: inputs, taps: kernel * kernel, mirrored: mirrored,
+                             into: $0.baseAddress!)
+            }
         }
     }
 
     /// Writes the convolution of the padded planes (`inputs` of them, laid
-    /// out as `layout`, stored as `layout.storage` says) with `weight` (as
-    /// `arrangeWeight` arranged it) into `product` by pixel: the group's
-    /// pixels, image after image, `channels` floats each, so that each
-    /// tile stores whole vectors (`copyProduct` then puts them in place).
-    /// The Winograd tiles keep their scratch arrays in `workspace`.
+    /// out as `layout`) with `weight` (as `arrangeWeight` arranged it, not
+    /// Winograd's) into `product` by pixel: the group's pixels, image after
+    /// image, `channels` floats each, so that each tile stores whole vectors
+    /// (`copyProduct` then puts them in place).
     func outputTiles(planes: UnsafePointer<Float>, layout: PaddedLayout, inputs: Int, weight: UnsafePointer<Float>,
-                     channels: Int, workspace: ConvolutionWorkspace, into product: UnsafeMutablePointer<Float>) {
+                     channels: Int, into product: UnsafeMutablePointer<Float>) {
         guard #available(macOS 26, *) else { preconditionFailure("no DirectTiling before macOS 26") }
-        if winograd {
-            return winogradOutputTiles(planes: planes, layout: layout, inputs: inputs, u: weight, channels: channels,
-                                       workspace: workspace, into: product)
-        }
         let g = layout.g
         let pixels = g.height * g.width
         productOperations.add(2 * layout.images * pixels * channels * inputs * g.kernel * g.kernel, ordering: .relaxed)
@@ -88,7 +87,7 @@ struct DirectTiling {
             for image in 0..<layout.images {
                 for row in 0..<g.height {
                     for column in stride(from: 0, to: g.width, by: pixelsPerTile) {
-                        let tile = (planes + layout.position(image: image, y: row, x: column) + corner,
+                        let tile = (planes + layout.position(image: image, y: row, x: column) + corner, 1,
                                     layout.planeStride, layout.rowStride, g.kernel, inputs, weight + first, channels,
                                     product + (image * pixels + row * g.width + column) * channels + first)
                         switch (pixelsPerTile, wide) {
@@ -146,14 +145,16 @@ struct DirectTiling {
 /// output channels, their sums in registers.
 @available(macOS 26, *)
 struct OutputTile<let Pixels: Int, let Vectors: Int> {
-    /// `x` is the top-left tap of the first pixel in the first input plane;
-    /// `weights` is the tile's first output channel in the weight arranged
-    /// by tap (rows of `outputs` floats, one per tap and input channel).
-    /// The sums are stored into `product`, a pixel's `outputs` floats after
-    /// another's.
+    /// `x` is the top-left tap of the first pixel in the first input plane
+    /// (the next pixel's `pixelStride` floats on, the next plane's
+    /// `planeStride`); `weights` is the tile's first output channel in the
+    /// weight arranged by tap (rows of `outputs` floats, one per tap and
+    /// input channel). The sums are stored into `product`, a pixel's
+    /// `outputs` floats after another's.
     @inline(__always)
-    static func run(_ tile: (x: UnsafePointer<Float>, planeStride: Int, rowStride: Int, kernel: Int, inputs: Int,
-                             weights: UnsafePointer<Float>, outputs: Int, product: UnsafeMutablePointer<Float>)) {
+    static func run(_ tile: (x: UnsafePointer<Float>, pixelStride: Int, planeStride: Int, rowStride: Int, kernel: Int,
+                             inputs: Int, weights: UnsafePointer<Float>, outputs: Int,
+                             product: UnsafeMutablePointer<Float>)) {
         var sums = InlineArray<Pixels, InlineArray<Vectors, SIMD16<Float>>>(repeating: .init(repeating: .zero))
         for tap in 0..<tile.kernel * tile.kernel {
             var input = tile.x + tap / tile.kernel * tile.rowStride + tap % tile.kernel
@@ -162,7 +163,7 @@ struct OutputTile<let Pixels: Int, let Vectors: Int> {
                 var vectors = InlineArray<Vectors, SIMD16<Float>>(repeating: .zero)
                 for v in 0..<Vectors { vectors[v] = weight.loadUnaligned(fromByteOffset: 64 * v, as: SIMD16<Float>.self) }
                 for p in 0..<Pixels {
-                    let value = SIMD16<Float>(repeating: input[p])
+                    let value = SIMD16<Float>(repeating: input[p * tile.pixelStride])
                     for v in 0..<Vectors { sums[p][v].addProduct(value, vectors[v]) }
                 }
                 input += tile.planeStride
@@ -224,8 +225,7 @@ struct WeightGradientTile<let Inputs: Int, let Vectors: Int> {
 /// `t` taken from tap `k² − 1 − t` as `[k², outputs, inputs]` for the input
 /// gradient's tiles, which read `∂L/∂y` the other way round.
 func arrangeByTap(_ weight: UnsafePointer<Float>, outputs: Int, inputs: Int, taps: Int, mirrored: Bool,
-                  into result: inout [Float]) {
-    result.grow(to: outputs * inputs * taps)
+                  into result: UnsafeMutablePointer<Float>) {
     for co in 0..<outputs {
         for ci in 0..<inputs {
             for t in 0..<taps {
@@ -288,21 +288,31 @@ func transpose<Rows: RowAddresses>(_ rows: Rows, count: Int, width: Int, into to
 }
 
 /// `convolutionForward` for a size-preserving convolution the direct tiles
-/// fit, one group of images: pad, tile into the product by pixel, and copy
-/// that into `y`; `weight` as `DirectTiling.arrangeWeight` arranged it.
+/// fit, one group of images: pad (or, for Winograd's tiles, arrange by
+/// pixel), tile into the product by pixel, and copy that into `y`; `weight`
+/// as `DirectTiling.arrangeWeight` arranged it.
 func directConvolutionForward(_ x: UnsafePointer<Float>, _ g: ConvGeometry, tiling: DirectTiling,
                               weight: UnsafePointer<Float>, outputs: Int, images: Range<Int>,
                               workspace: ConvolutionWorkspace, into y: UnsafeMutablePointer<Float>) {
-    let layout = PaddedLayout(g, images: images.count)
-    workspace.paddedInput.grow(to: layout.storage(channels: g.channels))
     workspace.product.grow(to: outputs * images.count * g.height * g.width)
-    workspace.paddedInput.withUnsafeMutableBufferPointer { padded in
-        workspace.product.withUnsafeMutableBufferPointer { product in
-            layout.pad(x, channels: g.channels, images: images, into: padded.baseAddress!)
-            tiling.outputTiles(planes: padded.baseAddress!, layout: layout, inputs: g.channels, weight: weight,
-                               channels: outputs, workspace: workspace, into: product.baseAddress!)
-            copyProduct(product.baseAddress!, channels: outputs, g, images: images, into: y)
+    workspace.product.withUnsafeMutableBufferPointer { product in
+        if tiling.winograd {
+            workspace.inputByPixel.grow(to: images.count * g.height * g.width * g.channels)
+            workspace.inputByPixel.withUnsafeMutableBufferPointer { byPixel in
+                transposeToPixels(x, g, channels: g.channels, images: images, into: byPixel.baseAddress!)
+                winogradOutputTiles(byPixel: byPixel.baseAddress!, g, images: images.count, inputs: g.channels,
+                                    u: weight, channels: outputs, workspace: workspace, into: product.baseAddress!)
+            }
+        } else {
+            let layout = PaddedLayout(g, images: images.count)
+            workspace.paddedInput.grow(to: g.channels * layout.planeStride)
+            workspace.paddedInput.withUnsafeMutableBufferPointer { padded in
+                layout.pad(x, channels: g.channels, images: images, into: padded.baseAddress!)
+                tiling.outputTiles(planes: padded.baseAddress!, layout: layout, inputs: g.channels, weight: weight,
+                                   channels: outputs, into: product.baseAddress!)
+            }
         }
+        copyProduct(product.baseAddress!, channels: outputs, g, images: images, into: y)
     }
 }
 
@@ -310,13 +320,13 @@ func directConvolutionForward(_ x: UnsafePointer<Float>, _ g: ConvGeometry, tili
 /// tiles fit, one group of images: `∂L/∂W` by tap stored (`overwrite`) or
 /// added into `workspace.tapGradient`; `∂L/∂x`, if `dx` is given, from the
 /// mirrored weight (`DirectTiling.arrangeWeight(mirrored: true)`) and
-/// `∂L/∂y`'s planes.
+/// `∂L/∂y`'s planes (by pixel, for Winograd's tiles).
 func directConvolutionBackward(_ x: UnsafePointer<Float>, _ g: ConvGeometry, tiling: DirectTiling,
                                mirroredWeight: UnsafePointer<Float>?, outputs: Int, outputGradient dy: UnsafePointer<Float>,
                                images: Range<Int>, workspace: ConvolutionWorkspace, overwrite: Bool,
                                inputGradient dx: UnsafeMutablePointer<Float>?) {
     let layout = PaddedLayout(g, images: images.count)
-    workspace.paddedInput.grow(to: layout.storage(channels: g.channels))
+    workspace.paddedInput.grow(to: g.channels * layout.planeStride)
     workspace.gradientByPixel.grow(to: images.count * g.height * g.width * outputs)
     workspace.tapGradient.grow(to: outputs * g.patchSize)
     workspace.paddedInput.withUnsafeMutableBufferPointer { padded in
@@ -331,14 +341,22 @@ func directConvolutionBackward(_ x: UnsafePointer<Float>, _ g: ConvGeometry, til
         }
     }
     guard let dx, let mirroredWeight else { return }
-    workspace.paddedGradient.grow(to: layout.storage(channels: outputs))
     workspace.product.grow(to: g.channels * images.count * g.height * g.width)
-    workspace.paddedGradient.withUnsafeMutableBufferPointer { padded in
-        workspace.product.withUnsafeMutableBufferPointer { product in
-            layout.pad(dy, channels: outputs, images: images, into: padded.baseAddress!)
-            tiling.outputTiles(planes: padded.baseAddress!, layout: layout, inputs: outputs, weight: mirroredWeight,
-                               channels: g.channels, workspace: workspace, into: product.baseAddress!)
-            copyProduct(product.baseAddress!, channels: g.channels, g, images: images, into: dx)
+    workspace.product.withUnsafeMutableBufferPointer { product in
+        if tiling.winograd {
+            workspace.gradientByPixel.withUnsafeBufferPointer { byPixel in
+                winogradOutputTiles(byPixel: byPixel.baseAddress!, g, images: images.count, inputs: outputs,
+                                    u: mirroredWeight, channels: g.channels, workspace: workspace,
+                                    into: product.baseAddress!)
+            }
+        } else {
+            workspace.paddedGradient.grow(to: outputs * layout.planeStride)
+            workspace.paddedGradient.withUnsafeMutableBufferPointer { padded in
+                layout.pad(dy, channels: outputs, images: images, into: padded.baseAddress!)
+                tiling.outputTiles(planes: padded.baseAddress!, layout: layout, inputs: outputs,
+                                   weight: mirroredWeight, channels: g.channels, into: product.baseAddress!)
+            }
         }
+        copyProduct(product.baseAddress!, channels: g.channels, g, images: images, into: dx)
     }
 }

@@ -40,11 +40,6 @@ struct PaddedLayout {
         return (lines | 1) * channelVector
     }
 
-    /// Floats for `channels` planes and the few past the last that the
-    /// Winograd transform may read (up to 33 past a plane's last pixel row,
-    /// for outputs it drops).
-    func storage(channels: Int) -> Int { channels * planeStride + 48 }
-
     /// The position of pixel `(y, x)` of image `image` (counted in the group) in a plane.
     func position(image: Int, y: Int, x: Int) -> Int {
         g.padding + (g.padding + image * imageRows + y) * rowStride + x

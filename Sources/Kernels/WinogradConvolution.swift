@@ -1,235 +1,277 @@
-/// 3×3 convolutions by Winograd's minimal filtering, F(2×2, 3×3) (Lavin and
-/// Gray, "Fast Algorithms for Convolutional Neural Networks", 2016): 16
-/// multiplications for each 2×2 block of output pixels, input channel and
-/// output channel, where the direct tiles need 36.
+/// 3×3 convolutions by Winograd's minimal filtering, F(4×4, 3×3) (Lavin and
+/// Gray, "Fast Algorithms for Convolutional Neural Networks", 2016): 36
+/// multiplications for each 4×4 block of output pixels, input channel and
+/// output channel, where the direct tiles need 144.
 ///
-/// In one dimension, two outputs of a 3-tap filter `g` over four inputs `d`
-/// are
+/// In one dimension, four outputs of a 3-tap filter `g` over six inputs `d`
+/// are `y = Aᵀ [(G g) ⊙ (Bᵀ d)]`, six multiplications instead of twelve,
+/// with (interpolating at 0, ±1, ±2 and ∞)
 ///
-///     m₁ = (d₀ − d₂)·g₀            m₂ = (d₁ + d₂)·(g₀ + g₁ + g₂)/2
-///     m₄ = (d₁ − d₃)·g₂            m₃ = (d₂ − d₁)·(g₀ − g₁ + g₂)/2
-///     y₀ = m₁ + m₂ + m₃            y₁ = m₂ − m₃ − m₄
+///          ⎡4  0 −5  0  1  0⎤         ⎡ 1/4    0     0 ⎤
+///          ⎢0 −4 −4  1  1  0⎥         ⎢−1/6  −1/6  −1/6⎥         ⎡1  1  1  1  1  0⎤
+///     Bᵀ = ⎢0  4 −4 −1  1  0⎥     G = ⎢−1/6   1/6  −1/6⎥    Aᵀ = ⎢0  1 −1  2 −2  0⎥
+///          ⎢0 −2 −1  2  1  0⎥         ⎢1/24  1/12   1/6⎥         ⎢0  1  1  4  4  0⎥
+///          ⎢0  2 −1 −2  1  0⎥         ⎢1/24 −1/12   1/6⎥         ⎣0  1 −1  8 −8  1⎦
+///          ⎣0  4  0 −5  0  1⎦         ⎣  0     0     1 ⎦
 ///
-/// four multiplications instead of six. Nested over rows and columns, a
-/// 4×4 patch of the input becomes 16 transformed values `V = Bᵀ d B`, the
-/// filter 16 values `U = G g Gᵀ`, and the 2×2 outputs `Y = Aᵀ M A`, where
-/// `M = U ⊙ V` summed over the input channels. That sum is, for each of the
-/// 16 positions ξ, a matrix product of patches by input channels by output
-/// channels, computed in register tiles like the direct ones.
+/// Nested over rows and columns, a 6×6 patch of the input becomes 36
+/// transformed values `V = Bᵀ d B`, the filter 36 values `U = G g Gᵀ`, and
+/// the 4×4 outputs `Y = Aᵀ M A`, where `M = U ⊙ V` summed over the input
+/// channels. That sum is, for each of the 36 positions ξ, a matrix product
+/// of patches by input channels by output channels, computed in register
+/// tiles like the direct ones.
 ///
-/// The work goes one image at a time: its 4×4 patches are transformed from
-/// the padded planes (`PaddedLayout`), a row of patches at once in vectors;
-/// the 16 products run; and each patch's 2×2 outputs are transformed back
-/// into the product by pixel that `copyProduct` puts in place, as the direct
-/// tiles leave it. Output `y₀` never reads input `d₃`, so a patch that
-/// reaches past an odd-sized image's edge reads the neighbouring values
-/// only for the output it drops.
+/// The work goes a few images at a time (a chunk), 16 channels to a vector
+/// throughout, so that no lane is wasted however narrow the image: the
+/// patches are transformed from the input arranged by pixel (`[pixels,
+/// channels]`, as `transposeToPixels` makes it); the 36 products run; and
+/// each patch's outputs are transformed back into the product by pixel
+/// that `copyProduct` puts in place, as the direct tiles leave it. Past the
+/// image's edge a patch reads zeros (the padding): each output mixes all
+/// six inputs of its patch and cancels those it does not need only up to
+/// rounding, so it must never see a neighbouring row's pixels there.
 
-/// Whether F(2×2, 3×3) computes the size-preserving convolution `g` with
-/// `outputs` channels: a 3×3 kernel on rows of at most 32 pixels (a row of
-/// patches in one vector), and 32 channels or more in and out, enough to
-/// pay for the transforms (at 16, `reslab bench --gemm`'s 28×28 stage ran
-/// no faster than the direct tiles).
+/// Output pixels along each side of a patch.
+let winogradBlock = 4
+/// Transformed values per patch and per filter: 6×6.
+let winogradPositions = 36
+
+/// Whether F(4×4, 3×3) computes the size-preserving convolution `g` with
+/// `outputs` channels: a 3×3 kernel, and 32 channels or more in and out, in
+/// whole vectors of 16. With 16, the transforms cost too much of what the
+/// products save: `reslab bench --gemm`'s 28×28×16 stage ran 0.8× the
+/// direct tiles' speed.
 func winogradFits(_ g: ConvGeometry, outputs: Int) -> Bool {
-    g.preservesSize && g.kernel == 3 && g.padding == 1 && g.width <= 32 && min(g.channels, outputs) >= 32
+    g.preservesSize && g.kernel == 3 && g.padding == 1 && g.channels % channelVector == 0
+        && outputs % channelVector == 0 && min(g.channels, outputs) >= 2 * channelVector
 }
 
-/// The 16 transformed filters `U = G g Gᵀ` of a weight `[outputs, inputs,
-/// 3, 3]` (PyTorch's order), arranged `[16, inputs, outputs]`; `mirrored`,
+/// `Bᵀ d`: six inputs to six transformed values (a lane per patch).
+@inline(__always)
+func winogradInput<V: SIMD>(_ d: (V, V, V, V, V, V)) -> (V, V, V, V, V, V) where V.Scalar == Float {
+    let (d0, d1, d2, d3, d4, d5) = d
+    let (two, four, five): (Float, Float, Float) = (2, 4, 5)
+    return (four * d0 - five * d2 + d4,
+            d3 + d4 - four * (d1 + d2),
+            d4 - d3 + four * (d1 - d2),
+            d4 - d2 + two * (d3 - d1),
+            d4 - d2 - two * (d3 - d1),
+            four * d1 - five * d3 + d5)
+}
+
+/// `G g`: a filter's three taps to six transformed values.
+@inline(__always)
+func winogradFilter<V: SIMD>(_ g0: V, _ g1: V, _ g2: V) -> (V, V, V, V, V, V) where V.Scalar == Float {
+    let (sum, alternating) = (g0 + g1 + g2, g0 - g1 + g2)
+    let (weighted, weightedAlternating) = (g0 / 24 + g1 / 12 + g2 / 6, g0 / 24 - g1 / 12 + g2 / 6)
+    return (g0 / 4, -sum / 6, -alternating / 6, weighted, weightedAlternating, g2)
+}
+
+/// `Aᵀ m`: six products to four outputs.
+@inline(__always)
+func winogradOutput<V: SIMD>(_ m: (V, V, V, V, V, V)) -> (V, V, V, V) where V.Scalar == Float {
+    let (m0, m1, m2, m3, m4, m5) = m
+    let (sum12, difference12, sum34, difference34) = (m1 + m2, m1 - m2, m3 + m4, m3 - m4)
+    let (two, four, eight): (Float, Float, Float) = (2, 4, 8)
+    return (m0 + sum12 + sum34, difference12 + two * difference34, sum12 + four * sum34,
+            difference12 + eight * difference34 + m5)
+}
+
+/// The 36 transformed filters `U = G g Gᵀ` of a weight `[outputs, inputs,
+/// 3, 3]` (PyTorch's order), arranged `[36, inputs, outputs]`; `mirrored`,
 /// the filters of the input gradient: each one turned by 180°, arranged
-/// `[16, outputs, inputs]` (the gradient reads `∂L/∂y` with the roles of
-/// inputs and outputs swapped).
+/// `[36, outputs, inputs]` (the gradient reads `∂L/∂y` with the roles of
+/// inputs and outputs swapped). The weight is first arranged by tap
+/// (`arrangeByTap`) in the room after the filters, so that 16 filters are
+/// transformed at once, one to a lane.
 func winogradWeight(_ weight: UnsafePointer<Float>, outputs: Int, inputs: Int, mirrored: Bool,
                     into result: inout [Float]) {
-    result.grow(to: 16 * outputs * inputs)
-    let (firstCount, secondCount) = mirrored ? (outputs, inputs) : (inputs, outputs)
-    for co in 0..<outputs {
-        for ci in 0..<inputs {
-            let filter = weight + (co * inputs + ci) * 9
-            func row(_ r: Int) -> SIMD4<Float> {
-                let source = mirrored ? filter + (2 - r) * 3 : filter + r * 3
-                return mirrored ? SIMD4(source[2], source[1], source[0], 0) : SIMD4(source[0], source[1], source[2], 0)
-            }
-            // G g (four rows of three), then each row times Gᵀ.
-            let (g0, g1, g2) = (row(0), row(1), row(2))
-            let (first, second) = mirrored ? (co, ci) : (ci, co)
-            func store(row r: Int, _ x: SIMD4<Float>) {
-                let transformed = SIMD4<Float>(x[0], (x[0] + x[1] + x[2]) / 2, (x[0] - x[1] + x[2]) / 2, x[2])
-                for column in 0..<4 {
-                    result[((4 * r + column) * firstCount + first) * secondCount + second] = transformed[column]
+    let (rows, columns) = mirrored ? (outputs, inputs) : (inputs, outputs)
+    let pairs = outputs * inputs
+    result.grow(to: (winogradPositions + 9) * pairs)
+    result.withUnsafeMutableBufferPointer { buffer in
+        let u = buffer.baseAddress!, byTap = u + winogradPositions * pairs
+        arrangeByTap(weight, outputs: outputs, inputs: inputs, taps: 9, mirrored: mirrored, into: byTap)
+        for row in 0..<rows {
+            for column in stride(from: 0, to: columns, by: channelVector) {
+                func tap(_ t: Int) -> SIMD16<Float> {
+                    UnsafeRawPointer(byTap + (t * rows + row) * columns + column).loadUnaligned(as: SIMD16<Float>.self)
                 }
+                // G down the filter's three columns, then along its six rows.
+                let (c0, c1, c2) = (winogradFilter(tap(0), tap(3), tap(6)), winogradFilter(tap(1), tap(4), tap(7)),
+                                    winogradFilter(tap(2), tap(5), tap(8)))
+                func store(row r: Int, _ g0: SIMD16<Float>, _ g1: SIMD16<Float>, _ g2: SIMD16<Float>) {
+                    let t = winogradFilter(g0, g1, g2)
+                    func store(_ k: Int, _ value: SIMD16<Float>) {
+                        UnsafeMutableRawPointer(u + ((6 * r + k) * rows + row) * columns + column)
+                            .storeBytes(of: value, as: SIMD16<Float>.self)
+                    }
+                    store(0, t.0)
+                    store(1, t.1)
+                    store(2, t.2)
+                    store(3, t.3)
+                    store(4, t.4)
+                    store(5, t.5)
+                }
+                store(row: 0, c0.0, c1.0, c2.0)
+                store(row: 1, c0.1, c1.1, c2.1)
+                store(row: 2, c0.2, c1.2, c2.2)
+                store(row: 3, c0.3, c1.3, c2.3)
+                store(row: 4, c0.4, c1.4, c2.4)
+                store(row: 5, c0.5, c1.5, c2.5)
             }
-            store(row: 0, g0)
-            store(row: 1, (g0 + g1 + g2) / 2)
-            store(row: 2, (g0 - g1 + g2) / 2)
-            store(row: 3, g2)
         }
     }
 }
 
 /// Floating-point operations of `winogradOutputTiles` on `images` images:
-/// the 16 products' multiply-adds (the transforms' additions not counted).
+/// the 36 products' multiply-adds (the transforms' additions not counted).
 func winogradOperations(_ g: ConvGeometry, images: Int, inputs: Int, channels: Int) -> Int {
-    2 * 16 * images * WinogradImage(g).patches * inputs * channels
+    2 * winogradPositions * images * WinogradChunk(g, images: 1).patches * inputs * channels
 }
 
-/// The shape of one image's transform and of its scratch arrays: `V`, a
-/// row of `patchStride` floats per position ξ and input channel, and `M`,
-/// `channels` floats per position and patch.
-struct WinogradImage {
-    /// Rows and columns of patches.
-    let rows: Int, columns: Int
-    var patches: Int { rows * columns }
+/// A few images transformed together, and the strides of their scratch
+/// arrays: `V`, `inputs` floats per position ξ and patch; `M`, `channels`
+/// floats per position and patch.
+struct WinogradChunk {
+    /// The chunk's images, and the rows and columns of patches in each.
+    let images: Int, rows: Int, columns: Int
+    var patchesPerImage: Int { rows * columns }
+    var patches: Int { images * patchesPerImage }
+
+    init(_ g: ConvGeometry, images: Int) {
+        self.images = images
+        (rows, columns) = ((g.height + winogradBlock - 1) / winogradBlock, (g.width + winogradBlock - 1) / winogradBlock)
+    }
+
+    /// Images per chunk, in a group of `group`: about 64 patches (so that
+    /// each position's product fills whole register tiles even at 7×7,
+    /// where an image has only four), spread evenly over the group.
+    static func images(_ g: ConvGeometry, group: Int) -> Int {
+        let perImage = WinogradChunk(g, images: 1).patches
+        let chunks = max(1, (group * perImage + 63) / 64)
+        return (group + chunks - 1) / chunks
+    }
+
     /// Patches per register tile, by 32 channels (`wide`) or by 16: 7 or
     /// 14 when those divide the patches and 8 or 16 do not, else 8 or 16.
     var patchesPerTile: (wide: Int, narrow: Int) {
         (patches % 8 != 0 && patches % 7 == 0 ? 7 : 8, patches % 16 != 0 && patches % 14 == 0 ? 14 : 16)
     }
-    /// `V`'s row stride: room for a register tile past the last patch and a
-    /// row of patches past that.
-    var patchStride: Int { oddLines(patches + 32) }
-    /// Floats from one position's part of `V` to the next's.
-    func inputStride(inputs: Int) -> Int { oddLines(inputs * patchStride) }
-    /// Floats from one position's part of `M` to the next's, with room for
-    /// a register tile past the last patch.
-    func productStride(channels: Int) -> Int { oddLines((patches + 16) * channels) }
+    /// Floats from one position's part of `V` (`inputs` floats per patch)
+    /// or `M` (`channels`) to the next's, with room for a register tile
+    /// past the last patch.
+    func positionStride(_ floatsPerPatch: Int) -> Int { oddLines((patches + 16) * floatsPerPatch) }
+    /// Floats for the 36 positions.
+    func size(_ floatsPerPatch: Int) -> Int { winogradPositions * positionStride(floatsPerPatch) }
 
-    init(_ g: ConvGeometry) {
-        (rows, columns) = ((g.height + 1) / 2, (g.width + 1) / 2)
-    }
-
-    func transformedInputSize(inputs: Int) -> Int { 16 * inputStride(inputs: inputs) }
-    func productSize(channels: Int) -> Int { 16 * productStride(channels: channels) }
-
-    /// `floats` rounded up to an odd number of 64-byte lines: the 16
-    /// positions of a patch, stored or read one after another, then fall
-    /// into different L1 sets (a multiple of 4 KB apart, they would evict
-    /// one another; 7×7×64 ran 1.2× slower so).
+    /// `floats` rounded up to an odd number of 64-byte lines: the positions
+    /// of a patch, stored or read one after another, then fall into
+    /// different L1 sets (a multiple of 4 KB apart, they would evict one
+    /// another; F(2×2, 3×3) ran 1.2× slower so at 7×7×64).
     private func oddLines(_ floats: Int) -> Int { ((floats + channelVector - 1) / channelVector | 1) * channelVector }
 }
 
-/// Writes the convolution of the padded planes (`inputs` of them, laid out
-/// as `layout`) with the transformed filters `u` (`[16, inputs, channels]`,
-/// see `winogradWeight`) into `product` by pixel, as
-/// `DirectTiling.outputTiles` does; `workspace` holds the scratch arrays.
-@available(macOS 26, *)
-func winogradOutputTiles(planes: UnsafePointer<Float>, layout: PaddedLayout, inputs: Int, u: UnsafePointer<Float>,
-                         channels: Int, workspace: ConvolutionWorkspace, into product: UnsafeMutablePointer<Float>) {
-    let g = layout.g
-    let image = WinogradImage(g)
-    productOperations.add(winogradOperations(g, images: layout.images, inputs: inputs, channels: channels),
+/// Writes the convolution of `images` images of `g`, arranged by pixel
+/// (`inputs` floats each, see `transposeToPixels`), with the transformed
+/// filters `u` (`[36, inputs, channels]`, see `winogradWeight`) into
+/// `product` by pixel, as `DirectTiling.outputTiles` does; `workspace`
+/// holds the scratch arrays.
+func winogradOutputTiles(byPixel: UnsafePointer<Float>, _ g: ConvGeometry, images: Int, inputs: Int,
+                         u: UnsafePointer<Float>, channels: Int, workspace: ConvolutionWorkspace,
+                         into product: UnsafeMutablePointer<Float>) {
+    guard #available(macOS 26, *) else { preconditionFailure("no Winograd tiles before macOS 26") }
+    productOperations.add(winogradOperations(g, images: images, inputs: inputs, channels: channels),
                           ordering: .relaxed)
-    workspace.transformedInput.grow(to: image.transformedInputSize(inputs: inputs))
-    workspace.transformedProduct.grow(to: image.productSize(channels: channels))
+    let largest = WinogradChunk(g, images: WinogradChunk.images(g, group: images))
+    workspace.transformedInput.grow(to: largest.size(inputs))
+    workspace.transformedProduct.grow(to: largest.size(channels))
+    let pixels = g.height * g.width
     workspace.transformedInput.withUnsafeMutableBufferPointer { v in
         workspace.transformedProduct.withUnsafeMutableBufferPointer { m in
-            for index in 0..<layout.images {
-                if image.columns <= 8 {
-                    transformInput(SIMD8<Float>.self, planes: planes, layout: layout, image: index, inputs: inputs,
-                                   shape: image, into: v.baseAddress!)
-                } else {
-                    transformInput(SIMD16<Float>.self, planes: planes, layout: layout, image: index, inputs: inputs,
-                                   shape: image, into: v.baseAddress!)
-                }
-                multiplyTransformed(v.baseAddress!, u: u, inputs: inputs, channels: channels, shape: image,
+            for first in stride(from: 0, to: images, by: largest.images) {
+                let chunk = WinogradChunk(g, images: min(largest.images, images - first))
+                transformInput(byPixel + first * pixels * inputs, g, inputs: inputs, chunk: chunk, into: v.baseAddress!)
+                multiplyTransformed(v.baseAddress!, u: u, inputs: inputs, channels: channels, chunk: chunk,
                                     into: m.baseAddress!)
-                transformOutput(m.baseAddress!, channels: channels, shape: image, g,
-                                into: product + index * g.height * g.width * channels)
+                transformOutput(m.baseAddress!, channels: channels, chunk: chunk, g,
+                                into: product + first * pixels * channels)
             }
         }
     }
 }
 
-/// A row of up to `scalarCount` patches, one lane each: the vector type
-/// that `transformInput` works in.
-protocol PatchRow: SIMD where Scalar == Float {
-    /// The even and the odd floats of the `2 · scalarCount` at `start`.
-    static func evensAndOdds(_ start: UnsafePointer<Float>) -> (Self, Self)
-}
-
-extension PatchRow {
-    /// The four columns of a row of patches whose first starts at `row`
-    /// (column `2j + c` of the row is patch `j`'s column `c`).
-    @inline(__always)
-    static func patchColumns(_ row: UnsafePointer<Float>) -> (Self, Self, Self, Self) {
-        let (d0, d1) = evensAndOdds(row), (d2, d3) = evensAndOdds(row + 2)
-        return (d0, d1, d2, d3)
-    }
-}
-
-extension SIMD8: PatchRow where Scalar == Float {
-    @inline(__always)
-    static func evensAndOdds(_ start: UnsafePointer<Float>) -> (Self, Self) {
-        let pair = UnsafeRawPointer(start).loadUnaligned(as: SIMD16<Float>.self)
-        return (pair.evenHalf, pair.oddHalf)
-    }
-}
-
-extension SIMD16: PatchRow where Scalar == Float {
-    @inline(__always)
-    static func evensAndOdds(_ start: UnsafePointer<Float>) -> (Self, Self) {
-        let pair = UnsafeRawPointer(start).loadUnaligned(as: SIMD32<Float>.self)
-        return (pair.evenHalf, pair.oddHalf)
-    }
-}
-
-/// `V = Bᵀ d B` for every patch of image `image` and every input plane,
-/// a row of patches at a time: `v[ξ·inputStride + channel·patchStride + patch]`.
-/// Lanes past a row's last patch spill into the next row's, which is
-/// written after them, or into the spare room after the last.
-@available(macOS 26, *) @inline(__always)
-func transformInput<Row: PatchRow>(_: Row.Type, planes: UnsafePointer<Float>, layout: PaddedLayout, image: Int,
-                                   inputs: Int, shape: WinogradImage, into v: UnsafeMutablePointer<Float>) {
-    let vStride = shape.inputStride(inputs: inputs)
-    for channel in 0..<inputs {
-        let plane = planes + channel * layout.planeStride
-        for patchRow in 0..<shape.rows {
-            // Bᵀ d B along each of the four rows, then down the columns.
-            var rows = InlineArray<16, Row>(repeating: .zero)
-            for i in 0..<4 {
-                let (d0, d1, d2, d3) = Row.patchColumns(plane + layout.position(image: image, y: 2 * patchRow - 1 + i,
-                                                                                x: -1))
-                rows[4 * i] = d0 - d2
-                rows[4 * i + 1] = d1 + d2
-                rows[4 * i + 2] = d2 - d1
-                rows[4 * i + 3] = d1 - d3
-            }
-            let first = patchRow * shape.columns
-            for column in 0..<4 {
-                let (d0, d1, d2, d3) = (rows[column], rows[4 + column], rows[8 + column], rows[12 + column])
-                let transformed = (d0 - d2, d1 + d2, d2 - d1, d1 - d3)
-                func store(_ row: Int, _ value: Row) {
-                    let xi = 4 * row + column
-                    UnsafeMutableRawPointer(v + xi * vStride + channel * shape.patchStride + first)
-                        .storeBytes(of: value, as: Row.self)
+/// `V = Bᵀ d B` for every patch of the chunk's images (arranged by pixel
+/// from `byPixel`, `inputs` floats each), 16 input channels at a time:
+/// `v[ξ·positionStride + patch·inputs + channel]`. Rows and columns past
+/// the image's edge are zero.
+@available(macOS 26, *)
+func transformInput(_ byPixel: UnsafePointer<Float>, _ g: ConvGeometry, inputs: Int, chunk: WinogradChunk,
+                    into v: UnsafeMutablePointer<Float>) {
+    let vStride = chunk.positionStride(inputs)
+    // Bᵀ along each of the six input rows of a patch: made once, every
+    // element rewritten for each patch (made for each patch, it was zeroed
+    // each time by a call to memset).
+    var rows = InlineArray<36, SIMD16<Float>>(repeating: .zero)
+    for image in 0..<chunk.images {
+        for patchRow in 0..<chunk.rows {
+            for patchColumn in 0..<chunk.columns {
+                let patch = (image * chunk.rows + patchRow) * chunk.columns + patchColumn
+                let (top, left) = (winogradBlock * patchRow - 1, winogradBlock * patchColumn - 1)
+                for first in stride(from: 0, to: inputs, by: channelVector) {
+                    // Bᵀ along each of the six input rows, then down each
+                    // of the six columns.
+                    for i in 0..<6 {
+                        let y = top + i
+                        let row = byPixel + ((image * g.height + y) * g.width) * inputs + first
+                        func pixel(_ c: Int) -> SIMD16<Float> {
+                            let x = left + c
+                            guard 0 <= y && y < g.height && 0 <= x && x < g.width else { return .zero }
+                            return UnsafeRawPointer(row + x * inputs).loadUnaligned(as: SIMD16<Float>.self)
+                        }
+                        let t = winogradInput((pixel(0), pixel(1), pixel(2), pixel(3), pixel(4), pixel(5)))
+                        (rows[6 * i], rows[6 * i + 1], rows[6 * i + 2]) = (t.0, t.1, t.2)
+                        (rows[6 * i + 3], rows[6 * i + 4], rows[6 * i + 5]) = (t.3, t.4, t.5)
+                    }
+                    let target = v + patch * inputs + first
+                    for c in 0..<6 {
+                        let t = winogradInput((rows[c], rows[6 + c], rows[12 + c], rows[18 + c], rows[24 + c],
+                                               rows[30 + c]))
+                        func store(_ r: Int, _ value: SIMD16<Float>) {
+                            UnsafeMutableRawPointer(target + (6 * r + c) * vStride)
+                                .storeBytes(of: value, as: SIMD16<Float>.self)
+                        }
+                        store(0, t.0)
+                        store(1, t.1)
+                        store(2, t.2)
+                        store(3, t.3)
+                        store(4, t.4)
+                        store(5, t.5)
+                    }
                 }
-                store(0, transformed.0)
-                store(1, transformed.1)
-                store(2, transformed.2)
-                store(3, transformed.3)
             }
         }
     }
 }
 
 /// `M[ξ][patch] = Σ V[ξ][input][patch] · U[ξ][input]` over the input
-/// channels, for every position ξ: 16 products of patches by inputs by
+/// channels, for every position ξ: 36 products of patches by inputs by
 /// `channels`, in register tiles of 7 or 8 patches by 32 channels, or 14
 /// or 16 by 16 (`OutputTile`).
 @available(macOS 26, *)
 func multiplyTransformed(_ v: UnsafePointer<Float>, u: UnsafePointer<Float>, inputs: Int, channels: Int,
-                         shape: WinogradImage, into m: UnsafeMutablePointer<Float>) {
-    for xi in 0..<16 {
-        let vx = v + xi * shape.inputStride(inputs: inputs), ux = u + xi * inputs * channels
-        let mx = m + xi * shape.productStride(channels: channels)
+                         chunk: WinogradChunk, into m: UnsafeMutablePointer<Float>) {
+    for xi in 0..<winogradPositions {
+        let vx = v + xi * chunk.positionStride(inputs), ux = u + xi * inputs * channels
+        let mx = m + xi * chunk.positionStride(channels)
         var first = 0
         while first < channels {
             let wide = channels - first >= 2 * channelVector
-            let perTile = wide ? shape.patchesPerTile.wide : shape.patchesPerTile.narrow
-            for patch in stride(from: 0, to: shape.patches, by: perTile) {
-                // The direct forward tile with one tap: a patch's value is
-                // a pixel's, the position's input rows are its planes.
-                let tile = (vx + patch, shape.patchStride, 0, 1, inputs, ux + first, channels,
+            let perTile = wide ? chunk.patchesPerTile.wide : chunk.patchesPerTile.narrow
+            for patch in stride(from: 0, to: chunk.patches, by: perTile) {
+                // The direct forward tile with one tap: a patch's values
+                // are a pixel's, `inputs` floats from the next patch's.
+                let tile = (vx + patch * inputs, inputs, 1, 0, 1, inputs, ux + first, channels,
                             mx + patch * channels + first)
                 switch perTile {
                 case 7: OutputTile<7, 2>.run(tile)
@@ -243,37 +285,47 @@ func multiplyTransformed(_ v: UnsafePointer<Float>, u: UnsafePointer<Float>, inp
     }
 }
 
-/// `Y = Aᵀ M A` for every patch of one image, 16 channels at a time, into
-/// `product` by pixel (`channels` floats each); outputs past an odd-sized
-/// image's edge are dropped.
+/// `Y = Aᵀ M A` for every patch of the chunk, 16 channels at a time, into
+/// `product` by pixel (`channels` floats each); outputs past the image's
+/// edge are dropped.
 @available(macOS 26, *)
-func transformOutput(_ m: UnsafePointer<Float>, channels: Int, shape: WinogradImage, _ g: ConvGeometry,
+func transformOutput(_ m: UnsafePointer<Float>, channels: Int, chunk: WinogradChunk, _ g: ConvGeometry,
                      into product: UnsafeMutablePointer<Float>) {
-    let mStride = shape.productStride(channels: channels)
-    for patchRow in 0..<shape.rows {
-        for patchColumn in 0..<shape.columns {
-            let patch = m + (patchRow * shape.columns + patchColumn) * channels
-            for first in stride(from: 0, to: channels, by: channelVector) {
-                func value(_ xi: Int) -> SIMD16<Float> {
-                    UnsafeRawPointer(patch + xi * mStride + first).loadUnaligned(as: SIMD16<Float>.self)
+    let mStride = chunk.positionStride(channels)
+    // Aᵀ M down each of the six columns of a patch.
+    var rows = InlineArray<24, SIMD16<Float>>(repeating: .zero)
+    for image in 0..<chunk.images {
+        for patchRow in 0..<chunk.rows {
+            for patchColumn in 0..<chunk.columns {
+                let patch = m + ((image * chunk.rows + patchRow) * chunk.columns + patchColumn) * channels
+                let pixels = product + image * g.height * g.width * channels
+                for first in stride(from: 0, to: channels, by: channelVector) {
+                    func value(_ xi: Int) -> SIMD16<Float> {
+                        UnsafeRawPointer(patch + xi * mStride + first).loadUnaligned(as: SIMD16<Float>.self)
+                    }
+                    // Aᵀ M down each of the six columns, then A along the four rows.
+                    for c in 0..<6 {
+                        let t = winogradOutput((value(c), value(6 + c), value(12 + c), value(18 + c), value(24 + c),
+                                                value(30 + c)))
+                        (rows[c], rows[6 + c], rows[12 + c], rows[18 + c]) = (t.0, t.1, t.2, t.3)
+                    }
+                    for r in 0..<winogradBlock {
+                        let y = winogradBlock * patchRow + r
+                        guard y < g.height else { break }
+                        let t = winogradOutput((rows[6 * r], rows[6 * r + 1], rows[6 * r + 2], rows[6 * r + 3],
+                                                rows[6 * r + 4], rows[6 * r + 5]))
+                        func store(_ c: Int, _ output: SIMD16<Float>) {
+                            let x = winogradBlock * patchColumn + c
+                            guard x < g.width else { return }
+                            UnsafeMutableRawPointer(pixels + (y * g.width + x) * channels + first)
+                                .storeBytes(of: output, as: SIMD16<Float>.self)
+                        }
+                        store(0, t.0)
+                        store(1, t.1)
+                        store(2, t.2)
+                        store(3, t.3)
+                    }
                 }
-                // Aᵀ M down each column, then A along the two rows.
-                var top = InlineArray<4, SIMD16<Float>>(repeating: .zero), bottom = top
-                for column in 0..<4 {
-                    let (m0, m1, m2, m3) = (value(column), value(4 + column), value(8 + column), value(12 + column))
-                    top[column] = m0 + m1 + m2
-                    bottom[column] = m1 - m2 - m3
-                }
-                func store(_ dy: Int, _ dx: Int, _ output: SIMD16<Float>) {
-                    let (y, x) = (2 * patchRow + dy, 2 * patchColumn + dx)
-                    guard y < g.height, x < g.width else { return }
-                    UnsafeMutableRawPointer(product + (y * g.width + x) * channels + first)
-                        .storeBytes(of: output, as: SIMD16<Float>.self)
-                }
-                store(0, 0, top[0] + top[1] + top[2])
-                store(0, 1, top[1] - top[2] - top[3])
-                store(1, 0, bottom[0] + bottom[1] + bottom[2])
-                store(1, 1, bottom[1] - bottom[2] - bottom[3])
             }
         }
     }

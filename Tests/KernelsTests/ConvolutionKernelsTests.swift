@@ -22,10 +22,10 @@ struct ConvolutionKernelsTests {
         // row with its padding column, and the padding row after each image.
         let span = (products.images * (size + 1) - 1) * (size + 1) - 1
         // With 32 channels or more, the forward and input-gradient tiles are
-        // Winograd's: 16 products per 2×2 patch (the last patch of an odd
-        // row or column half outside the image), not 4·9.
-        let patches = products.images * ((size + 1) / 2) * ((size + 1) / 2)
-        let winograd = perColumn / 3 * products.images * size * size + 2 * 2 * 16 * patches * channels * channels
+        // Winograd's: 36 products per 4×4 patch (at 7×7, four patches cover
+        // the image and reach past it), not 16·9.
+        let patches = products.images * ((size + 3) / 4) * ((size + 3) / 4)
+        let winograd = perColumn / 3 * products.images * size * size + 2 * 2 * 36 * patches * channels * channels
         let counted = size == 12 ? perColumn * span : channels >= 32 ? winograd : products.usefulOperations
         #expect(products.operations == counted)
         products.run()
@@ -40,13 +40,15 @@ struct ConvolutionKernelsTests {
     /// gradient, as a network's first layer; 3×3 kernels with 32 channels
     /// or more in and out take Winograd's tiles forward and for the input
     /// gradient (odd and even sizes, rows of 7 to 28 pixels, blocks of 32
-    /// and 16 channels); the others take the shifted products or im2col.
+    /// and 16 channels, and at 14×14 two chunks of images per share, the
+    /// second smaller); the others take the shifted products or im2col.
     @Test(arguments: [
         (16, 16, 12, 12, 3, 1, 1, 70), (3, 8, 5, 7, 3, 1, 1, 3), (2, 5, 6, 4, 5, 1, 2, 2),
         (4, 3, 5, 5, 1, 1, 0, 3), (1, 8, 9, 9, 3, 1, 1, 4), (3, 8, 7, 6, 3, 2, 1, 3),
         (16, 32, 7, 14, 3, 1, 1, 70), (32, 16, 6, 8, 3, 1, 1, 5), (16, 48, 7, 7, 5, 1, 2, 3),
         (1, 16, 5, 14, 3, 1, 1, 4), (12, 16, 4, 7, 3, 1, 1, 2),
         (32, 32, 7, 7, 3, 1, 1, 5), (32, 48, 6, 14, 3, 1, 1, 3), (48, 32, 3, 28, 3, 1, 1, 2),
+        (32, 32, 14, 14, 3, 1, 1, 10),
     ])
     func convolutionMatchesTheDefinition(channels: Int, outputs: Int, height: Int, width: Int, kernel: Int,
                                          stride: Int, padding: Int, batch: Int) {
