@@ -23,8 +23,9 @@ public final class ConvolutionWorkspace {
     var columnGradient: [Float] = []
     /// The share's part of `∂L/∂W`.
     var weightGradient: [Float] = []
-    /// Padded planes of the input and of `∂L/∂y`, and a product over their
-    /// span (size-preserving convolutions).
+    /// Padded planes of the input (or, for Winograd's forward tiles, the
+    /// input by pixel, `[pixels, channels]`) and of `∂L/∂y`, and a product
+    /// over their span (size-preserving convolutions).
     var paddedInput: [Float] = []
     var paddedGradient: [Float] = []
     var product: [Float] = []
@@ -40,10 +41,8 @@ public final class ConvolutionWorkspace {
     /// arranged by tap, or Winograd's transformed filters. Only the first
     /// share's is used.
     var forwardWeight: [Float] = []
-    /// The group's input by pixel (`[pixels, channels]`), which Winograd's
-    /// forward tiles read, and their transformed patches of a few images
-    /// and those patches' products (`winogradOutputTiles`).
-    var inputByPixel: [Float] = []
+    /// Winograd's transformed patches of a few images and those patches'
+    /// products (`winogradOutputTiles`).
     var transformedInput: [Float] = []
     var transformedProduct: [Float] = []
     /// The share's `∂L/∂W` arranged by tap, and the group's `∂L/∂y` by

@@ -297,8 +297,8 @@ func directConvolutionForward(_ x: UnsafePointer<Float>, _ g: ConvGeometry, tili
     workspace.product.grow(to: outputs * images.count * g.height * g.width)
     workspace.product.withUnsafeMutableBufferPointer { product in
         if tiling.winograd {
-            workspace.inputByPixel.grow(to: images.count * g.height * g.width * g.channels)
-            workspace.inputByPixel.withUnsafeMutableBufferPointer { byPixel in
+            workspace.paddedInput.grow(to: images.count * g.height * g.width * g.channels)
+            workspace.paddedInput.withUnsafeMutableBufferPointer { byPixel in
                 transposeToPixels(x, g, channels: g.channels, images: images, into: byPixel.baseAddress!)
                 winogradOutputTiles(byPixel: byPixel.baseAddress!, g, images: images.count, inputs: g.channels,
                                     u: weight, channels: outputs, workspace: workspace, into: product.baseAddress!)

@@ -144,12 +144,12 @@ struct WinogradChunk {
         (rows, columns) = ((g.height + winogradBlock - 1) / winogradBlock, (g.width + winogradBlock - 1) / winogradBlock)
     }
 
-    /// Images per chunk, in a group of `group`: about 64 patches (so that
+    /// Images per chunk, in a group of `group`: about 32 patches (so that
     /// each position's product fills whole register tiles even at 7×7,
     /// where an image has only four), spread evenly over the group.
     static func images(_ g: ConvGeometry, group: Int) -> Int {
         let perImage = WinogradChunk(g, images: 1).patches
-        let chunks = max(1, (group * perImage + 63) / 64)
+        let chunks = max(1, (group * perImage + 31) / 32)
         return (group + chunks - 1) / chunks
     }
 
@@ -159,9 +159,10 @@ struct WinogradChunk {
         (patches % 8 != 0 && patches % 7 == 0 ? 7 : 8, patches % 16 != 0 && patches % 14 == 0 ? 14 : 16)
     }
     /// Floats from one position's part of `V` (`inputs` floats per patch)
-    /// or `M` (`channels`) to the next's, with room for a register tile
-    /// past the last patch.
-    func positionStride(_ floatsPerPatch: Int) -> Int { oddLines((patches + 16) * floatsPerPatch) }
+    /// or `M` (`channels`) to the next's: the patches rounded up to whole
+    /// register tiles of 16, which the last tile of 8 or 16 may reach into
+    /// (tiles of 7 and 14 are only taken when they divide the patches).
+    func positionStride(_ floatsPerPatch: Int) -> Int { oddLines((patches + 15) / 16 * 16 * floatsPerPatch) }
     /// Floats for the 36 positions.
     func size(_ floatsPerPatch: Int) -> Int { winogradPositions * positionStride(floatsPerPatch) }
 
