@@ -1,7 +1,7 @@
 /// A whole convolution, forward and backward, on channel-major `[C, N, H, W]`
 /// activations, a few images at a time. When it keeps the image size, it
 /// pads them into planes and computes directly from them in register tiles
-/// (DirectConvolution.swift; for 3×3 kernels with 32 channels or more, the
+/// (DirectConvolution.swift; for 3×3 kernels with 16 channels or more, the
 /// forward pass and the input gradient by Winograd's minimal filtering,
 /// WinogradConvolution.swift), or, when its channels or image rows do not
 /// fit the tiles, as matrix products of shifted planes

@@ -37,13 +37,11 @@ let winogradBlock = 4
 let winogradPositions = 36
 
 /// Whether F(4×4, 3×3) computes the size-preserving convolution `g` with
-/// `outputs` channels: a 3×3 kernel, and 32 channels or more in and out, in
-/// whole vectors of 16. With 16, the transforms cost too much of what the
-/// products save: `reslab bench --gemm`'s 28×28×16 stage ran 0.8× the
-/// direct tiles' speed.
+/// `outputs` channels: a 3×3 kernel, and channels in and out in whole
+/// vectors of 16.
 func winogradFits(_ g: ConvGeometry, outputs: Int) -> Bool {
-    g.preservesSize && g.kernel == 3 && g.padding == 1 && g.channels % channelVector == 0
-        && outputs % channelVector == 0 && min(g.channels, outputs) >= 2 * channelVector
+    g.preservesSize && g.kernel == 3 && g.padding == 1 && g.channels > 0 && g.channels % channelVector == 0
+        && outputs % channelVector == 0
 }
 
 /// `Bᵀ d`: six inputs to six transformed values (a lane per patch).
@@ -144,13 +142,15 @@ struct WinogradChunk {
         (rows, columns) = ((g.height + winogradBlock - 1) / winogradBlock, (g.width + winogradBlock - 1) / winogradBlock)
     }
 
-    /// Images per chunk, in a group of `group`: about 32 patches (so that
-    /// each position's product fills whole register tiles even at 7×7,
-    /// where an image has only four), spread evenly over the group.
+    /// Images per chunk, in a group of `group`: the fewest that make at
+    /// least 32 patches (an image of 7×7 has only four) and, if up to twice
+    /// as many do, whole register tiles of 16 or 14 patches (two 28×28
+    /// images' 98, where one's 49 would leave a tile of 16 one patch full).
     static func images(_ g: ConvGeometry, group: Int) -> Int {
         let perImage = WinogradChunk(g, images: 1).patches
-        let chunks = max(1, (group * perImage + 31) / 32)
-        return (group + chunks - 1) / chunks
+        let enough = (32 + perImage - 1) / perImage
+        let whole = (enough...2 * enough).first { $0 * perImage % 16 == 0 || $0 * perImage % 14 == 0 }
+        return max(1, min(group, whole ?? enough))
     }
 
     /// Patches per register tile, by 32 channels (`wide`) or by 16: 7 or

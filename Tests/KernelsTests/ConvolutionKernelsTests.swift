@@ -21,12 +21,12 @@ struct ConvolutionKernelsTests {
         // From the first image's first pixel to the last image's last: each
         // row with its padding column, and the padding row after each image.
         let span = (products.images * (size + 1) - 1) * (size + 1) - 1
-        // With 32 channels or more, the forward and input-gradient tiles are
-        // Winograd's: 36 products per 4×4 patch (at 7×7, four patches cover
-        // the image and reach past it), not 16·9.
+        // The forward and input-gradient tiles are Winograd's: 36 products
+        // per 4×4 patch (at 7×7, four patches cover the image and reach
+        // past it), not 16·9.
         let patches = products.images * ((size + 3) / 4) * ((size + 3) / 4)
         let winograd = perColumn / 3 * products.images * size * size + 2 * 2 * 36 * patches * channels * channels
-        let counted = size == 12 ? perColumn * span : channels >= 32 ? winograd : products.usefulOperations
+        let counted = size == 12 ? perColumn * span : winograd
         #expect(products.operations == counted)
         products.run()
     }
@@ -37,7 +37,7 @@ struct ConvolutionKernelsTests {
     /// channels on rows of 7, 14 or 8 pixels (also as a 5×5 kernel, and
     /// with 48 outputs: a block of 32 and one of 16); 1 or 12 input
     /// channels have them forward, and backward only without an input
-    /// gradient, as a network's first layer; 3×3 kernels with 32 channels
+    /// gradient, as a network's first layer; 3×3 kernels with 16 channels
     /// or more in and out take Winograd's tiles forward and for the input
     /// gradient (odd and even sizes, rows of 7 to 28 pixels, blocks of 32
     /// and 16 channels, and at 14×14 two chunks of images per share, the
