@@ -1,9 +1,9 @@
 /// A whole convolution, forward and backward, on channel-major `[C, N, H, W]`
 /// activations, a few images at a time. When it keeps the image size, it
 /// pads them into planes and computes directly from them in register tiles
-/// (DirectConvolution.swift; for 3×3 kernels with 16 channels or more, the
-/// forward pass and the input gradient by Winograd's minimal filtering,
-/// WinogradConvolution.swift), or, when its channels or image rows do not
+/// (DirectConvolution.swift; for 3×3 kernels with channels in 16s, by
+/// Winograd's minimal filtering, WinogradConvolution.swift and
+/// WinogradWeightGradient.swift), or, when its channels or image rows do not
 /// fit the tiles, as matrix products of shifted planes
 /// (ShiftedConvolution.swift); otherwise through im2col and col2im.
 ///
@@ -45,9 +45,11 @@ public final class ConvolutionWorkspace {
     /// products (`winogradOutputTiles`).
     var transformedInput: [Float] = []
     var transformedProduct: [Float] = []
-    /// The share's `∂L/∂W` arranged by tap, and the group's `∂L/∂y` by
-    /// pixel, for the direct weight-gradient tiles.
+    /// The share's `∂L/∂W` arranged by tap (for the direct weight-gradient
+    /// tiles) or Winograd's `∂L/∂U` (`[36, inputs, outputs]`), and the
+    /// group's `∂L/∂y` by pixel, which both read.
     var tapGradient: [Float] = []
+    var transformedGradient: [Float] = []
     var gradientByPixel: [Float] = []
 
     public init() {}
@@ -228,10 +230,17 @@ private struct BackwardShares: ChunkedWork {
                                               outputs: outputs, outputGradient: dy, images: images, workspace: workspace,
                                               overwrite: index == 0, inputGradient: dx)
                 }
-                workspace.tapGradient.withUnsafeBufferPointer { byTap in
-                    workspace.weightGradient.withUnsafeMutableBufferPointer { dw in
-                        arrangeByOutput(byTap.baseAddress!, outputs: outputs, inputs: g.channels,
-                                        taps: g.kernel * g.kernel, into: dw.baseAddress!)
+                workspace.weightGradient.withUnsafeMutableBufferPointer { dw in
+                    if tiling.winograd {
+                        workspace.transformedGradient.withUnsafeBufferPointer { du in
+                            winogradFilterGradients(du.baseAddress!, inputs: g.channels, outputs: outputs,
+                                                    into: dw.baseAddress!)
+                        }
+                    } else {
+                        workspace.tapGradient.withUnsafeBufferPointer { byTap in
+                            arrangeByOutput(byTap.baseAddress!, outputs: outputs, inputs: g.channels,
+                                            taps: g.kernel * g.kernel, into: dw.baseAddress!)
+                        }
                     }
                 }
                 continue

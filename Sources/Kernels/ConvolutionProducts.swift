@@ -1,8 +1,8 @@
 /// The arithmetic of a size-preserving 3×3 convolution's training step
 /// (forward, weight gradient, input gradient) on one group of images, as
 /// `convolutionForward` and `convolutionBackward` do it: the direct tiles
-/// (Winograd's for the forward and input gradient) when they fit the
-/// channels, the shifted products otherwise; the group as
+/// (Winograd's, for 3×3 kernels) when they fit the channels, the shifted
+/// products otherwise; the group as
 /// large as theirs (scratch planes of about 512 KiB), `channels` in and out.
 /// The planes are padded (and the input and `∂L/∂y` arranged by pixel)
 /// once, when it is built, so that `reslab bench --gemm` times the
@@ -19,7 +19,7 @@ public final class ConvolutionProducts {
     /// The images in the group.
     public let images: Int
     /// Floating-point operations of one `run`: for Winograd's tiles, their
-    /// products' multiply-adds (`winogradOperations`); for the shifted products,
+    /// products' multiply-adds (`winogradOperations`, three times); for the shifted products,
     /// over every position of the span (the padding between image rows too).
     public let operations: Int
     /// The same over the images' pixels alone: what the convolution needs.
@@ -78,12 +78,13 @@ public final class ConvolutionProducts {
         offsets = layout.tapOffsets(channels: channels)
         mirroredOffsets = layout.tapOffsets(channels: channels, sign: -1)
         product = [Float](repeating: 0, count: channels * max(layout.span, images * size * size))
-        weightGradient = [Float](repeating: 0, count: channels * g.patchSize)
+        // By tap, or Winograd's 36 transformed positions.
+        weightGradient = [Float](repeating: 0, count: channels * channels * winogradPositions)
         let perColumn = 2 * channels * g.patchSize
         usefulOperations = 3 * perColumn * images * size * size
         if tiling?.winograd == true {
             let winograd = winogradOperations(g, images: images, inputs: channels, channels: channels)
-            operations = perColumn * images * size * size + 2 * winograd
+            operations = 3 * winograd
         } else {
             operations = tiling == nil ? 3 * perColumn * layout.span : usefulOperations
         }
@@ -116,9 +117,16 @@ public final class ConvolutionProducts {
                     }
                 }
                 outputTiles(planes: input, byPixel: inputByPixel, weight: forwardWeight)
-                tiling.weightGradientTiles(planes: input, layout: layout, inputs: channels,
-                                           gradientByPixel: gradientByPixel, outputs: channels, overwrite: true,
-                                           into: weightGradient.baseAddress!)
+                if tiling.winograd {
+                    winogradTransformedGradient(inputByPixel: inputByPixel, gradientByPixel: gradientByPixel,
+                                                layout.g, images: images, inputs: channels, outputs: channels,
+                                                overwrite: true, workspace: workspace,
+                                                into: weightGradient.baseAddress!)
+                } else {
+                    tiling.weightGradientTiles(planes: input, layout: layout, inputs: channels,
+                                               gradientByPixel: gradientByPixel, outputs: channels, overwrite: true,
+                                               into: weightGradient.baseAddress!)
+                }
                 outputTiles(planes: outputGradient, byPixel: gradientByPixel, weight: inputGradientWeight)
             }
         }

@@ -20,9 +20,10 @@ import Synchronization
 /// The tiles need output channels (input channels, for the input
 /// gradient) in whole vectors of 16 and image rows in tiles of 7 or 8
 /// pixels; other convolutions take the shifted products. A 3×3 kernel with
-/// whole vectors of 16 channels in and out has Winograd's output tiles instead
-/// (WinogradConvolution.swift), which read the input by pixel rather than
-/// padded.
+/// whole vectors of 16 channels in and out has Winograd's tiles instead, for
+/// the weight gradient too (WinogradConvolution.swift,
+/// WinogradWeightGradient.swift), which read the input by pixel rather
+/// than padded.
 
 /// Floats in one vector of channels.
 let channelVector = 16
@@ -33,9 +34,9 @@ let channelVector = 16
 struct DirectTiling {
     /// Pixels of an image row in one output tile.
     let rowTile: Int
-    /// Whether the output tiles are Winograd's (WinogradConvolution.swift):
-    /// for 3×3 kernels with whole vectors of 16 channels in and out (`winogradFits`).
-    /// The weight gradient keeps the direct tiles either way.
+    /// Whether the tiles are Winograd's (WinogradConvolution.swift and
+    /// WinogradWeightGradient.swift), forward and backward: for 3×3 kernels
+    /// with whole vectors of 16 channels in and out (`winogradFits`).
     let winograd: Bool
 
     /// The tiling of `g` with `outputs` output channels, or nil when the
@@ -182,44 +183,75 @@ struct OutputTile<let Pixels: Int, let Vectors: Int> {
     }
 }
 
-/// `Inputs` input channels by `Vectors`·16 output channels of one tap's
-/// weight gradient, summed over every pixel of a group in registers.
+/// `Inputs` input channels by `Vectors`·16 output channels of a weight
+/// gradient, summed in registers: over every pixel of a group for one tap
+/// (`run`), or over a chunk's patches for one of Winograd's positions.
 @available(macOS 26, *)
 struct WeightGradientTile<let Inputs: Int, let Vectors: Int> {
-    /// `x` is the first input plane shifted by the tap; `gradients` is the
-    /// tile's first output channel of `∂L/∂y` by pixel (rows of `outputs`).
-    /// The sums are stored into (or added to) `dw`'s rows, `outputs` apart.
+    var sums = InlineArray<Inputs, InlineArray<Vectors, SIMD16<Float>>>(repeating: .init(repeating: .zero))
+
+    /// Adds `count` pixels: the tile's first input channel of the first at
+    /// `x` (the next channel `inputStride` floats on, the next pixel
+    /// `pixelStride`), times `∂L/∂y` from `gradient` (`outputs` floats a
+    /// pixel), which is left at the pixel after the last.
+    @inline(__always)
+    mutating func add(_ x: UnsafePointer<Float>, inputStride: Int, pixelStride: Int, count: Int,
+                      gradient: inout UnsafeRawPointer, outputs: Int) {
+        var input = x
+        for _ in 0..<count {
+            var vectors = InlineArray<Vectors, SIMD16<Float>>(repeating: .zero)
+            for v in 0..<Vectors { vectors[v] = gradient.loadUnaligned(fromByteOffset: 64 * v, as: SIMD16<Float>.self) }
+            for i in 0..<Inputs {
+                let value = SIMD16<Float>(repeating: input[i &* inputStride])
+                for v in 0..<Vectors { sums[i][v].addProduct(value, vectors[v]) }
+            }
+            input += pixelStride
+            gradient += outputs * MemoryLayout<Float>.stride
+        }
+    }
+
+    /// Stores the sums into (or, without `overwrite`, adds them to) `dw`'s
+    /// rows, `outputs` floats apart.
+    @inline(__always)
+    func store(into dw: UnsafeMutablePointer<Float>, outputs: Int, overwrite: Bool) {
+        for i in 0..<Inputs {
+            for v in 0..<Vectors {
+                let out = UnsafeMutableRawPointer(dw + i * outputs + v * channelVector)
+                let old = overwrite ? .zero : out.loadUnaligned(as: SIMD16<Float>.self)
+                out.storeBytes(of: old + sums[i][v], as: SIMD16<Float>.self)
+            }
+        }
+    }
+
+    /// One tap over a group: `x` is the first input plane shifted by the
+    /// tap; `gradients` is the tile's first output channel of `∂L/∂y` by
+    /// pixel (rows of `outputs`).
     @inline(__always)
     static func run(_ tile: (x: UnsafePointer<Float>, layout: PaddedLayout, gradients: UnsafePointer<Float>, outputs: Int,
                              overwrite: Bool, dw: UnsafeMutablePointer<Float>)) {
         let g = tile.layout.g
-        let planeStride = tile.layout.planeStride
-        var sums = InlineArray<Inputs, InlineArray<Vectors, SIMD16<Float>>>(repeating: .init(repeating: .zero))
+        var sums = Self()
         var gradient = UnsafeRawPointer(tile.gradients)
         for image in 0..<tile.layout.images {
             for row in 0..<g.height {
-                var input = tile.x + tile.layout.position(image: image, y: row, x: 0)
-                for _ in 0..<g.width {
-                    var vectors = InlineArray<Vectors, SIMD16<Float>>(repeating: .zero)
-                    for v in 0..<Vectors {
-                        vectors[v] = gradient.loadUnaligned(fromByteOffset: 64 * v, as: SIMD16<Float>.self)
-                    }
-                    for i in 0..<Inputs {
-                        let value = SIMD16<Float>(repeating: input[i * planeStride])
-                        for v in 0..<Vectors { sums[i][v].addProduct(value, vectors[v]) }
-                    }
-                    input += 1
-                    gradient += tile.outputs * MemoryLayout<Float>.stride
-                }
+                sums.add(tile.x + tile.layout.position(image: image, y: row, x: 0), inputStride: tile.layout.planeStride,
+                         pixelStride: 1, count: g.width, gradient: &gradient, outputs: tile.outputs)
             }
         }
-        for i in 0..<Inputs {
-            for v in 0..<Vectors {
-                let out = UnsafeMutableRawPointer(tile.dw + i * tile.outputs + v * channelVector)
-                let old = tile.overwrite ? .zero : out.loadUnaligned(as: SIMD16<Float>.self)
-                out.storeBytes(of: old + sums[i][v], as: SIMD16<Float>.self)
-            }
-        }
+        sums.store(into: tile.dw, outputs: tile.outputs, overwrite: tile.overwrite)
+    }
+
+    /// One run of `count` pixels, as `add` reads them, stored into (or
+    /// added to) `dw`.
+    @inline(__always)
+    static func run(run tile: (x: UnsafePointer<Float>, inputStride: Int, pixelStride: Int, count: Int,
+                               gradients: UnsafePointer<Float>, outputs: Int, overwrite: Bool,
+                               dw: UnsafeMutablePointer<Float>)) {
+        var sums = Self()
+        var gradient = UnsafeRawPointer(tile.gradients)
+        sums.add(tile.x, inputStride: tile.inputStride, pixelStride: tile.pixelStride, count: tile.count,
+                 gradient: &gradient, outputs: tile.outputs)
+        sums.store(into: tile.dw, outputs: tile.outputs, overwrite: tile.overwrite)
     }
 }
 
@@ -320,10 +352,11 @@ func directConvolutionForward(_ x: UnsafePointer<Float>, _ g: ConvGeometry, tili
 }
 
 /// `convolutionBackward` for a size-preserving convolution the direct
-/// tiles fit, one group of images: `∂L/∂W` by tap stored (`overwrite`) or
-/// added into `workspace.tapGradient`; `∂L/∂x`, if `dx` is given, from the
-/// mirrored weight (`DirectTiling.arrangeWeight(mirrored: true)`) and
-/// `∂L/∂y`'s planes (by pixel, for Winograd's tiles).
+/// tiles fit, one group of images: `∂L/∂W` stored (`overwrite`) or added,
+/// by tap into `workspace.tapGradient` (or, for Winograd's tiles,
+/// transformed into `workspace.transformedGradient`); `∂L/∂x`, if `dx` is
+/// given, from the mirrored weight (`DirectTiling.arrangeWeight(mirrored:
+/// true)`) and `∂L/∂y`'s planes (by pixel, for Winograd's tiles).
 func directConvolutionBackward(_ x: UnsafePointer<Float>, _ g: ConvGeometry, tiling: DirectTiling,
                                mirroredWeight: UnsafePointer<Float>?, outputs: Int, outputGradient dy: UnsafePointer<Float>,
                                images: Range<Int>, workspace: ConvolutionWorkspace, overwrite: Bool,
@@ -331,11 +364,21 @@ func directConvolutionBackward(_ x: UnsafePointer<Float>, _ g: ConvGeometry, til
     let layout = PaddedLayout(g, images: images.count)
     workspace.paddedInput.grow(to: g.channels * layout.planeStride)
     workspace.gradientByPixel.grow(to: images.count * g.height * g.width * outputs)
-    workspace.tapGradient.grow(to: outputs * g.patchSize)
     workspace.paddedInput.withUnsafeMutableBufferPointer { padded in
         workspace.gradientByPixel.withUnsafeMutableBufferPointer { byPixel in
-            layout.pad(x, channels: g.channels, images: images, into: padded.baseAddress!)
             transposeToPixels(dy, g, channels: outputs, images: images, into: byPixel.baseAddress!)
+            if tiling.winograd {
+                transposeToPixels(x, g, channels: g.channels, images: images, into: padded.baseAddress!)
+                workspace.transformedGradient.grow(to: winogradPositions * g.channels * outputs)
+                workspace.transformedGradient.withUnsafeMutableBufferPointer { du in
+                    winogradTransformedGradient(inputByPixel: padded.baseAddress!, gradientByPixel: byPixel.baseAddress!,
+                                                g, images: images.count, inputs: g.channels, outputs: outputs,
+                                                overwrite: overwrite, workspace: workspace, into: du.baseAddress!)
+                }
+                return
+            }
+            layout.pad(x, channels: g.channels, images: images, into: padded.baseAddress!)
+            workspace.tapGradient.grow(to: outputs * g.patchSize)
             workspace.tapGradient.withUnsafeMutableBufferPointer { tapGradient in
                 tiling.weightGradientTiles(planes: padded.baseAddress!, layout: layout, inputs: g.channels,
                                            gradientByPixel: byPixel.baseAddress!, outputs: outputs,

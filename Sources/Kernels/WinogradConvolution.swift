@@ -29,7 +29,9 @@
 /// that `copyProduct` puts in place, as the direct tiles leave it. Past the
 /// image's edge a patch reads zeros (the padding): each output mixes all
 /// six inputs of its patch and cancels those it does not need only up to
-/// rounding, so it must never see a neighbouring row's pixels there.
+/// rounding, so it must never see a neighbouring row's pixels there. The
+/// weight gradient runs the same transforms backwards
+/// (WinogradWeightGradient.swift).
 
 /// Output pixels along each side of a patch.
 let winogradBlock = 4
@@ -95,28 +97,16 @@ func winogradWeight(_ weight: UnsafePointer<Float>, outputs: Int, inputs: Int, m
                 func tap(_ t: Int) -> SIMD16<Float> {
                     UnsafeRawPointer(byTap + (t * rows + row) * columns + column).loadUnaligned(as: SIMD16<Float>.self)
                 }
-                // G down the filter's three columns, then along its six rows.
-                let (c0, c1, c2) = (winogradFilter(tap(0), tap(3), tap(6)), winogradFilter(tap(1), tap(4), tap(7)),
-                                    winogradFilter(tap(2), tap(5), tap(8)))
-                func store(row r: Int, _ g0: SIMD16<Float>, _ g1: SIMD16<Float>, _ g2: SIMD16<Float>) {
-                    let t = winogradFilter(g0, g1, g2)
-                    func store(_ k: Int, _ value: SIMD16<Float>) {
-                        UnsafeMutableRawPointer(u + ((6 * r + k) * rows + row) * columns + column)
-                            .storeBytes(of: value, as: SIMD16<Float>.self)
-                    }
-                    store(0, t.0)
-                    store(1, t.1)
-                    store(2, t.2)
-                    store(3, t.3)
-                    store(4, t.4)
-                    store(5, t.5)
-                }
-                store(row: 0, c0.0, c1.0, c2.0)
-                store(row: 1, c0.1, c1.1, c2.1)
-                store(row: 2, c0.2, c1.2, c2.2)
-                store(row: 3, c0.3, c1.3, c2.3)
-                store(row: 4, c0.4, c1.4, c2.4)
-                store(row: 5, c0.5, c1.5, c2.5)
+                // G along the filter's three rows, then down its six columns.
+                let (r0, r1, r2) = (winogradFilter(tap(0), tap(1), tap(2)), winogradFilter(tap(3), tap(4), tap(5)),
+                                    winogradFilter(tap(6), tap(7), tap(8)))
+                let (target, stride) = (u + row * columns + column, rows * columns)
+                storePositions(winogradFilter(r0.0, r1.0, r2.0), column: 0, at: target, stride: stride)
+                storePositions(winogradFilter(r0.1, r1.1, r2.1), column: 1, at: target, stride: stride)
+                storePositions(winogradFilter(r0.2, r1.2, r2.2), column: 2, at: target, stride: stride)
+                storePositions(winogradFilter(r0.3, r1.3, r2.3), column: 3, at: target, stride: stride)
+                storePositions(winogradFilter(r0.4, r1.4, r2.4), column: 4, at: target, stride: stride)
+                storePositions(winogradFilter(r0.5, r1.5, r2.5), column: 5, at: target, stride: stride)
             }
         }
     }
@@ -182,24 +172,70 @@ func winogradOutputTiles(byPixel: UnsafePointer<Float>, _ g: ConvGeometry, image
                          u: UnsafePointer<Float>, channels: Int, workspace: ConvolutionWorkspace,
                          into product: UnsafeMutablePointer<Float>) {
     guard #available(macOS 26, *) else { preconditionFailure("no Winograd tiles before macOS 26") }
+    let pixels = g.height * g.width
+    forEachChunk(g, images: images, inputs: inputs, channels: channels, workspace: workspace) { first, chunk, v, m in
+        transformInput(byPixel + first * pixels * inputs, g, inputs: inputs, chunk: chunk, into: v)
+        multiplyTransformed(v, u: u, inputs: inputs, channels: channels, chunk: chunk, into: m)
+        transformOutput(m, channels: channels, chunk: chunk, g, into: product + first * pixels * channels)
+    }
+}
+
+/// Counts the products of `images` images of `g` (`inputs` by `channels`
+/// channels), then runs `body` on each chunk of them: its first image, its
+/// shape, and the scratch arrays `V` and `M` (or `∂L/∂M`), grown for the
+/// largest chunk.
+@available(macOS 26, *) @inline(__always)
+func forEachChunk(_ g: ConvGeometry, images: Int, inputs: Int, channels: Int, workspace: ConvolutionWorkspace,
+                  _ body: (_ first: Int, _ chunk: WinogradChunk, _ v: UnsafeMutablePointer<Float>,
+                           _ m: UnsafeMutablePointer<Float>) -> Void) {
     productOperations.add(winogradOperations(g, images: images, inputs: inputs, channels: channels),
                           ordering: .relaxed)
     let largest = WinogradChunk(g, images: WinogradChunk.images(g, group: images))
     workspace.transformedInput.grow(to: largest.size(inputs))
     workspace.transformedProduct.grow(to: largest.size(channels))
-    let pixels = g.height * g.width
     workspace.transformedInput.withUnsafeMutableBufferPointer { v in
         workspace.transformedProduct.withUnsafeMutableBufferPointer { m in
             for first in stride(from: 0, to: images, by: largest.images) {
-                let chunk = WinogradChunk(g, images: min(largest.images, images - first))
-                transformInput(byPixel + first * pixels * inputs, g, inputs: inputs, chunk: chunk, into: v.baseAddress!)
-                multiplyTransformed(v.baseAddress!, u: u, inputs: inputs, channels: channels, chunk: chunk,
-                                    into: m.baseAddress!)
-                transformOutput(m.baseAddress!, channels: channels, chunk: chunk, g,
-                                into: product + first * pixels * channels)
+                body(first, WinogradChunk(g, images: min(largest.images, images - first)), v.baseAddress!,
+                     m.baseAddress!)
             }
         }
     }
+}
+
+extension WinogradChunk {
+    /// Runs `body` on every patch of the chunk and every block of 16 of
+    /// `channels`: the patch's image, its index, its first output pixel's
+    /// row and column, and the block's first channel.
+    @inline(__always)
+    func forEachPatch(channels: Int, _ body: (_ image: Int, _ patch: Int, _ top: Int, _ left: Int, _ first: Int) -> Void) {
+        for image in 0..<images {
+            for patchRow in 0..<rows {
+                for patchColumn in 0..<columns {
+                    let patch = (image * rows + patchRow) * columns + patchColumn
+                    for first in stride(from: 0, to: channels, by: channelVector) {
+                        body(image, patch, winogradBlock * patchRow, winogradBlock * patchColumn, first)
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Stores the six transformed values of a patch's column `c` (positions
+/// `6r + c`) at `target`, `stride` floats from one position to the next.
+@inline(__always)
+func storePositions(_ t: (SIMD16<Float>, SIMD16<Float>, SIMD16<Float>, SIMD16<Float>, SIMD16<Float>, SIMD16<Float>),
+                    column c: Int, at target: UnsafeMutablePointer<Float>, stride: Int) {
+    func store(_ r: Int, _ value: SIMD16<Float>) {
+        UnsafeMutableRawPointer(target + (6 * r + c) * stride).storeBytes(of: value, as: SIMD16<Float>.self)
+    }
+    store(0, t.0)
+    store(1, t.1)
+    store(2, t.2)
+    store(3, t.3)
+    store(4, t.4)
+    store(5, t.5)
 }
 
 /// `V = Bᵀ d B` for every patch of the chunk's images (arranged by pixel
@@ -214,48 +250,29 @@ func transformInput(_ byPixel: UnsafePointer<Float>, _ g: ConvGeometry, inputs: 
     // element rewritten for each patch (made for each patch, it was zeroed
     // each time by a call to memset).
     var rows = InlineArray<36, SIMD16<Float>>(repeating: .zero)
-    for image in 0..<chunk.images {
-        for patchRow in 0..<chunk.rows {
-            for patchColumn in 0..<chunk.columns {
-                let patch = (image * chunk.rows + patchRow) * chunk.columns + patchColumn
-                let (top, left) = (winogradBlock * patchRow - 1, winogradBlock * patchColumn - 1)
-                for first in stride(from: 0, to: inputs, by: channelVector) {
-                    // Bᵀ along each of the six input rows, then down each
-                    // of the six columns.
-                    for i in 0..<6 {
-                        let y = top + i
-                        let row = byPixel + ((image * g.height + y) * g.width) * inputs + first
-                        func pixel(_ c: Int) -> SIMD16<Float> {
-                            let x = left + c
-                            guard 0 <= y && y < g.height && 0 <= x && x < g.width else { return .zero }
-                            return UnsafeRawPointer(row + x * inputs).loadUnaligned(as: SIMD16<Float>.self)
-                        }
-                        let t = winogradInput((pixel(0), pixel(1), pixel(2), pixel(3), pixel(4), pixel(5)))
-                        (rows[6 * i], rows[6 * i + 1], rows[6 * i + 2]) = (t.0, t.1, t.2)
-                        (rows[6 * i + 3], rows[6 * i + 4], rows[6 * i + 5]) = (t.3, t.4, t.5)
-                    }
-                    let target = v + patch * inputs + first
-                    for c in 0..<6 {
-                        let t = winogradInput((rows[c], rows[6 + c], rows[12 + c], rows[18 + c], rows[24 + c],
-                                               rows[30 + c]))
-                        func store(_ r: Int, _ value: SIMD16<Float>) {
-                            UnsafeMutableRawPointer(target + (6 * r + c) * vStride)
-                                .storeBytes(of: value, as: SIMD16<Float>.self)
-                        }
-                        store(0, t.0)
-                        store(1, t.1)
-                        store(2, t.2)
-                        store(3, t.3)
-                        store(4, t.4)
-                        store(5, t.5)
-                    }
-                }
+    chunk.forEachPatch(channels: inputs) { image, patch, top, left, first in
+        // Bᵀ along each of the six input rows (from the row above the
+        // patch's outputs), then down each of the six columns.
+        for i in 0..<6 {
+            let y = top - 1 + i
+            let row = byPixel + ((image * g.height + y) * g.width) * inputs + first
+            func pixel(_ c: Int) -> SIMD16<Float> {
+                let x = left - 1 + c
+                guard 0 <= y && y < g.height && 0 <= x && x < g.width else { return .zero }
+                return UnsafeRawPointer(row + x * inputs).loadUnaligned(as: SIMD16<Float>.self)
             }
+            let t = winogradInput((pixel(0), pixel(1), pixel(2), pixel(3), pixel(4), pixel(5)))
+            (rows[6 * i], rows[6 * i + 1], rows[6 * i + 2]) = (t.0, t.1, t.2)
+            (rows[6 * i + 3], rows[6 * i + 4], rows[6 * i + 5]) = (t.3, t.4, t.5)
+        }
+        for c in 0..<6 {
+            storePositions(winogradInput((rows[c], rows[6 + c], rows[12 + c], rows[18 + c], rows[24 + c], rows[30 + c])),
+                           column: c, at: v + patch * inputs + first, stride: vStride)
         }
     }
 }
 
-/// `M[ξ][patch] = Σ V[ξ][input][patch] · U[ξ][input]` over the input
+/// `M[ξ][patch] = Σ V[ξ][patch][input] · U[ξ][input]` over the input
 /// channels, for every position ξ: 36 products of patches by inputs by
 /// `channels`, in register tiles of 7 or 8 patches by 32 channels, or 14
 /// or 16 by 16 (`OutputTile`).
@@ -295,39 +312,29 @@ func transformOutput(_ m: UnsafePointer<Float>, channels: Int, chunk: WinogradCh
     let mStride = chunk.positionStride(channels)
     // Aᵀ M down each of the six columns of a patch.
     var rows = InlineArray<24, SIMD16<Float>>(repeating: .zero)
-    for image in 0..<chunk.images {
-        for patchRow in 0..<chunk.rows {
-            for patchColumn in 0..<chunk.columns {
-                let patch = m + ((image * chunk.rows + patchRow) * chunk.columns + patchColumn) * channels
-                let pixels = product + image * g.height * g.width * channels
-                for first in stride(from: 0, to: channels, by: channelVector) {
-                    func value(_ xi: Int) -> SIMD16<Float> {
-                        UnsafeRawPointer(patch + xi * mStride + first).loadUnaligned(as: SIMD16<Float>.self)
-                    }
-                    // Aᵀ M down each of the six columns, then A along the four rows.
-                    for c in 0..<6 {
-                        let t = winogradOutput((value(c), value(6 + c), value(12 + c), value(18 + c), value(24 + c),
-                                                value(30 + c)))
-                        (rows[c], rows[6 + c], rows[12 + c], rows[18 + c]) = (t.0, t.1, t.2, t.3)
-                    }
-                    for r in 0..<winogradBlock {
-                        let y = winogradBlock * patchRow + r
-                        guard y < g.height else { break }
-                        let t = winogradOutput((rows[6 * r], rows[6 * r + 1], rows[6 * r + 2], rows[6 * r + 3],
-                                                rows[6 * r + 4], rows[6 * r + 5]))
-                        func store(_ c: Int, _ output: SIMD16<Float>) {
-                            let x = winogradBlock * patchColumn + c
-                            guard x < g.width else { return }
-                            UnsafeMutableRawPointer(pixels + (y * g.width + x) * channels + first)
-                                .storeBytes(of: output, as: SIMD16<Float>.self)
-                        }
-                        store(0, t.0)
-                        store(1, t.1)
-                        store(2, t.2)
-                        store(3, t.3)
-                    }
-                }
+    chunk.forEachPatch(channels: channels) { image, patch, top, left, first in
+        let pixels = product + image * g.height * g.width * channels
+        func value(_ xi: Int) -> SIMD16<Float> {
+            UnsafeRawPointer(m + patch * channels + xi * mStride + first).loadUnaligned(as: SIMD16<Float>.self)
+        }
+        // Aᵀ M down each of the six columns, then A along the four rows.
+        for c in 0..<6 {
+            let t = winogradOutput((value(c), value(6 + c), value(12 + c), value(18 + c), value(24 + c), value(30 + c)))
+            (rows[c], rows[6 + c], rows[12 + c], rows[18 + c]) = (t.0, t.1, t.2, t.3)
+        }
+        for r in 0..<winogradBlock where top + r < g.height {
+            let y = top + r
+            let t = winogradOutput((rows[6 * r], rows[6 * r + 1], rows[6 * r + 2], rows[6 * r + 3], rows[6 * r + 4],
+                                    rows[6 * r + 5]))
+            func store(_ c: Int, _ output: SIMD16<Float>) {
+                guard left + c < g.width else { return }
+                UnsafeMutableRawPointer(pixels + (y * g.width + left + c) * channels + first)
+                    .storeBytes(of: output, as: SIMD16<Float>.self)
             }
+            store(0, t.0)
+            store(1, t.1)
+            store(2, t.2)
+            store(3, t.3)
         }
     }
 }

@@ -21,11 +21,11 @@ struct ConvolutionKernelsTests {
         // From the first image's first pixel to the last image's last: each
         // row with its padding column, and the padding row after each image.
         let span = (products.images * (size + 1) - 1) * (size + 1) - 1
-        // The forward and input-gradient tiles are Winograd's: 36 products
-        // per 4×4 patch (at 7×7, four patches cover the image and reach
-        // past it), not 16·9.
+        // The forward, weight-gradient and input-gradient tiles are
+        // Winograd's: 36 products per 4×4 patch (at 7×7, four patches cover
+        // the image and reach past it), not 16·9.
         let patches = products.images * ((size + 3) / 4) * ((size + 3) / 4)
-        let winograd = perColumn / 3 * products.images * size * size + 2 * 2 * 36 * patches * channels * channels
+        let winograd = 3 * 2 * 36 * patches * channels * channels
         let counted = size == 12 ? perColumn * span : winograd
         #expect(products.operations == counted)
         products.run()
@@ -38,8 +38,8 @@ struct ConvolutionKernelsTests {
     /// with 48 outputs: a block of 32 and one of 16); 1 or 12 input
     /// channels have them forward, and backward only without an input
     /// gradient, as a network's first layer; 3×3 kernels with 16 channels
-    /// or more in and out take Winograd's tiles forward and for the input
-    /// gradient (odd and even sizes, rows of 7 to 28 pixels, blocks of 32
+    /// or more in and out take Winograd's tiles forward, for the weight
+    /// gradient and for the input gradient (odd and even sizes, rows of 7 to 28 pixels, blocks of 32
     /// and 16 channels, and at 14×14 two chunks of images per share, the
     /// second smaller); the others take the shifted products or im2col.
     @Test(arguments: [
@@ -112,8 +112,9 @@ struct ConvolutionKernelsTests {
         expectClose(weightGradient, dw.map { $0 + 1 })
         expectClose(inputGradient, dx)
 
-        // A first layer asks for no input gradient, so the direct tiles take
-        // its weight gradient whatever its input channels.
+        // A first layer asks for no input gradient, so the direct (or
+        // Winograd's) tiles take its weight gradient whatever its input
+        // channels.
         var firstLayerGradient = [Float](repeating: .nan, count: w.count)
         var none: [Float] = []
         convolutionBackward(x, g, weight: w, outputs: outputs, outputGradient: dy, weightGradient: &firstLayerGradient,

@@ -152,17 +152,16 @@ struct CommandLineTests {
             if object["workload"] as? String != "fma-peak" {
                 // Each product's share is of the peak timed just before it, and
                 // counts only the useful arithmetic. Each stage's Winograd
-                // tiles, forward and for the input gradient, do 36 products
-                // per 4×4 patch instead of 144 (49 patches cover 784 pixels;
-                // reaching past the image, 16 cover 196, 36·16 against
-                // 9·196, and 4 cover 49), and the weight gradient's direct
-                // tiles a third.
+                // tiles, forward, for the weight gradient and for the input
+                // gradient, do 36 products per 4×4 patch instead of 144 (49
+                // patches cover 784 pixels; reaching past the image, 16
+                // cover 196, 36·16 against 9·196, and 4 cover 49).
                 let (name, gflops) = (object["workload"] as? String ?? "", object["gflops"] as? Double ?? 0)
                 let peak = object["peak_gflops"] as? Double ?? 0
                 let useful = object["useful_gflops"] as? Double ?? gflops
                 #expect(peak > 0 && abs((object["peak_fraction"] as? Double ?? 0) * peak - useful) <= 1e-9 * useful)
                 let winogradShare: Double? = ["conv-28x28x16": 0.25, "conv-14x14x32": 576.0 / 1764, "conv-7x7x64": 144.0 / 441][name]
-                let counted = winogradShare.map { useful * (1 + 2 * $0) / 3 } ?? useful
+                let counted = winogradShare.map { useful * $0 } ?? useful
                 #expect(abs(counted - gflops) <= 1e-9 * gflops, "\(name): counted \(gflops), expected \(counted)")
             }
             return object["workload"] as? String ?? ""
