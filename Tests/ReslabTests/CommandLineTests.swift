@@ -213,10 +213,11 @@ struct CommandLineTests {
 
     /// A workload's share of the peak (timed just before it, in each round)
     /// counts the arithmetic its step needs: exactly what the dense steps'
-    /// products ran, and a little more than the convolutional step's,
-    /// whose Winograd tiles save some (a step that skipped its backward
-    /// pass, as a diverged one does, would run a third of it; products over
-    /// the padding between image rows would run more).
+    /// products ran, and about three times the convolutional step's, whose
+    /// Winograd tiles run a quarter to a third of the direct multiply-adds
+    /// (a step that skipped its backward pass, as a diverged one does, would
+    /// run a third of that; products over the padding between image rows
+    /// would run more).
     @Test func workloadBenchmarkReportsItsShareOfThePeak() async throws {
         let result = try await reslab("bench", "--seconds", "0.01", "--rounds", "3", "--json")
         #expect(result.status == 0)
@@ -232,7 +233,7 @@ struct CommandLineTests {
             let fraction = try #require(object["peak_fraction"] as? Double)
             #expect(abs(fraction * peak - useful) <= 1e-9 * useful)
             if object["workload"] as? String == "conv-fashion" {
-                #expect(counted < 0.7 * useful && counted > 0.45 * useful, "useful \(useful), counted \(counted)")
+                #expect(counted < 0.45 * useful && counted > 0.25 * useful, "useful \(useful), counted \(counted)")
             } else {
                 #expect(abs(useful - counted) <= 1e-6 * counted, "useful \(useful), counted \(counted)")
             }
