@@ -244,7 +244,7 @@ struct WeightGradientTile<let Inputs: Int, let Vectors: Int> {
     /// One run of `count` pixels, as `add` reads them, stored into (or
     /// added to) `dw`.
     @inline(__always)
-    static func run(run tile: (x: UnsafePointer<Float>, inputStride: Int, pixelStride: Int, count: Int,
+    static func run(pixels tile: (x: UnsafePointer<Float>, inputStride: Int, pixelStride: Int, count: Int,
                                gradients: UnsafePointer<Float>, outputs: Int, overwrite: Bool,
                                dw: UnsafeMutablePointer<Float>)) {
         var sums = Self()

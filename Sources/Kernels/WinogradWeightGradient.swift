@@ -88,7 +88,7 @@ func sumTransformedProducts(_ v: UnsafePointer<Float>, _ dm: UnsafePointer<Float
             for input in stride(from: 0, to: inputs, by: 8) {
                 let tile = (vx + input, 1, inputs, chunk.patches, dmx + first, outputs, overwrite,
                             dux + input * outputs + first)
-                if wide { WeightGradientTile<8, 2>.run(run: tile) } else { WeightGradientTile<8, 1>.run(run: tile) }
+                if wide { WeightGradientTile<8, 2>.run(pixels: tile) } else { WeightGradientTile<8, 1>.run(pixels: tile) }
             }
             first += wide ? 2 * channelVector : channelVector
         }
