@@ -245,8 +245,8 @@ struct WeightGradientTile<let Inputs: Int, let Vectors: Int> {
     /// added to) `dw`.
     @inline(__always)
     static func run(pixels tile: (x: UnsafePointer<Float>, inputStride: Int, pixelStride: Int, count: Int,
-                               gradients: UnsafePointer<Float>, outputs: Int, overwrite: Bool,
-                               dw: UnsafeMutablePointer<Float>)) {
+                                  gradients: UnsafePointer<Float>, outputs: Int, overwrite: Bool,
+                                  dw: UnsafeMutablePointer<Float>)) {
         var sums = Self()
         var gradient = UnsafeRawPointer(tile.gradients)
         sums.add(tile.x, inputStride: tile.inputStride, pixelStride: tile.pixelStride, count: tile.count,
