@@ -45,11 +45,11 @@ public final class ConvolutionWorkspace {
     /// products (`winogradOutputTiles`).
     var transformedInput: [Float] = []
     var transformedProduct: [Float] = []
-    /// The share's `∂L/∂W` arranged by tap (for the direct weight-gradient
-    /// tiles) or Winograd's `∂L/∂U` (`[36, inputs, outputs]`), and the
-    /// group's `∂L/∂y` by pixel, which both read.
-    var tapGradient: [Float] = []
-    var transformedGradient: [Float] = []
+    /// The share's `∂L/∂W` as its tiles sum it, before it is put in
+    /// PyTorch's order: by tap (`[k², inputs, outputs]`) for the direct
+    /// weight-gradient tiles, or Winograd's `∂L/∂U` (`[36, inputs,
+    /// outputs]`); and the group's `∂L/∂y` by pixel, which both read.
+    var summedGradient: [Float] = []
     var gradientByPixel: [Float] = []
 
     public init() {}
@@ -232,12 +232,12 @@ private struct BackwardShares: ChunkedWork {
                 }
                 workspace.weightGradient.withUnsafeMutableBufferPointer { dw in
                     if tiling.winograd {
-                        workspace.transformedGradient.withUnsafeBufferPointer { du in
+                        workspace.summedGradient.withUnsafeBufferPointer { du in
                             winogradFilterGradients(du.baseAddress!, inputs: g.channels, outputs: outputs,
                                                     into: dw.baseAddress!)
                         }
                     } else {
-                        workspace.tapGradient.withUnsafeBufferPointer { byTap in
+                        workspace.summedGradient.withUnsafeBufferPointer { byTap in
                             arrangeByOutput(byTap.baseAddress!, outputs: outputs, inputs: g.channels,
                                             taps: g.kernel * g.kernel, into: dw.baseAddress!)
                         }

@@ -353,8 +353,8 @@ func directConvolutionForward(_ x: UnsafePointer<Float>, _ g: ConvGeometry, tili
 
 /// `convolutionBackward` for a size-preserving convolution the direct
 /// tiles fit, one group of images: `∂L/∂W` stored (`overwrite`) or added,
-/// by tap into `workspace.tapGradient` (or, for Winograd's tiles,
-/// transformed into `workspace.transformedGradient`); `∂L/∂x`, if `dx` is
+/// into `workspace.summedGradient` (by tap, or for Winograd's tiles as
+/// `∂L/∂U`); `∂L/∂x`, if `dx` is
 /// given, from the mirrored weight (`DirectTiling.arrangeWeight(mirrored:
 /// true)`) and `∂L/∂y`'s planes (by pixel, for Winograd's tiles).
 func directConvolutionBackward(_ x: UnsafePointer<Float>, _ g: ConvGeometry, tiling: DirectTiling,
@@ -369,8 +369,8 @@ func directConvolutionBackward(_ x: UnsafePointer<Float>, _ g: ConvGeometry, til
             transposeToPixels(dy, g, channels: outputs, images: images, into: byPixel.baseAddress!)
             if tiling.winograd {
                 transposeToPixels(x, g, channels: g.channels, images: images, into: padded.baseAddress!)
-                workspace.transformedGradient.grow(to: winogradPositions * g.channels * outputs)
-                workspace.transformedGradient.withUnsafeMutableBufferPointer { du in
+                workspace.summedGradient.grow(to: winogradPositions * g.channels * outputs)
+                workspace.summedGradient.withUnsafeMutableBufferPointer { du in
                     winogradTransformedGradient(inputByPixel: padded.baseAddress!, gradientByPixel: byPixel.baseAddress!,
                                                 g, images: images.count, inputs: g.channels, outputs: outputs,
                                                 overwrite: overwrite, workspace: workspace, into: du.baseAddress!)
@@ -378,8 +378,8 @@ func directConvolutionBackward(_ x: UnsafePointer<Float>, _ g: ConvGeometry, til
                 return
             }
             layout.pad(x, channels: g.channels, images: images, into: padded.baseAddress!)
-            workspace.tapGradient.grow(to: outputs * g.patchSize)
-            workspace.tapGradient.withUnsafeMutableBufferPointer { tapGradient in
+            workspace.summedGradient.grow(to: outputs * g.patchSize)
+            workspace.summedGradient.withUnsafeMutableBufferPointer { tapGradient in
                 tiling.weightGradientTiles(planes: padded.baseAddress!, layout: layout, inputs: g.channels,
                                            gradientByPixel: byPixel.baseAddress!, outputs: outputs,
                                            overwrite: overwrite, into: tapGradient.baseAddress!)
