@@ -5,7 +5,10 @@
 /// Winograd's minimal filtering, WinogradConvolution.swift and
 /// WinogradWeightGradient.swift), or, when its channels or image rows do not
 /// fit the tiles, as matrix products of shifted planes
-/// (ShiftedConvolution.swift); otherwise through im2col and col2im.
+/// (ShiftedConvolution.swift). A convolution of stride 2 runs the direct
+/// tiles forward and for its weight gradient when they fit, and im2col's
+/// products and col2im for its input gradient; any other, im2col and
+/// col2im throughout.
 ///
 /// The batch is cut into one share of images per core. Each share is
 /// padded (or unfolded), multiplied and copied (or folded) back by one
@@ -165,7 +168,7 @@ public func convolutionBackward(_ input: [Float], _ g: ConvGeometry, weight: [Fl
     precondition(outputGradient.count == outputs * g.outputPixels && weightGradient.count == outputs * g.patchSize)
     precondition(inputGradient.isEmpty || inputGradient.count == input.count)
     let tiling = DirectTiling(g, outputs: outputs, inputGradient: !inputGradient.isEmpty)
-    if !inputGradient.isEmpty, let tiling {
+    if !inputGradient.isEmpty, let tiling, tiling.tilesInputGradient {
         weight.withUnsafeBufferPointer { w in
             tiling.arrangeWeight(w.baseAddress!, outputs: outputs, inputs: g.channels, kernel: g.kernel, mirrored: true,
                                  into: &workspaces[0].inputGradientWeight)
@@ -228,7 +231,8 @@ private struct BackwardShares: ChunkedWork {
                 for (index, images) in groups.enumerated() {
                     directConvolutionBackward(x, g, tiling: tiling, mirroredWeight: inputGradientWeight,
                                               outputs: outputs, outputGradient: dy, images: images, workspace: workspace,
-                                              overwrite: index == 0, inputGradient: dx)
+                                              overwrite: index == 0, inputGradient: tiling.tilesInputGradient ? dx : nil)
+                    if !tiling.tilesInputGradient, let dx { foldInputGradient(images, workspace: workspace, into: dx) }
                 }
                 workspace.weightGradient.withUnsafeMutableBufferPointer { dw in
                     if tiling.winograd {
@@ -267,16 +271,22 @@ private struct BackwardShares: ChunkedWork {
                               c: dw.baseAddress!, ldc: g.patchSize)
                     }
                 }
-                guard let dx else { continue }
-                // dcolumns = Wᵀ · dy[:, images], folded back onto the input by col2im
-                workspace.columnGradient.grow(to: g.patchSize * width)
-                workspace.columnGradient.withUnsafeMutableBufferPointer { dcolumns in
-                    sgemm(.transposed, .none, m: g.patchSize, n: width, k: outputs, a: w,
-                          lda: g.patchSize, b: first, ldb: g.outputPixels, beta: 0,
-                          c: dcolumns.baseAddress!, ldc: width)
-                    col2im(dcolumns.baseAddress!, g, images: images, into: dx)
-                }
+                if let dx { foldInputGradient(images, workspace: workspace, into: dx) }
             }
+        }
+    }
+
+    /// `∂L/∂x` of `images` through im2col's products: `dcolumns = Wᵀ ·
+    /// dy[:, images]`, folded back onto the input by col2im.
+    private func foldInputGradient(_ images: Range<Int>, workspace: ConvolutionWorkspace,
+                                   into dx: UnsafeMutablePointer<Float>) {
+        let width = images.count * g.outputHeight * g.outputWidth
+        workspace.columnGradient.grow(to: g.patchSize * width)
+        workspace.columnGradient.withUnsafeMutableBufferPointer { dcolumns in
+            sgemm(.transposed, .none, m: g.patchSize, n: width, k: outputs, a: w,
+                  lda: g.patchSize, b: dy + images.lowerBound * g.outputHeight * g.outputWidth, ldb: g.outputPixels,
+                  beta: 0, c: dcolumns.baseAddress!, ldc: width)
+            col2im(dcolumns.baseAddress!, g, images: images, into: dx)
         }
     }
 }

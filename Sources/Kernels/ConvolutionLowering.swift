@@ -26,6 +26,12 @@ public struct ConvGeometry: Sendable, Equatable {
     /// then each row of the column matrix is the image shifted as a whole.
     var preservesSize: Bool { stride == 1 && outputHeight == height && outputWidth == width }
 
+    /// Whether the kernel is odd and padded by half its size, (k − 1)/2, so
+    /// that its taps are centred on the pixel at the output's position: at
+    /// stride 1 the image keeps its size, and at any stride a padded plane
+    /// (`PaddedLayout`) serves every tap.
+    var centresTaps: Bool { kernel == 2 * padding + 1 }
+
     /// Rows of the column matrix: one per (channel, ky, kx), PyTorch's weight order.
     public var patchSize: Int { channels * kernel * kernel }
     /// Columns of the column matrix: one per output pixel of every image.

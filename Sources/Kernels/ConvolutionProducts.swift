@@ -49,7 +49,8 @@ public final class ConvolutionProducts {
             var result = [Float](repeating: 0, count: images * size * size * channels)
             pixels.withUnsafeBufferPointer { x in
                 result.withUnsafeMutableBufferPointer {
-                    transposeToPixels(x.baseAddress!, g, channels: channels, images: 0..<images, into: $0.baseAddress!)
+                    transposeToPixels(x.baseAddress!, batch: g.batch, pixelsPerImage: size * size, channels: channels,
+                                      images: 0..<images, into: $0.baseAddress!)
                 }
             }
             return result

@@ -18,8 +18,12 @@ import Synchronization
 /// thread, where the shifted products reached 70–75 % counting useful work.
 ///
 /// The tiles need output channels (input channels, for the input
-/// gradient) in whole vectors of 16 and image rows in tiles of 7 or 8
-/// pixels; other convolutions take the shifted products. A 3×3 kernel with
+/// gradient) in whole vectors of 16 and output rows in tiles of 7 or 8
+/// pixels; other size-preserving convolutions take the shifted products.
+/// A convolution of stride 2 whose taps are centred on its pixels (padding
+/// (k − 1)/2, as between `conv-fashion`'s stages) runs the same forward and
+/// weight-gradient tiles, reading every other pixel of the padded planes;
+/// its input gradient takes im2col's products and col2im. A 3×3 kernel with
 /// whole vectors of 16 channels in and out has Winograd's tiles instead, for
 /// the weight gradient too (WinogradConvolution.swift,
 /// WinogradWeightGradient.swift), which read the input by pixel rather
@@ -28,12 +32,14 @@ import Synchronization
 /// Floats in one vector of channels.
 let channelVector = 16
 
-/// How the direct kernels tile a size-preserving convolution, if they can.
-/// The tiles' sums are `InlineArray`s, which Apple's systems have from
-/// macOS 26; on older ones every convolution takes the shifted products.
+/// How the direct kernels tile a convolution, if they can. The tiles'
+/// sums are `InlineArray`s, which Apple's systems have from macOS 26; on
+/// older ones every convolution takes the shifted products or im2col's.
 struct DirectTiling {
-    /// Pixels of an image row in one output tile.
+    /// Pixels of an output row in one output tile.
     let rowTile: Int
+    /// Input pixels from one output pixel's taps to the next's: 1 or 2.
+    let stride: Int
     /// Whether the tiles are Winograd's (WinogradConvolution.swift and
     /// WinogradWeightGradient.swift), forward and backward: for 3×3 kernels
     /// with whole vectors of 16 channels in and out (`winogradFits`).
@@ -41,14 +47,20 @@ struct DirectTiling {
 
     /// The tiling of `g` with `outputs` output channels, or nil when the
     /// tiles do not fit it; with `inputGradient`, the input gradient's
-    /// tiles (over `g.channels`) must fit too.
+    /// tiles (over `g.channels`) must fit too, unless the stride is 2
+    /// (its input gradient takes im2col's products).
     init?(_ g: ConvGeometry, outputs: Int, inputGradient: Bool) {
-        guard g.preservesSize, outputs % channelVector == 0,
-              !inputGradient || g.channels % channelVector == 0 else { return nil }
+        guard g.centresTaps, g.stride == 1 || g.stride == 2, outputs % channelVector == 0,
+              !inputGradient || g.stride == 2 || g.channels % channelVector == 0 else { return nil }
         guard #available(macOS 26, *) else { return nil }
-        if g.width % 7 == 0 { rowTile = 7 } else if g.width % 8 == 0 { rowTile = 8 } else { return nil }
+        if g.outputWidth % 7 == 0 { rowTile = 7 } else if g.outputWidth % 8 == 0 { rowTile = 8 } else { return nil }
+        stride = g.stride
         winograd = winogradFits(g, outputs: outputs)
     }
+
+    /// Whether the input gradient is tiled too (stride 1), rather than
+    /// computed by im2col's products.
+    var tilesInputGradient: Bool { stride == 1 }
 
     /// The weight `[outputs, inputs, k²]` (PyTorch's order) as `outputTiles`
     /// reads it: Winograd's transformed filters, or arranged by tap; with
@@ -68,14 +80,15 @@ struct DirectTiling {
 
     /// Writes the convolution of the padded planes (`inputs` of them, laid
     /// out as `layout`) with `weight` (as `arrangeWeight` arranged it, not
-    /// Winograd's) into `product` by pixel: the group's pixels, image after
-    /// image, `channels` floats each, so that each tile stores whole vectors
-    /// (`copyProduct` then puts them in place).
+    /// Winograd's) into `product` by pixel: the group's output pixels, image
+    /// after image, `channels` floats each, so that each tile stores whole
+    /// vectors (`copyProduct` then puts them in place).
     func outputTiles(planes: UnsafePointer<Float>, layout: PaddedLayout, inputs: Int, weight: UnsafePointer<Float>,
                      channels: Int, into product: UnsafeMutablePointer<Float>) {
         guard #available(macOS 26, *) else { preconditionFailure("no DirectTiling before macOS 26") }
         let g = layout.g
-        let pixels = g.height * g.width
+        let (height, width) = (g.outputHeight, g.outputWidth)
+        let pixels = height * width
         productOperations.add(2 * layout.images * pixels * channels * inputs * g.kernel * g.kernel, ordering: .relaxed)
         // The top-left tap of pixel (0, 0) reads this far before the pixel.
         let corner = layout.offset(ofTap: 0)
@@ -84,13 +97,14 @@ struct DirectTiling {
             let wide = channels - first >= 2 * channelVector
             // A block of 16 channels takes twice the pixels when the rows
             // allow, so that its tile still holds 14 or 16 sums.
-            let pixelsPerTile = !wide && g.width % (2 * rowTile) == 0 ? 2 * rowTile : rowTile
+            let pixelsPerTile = !wide && width % (2 * rowTile) == 0 ? 2 * rowTile : rowTile
             for image in 0..<layout.images {
-                for row in 0..<g.height {
-                    for column in stride(from: 0, to: g.width, by: pixelsPerTile) {
-                        let tile = (planes + layout.position(image: image, y: row, x: column) + corner, 1,
-                                    layout.planeStride, layout.rowStride, g.kernel, inputs, weight + first, channels,
-                                    product + (image * pixels + row * g.width + column) * channels + first)
+                for row in 0..<height {
+                    for column in Swift.stride(from: 0, to: width, by: pixelsPerTile) {
+                        let input = layout.position(image: image, y: stride * row, x: stride * column)
+                        let tile = (planes + input + corner, stride, layout.planeStride, layout.rowStride, g.kernel,
+                                    inputs, weight + first, channels,
+                                    product + (image * pixels + row * width + column) * channels + first)
                         switch (pixelsPerTile, wide) {
                         case (7, true): OutputTile<7, 2>.run(tile)
                         case (8, true): OutputTile<8, 2>.run(tile)
@@ -108,14 +122,15 @@ struct DirectTiling {
 
     /// `∂L/∂W` arranged by tap (`[k², inputs, outputs]`) for one group of
     /// images, stored (`overwrite`) or added: for every tap, the padded
-    /// input planes shifted by it times `∂L/∂y` by pixel (`[pixels,
-    /// outputs]`, see `transposeToPixels`), summed over the group's pixels.
+    /// input planes shifted by it (every other pixel, at stride 2) times
+    /// `∂L/∂y` by pixel (`[pixels, outputs]`, see `transposeToPixels`),
+    /// summed over the group's output pixels.
     func weightGradientTiles(planes: UnsafePointer<Float>, layout: PaddedLayout, inputs: Int,
                              gradientByPixel: UnsafePointer<Float>, outputs: Int, overwrite: Bool,
                              into tapGradient: UnsafeMutablePointer<Float>) {
         guard #available(macOS 26, *) else { preconditionFailure("no DirectTiling before macOS 26") }
         let g = layout.g
-        productOperations.add(2 * layout.images * g.height * g.width * outputs * inputs * g.kernel * g.kernel,
+        productOperations.add(2 * layout.images * g.outputHeight * g.outputWidth * outputs * inputs * g.kernel * g.kernel,
                               ordering: .relaxed)
         // 8 input channels by 32 outputs (16 sums) or by 16 (8: a tile of 16
         // by 16 was not kept in registers); one at a time for a first
@@ -126,7 +141,7 @@ struct DirectTiling {
             var first = 0
             while first < outputs {
                 let wide = outputs - first >= 2 * channelVector
-                for input in stride(from: 0, to: inputs, by: inputTile) {
+                for input in Swift.stride(from: 0, to: inputs, by: inputTile) {
                     let tile = (shifted + input * layout.planeStride, layout, gradientByPixel + first, outputs,
                                 overwrite, tapGradient + (tap * inputs + input) * outputs + first)
                     switch (inputTile, wide) {
@@ -233,9 +248,10 @@ struct WeightGradientTile<let Inputs: Int, let Vectors: Int> {
         var sums = Self()
         var gradient = UnsafeRawPointer(tile.gradients)
         for image in 0..<tile.layout.images {
-            for row in 0..<g.height {
-                sums.add(tile.x + tile.layout.position(image: image, y: row, x: 0), inputStride: tile.layout.planeStride,
-                         pixelStride: 1, count: g.width, gradient: &gradient, outputs: tile.outputs)
+            for row in 0..<g.outputHeight {
+                sums.add(tile.x + tile.layout.position(image: image, y: g.stride * row, x: 0),
+                         inputStride: tile.layout.planeStride, pixelStride: g.stride, count: g.outputWidth,
+                         gradient: &gradient, outputs: tile.outputs)
             }
         }
         sums.store(into: tile.dw, outputs: tile.outputs, overwrite: tile.overwrite)
@@ -286,22 +302,22 @@ func arrangeByOutput(_ tapGradient: UnsafePointer<Float>, outputs: Int, inputs: 
     }
 }
 
-/// Copies `outputTiles`' product (the group's pixels, `channels` floats
-/// each) into images `images` of the CNHW batch `y`, where each channel
-/// holds the group's pixels in one run.
+/// Copies `outputTiles`' product (the group's output pixels, `channels`
+/// floats each) into images `images` of the CNHW batch `y`, where each
+/// channel holds the group's pixels in one run.
 func copyProduct(_ product: UnsafePointer<Float>, channels: Int, _ g: ConvGeometry, images: Range<Int>,
                  into y: UnsafeMutablePointer<Float>) {
-    let pixelsPerImage = g.height * g.width
+    let pixelsPerImage = g.outputHeight * g.outputWidth
     transpose(StridedRows(start: product, stride: channels), count: images.count * pixelsPerImage, width: channels,
               into: y + images.lowerBound * pixelsPerImage, ldTo: g.batch * pixelsPerImage)
 }
 
-/// `∂L/∂y`'s images `images` (CNHW, `channels` of them) by pixel:
-/// `[pixels, channels]`.
-func transposeToPixels(_ y: UnsafePointer<Float>, _ g: ConvGeometry, channels: Int, images: Range<Int>,
+/// Images `images` of a CNHW batch of `batch` images (`channels` of them,
+/// `pixelsPerImage` each: `g`'s input or `∂L/∂y`) by pixel: `[pixels,
+/// channels]`.
+func transposeToPixels(_ y: UnsafePointer<Float>, batch: Int, pixelsPerImage: Int, channels: Int, images: Range<Int>,
                        into byPixel: UnsafeMutablePointer<Float>) {
-    let pixelsPerImage = g.height * g.width
-    transpose(StridedRows(start: y + images.lowerBound * pixelsPerImage, stride: g.batch * pixelsPerImage),
+    transpose(StridedRows(start: y + images.lowerBound * pixelsPerImage, stride: batch * pixelsPerImage),
               count: channels, width: images.count * pixelsPerImage, into: byPixel, ldTo: channels)
 }
 
@@ -329,12 +345,13 @@ func transpose<Rows: RowAddresses>(_ rows: Rows, count: Int, width: Int, into to
 func directConvolutionForward(_ x: UnsafePointer<Float>, _ g: ConvGeometry, tiling: DirectTiling,
                               weight: UnsafePointer<Float>, outputs: Int, images: Range<Int>,
                               workspace: ConvolutionWorkspace, into y: UnsafeMutablePointer<Float>) {
-    workspace.product.grow(to: outputs * images.count * g.height * g.width)
+    workspace.product.grow(to: outputs * images.count * g.outputHeight * g.outputWidth)
     workspace.product.withUnsafeMutableBufferPointer { product in
         if tiling.winograd {
             workspace.paddedInput.grow(to: images.count * g.height * g.width * g.channels)
             workspace.paddedInput.withUnsafeMutableBufferPointer { byPixel in
-                transposeToPixels(x, g, channels: g.channels, images: images, into: byPixel.baseAddress!)
+                transposeToPixels(x, batch: g.batch, pixelsPerImage: g.height * g.width, channels: g.channels,
+                                  images: images, into: byPixel.baseAddress!)
                 winogradOutputTiles(byPixel: byPixel.baseAddress!, g, images: images.count, inputs: g.channels,
                                     u: weight, channels: outputs, workspace: workspace, into: product.baseAddress!)
             }
@@ -351,24 +368,27 @@ func directConvolutionForward(_ x: UnsafePointer<Float>, _ g: ConvGeometry, tili
     }
 }
 
-/// `convolutionBackward` for a size-preserving convolution the direct
-/// tiles fit, one group of images: `∂L/∂W` stored (`overwrite`) or added,
-/// into `workspace.summedGradient` (by tap, or for Winograd's tiles as
-/// `∂L/∂U`); `∂L/∂x`, if `dx` is
-/// given, from the mirrored weight (`DirectTiling.arrangeWeight(mirrored:
-/// true)`) and `∂L/∂y`'s planes (by pixel, for Winograd's tiles).
+/// `convolutionBackward` for a convolution the direct tiles fit, one group
+/// of images: `∂L/∂W` stored (`overwrite`) or added, into
+/// `workspace.summedGradient` (by tap, or for Winograd's tiles as
+/// `∂L/∂U`); `∂L/∂x`, if `dx` is given (stride 1 only), from the mirrored
+/// weight (`DirectTiling.arrangeWeight(mirrored: true)`) and `∂L/∂y`'s
+/// planes (by pixel, for Winograd's tiles).
 func directConvolutionBackward(_ x: UnsafePointer<Float>, _ g: ConvGeometry, tiling: DirectTiling,
                                mirroredWeight: UnsafePointer<Float>?, outputs: Int, outputGradient dy: UnsafePointer<Float>,
                                images: Range<Int>, workspace: ConvolutionWorkspace, overwrite: Bool,
                                inputGradient dx: UnsafeMutablePointer<Float>?) {
     let layout = PaddedLayout(g, images: images.count)
+    let outputPixels = g.outputHeight * g.outputWidth
     workspace.paddedInput.grow(to: g.channels * layout.planeStride)
-    workspace.gradientByPixel.grow(to: images.count * g.height * g.width * outputs)
+    workspace.gradientByPixel.grow(to: images.count * outputPixels * outputs)
     workspace.paddedInput.withUnsafeMutableBufferPointer { padded in
         workspace.gradientByPixel.withUnsafeMutableBufferPointer { byPixel in
-            transposeToPixels(dy, g, channels: outputs, images: images, into: byPixel.baseAddress!)
+            transposeToPixels(dy, batch: g.batch, pixelsPerImage: outputPixels, channels: outputs, images: images,
+                              into: byPixel.baseAddress!)
             if tiling.winograd {
-                transposeToPixels(x, g, channels: g.channels, images: images, into: padded.baseAddress!)
+                transposeToPixels(x, batch: g.batch, pixelsPerImage: g.height * g.width, channels: g.channels,
+                                  images: images, into: padded.baseAddress!)
                 workspace.summedGradient.grow(to: winogradPositions * g.channels * outputs)
                 workspace.summedGradient.withUnsafeMutableBufferPointer { du in
                     winogradTransformedGradient(inputByPixel: padded.baseAddress!, gradientByPixel: byPixel.baseAddress!,
@@ -387,6 +407,7 @@ func directConvolutionBackward(_ x: UnsafePointer<Float>, _ g: ConvGeometry, til
         }
     }
     guard let dx, let mirroredWeight else { return }
+    precondition(tiling.tilesInputGradient, "a strided convolution's input gradient is im2col's")
     workspace.product.grow(to: g.channels * images.count * g.height * g.width)
     workspace.product.withUnsafeMutableBufferPointer { product in
         if tiling.winograd {

@@ -20,8 +20,11 @@ struct PaddedLayout {
     let g: ConvGeometry
     let images: Int
 
+    /// The layout of `images` images of `g`, whose taps must be centred
+    /// (`ConvGeometry.centresTaps`): the shifted products and Winograd's
+    /// tiles take only size-preserving ones, the direct tiles stride 2 too.
     init(_ g: ConvGeometry, images: Int) {
-        precondition(g.preservesSize)
+        precondition(g.centresTaps)
         (self.g, self.images) = (g, images)
     }
 

@@ -41,7 +41,12 @@ struct ConvolutionKernelsTests {
     /// or more in and out take Winograd's tiles forward, for the weight
     /// gradient and for the input gradient (odd and even sizes, rows of 7 to 28 pixels, blocks of 32
     /// and 16 channels, and at 14×14 two chunks of images per share, the
-    /// second smaller); the others take the shifted products or im2col.
+    /// second smaller). At stride 2 the direct tiles take the forward pass
+    /// and the weight gradient, and im2col the input gradient: 3×3 from
+    /// even and odd sizes (13×13, whose last taps read past the image's
+    /// edge), on output rows of 7 and 8, and 1×1 with no padding, as
+    /// `conv-fashion`'s projections. The others take the shifted products
+    /// or im2col.
     @Test(arguments: [
         (16, 16, 12, 12, 3, 1, 1, 70), (3, 8, 5, 7, 3, 1, 1, 3), (2, 5, 6, 4, 5, 1, 2, 2),
         (4, 3, 5, 5, 1, 1, 0, 3), (1, 8, 9, 9, 3, 1, 1, 4), (3, 8, 7, 6, 3, 2, 1, 3),
@@ -49,6 +54,8 @@ struct ConvolutionKernelsTests {
         (1, 16, 5, 14, 3, 1, 1, 4), (12, 16, 4, 7, 3, 1, 1, 2),
         (32, 32, 7, 7, 3, 1, 1, 5), (32, 48, 6, 14, 3, 1, 1, 3), (48, 32, 3, 28, 3, 1, 1, 2),
         (32, 32, 14, 14, 3, 1, 1, 10),
+        (16, 32, 14, 14, 3, 2, 1, 70), (16, 16, 13, 13, 3, 2, 1, 3), (8, 16, 14, 16, 3, 2, 1, 2),
+        (16, 32, 28, 28, 1, 2, 0, 5),
     ])
     func convolutionMatchesTheDefinition(channels: Int, outputs: Int, height: Int, width: Int, kernel: Int,
                                          stride: Int, padding: Int, batch: Int) {
