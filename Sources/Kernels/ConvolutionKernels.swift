@@ -69,11 +69,15 @@ func shareImages(_ g: ConvGeometry, share: Int, of shares: Int) -> Range<Int> {
 }
 
 /// The images of share `share` of `shares`, in groups whose scratch arrays
-/// (the column matrix, or the padded planes) are about 512 KiB.
+/// (the column matrix, or the padded planes) are about 512 KiB. A strided
+/// convolution's planes hold every input pixel, where its column matrix
+/// holds only the taps of its output pixels: a 1×1 kernel of stride 2
+/// reads a quarter of them, so its groups are sized by the planes.
 func imageGroups(_ g: ConvGeometry, share: Int, of shares: Int, outputs: Int) -> ImageGroups {
+    let planes = g.centresTaps ? g.channels * (g.height + g.padding) * (g.width + g.padding) : 0
     let perImage = g.preservesSize
         ? (g.channels + outputs) * (g.height + g.padding) * (g.width + g.padding)
-        : g.patchSize * g.outputHeight * g.outputWidth
+        : max(g.patchSize * g.outputHeight * g.outputWidth, planes + outputs * g.outputHeight * g.outputWidth)
     return ImageGroups(images: shareImages(g, share: share, of: shares), size: max(1, (1 << 17) / max(perImage, 1)))
 }
 
