@@ -44,7 +44,8 @@ struct ConvolutionKernelsTests {
     /// second smaller). At stride 2 the direct tiles take the forward pass
     /// and the weight gradient, and im2col the input gradient: 3×3 from
     /// even and odd sizes (13×13, whose last taps read past the image's
-    /// edge), on output rows of 7 and 8, and 1×1 with no padding, as
+    /// edge), on output rows of 7 and 8, 5×5 (padding 2: two zero rows and
+    /// columns read on every side), and 1×1 with no padding, as
     /// `conv-fashion`'s projections. The others take the shifted products
     /// or im2col.
     @Test(arguments: [
@@ -55,7 +56,7 @@ struct ConvolutionKernelsTests {
         (32, 32, 7, 7, 3, 1, 1, 5), (32, 48, 6, 14, 3, 1, 1, 3), (48, 32, 3, 28, 3, 1, 1, 2),
         (32, 32, 14, 14, 3, 1, 1, 10),
         (16, 32, 14, 14, 3, 2, 1, 70), (16, 16, 13, 13, 3, 2, 1, 3), (8, 16, 14, 16, 3, 2, 1, 2),
-        (16, 32, 28, 28, 1, 2, 0, 5),
+        (16, 32, 28, 28, 1, 2, 0, 5), (16, 16, 14, 14, 5, 2, 2, 3),
     ])
     func convolutionMatchesTheDefinition(channels: Int, outputs: Int, height: Int, width: Int, kernel: Int,
                                          stride: Int, padding: Int, batch: Int) {
