@@ -21,14 +21,16 @@
 /// call so that a training step does not allocate them again. During a call
 /// each workspace is used by the one thread that handles its share.
 public final class ConvolutionWorkspace {
-    /// im2col's column matrix and its gradient (strided convolutions).
+    /// im2col's column matrix (strided convolutions the direct tiles do not
+    /// fit) and its gradient (every strided convolution's input gradient).
     var columns: [Float] = []
     var columnGradient: [Float] = []
     /// The share's part of `∂L/∂W`.
     var weightGradient: [Float] = []
     /// Padded planes of the input (or, for Winograd's forward tiles, the
     /// input by pixel, `[pixels, channels]`) and of `∂L/∂y`, and a product
-    /// over their span (size-preserving convolutions).
+    /// over their span or by output pixel (size-preserving convolutions,
+    /// and the direct tiles of strided ones).
     var paddedInput: [Float] = []
     var paddedGradient: [Float] = []
     var product: [Float] = []
