@@ -278,9 +278,9 @@ struct GemmOperands {
     /// A block of at most `inPlaceColumns` columns keeps each B panel in L1
     /// while the A panels stream past it from L2. A wider block turns this
     /// round: each 8-row A panel (8 KB at a depth of 256) stays in L1 while
-    /// the B panels stream past it, because a B panel (32 KB at that depth)
-    /// fills the whole L1 and was evicted by the A panels it met
-    /// (`gemm-1024` 1.10× on one thread). Every tile sums in the same
+    /// the B panels stream past it from L2: a B panel (32 KB at that depth)
+    /// fills a whole Zen 4 L1, so the A panels it met evicted it
+    /// (`gemm-1024` 1.09× on one thread). Every tile sums in the same
     /// order either way.
     private func multiplyBlock(aPanels: APanels, bPanels: BPanels,
                                row: Int, mc: Int, column: Int, nc: Int, kc: Int, overwrite: Bool) {
