@@ -76,10 +76,10 @@ func shareImages(_ g: ConvGeometry, share: Int, of shares: Int) -> Range<Int> {
 /// holds only the taps of its output pixels: a 1×1 kernel of stride 2
 /// reads a quarter of them, so its groups are sized by the planes.
 func imageGroups(_ g: ConvGeometry, share: Int, of shares: Int, outputs: Int) -> ImageGroups {
-    let planes = g.centresTaps ? g.channels * (g.height + g.padding) * (g.width + g.padding) : 0
+    let paddedPixels = (g.height + g.padding) * (g.width + g.padding), outputPixels = g.outputHeight * g.outputWidth
     let perImage = g.preservesSize
-        ? (g.channels + outputs) * (g.height + g.padding) * (g.width + g.padding)
-        : max(g.patchSize * g.outputHeight * g.outputWidth, planes + outputs * g.outputHeight * g.outputWidth)
+        ? (g.channels + outputs) * paddedPixels
+        : max(g.patchSize * outputPixels, g.centresTaps ? g.channels * paddedPixels + outputs * outputPixels : 0)
     return ImageGroups(images: shareImages(g, share: share, of: shares), size: max(1, (1 << 17) / max(perImage, 1)))
 }
 
