@@ -51,20 +51,25 @@ public let productOperations = Atomic<Int>(0)
 /// B's stored rows are `ldb` floats apart, or, when `bRowOffsets` is given,
 /// stored row `r` starts at `b + bRowOffsets[r]`: rows may then overlap, as
 /// the shifted copies of an image do in an implicit convolution.
+///
+/// With a `bias` of `n` floats (and `beta = 0`), every row of C starts from
+/// it: `C = alpha · op(A) · op(B) + bias`, added as the first depth block's
+/// tiles are stored, so C is neither filled first nor read back.
 public func sgemm(
     _ transA: Transpose, _ transB: Transpose,
     m: Int, n: Int, k: Int, alpha: Float = 1,
     a: UnsafePointer<Float>, lda: Int,
     b: UnsafePointer<Float>, ldb: Int, bRowOffsets: UnsafePointer<Int>? = nil,
-    beta: Float,
+    beta: Float, bias: UnsafePointer<Float>? = nil,
     c: UnsafeMutablePointer<Float>, ldc: Int,
     pool: WorkerPool = .shared
 ) {
     guard m > 0, n > 0 else { return }
+    precondition(bias == nil || beta == 0, "a bias replaces C: beta must be 0")
     productOperations.add(2 * m * n * k, ordering: .relaxed)
     let operands = GemmOperands(transA: transA, transB: transB, k: k, alpha: alpha,
                                 a: a, lda: lda, b: b, ldb: ldb, bRowOffsets: bRowOffsets,
-                                beta: beta, c: c, ldc: ldc)
+                                beta: beta, bias: bias, c: c, ldc: ldc)
     // Each thread packs the A rows of its share. A small untransposed B is
     // read in place from cache, so splitting the rows then duplicates no
     // packing; otherwise splitting the columns shares B's packing (or its
@@ -101,12 +106,12 @@ struct GemmOperands {
     let k: Int, alpha: Float
     let a: UnsafePointer<Float>, lda: Int
     let b: UnsafePointer<Float>, ldb: Int, bRowOffsets: UnsafePointer<Int>?
-    let beta: Float
+    let beta: Float, bias: UnsafePointer<Float>?
     let c: UnsafeMutablePointer<Float>, ldc: Int
 
     /// Computes `C[rows, columns]`, packing its own panels. With `beta = 0`
-    /// the first depth block stores into C instead of adding to it, so C is
-    /// never cleared first.
+    /// the first depth block stores into C (starting from the bias, if any)
+    /// instead of adding to it, so C is never cleared first.
     func compute(rows: Range<Int>, columns: Range<Int>) {
         guard k > 0, alpha != 0 else { return scaleC(rows: rows, columns: columns) }
         if beta != 0 { scaleC(rows: rows, columns: columns) }
@@ -133,12 +138,13 @@ struct GemmOperands {
         }
     }
 
-    /// `C ← beta · C` on the rectangle, with `beta = 0` clearing NaNs too.
+    /// `C ← beta · C` on the rectangle, with `beta = 0` clearing NaNs too
+    /// (or, with a bias, `C ← bias`).
     private func scaleC(rows: Range<Int>, columns: Range<Int>) {
         guard beta != 1 else { return }
         for i in rows {
             let row = c + i * ldc
-            for j in columns { row[j] = beta == 0 ? 0 : beta * row[j] }
+            for j in columns { row[j] = beta != 0 ? beta * row[j] : bias?[j] ?? 0 }
         }
     }
 
@@ -273,7 +279,7 @@ struct GemmOperands {
     }
 
     /// Runs the micro-kernel over every 8×32 tile of one packed block,
-    /// adding to C or, with `overwrite`, storing into it.
+    /// adding to C or, with `overwrite`, storing into it (from the bias, if any).
     ///
     /// A block of at most `inPlaceColumns` columns keeps each B panel in L1
     /// while the A panels stream past it from L2. A wider block turns this
@@ -293,21 +299,23 @@ struct GemmOperands {
             let rowsHere = min(microRows, mc - ir), columnsHere = min(microColumns, nc - jr)
             let aPanel = aPanels.start + ir / microRows * aPanels.panelStride
             let (bPanel, ldb, bOffsets) = bPanels.panel(at: jr)
+            let start = overwrite ? bias.map { $0 + column + jr } : nil
             /// The micro-kernel on this tile, compiled separately for packed
             /// A panels (constant strides), for A's stored rows or columns
-            /// read in place, and for B rows at a stride or at tabulated offsets.
-            func kernel(c: UnsafeMutablePointer<Float>, ldc: Int, overwrite: Bool) {
+            /// read in place, and for B rows at a stride or at tabulated
+            /// offsets; storing from `start` (a bias) when given.
+            func kernel(c: UnsafeMutablePointer<Float>, ldc: Int, overwrite: Bool, start: UnsafePointer<Float>?) {
                 func run<Rows: RowAddresses>(_ rows: Rows) {
                     switch aPanels.layout {
                     case .packed:
                         microKernel(kc: kc, a: aPanel, aRow: 1, aStep: microRows, b: rows, c: c, ldc: ldc,
-                                    alpha: alpha, overwrite: overwrite)
+                                    alpha: alpha, overwrite: overwrite, start: start)
                     case .storedRows:
                         microKernel(kc: kc, a: aPanel, aRow: lda, aStep: 1, b: rows, c: c, ldc: ldc,
-                                    alpha: alpha, overwrite: overwrite)
+                                    alpha: alpha, overwrite: overwrite, start: start)
                     case .storedColumns:
                         microKernel(kc: kc, a: aPanel, aRow: 1, aStep: lda, b: rows, c: c, ldc: ldc,
-                                    alpha: alpha, overwrite: overwrite)
+                                    alpha: alpha, overwrite: overwrite, start: start)
                     }
                 }
                 if let bOffsets {
@@ -318,15 +326,16 @@ struct GemmOperands {
             }
             let target = c + (row + ir) * ldc + column + jr
             if rowsHere == microRows && columnsHere == microColumns {
-                kernel(c: target, ldc: ldc, overwrite: overwrite)
+                kernel(c: target, ldc: ldc, overwrite: overwrite, start: start)
             } else {
                 withUnsafeMutableBytes(of: &edgeTile) { raw in
                     let tile = raw.baseAddress!.assumingMemoryBound(to: Float.self)
-                    kernel(c: tile, ldc: microColumns, overwrite: true)
+                    kernel(c: tile, ldc: microColumns, overwrite: true, start: nil)
                     for r in 0..<rowsHere {
                         for j in 0..<columnsHere {
                             let value = tile[r * microColumns + j]
-                            target[r * ldc + j] = overwrite ? value : target[r * ldc + j] + value
+                            target[r * ldc + j] = !overwrite ? target[r * ldc + j] + value
+                                : start.map { $0[j] + value } ?? value
                         }
                     }
                 }
@@ -373,14 +382,16 @@ struct TabulatedRows: RowAddresses {
     }
 }
 
-/// `C[8×32] += alpha · A·B` (or `=` with `overwrite`) for one 8-row A panel,
+/// `C[8×32] += alpha · A·B` (or `=` with `overwrite`, plus the 32 floats at
+/// `start`, if given, in every row) for one 8-row A panel,
 /// whose rows are `aRow` floats apart and depth steps `aStep` apart, and one
 /// 32-column B panel whose depth rows `b` walks through: sixteen
 /// 16-lane accumulators, two B vectors and one broadcast A value live in
 /// registers; each step is 16 fused multiply-adds.
 @inline(__always)
 func microKernel<Rows: RowAddresses>(kc: Int, a: UnsafePointer<Float>, aRow: Int, aStep: Int, b: Rows,
-                                     c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, overwrite: Bool) {
+                                     c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, overwrite: Bool,
+                                     start: UnsafePointer<Float>?) {
     var c00 = SIMD16<Float>(), c01 = SIMD16<Float>(), c10 = SIMD16<Float>(), c11 = SIMD16<Float>()
     var c20 = SIMD16<Float>(), c21 = SIMD16<Float>(), c30 = SIMD16<Float>(), c31 = SIMD16<Float>()
     var c40 = SIMD16<Float>(), c41 = SIMD16<Float>(), c50 = SIMD16<Float>(), c51 = SIMD16<Float>()
@@ -400,28 +411,37 @@ func microKernel<Rows: RowAddresses>(kc: Int, a: UnsafePointer<Float>, aRow: Int
         x = SIMD16<Float>(repeating: ap[7 * aRow]); c70.addProduct(x, b0); c71.addProduct(x, b1)
         ap += aStep
     }
-    addRow(c, lo: c00, hi: c01, alpha: alpha, overwrite: overwrite)
-    addRow(c + ldc, lo: c10, hi: c11, alpha: alpha, overwrite: overwrite)
-    addRow(c + 2 * ldc, lo: c20, hi: c21, alpha: alpha, overwrite: overwrite)
-    addRow(c + 3 * ldc, lo: c30, hi: c31, alpha: alpha, overwrite: overwrite)
-    addRow(c + 4 * ldc, lo: c40, hi: c41, alpha: alpha, overwrite: overwrite)
-    addRow(c + 5 * ldc, lo: c50, hi: c51, alpha: alpha, overwrite: overwrite)
-    addRow(c + 6 * ldc, lo: c60, hi: c61, alpha: alpha, overwrite: overwrite)
-    addRow(c + 7 * ldc, lo: c70, hi: c71, alpha: alpha, overwrite: overwrite)
+    // Plain vectors and a flag, not an optional pair: the optional made the
+    // compiler spill the accumulators (mlp-spiral 0.90×).
+    var startLo = SIMD16<Float>(), startHi = SIMD16<Float>()
+    if let start {
+        startLo = UnsafeRawPointer(start).loadUnaligned(as: SIMD16<Float>.self)
+        startHi = UnsafeRawPointer(start).loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self)
+    }
+    let startRow = (lo: startLo, hi: startHi, given: start != nil)
+    addRow(c, lo: c00, hi: c01, alpha: alpha, overwrite: overwrite, start: startRow)
+    addRow(c + ldc, lo: c10, hi: c11, alpha: alpha, overwrite: overwrite, start: startRow)
+    addRow(c + 2 * ldc, lo: c20, hi: c21, alpha: alpha, overwrite: overwrite, start: startRow)
+    addRow(c + 3 * ldc, lo: c30, hi: c31, alpha: alpha, overwrite: overwrite, start: startRow)
+    addRow(c + 4 * ldc, lo: c40, hi: c41, alpha: alpha, overwrite: overwrite, start: startRow)
+    addRow(c + 5 * ldc, lo: c50, hi: c51, alpha: alpha, overwrite: overwrite, start: startRow)
+    addRow(c + 6 * ldc, lo: c60, hi: c61, alpha: alpha, overwrite: overwrite, start: startRow)
+    addRow(c + 7 * ldc, lo: c70, hi: c71, alpha: alpha, overwrite: overwrite, start: startRow)
 }
 
-/// `row[0..<32] += alpha · (lo, hi)`, or `=` with `overwrite`.
+/// `row[0..<32] += alpha · (lo, hi)`, or `=` with `overwrite` (plus
+/// `start`'s vectors, if it was `given`).
 @inline(__always)
 private func addRow(_ row: UnsafeMutablePointer<Float>, lo: SIMD16<Float>, hi: SIMD16<Float>, alpha: Float,
-                    overwrite: Bool) {
+                    overwrite: Bool, start: (lo: SIMD16<Float>, hi: SIMD16<Float>, given: Bool)) {
     let out = UnsafeMutableRawPointer(row)
-    if overwrite {
+    if overwrite && !start.given {
         out.storeBytes(of: alpha * lo, as: SIMD16<Float>.self)
         out.storeBytes(of: alpha * hi, toByteOffset: 64, as: SIMD16<Float>.self)
         return
     }
-    let oldLo = out.loadUnaligned(as: SIMD16<Float>.self)
-    let oldHi = out.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self)
+    let oldLo = overwrite ? start.lo : out.loadUnaligned(as: SIMD16<Float>.self)
+    let oldHi = overwrite ? start.hi : out.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self)
     out.storeBytes(of: oldLo + alpha * lo, as: SIMD16<Float>.self)
     out.storeBytes(of: oldHi + alpha * hi, toByteOffset: 64, as: SIMD16<Float>.self)
 }

@@ -206,19 +206,3 @@ public func setToZero(_ x: inout [Float]) {
     x.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
 }
 
-/// Fills `out` with copies of `row`, one after another: the row once,
-/// then what is filled copied after itself, doubling, so that short rows
-/// cost a few large copies rather than one small copy each.
-public func repeatRows(_ row: [Float], into out: inout [Float]) {
-    precondition(!row.isEmpty && out.count % row.count == 0, "\(out.count) floats are not rows of \(row.count)")
-    out.withUnsafeMutableBufferPointer { out in
-        guard let start = out.baseAddress, !out.isEmpty else { return }
-        _ = UnsafeMutableBufferPointer(start: start, count: row.count).update(fromContentsOf: row)
-        var filled = row.count
-        while filled < out.count {
-            let count = min(filled, out.count - filled)
-            (start + filled).update(from: start, count: count)
-            filled += count
-        }
-    }
-}

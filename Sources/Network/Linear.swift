@@ -25,9 +25,8 @@ public final class Linear: Layer {
         self.input = input
         let batch = input.shape[0]
         var out = store.take(batch * outputs)
-        repeatRows(bias.value, into: &out)
         gemm(.none, .transposed, m: batch, n: outputs, k: inputs,
-             input.data, lda: inputs, weight.value, ldb: inputs, beta: 1, &out, ldc: outputs)
+             input.data, lda: inputs, weight.value, ldb: inputs, bias: bias.value, &out, ldc: outputs)
         if outputShape.first != batch { outputShape = [batch, outputs] }
         return Tensor(shape: outputShape, data: out)
     }

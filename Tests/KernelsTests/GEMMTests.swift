@@ -104,6 +104,25 @@ struct GEMMTests {
         #expect(zip(c, expected).allSatisfy { abs($0 - $1) < 1e-3 })
     }
 
+    /// A bias gives the very bits of filling C's rows with it and adding the
+    /// product (`beta = 1`), the way a linear layer once did, whatever C held
+    /// before: at every awkward size (edge tiles, several depth blocks), both
+    /// ways of reading A and B, on both threads, and with no depth at all.
+    @Test(arguments: [Transpose.none, .transposed], [Transpose.none, .transposed])
+    func biasStartsEveryRowOfC(transA: Transpose, transB: Transpose) {
+        var rng = SeededGenerator(seed: 4)
+        for (m, n, k) in Self.shapes + [(9, 40, 0)] {
+            let a = randomArray(m * k, &rng), b = randomArray(k * n, &rng), bias = randomArray(n, &rng)
+            var filled = Array([[Float]](repeating: bias, count: m).joined())
+            gemm(transA, transB, m: m, n: n, k: k, a, lda: transA == .none ? k : m, b, ldb: transB == .none ? n : k,
+                 beta: 1, &filled, ldc: n)
+            var started = [Float](repeating: .nan, count: m * n)
+            gemm(transA, transB, m: m, n: n, k: k, a, lda: transA == .none ? k : m, b, ldb: transB == .none ? n : k,
+                 bias: bias, &started, ldc: n)
+            #expect(started.map(\.bitPattern) == filled.map(\.bitPattern), "m=\(m) n=\(n) k=\(k)")
+        }
+    }
+
     @Test func resultDoesNotDependOnThreadCount() {
         var rng = SeededGenerator(seed: 3)
         let (m, n, k) = (200, 700, 300)

@@ -69,22 +69,12 @@ struct VectorOperationsTests {
         #expect(sumOfSquares([]) == 0)
     }
 
-    @Test func addAndRepeatedRowsAndZeroing() {
+    @Test func addAndZeroing() {
         let a = (0..<21).map(Float.init), b = (0..<21).map { Float($0) * 10 }
         #expect(add(a, b) == (0..<21).map { Float($0) * 11 })
         var sum = a
         addInPlace(&sum, b)
         #expect(sum == add(a, b) && a == (0..<21).map(Float.init))
-        var rows: [Float] = [9, 9, 9, 9, 9, 9, 9, 9, 9]
-        repeatRows([1, 2, 3], into: &rows)
-        #expect(rows == [1, 2, 3, 1, 2, 3, 1, 2, 3])
-        // 7 rows: copies of 1, 2 and 4 rows doubling, the last one cut to 3.
-        var seven = [Float](repeating: 9, count: 14)
-        repeatRows([4, 5], into: &seven)
-        #expect(seven == Array([[Float]](repeating: [4, 5], count: 7).joined()))
-        var none: [Float] = []
-        repeatRows([1, 2], into: &none)
-        #expect(none.isEmpty)
         var z = a
         setToZero(&z)
         #expect(z == [Float](repeating: 0, count: 21))
