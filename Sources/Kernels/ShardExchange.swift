@@ -32,8 +32,8 @@ public final class ShardExchange: Sendable {
 
     /// The element-wise sum of every shard's `part` in this round, written
     /// into `total` (its storage reused): the same bits for every shard.
-    public func sum(_ part: [Float], shard: Int, into total: inout [Float]) {
-        gather(part, shard: shard, into: &total)
+    public func sum(_ part: [Float], shard: Int, into total: inout [Float], meanwhile backlog: ShardBacklog? = nil) {
+        gather(part, shard: shard, into: &total, meanwhile: backlog)
         let count = part.count
         for other in 1..<shards {
             for index in 0..<count { total[index] += total[other * count + index] }
@@ -49,7 +49,10 @@ public final class ShardExchange: Sendable {
     /// Parts are copied in and out rather than shared, so that neither the
     /// shards' arrays nor the exchange's slots are ever copied on write: a
     /// warm exchange allocates nothing.
-    public func gather(_ part: [Float], shard: Int, into parts: inout [Float]) {
+    ///
+    /// While the other shards have not all handed in their parts, the
+    /// shard works through its `backlog`, if it has one, instead of waiting.
+    public func gather(_ part: [Float], shard: Int, into parts: inout [Float], meanwhile backlog: ShardBacklog? = nil) {
         let round = state.withLock { state in
             let round = state.rounds[shard]
             state.rounds[shard] += 1
@@ -58,9 +61,13 @@ public final class ShardExchange: Sendable {
             return round
         }
         arrivals.advance()
+        let everyone = (round + 1) * shards
+        if let backlog {
+            while arrivals.load() < everyone && backlog.runNext() {}
+        }
         // Another shard may have lost its core (a busy machine, tests in
         // parallel): the wait sleeps soon rather than spin away its time slice.
-        arrivals.wait { $0 >= (round + 1) * shards }
+        arrivals.wait { $0 >= everyone }
         parts.removeAll(keepingCapacity: true)
         state.withLock { state in
             for slot in state.parts[round % 2] { parts.append(contentsOf: slot) }
