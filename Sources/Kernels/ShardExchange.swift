@@ -32,8 +32,8 @@ public final class ShardExchange: Sendable {
 
     /// The element-wise sum of every shard's `part` in this round, written
     /// into `total` (its storage reused): the same bits for every shard.
-    public func sum(_ part: [Float], shard: Int, into total: inout [Float], meanwhile backlog: ShardBacklog? = nil) {
-        gather(part, shard: shard, into: &total, meanwhile: backlog)
+    public func sum(_ part: [Float], shard: Int, into total: inout [Float]) {
+        gather(part, shard: shard, into: &total)
         let count = part.count
         for other in 1..<shards {
             for index in 0..<count { total[index] += total[other * count + index] }
@@ -49,10 +49,7 @@ public final class ShardExchange: Sendable {
     /// Parts are copied in and out rather than shared, so that neither the
     /// shards' arrays nor the exchange's slots are ever copied on write: a
     /// warm exchange allocates nothing.
-    ///
-    /// While the other shards have not all handed in their parts, the
-    /// shard works through its `backlog`, if it has one, instead of waiting.
-    public func gather(_ part: [Float], shard: Int, into parts: inout [Float], meanwhile backlog: ShardBacklog? = nil) {
+    public func gather(_ part: [Float], shard: Int, into parts: inout [Float]) {
         let round = state.withLock { state in
             let round = state.rounds[shard]
             state.rounds[shard] += 1
@@ -61,13 +58,9 @@ public final class ShardExchange: Sendable {
             return round
         }
         arrivals.advance()
-        let everyone = (round + 1) * shards
-        if let backlog {
-            while arrivals.load() < everyone && backlog.runNext() {}
-        }
         // Another shard may have lost its core (a busy machine, tests in
         // parallel): the wait sleeps soon rather than spin away its time slice.
-        arrivals.wait { $0 >= everyone }
+        arrivals.wait { $0 >= (round + 1) * shards }
         parts.removeAll(keepingCapacity: true)
         state.withLock { state in
             for slot in state.parts[round % 2] { parts.append(contentsOf: slot) }

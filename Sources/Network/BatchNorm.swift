@@ -34,8 +34,8 @@ public final class BatchNorm: Layer {
 
     /// Set during a data-parallel step, on the network and its replicas:
     /// training then normalises with the statistics of the whole batch, which
-    /// the shards pool here, each working through its backlog while it waits.
-    var shardExchange: (exchange: ShardExchange, shard: Int, backlog: ShardBacklog)?
+    /// the shards pool here.
+    var shardExchange: (exchange: ShardExchange, shard: Int)?
 
     public init(features: Int) {
         gamma = Parameter(shape: [features], repeating: 1)
@@ -96,9 +96,9 @@ public final class BatchNorm: Layer {
     /// data-parallel step, folded into the running statistics.
     private func measureBatch(_ x: [Float], _ layout: ChannelLayout) {
         moments.measure(x, layout)
-        if let (exchange, shard, backlog) = shardExchange {
+        if let (exchange, shard) = shardExchange {
             moments.pack(into: &outgoing)
-            exchange.gather(outgoing, shard: shard, into: &incoming, meanwhile: backlog)
+            exchange.gather(outgoing, shard: shard, into: &incoming)
             moments.combine(packed: incoming, shards: exchange.shards)
         }
         batchCount = moments.count
@@ -140,11 +140,11 @@ public final class BatchNorm: Layer {
     /// their sums over all shards (in one exchange); outside one, they are
     /// the whole batch's already.
     private func addUpShards() {
-        guard let (exchange, shard, backlog) = shardExchange else { return }
+        guard let (exchange, shard) = shardExchange else { return }
         outgoing.removeAll(keepingCapacity: true)
         outgoing.append(contentsOf: channels.sumDy)
         outgoing.append(contentsOf: channels.sumDyXHat)
-        exchange.sum(outgoing, shard: shard, into: &incoming, meanwhile: backlog)
+        exchange.sum(outgoing, shard: shard, into: &incoming)
         channels.replaceSums(withPacked: incoming)
     }
 

@@ -33,8 +33,6 @@ public final class DataParallelNetwork {
     /// (loss, correct predictions), kept from step to step; each shard
     /// touches only its own.
     private let parts: [ShardPart]
-    /// Each shard's put-off work (see `ShardBacklog`).
-    private let backlogs: [ShardBacklog]
 
     public var shards: Int { shardNetworks.count }
 
@@ -57,12 +55,8 @@ public final class DataParallelNetwork {
         blockShards = network.blocks.indices.map { index in [network.blocks[index]] + replicas.map { $0.blocks[index] } }
         networkNorms = network.batchNorms
         parts = (0..<shards).map { _ in ShardPart() }
-        // Shards that meet at batch norms fill their waits with their
-        // linear layers' parameter gradients (see `ShardBacklog`).
-        backlogs = (0..<shards).map { _ in ShardBacklog() }
         for (index, replica) in replicas.enumerated() {
-            for layer in replica.batchNorms { layer.shardExchange = (exchange, index + 1, backlogs[index + 1]) }
-            if !networkNorms.isEmpty { replica.backlog = backlogs[index + 1] }
+            for layer in replica.batchNorms { layer.shardExchange = (exchange, index + 1) }
         }
         lendWeights(false)
     }
@@ -76,13 +70,11 @@ public final class DataParallelNetwork {
     /// finite, no gradient is computed.
     public func computeGradients(input: Tensor, labels: [Int], modes: [BlockMode]) -> (loss: Float, correct: Int) {
         precondition(labels.count >= shards, "a batch of \(labels.count) cannot be shared among \(shards) shards")
-        for layer in networkNorms { layer.shardExchange = (exchange, 0, backlogs[0]) }
-        if !networkNorms.isEmpty { network.backlog = backlogs[0] }
+        for layer in networkNorms { layer.shardExchange = (exchange, 0) }
         lendWeights(true)
         defer {
             lendWeights(false)
             for layer in networkNorms { layer.shardExchange = nil }
-            network.backlog = nil
         }
         // Without batch norm the shards never meet before the end, so they
         // are independent parts, which a free thread may take two of (on a

@@ -1,9 +1,8 @@
 import Kernels
 
 /// A fully connected layer, `y = x·Wᵀ + b`, on `[batch, inputs]`.
-/// The weight is stored `[outputs, inputs]`, as in PyTorch. In a
-/// data-parallel step it may put its parameter gradients off (`backlog`).
-public final class Linear: Layer, PutOffWork {
+/// The weight is stored `[outputs, inputs]`, as in PyTorch.
+public final class Linear: Layer {
     public let weight: Parameter
     public let bias: Parameter
     private var input = Tensor.empty
@@ -12,11 +11,6 @@ public final class Linear: Layer, PutOffWork {
     private var outputShape: [Int] = []
     private var biasGradientPart: [Float] = []
     private var store = TensorStore()
-    /// Set during a data-parallel step whose shards meet at batch norms:
-    /// the weight and bias gradients are then put off into it, with the
-    /// output gradient they need kept in `putOffGradient` until they run.
-    var backlog: ShardBacklog?
-    private var putOffGradient = Tensor.empty
 
     public init(inputs: Int, outputs: Int) {
         weight = Parameter(shape: [outputs, inputs], repeating: 0)
@@ -38,31 +32,19 @@ public final class Linear: Layer, PutOffWork {
     }
 
     public func backward(_ outputGradient: consuming Tensor) -> Tensor {
+        addParameterGradients(outputGradient)
         // dx = dy·W
         let batch = input.shape[0]
         var dx = store.take(batch * inputs)
         gemm(.none, .none, m: batch, n: inputs, k: outputs,
              outputGradient.data, lda: outputs, weight.value, ldb: inputs, beta: 0, &dx, ldc: inputs)
-        accumulateParameterGradients(outputGradient)
+        store.give(outputGradient.data)
         return Tensor(shape: input.shape, data: dx)
     }
 
-    /// Adds the parameter gradients now, or leaves them in the backlog.
     public func accumulateParameterGradients(_ outputGradient: consuming Tensor) {
-        guard let backlog else {
-            addParameterGradients(outputGradient)
-            store.give(outputGradient.data)
-            return
-        }
-        precondition(putOffGradient.data.isEmpty, "a linear layer's gradients put off twice")
-        putOffGradient = outputGradient
-        backlog.add(self)
-    }
-
-    public func runPutOffWork() {
-        addParameterGradients(putOffGradient)
-        store.give(putOffGradient.data)
-        putOffGradient = .empty
+        addParameterGradients(outputGradient)
+        store.give(outputGradient.data)
     }
 
     /// dW += dyᵀ·x ; db += Σₙ dy.
@@ -78,7 +60,6 @@ public final class Linear: Layer, PutOffWork {
     }
 
     public func releaseActivations() {
-        precondition(putOffGradient.data.isEmpty, "a linear layer's input released before its put-off gradients ran")
         store.give(input.data)
         input = .empty
     }

@@ -20,17 +20,6 @@ public final class ResNet {
     /// one kind of pass at a time.
     private var lastPass: (training: Bool, batch: Int) = (false, 0)
 
-    /// Set on a shard of a data-parallel step whose shards meet at batch
-    /// norms: its linear layers put their parameter gradients off into it,
-    /// to be worked through while the shard waits for the others, and what
-    /// is left runs after each block of the backward pass, before the block
-    /// lets its activations go (a linear layer's input is also its
-    /// activation's output, which the block hands back to the store).
-    var backlog: ShardBacklog? {
-        didSet { for linear in linears { linear.backlog = backlog } }
-    }
-    private let linears: [Linear]
-
     /// Builds the network described by `spec` and initialises it from `seed`.
     public init(spec: ModelSpec, seed: UInt64) {
         precondition(spec.problem == nil, spec.problem ?? "")
@@ -39,7 +28,6 @@ public final class ResNet {
         case .dense: (stem, blocks, head) = Self.dense(spec)
         case .conv: (stem, blocks, head) = Self.conv(spec)
         }
-        linears = ([stem] + blocks.map(\.branch) + [head]).flatMap { $0.layers.compactMap { $0.layer as? Linear } }
         parameters = stem.parameters.prefixed("stem")
             + blocks.enumerated().flatMap { $0.element.parameters.prefixed("blocks.\($0.offset)") }
             + head.parameters.prefixed("head")
@@ -116,7 +104,6 @@ public final class ResNet {
     /// so that the step's peak of memory is at its start and not near its end.
     public func accumulateGradients(_ logitsGradient: consuming Tensor) {
         stem.accumulateParameterGradients(backwardToStem(logitsGradient, routes: nil, releasing: true))
-        backlog?.runAll()
         stem.releaseActivations()
         store.settle()
     }
@@ -125,12 +112,10 @@ public final class ResNet {
     /// their activations behind them when `releasing`.
     private func backwardToStem(_ logitsGradient: consuming Tensor, routes: [GradientRoute]?, releasing: Bool) -> Tensor {
         var g = head.backward(logitsGradient)
-        backlog?.runAll()
         if releasing { head.releaseActivations() }
         store.settle()
         for index in blocks.indices.reversed() {
             g = blocks[index].backward(consume g, route: routes?[index])
-            backlog?.runAll()
             if releasing { blocks[index].releaseActivations() }
             store.settle()
         }

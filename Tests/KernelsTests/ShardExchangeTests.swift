@@ -1,4 +1,3 @@
-import Foundation
 import Kernels
 import Synchronization
 import Testing
@@ -15,66 +14,6 @@ struct ShardExchangeTests {
         #expect(rounds.mismatches.load(ordering: .relaxed) == 0)
         #expect(rounds.splitKernels.load(ordering: .relaxed) == 0)
         #expect(WorkerPool.shared.availableThreads == WorkerPool.shared.threads)
-    }
-
-    /// A shard that waits for a late one works through its backlog first:
-    /// every item runs once, in order, before the late shard hands in its
-    /// part, and the wait still returns both parts.
-    @Test(.enabled(if: WorkerPool.shared.capacity >= 2))
-    func aWaitingShardWorksThroughItsBacklog() {
-        let lateArrival = LateArrival()
-        WorkerPool.shared.runShards(2, independent: false, lateArrival)
-        #expect(lateArrival.runsBeforeArrival.withLock { $0 } == [0, 1, 2])
-        #expect(lateArrival.partsSeen.load(ordering: .relaxed) == 2)
-    }
-
-    /// A backlog runs its items oldest first, each once, and starts afresh
-    /// once it has run them all.
-    @Test func backlogRunsItemsOnceOldestFirst() {
-        let log = Mutex<[Int]>([])
-        let backlog = ShardBacklog()
-        let items = (0..<3).map { index in LoggedItem { log.withLock { $0.append(index) } } }
-        for item in items { backlog.add(item) }
-        #expect(backlog.runNext())
-        backlog.runAll()
-        #expect(!backlog.runNext())
-        backlog.add(items[2])
-        backlog.add(items[0])
-        backlog.runAll()
-        #expect(log.withLock { $0 } == [0, 1, 2, 2, 0])
-    }
-
-    private final class LoggedItem: PutOffWork {
-        let body: () -> Void
-        init(_ body: @escaping () -> Void) { self.body = body }
-        func runPutOffWork() { body() }
-    }
-
-    /// Shard 1 hands in its part 50 ms late; shard 0 has three items put off,
-    /// which record whether shard 1 had arrived when they ran.
-    private final class LateArrival: ParallelWork, Sendable {
-        let exchange = ShardExchange(shards: 2)
-        let arrived = Atomic<Bool>(false)
-        let runsBeforeArrival = Mutex<[Int]>([])
-        let partsSeen = Atomic<Int>(0)
-
-        func run(part shard: Int) {
-            var parts: [Float] = []
-            if shard == 1 {
-                usleep(50_000)
-                arrived.store(true, ordering: .sequentiallyConsistent)
-                exchange.gather([1], shard: 1, into: &parts)
-            } else {
-                let backlog = ShardBacklog()
-                for index in 0..<3 {
-                    backlog.add(LoggedItem { [self] in
-                        if !arrived.load(ordering: .sequentiallyConsistent) { runsBeforeArrival.withLock { $0.append(index) } }
-                    })
-                }
-                exchange.gather([0], shard: 0, into: &parts, meanwhile: backlog)
-            }
-            if parts == [0, 1] { partsSeen.add(1, ordering: .relaxed) }
-        }
     }
 
     /// Each shard's rounds of exchanges, counting the parts that came wrong
