@@ -5,8 +5,15 @@ import RunProtocol
 /// core taking its share of the batch through the whole network, first
 /// layer to last: the network itself takes the first share, and replicas
 /// of it the others. They meet only where the whole batch matters:
-/// batch-norm statistics and the loss. The replicas' weight gradients are
-/// then added into the network's own.
+/// batch-norm statistics and the loss. Where they meet, their linear
+/// layers leave their weight gradients, a third of the step's arithmetic,
+/// until all shards are done: the threads then share those products out by
+/// layer, each adding every shard's part into the network's own gradient,
+/// so that this third runs free of the meetings, where a core that the host
+/// slows holds up the other. The replicas' other gradients are then added
+/// into the network's. (Shards that never meet have nothing to gain from
+/// it, and keeping every layer's input until the end would take their
+/// small activations out of the caches: they add all of their gradients.)
 ///
 /// Splitting the batch keeps each core's activations in its own caches.
 /// Splitting each layer's work instead moves them between the cores at
@@ -23,8 +30,12 @@ public final class DataParallelNetwork {
     private let tensors: [Parameter]
     private let replicaTensors: [[Parameter]]
     /// Each of the network's learnable tensors, with the replicas' copies,
-    /// whose gradients are added into it after a step.
+    /// whose gradients are added into it after a step: outside the linear
+    /// layers where the shards meet.
     private let gradientShares: [(own: Parameter, replicas: [Parameter])]
+    /// Where the shards meet, each of the network's linear layers, then the
+    /// replicas' copies of it; otherwise none.
+    private let linearShards: [[Linear]]
     /// Each of the network's blocks, then the replicas' copies of it.
     private let blockShards: [[ResidualBlock]]
     /// The network's batch norms, which meet the replicas' during a step.
@@ -51,12 +62,19 @@ public final class DataParallelNetwork {
         func tensors(of network: ResNet) -> [Parameter] { network.parameters.map(\.parameter) }
         let (own, replicaTensors) = (tensors(of: network), replicas.map(tensors(of:)))
         (self.tensors, self.replicaTensors) = (own, replicaTensors)
-        gradientShares = own.indices.map { index in (own[index], replicaTensors.map { $0[index] }) }
+        let meet = !network.batchNorms.isEmpty
+        linearShards = !meet ? [] : network.linears.indices.map { index in
+            [network.linears[index]] + replicas.map { $0.linears[index] }
+        }
+        let linearTensors = Set(linearShards.flatMap { [ObjectIdentifier($0[0].weight), ObjectIdentifier($0[0].bias)] })
+        gradientShares = own.indices.filter { !linearTensors.contains(ObjectIdentifier(own[$0])) }
+            .map { index in (own[index], replicaTensors.map { $0[index] }) }
         blockShards = network.blocks.indices.map { index in [network.blocks[index]] + replicas.map { $0.blocks[index] } }
         networkNorms = network.batchNorms
         parts = (0..<shards).map { _ in ShardPart() }
         for (index, replica) in replicas.enumerated() {
             for layer in replica.batchNorms { layer.shardExchange = (exchange, index + 1) }
+            replica.keepsLinearGradientInputs = meet
         }
         lendWeights(false)
     }
@@ -71,8 +89,11 @@ public final class DataParallelNetwork {
     public func computeGradients(input: Tensor, labels: [Int], modes: [BlockMode]) -> (loss: Float, correct: Int) {
         precondition(labels.count >= shards, "a batch of \(labels.count) cannot be shared among \(shards) shards")
         for layer in networkNorms { layer.shardExchange = (exchange, 0) }
+        network.keepsLinearGradientInputs = !linearShards.isEmpty
         lendWeights(true)
         defer {
+            if !linearShards.isEmpty { for shard in shardNetworks { shard.releaseActivations() } }
+            network.keepsLinearGradientInputs = false
             lendWeights(false)
             for layer in networkNorms { layer.shardExchange = nil }
         }
@@ -95,6 +116,7 @@ public final class DataParallelNetwork {
         // non-finite whole must not leave behind.
         if !outcome.loss.isFinite && independent { network.zeroGradients() }
         guard outcome.loss.isFinite else { return outcome }
+        WorkerPool.shared.forEach(linearShards, LinearGradients())
         WorkerPool.shared.forEach(gradientShares, GradientSums())
         for shards in blockShards { shards[0].adoptMeasurements(of: shards) }
         return outcome
@@ -144,6 +166,13 @@ private struct ShardStep: ParallelWork {
         if !independent { exchange.sum(part.measured, shard: shard, into: &part.totals) }
         if (independent ? result.loss : part.totals[0]).isFinite { net.accumulateGradients((consume result).gradient) }
     }
+}
+
+/// Adds each linear layer's parameter gradients for the whole batch, from
+/// what every shard's copy of it kept; each layer is an item for the worker pool.
+private struct LinearGradients: ItemWork {
+    func weight(of shards: [Linear]) -> Int { shards[0].weight.count }
+    func run(_ shards: [Linear]) { shards[0].addParameterGradients(ofShards: shards) }
 }
 
 /// Adds the replicas' gradients of each learnable tensor into the network's

@@ -11,6 +11,12 @@ public final class Linear: Layer {
     private var outputShape: [Int] = []
     private var biasGradientPart: [Float] = []
     private var store = TensorStore()
+    /// Set on the layers of a data-parallel step's shards: the backward pass
+    /// then computes the input gradient only and keeps the output gradient,
+    /// so that the whole batch's parameter gradients are added afterwards,
+    /// shard by shard, into one layer (`addParameterGradients(ofShards:)`).
+    var keepsOutputGradient = false
+    private var keptOutputGradient = Tensor.empty
 
     public init(inputs: Int, outputs: Int) {
         weight = Parameter(shape: [outputs, inputs], repeating: 0)
@@ -32,23 +38,37 @@ public final class Linear: Layer {
     }
 
     public func backward(_ outputGradient: consuming Tensor) -> Tensor {
-        addParameterGradients(outputGradient)
         // dx = dy·W
         let batch = input.shape[0]
         var dx = store.take(batch * inputs)
         gemm(.none, .none, m: batch, n: inputs, k: outputs,
              outputGradient.data, lda: outputs, weight.value, ldb: inputs, beta: 0, &dx, ldc: inputs)
-        store.give(outputGradient.data)
+        accumulateParameterGradients(outputGradient)
         return Tensor(shape: input.shape, data: dx)
     }
 
+    /// Adds the parameter gradients, or keeps `∂L/∂y` for them (`keepsOutputGradient`).
     public func accumulateParameterGradients(_ outputGradient: consuming Tensor) {
-        addParameterGradients(outputGradient)
-        store.give(outputGradient.data)
+        if keepsOutputGradient {
+            keptOutputGradient = outputGradient
+        } else {
+            addParameterGradients(outputGradient, input: input)
+            store.give(outputGradient.data)
+        }
+    }
+
+    /// Adds the parameter gradients of the batch that `shards` (this layer's
+    /// copies in a data-parallel step's shards, in shard order) ran, from
+    /// the output gradients they kept: shard by shard into this layer's,
+    /// which sums in the order that adding up each shard's own gradients did.
+    func addParameterGradients(ofShards shards: [Linear]) {
+        for shard in shards where !shard.keptOutputGradient.data.isEmpty {
+            addParameterGradients(shard.keptOutputGradient, input: shard.input)
+        }
     }
 
     /// dW += dyᵀ·x ; db += Σₙ dy.
-    private func addParameterGradients(_ outputGradient: Tensor) {
+    private func addParameterGradients(_ outputGradient: Tensor, input: Tensor) {
         let batch = input.shape[0]
         let dy = outputGradient.data
         weight.accumulateGradient { gradient, existing in
@@ -62,6 +82,8 @@ public final class Linear: Layer {
     public func releaseActivations() {
         store.give(input.data)
         input = .empty
+        store.give(keptOutputGradient.data)
+        keptOutputGradient = .empty
     }
 
     public func use(_ store: TensorStore) { self.store = store }

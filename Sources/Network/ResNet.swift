@@ -20,6 +20,16 @@ public final class ResNet {
     /// one kind of pass at a time.
     private var lastPass: (training: Bool, batch: Int) = (false, 0)
 
+    /// Set on the shards of a data-parallel step: `accumulateGradients`
+    /// then leaves the linear layers' parameter gradients to be added for
+    /// the whole batch after the shards are done, keeping what they need,
+    /// and releases nothing until `releaseActivations()`.
+    var keepsLinearGradientInputs = false {
+        didSet { for linear in linears { linear.keepsOutputGradient = keepsLinearGradientInputs } }
+    }
+    /// Every linear layer, stem to head.
+    let linears: [Linear]
+
     /// Builds the network described by `spec` and initialises it from `seed`.
     public init(spec: ModelSpec, seed: UInt64) {
         precondition(spec.problem == nil, spec.problem ?? "")
@@ -28,6 +38,7 @@ public final class ResNet {
         case .dense: (stem, blocks, head) = Self.dense(spec)
         case .conv: (stem, blocks, head) = Self.conv(spec)
         }
+        linears = ([stem] + blocks.map(\.branch) + [head]).flatMap { $0.layers.compactMap { $0.layer as? Linear } }
         parameters = stem.parameters.prefixed("stem")
             + blocks.enumerated().flatMap { $0.element.parameters.prefixed("blocks.\($0.offset)") }
             + head.parameters.prefixed("head")
@@ -103,7 +114,22 @@ public final class ResNet {
     /// drops its saved activations as soon as its backward pass is done,
     /// so that the step's peak of memory is at its start and not near its end.
     public func accumulateGradients(_ logitsGradient: consuming Tensor) {
-        stem.accumulateParameterGradients(backwardToStem(logitsGradient, routes: nil, releasing: true))
+        stem.accumulateParameterGradients(backwardToStem(logitsGradient, routes: nil,
+                                                         releasing: !keepsLinearGradientInputs))
+        guard !keepsLinearGradientInputs else { return }
+        stem.releaseActivations()
+        store.settle()
+    }
+
+    /// Drops what the last training pass kept, part by part (see
+    /// `keepsLinearGradientInputs`).
+    func releaseActivations() {
+        head.releaseActivations()
+        store.settle()
+        for block in blocks.reversed() {
+            block.releaseActivations()
+            store.settle()
+        }
         stem.releaseActivations()
         store.settle()
     }
