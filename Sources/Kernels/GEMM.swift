@@ -334,8 +334,8 @@ struct GemmOperands {
                     for r in 0..<rowsHere {
                         for j in 0..<columnsHere {
                             let value = tile[r * microColumns + j]
-                            target[r * ldc + j] = !overwrite ? target[r * ldc + j] + value
-                                : start.map { $0[j] + value } ?? value
+                            let old = overwrite ? start?[j] : target[r * ldc + j]
+                            target[r * ldc + j] = old.map { $0 + value } ?? value
                         }
                     }
                 }

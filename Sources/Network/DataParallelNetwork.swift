@@ -62,7 +62,8 @@ public final class DataParallelNetwork {
         func tensors(of network: ResNet) -> [Parameter] { network.parameters.map(\.parameter) }
         let (own, replicaTensors) = (tensors(of: network), replicas.map(tensors(of:)))
         (self.tensors, self.replicaTensors) = (own, replicaTensors)
-        let meet = !network.batchNorms.isEmpty
+        networkNorms = network.batchNorms
+        let meet = !networkNorms.isEmpty
         linearShards = !meet ? [] : network.linears.indices.map { index in
             [network.linears[index]] + replicas.map { $0.linears[index] }
         }
@@ -70,7 +71,6 @@ public final class DataParallelNetwork {
         gradientShares = own.indices.filter { !linearTensors.contains(ObjectIdentifier(own[$0])) }
             .map { index in (own[index], replicaTensors.map { $0[index] }) }
         blockShards = network.blocks.indices.map { index in [network.blocks[index]] + replicas.map { $0.blocks[index] } }
-        networkNorms = network.batchNorms
         parts = (0..<shards).map { _ in ShardPart() }
         for (index, replica) in replicas.enumerated() {
             for layer in replica.batchNorms { layer.shardExchange = (exchange, index + 1) }
@@ -89,10 +89,10 @@ public final class DataParallelNetwork {
     public func computeGradients(input: Tensor, labels: [Int], modes: [BlockMode]) -> (loss: Float, correct: Int) {
         precondition(labels.count >= shards, "a batch of \(labels.count) cannot be shared among \(shards) shards")
         for layer in networkNorms { layer.shardExchange = (exchange, 0) }
-        network.keepsLinearGradientInputs = !linearShards.isEmpty
+        network.keepsLinearGradientInputs = !networkNorms.isEmpty
         lendWeights(true)
         defer {
-            if !linearShards.isEmpty { for shard in shardNetworks { shard.releaseActivations() } }
+            if !networkNorms.isEmpty { for shard in shardNetworks { shard.releaseActivations() } }
             network.keepsLinearGradientInputs = false
             lendWeights(false)
             for layer in networkNorms { layer.shardExchange = nil }

@@ -38,7 +38,7 @@ public final class ResNet {
         case .dense: (stem, blocks, head) = Self.dense(spec)
         case .conv: (stem, blocks, head) = Self.conv(spec)
         }
-        linears = ([stem] + blocks.map(\.branch) + [head]).flatMap { $0.layers.compactMap { $0.layer as? Linear } }
+        linears = Self.chain(stem, blocks, head).flatMap { $0.layers.compactMap { $0.layer as? Linear } }
         parameters = stem.parameters.prefixed("stem")
             + blocks.enumerated().flatMap { $0.element.parameters.prefixed("blocks.\($0.offset)") }
             + head.parameters.prefixed("head")
@@ -165,7 +165,13 @@ public final class ResNet {
 
     /// Every batch-norm layer, stem to head.
     var batchNorms: [BatchNorm] {
-        ([stem] + blocks.map(\.branch) + [head]).flatMap(\.batchNorms)
+        Self.chain(stem, blocks, head).flatMap(\.batchNorms)
+    }
+
+    /// The stem, each block's branch and the head, in order: where the
+    /// network's batch norms and linear layers are.
+    private static func chain(_ stem: Sequential, _ blocks: [ResidualBlock], _ head: Sequential) -> [Sequential] {
+        [stem] + blocks.map(\.branch) + [head]
     }
 
     /// Per-block measurements of the last step, input to output.
