@@ -83,7 +83,7 @@ func winogradOutput<V: SIMD>(_ m: (V, V, V, V, V, V)) -> (V, V, V, V) where V.Sc
 /// `[36, outputs, inputs]` (the gradient reads `∂L/∂y` with the roles of
 /// inputs and outputs swapped). The weight is first arranged by tap
 /// (`arrangeByTap`) in the room after the filters, so that 16 filters are
-/// transformed at once, one to a lane.
+/// transformed at once, one to a lane; the cores share the rows out.
 func winogradWeight(_ weight: UnsafePointer<Float>, outputs: Int, inputs: Int, mirrored: Bool,
                     into result: inout [Float]) {
     let (rows, columns) = mirrored ? (outputs, inputs) : (inputs, outputs)
@@ -92,7 +92,19 @@ func winogradWeight(_ weight: UnsafePointer<Float>, outputs: Int, inputs: Int, m
     result.withUnsafeMutableBufferPointer { buffer in
         let u = buffer.baseAddress!, byTap = u + winogradPositions * pairs
         arrangeByTap(weight, outputs: outputs, inputs: inputs, taps: 9, mirrored: mirrored, into: byTap)
-        for row in 0..<rows {
+        WorkerPool.shared.forEachChunk(of: rows, TransformedFilterRows(byTap: byTap, rows: rows, columns: columns,
+                                                                       into: u))
+    }
+}
+
+/// `winogradWeight`'s transform of the filters arranged by tap, rows of
+/// filters at a time: `columns` filters in a row, 16 to a vector.
+private struct TransformedFilterRows: ChunkedWork {
+    let byTap: UnsafePointer<Float>, rows: Int, columns: Int
+    let into: UnsafeMutablePointer<Float>
+
+    func run(_ chunk: Range<Int>) {
+        for row in chunk {
             for column in stride(from: 0, to: columns, by: channelVector) {
                 func tap(_ t: Int) -> SIMD16<Float> {
                     UnsafeRawPointer(byTap + (t * rows + row) * columns + column).loadUnaligned(as: SIMD16<Float>.self)
@@ -100,7 +112,7 @@ func winogradWeight(_ weight: UnsafePointer<Float>, outputs: Int, inputs: Int, m
                 // G along the filter's three rows, then down its six columns.
                 let (r0, r1, r2) = (winogradFilter(tap(0), tap(1), tap(2)), winogradFilter(tap(3), tap(4), tap(5)),
                                     winogradFilter(tap(6), tap(7), tap(8)))
-                let (target, stride) = (u + row * columns + column, rows * columns)
+                let (target, stride) = (into + row * columns + column, rows * columns)
                 storePositions(winogradFilter(r0.0, r1.0, r2.0), column: 0, at: target, stride: stride)
                 storePositions(winogradFilter(r0.1, r1.1, r2.1), column: 1, at: target, stride: stride)
                 storePositions(winogradFilter(r0.2, r1.2, r2.2), column: 2, at: target, stride: stride)
