@@ -83,7 +83,8 @@ func winogradOutput<V: SIMD>(_ m: (V, V, V, V, V, V)) -> (V, V, V, V) where V.Sc
 /// `[36, outputs, inputs]` (the gradient reads `∂L/∂y` with the roles of
 /// inputs and outputs swapped). The weight is first arranged by tap
 /// (`arrangeByTap`) in the room after the filters, so that 16 filters are
-/// transformed at once, one to a lane; the cores share the rows out.
+/// transformed at once, one to a lane; the cores share the rows out when
+/// there are enough of them (`splitWork`).
 func winogradWeight(_ weight: UnsafePointer<Float>, outputs: Int, inputs: Int, mirrored: Bool,
                     into result: inout [Float]) {
     let (rows, columns) = mirrored ? (outputs, inputs) : (inputs, outputs)
@@ -92,8 +93,8 @@ func winogradWeight(_ weight: UnsafePointer<Float>, outputs: Int, inputs: Int, m
     result.withUnsafeMutableBufferPointer { buffer in
         let u = buffer.baseAddress!, byTap = u + winogradPositions * pairs
         arrangeByTap(weight, outputs: outputs, inputs: inputs, taps: 9, mirrored: mirrored, into: byTap)
-        WorkerPool.shared.forEachChunk(of: rows, TransformedFilterRows(byTap: byTap, rows: rows, columns: columns,
-                                                                       into: u))
+        splitWork(rows, grain: 1, elements: winogradPositions * pairs,
+                  TransformedFilterRows(byTap: byTap, rows: rows, columns: columns, into: u))
     }
 }
 

@@ -40,6 +40,8 @@ public final class DataParallelNetwork {
     private let blockShards: [[ResidualBlock]]
     /// The network's batch norms, which meet the replicas' during a step.
     private let networkNorms: [BatchNorm]
+    /// Whether the shards meet during a step: at the batch norms, if any.
+    private let shardsMeet: Bool
     /// Each shard's part of the batch and its labels, and what it measured
     /// (loss, correct predictions), kept from step to step; each shard
     /// touches only its own.
@@ -63,8 +65,8 @@ public final class DataParallelNetwork {
         let (own, replicaTensors) = (tensors(of: network), replicas.map(tensors(of:)))
         (self.tensors, self.replicaTensors) = (own, replicaTensors)
         networkNorms = network.batchNorms
-        let meet = !networkNorms.isEmpty
-        linearShards = !meet ? [] : network.linears.indices.map { index in
+        shardsMeet = !networkNorms.isEmpty
+        linearShards = !shardsMeet ? [] : network.linears.indices.map { index in
             [network.linears[index]] + replicas.map { $0.linears[index] }
         }
         let linearTensors = Set(linearShards.flatMap { [ObjectIdentifier($0[0].weight), ObjectIdentifier($0[0].bias)] })
@@ -74,7 +76,7 @@ public final class DataParallelNetwork {
         parts = (0..<shards).map { _ in ShardPart() }
         for (index, replica) in replicas.enumerated() {
             for layer in replica.batchNorms { layer.shardExchange = (exchange, index + 1) }
-            replica.keepsLinearGradientInputs = meet
+            replica.keepsLinearGradientInputs = shardsMeet
         }
         lendWeights(false)
     }
@@ -89,10 +91,10 @@ public final class DataParallelNetwork {
     public func computeGradients(input: Tensor, labels: [Int], modes: [BlockMode]) -> (loss: Float, correct: Int) {
         precondition(labels.count >= shards, "a batch of \(labels.count) cannot be shared among \(shards) shards")
         for layer in networkNorms { layer.shardExchange = (exchange, 0) }
-        network.keepsLinearGradientInputs = !networkNorms.isEmpty
+        network.keepsLinearGradientInputs = shardsMeet
         lendWeights(true)
         defer {
-            if !networkNorms.isEmpty { for shard in shardNetworks { shard.releaseActivations() } }
+            if shardsMeet { for shard in shardNetworks { shard.releaseActivations() } }
             network.keepsLinearGradientInputs = false
             lendWeights(false)
             for layer in networkNorms { layer.shardExchange = nil }
@@ -101,7 +103,7 @@ public final class DataParallelNetwork {
         // are independent parts, which a free thread may take two of (on a
         // busy machine, it does); with it they meet at every norm, each on its
         // own thread. Either way the totals are added in shard order.
-        let independent = networkNorms.isEmpty
+        let independent = !shardsMeet
         let step = ShardStep(networks: shardNetworks, parts: parts, exchange: exchange, input: input,
                              labels: labels, modes: modes, independent: independent)
         WorkerPool.shared.runShards(shards, independent: independent, step)
