@@ -183,21 +183,85 @@ public func sumOfSquares(_ x: [Float]) -> Double {
         guard let start = x.baseAddress else { return 0 }
         var squares = SquaresSum(x: start)
         forEachVector(0..<x.count, &squares)
-        return (squares.low + squares.high).sum()
+        return squares.sum.total
     }
 }
 
-/// `sumOfSquares`' running sums: each vector's low and high halves, squared in double precision.
-private struct SquaresSum: VectorStep {
-    let x: UnsafePointer<Float>
+/// A running sum of squares in double precision: each vector's low and
+/// high halves squared and added into their own eight lanes.
+struct SquareAccumulator {
     var low = SIMD8<Double>(), high = SIMD8<Double>()
 
     @inline(__always)
-    mutating func apply(at i: Int, lanes: Int) {
-        let v = loadVector(x + i, count: lanes)
+    mutating func add(squaresOf v: SIMD16<Float>) {
         let l = SIMD8<Double>(v.lowHalf), h = SIMD8<Double>(v.highHalf)
         low.addProduct(l, l)
         high.addProduct(h, h)
+    }
+
+    var total: Double { (low + high).sum() }
+}
+
+/// `sumOfSquares`' walk over the vectors.
+private struct SquaresSum: VectorStep {
+    let x: UnsafePointer<Float>
+    var sum = SquareAccumulator()
+
+    @inline(__always)
+    mutating func apply(at i: Int, lanes: Int) {
+        sum.add(squaresOf: loadVector(x + i, count: lanes))
+    }
+}
+
+/// `a += b`, returning `Σa²` and `Σb²` of the operands as they were, each
+/// to the same bits as `sumOfSquares`. A residual block measures what it
+/// adds this way: the squares, in double precision, take longer than the
+/// addition, which then costs no pass over memory of its own. It runs on
+/// the calling thread whatever the size, as `sumOfSquares` does.
+public func addInPlaceSummingSquares(_ a: inout [Float], _ b: [Float]) -> (a: Double, b: Double) {
+    let squares = addMeasuring(&a, b, operands: true)
+    return (squares.first.total, squares.second.total)
+}
+
+/// `a += b`, returning the sum's `Σ(a + b)²`, to the same bits as
+/// `sumOfSquares` of the result, in the same single pass.
+public func addInPlaceSummingSquaresOfSum(_ a: inout [Float], _ b: [Float]) -> Double {
+    addMeasuring(&a, b, operands: false).first.total
+}
+
+/// Runs `MeasuredAddition` over `a` and `b` and returns its sums.
+private func addMeasuring(_ a: inout [Float], _ b: [Float],
+                          operands: Bool) -> (first: SquareAccumulator, second: SquareAccumulator) {
+    precondition(a.count == b.count, "element-wise operands differ in size: \(a.count) and \(b.count)")
+    let count = a.count
+    return a.withUnsafeMutableBufferPointer { a in
+        b.withUnsafeBufferPointer { b in
+            guard let a = a.baseAddress, let b = b.baseAddress else { return (SquareAccumulator(), SquareAccumulator()) }
+            var step = MeasuredAddition(a: a, b: b, measuresOperands: operands)
+            forEachVector(0..<count, &step)
+            return (step.first, step.second)
+        }
+    }
+}
+
+/// The walk of `addInPlace` that sums squares: `first` those of `a` or
+/// of the sum, `second` those of `b` when the operands are measured.
+private struct MeasuredAddition: VectorStep {
+    let a: UnsafeMutablePointer<Float>, b: UnsafePointer<Float>
+    let measuresOperands: Bool
+    var first = SquareAccumulator(), second = SquareAccumulator()
+
+    @inline(__always)
+    mutating func apply(at i: Int, lanes: Int) {
+        let (x, y) = (loadVector(a + i, count: lanes), loadVector(b + i, count: lanes))
+        let sum = x + y
+        if measuresOperands {
+            first.add(squaresOf: x)
+            second.add(squaresOf: y)
+        } else {
+            first.add(squaresOf: sum)
+        }
+        storeVector(sum, a + i, count: lanes)
     }
 }
 

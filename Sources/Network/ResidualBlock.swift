@@ -48,8 +48,12 @@ public final class ResidualBlock {
         case .residual:
             var f = branch.forward(x, training: training)
             let s = shortcut?.forward(x, training: training) ?? x
-            if training { lastSquares = (sumOfSquares(f.data), sumOfSquares(s.data)) }
-            addInPlace(&f.data, s.data)
+            if training {
+                let squares = addInPlaceSummingSquares(&f.data, s.data)
+                lastSquares = (squares.a, squares.b)
+            } else {
+                addInPlace(&f.data, s.data)
+            }
             if shortcut != nil { store.give(s.data) }
             return f
         case .plain:
@@ -67,11 +71,11 @@ public final class ResidualBlock {
         let dx: Tensor
         switch route {
         case .both:
-            var branchGradient = branch.backward(dy)
+            var sum = branch.backward(dy)
             let shortcutGradient = shortcut?.backward(dy) ?? dy
-            addInPlace(&branchGradient.data, shortcutGradient.data)
+            lastInputGradientSquares = addInPlaceSummingSquaresOfSum(&sum.data, shortcutGradient.data)
             if shortcut != nil { store.give(shortcutGradient.data) }
-            dx = branchGradient
+            return sum
         case .branch: dx = branch.backward(dy)
         case .shortcut: dx = shortcut?.backward(dy) ?? dy
         }

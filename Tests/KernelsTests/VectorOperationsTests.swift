@@ -80,6 +80,25 @@ struct VectorOperationsTests {
         #expect(z == [Float](repeating: 0, count: 21))
     }
 
+    /// Adding while summing squares gives the sum `addInPlace` gives and
+    /// the squares `sumOfSquares` gives, bit for bit, whole vectors and a
+    /// partial one alike (a residual block's measurements depend on it).
+    @Test(arguments: [0, 1, 16, 37, 8192])
+    func addingWhileSummingSquaresMatchesTheSeparatePasses(count: Int) {
+        var rng = SeededGenerator(seed: 29)
+        let a = randomArray(count, &rng), b = randomArray(count, &rng)
+        var plain = a
+        addInPlace(&plain, b)
+        var measured = a
+        let operands = addInPlaceSummingSquares(&measured, b)
+        #expect(measured == plain)
+        #expect(operands.a.bitPattern == sumOfSquares(a).bitPattern && operands.b.bitPattern == sumOfSquares(b).bitPattern)
+        var summed = a
+        let squaresOfSum = addInPlaceSummingSquaresOfSum(&summed, b)
+        #expect(summed == plain && squaresOfSum.bitPattern == sumOfSquares(plain).bitPattern)
+        if count > 0 { #expect(squaresOfSum > 0 && operands.a > 0) }
+    }
+
     /// Tensors large enough to be split across the threads give the same
     /// bits with one thread or two, in both layouts.
     @Test(arguments: [ChannelLayout(outer: 300, channels: 130, inner: 1), ChannelLayout(outer: 1, channels: 5, inner: 9001)])
