@@ -12,7 +12,12 @@ that the shared machine's slow spells fall on both alike. Besides the ratio
 of the medians, the table gives the median and the range of the ratios of
 the pairs, and the last column the median arithmetic peak that `reslab
 bench` timed beside ResLab's figures: it tells a quiet hour (about 370-410
-GFLOP/s on two threads of this machine) from a busy one (about 200).
+GFLOP/s on two threads of this machine) from a busy one (about 200). On
+two threads a further column gives the median and range of a cache line's
+round trip between the two CPUs, timed before each round
+(core_to_core.c): this virtual machine's host places them near each other
+(60-80 ns) or far apart (320-360 ns), and every two-thread step is
+1.4-1.6 times slower far apart (core_distance.py).
 """
 import argparse
 import json
@@ -20,6 +25,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -31,6 +37,11 @@ def measure(command):
     (`reslab bench` reports the arithmetic peak first)."""
     output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
     return [json.loads(line) for line in output.split("\n") if "samples_per_s" in line][0]
+
+
+def round_trip(probe):
+    """Nanoseconds of a cache line's round trip between CPUs 0 and 1."""
+    return int(subprocess.run([probe], check=True, capture_output=True, text=True).stdout)
 
 
 def row(label, threads, numerators, denominators, digits=0):
@@ -52,8 +63,16 @@ def main():
     parser.add_argument("--depth", type=int, action="append", help="blocks (default: each workload's own)")
     args = parser.parse_args()
     reslab = os.path.join(ROOT, ".build", "release", "reslab")
+    with tempfile.TemporaryDirectory() as directory:
+        probe = os.path.join(directory, "core_to_core")
+        subprocess.run(["cc", "-O2", "-pthread", "-o", probe, os.path.join(HERE, "core_to_core.c")], check=True)
+        compare(args, reslab, probe)
+
+
+def compare(args, reslab, probe):
+    """Prints the table: one row per thread count and workload."""
     print(f"{'workload':16} {'threads':>7} {'ResLab':>10} {'PyTorch':>10} {'ratio':>7}   pairs: median (range)"
-          "   peak GFLOP/s")
+          "   peak GFLOP/s   round trip ns")
     for threads in args.threads or [1, 2]:
         for workload, depth in [(w, d) for w in args.workload or WORKLOADS for d in args.depth or [None]]:
             common = ["--workload", workload, "--threads", str(threads), "--seconds", str(args.seconds)]
@@ -63,14 +82,16 @@ def main():
             commands = {"reslab": [reslab, "bench", "--json", "--rounds", "1"] + common,
                         "torch": [sys.executable, os.path.join(HERE, "bench_pytorch.py")] + common}
             rates = {"reslab": [], "torch": []}
-            peaks = []
+            peaks, trips = [], []
             for round in range(args.rounds):
+                trips += [round_trip(probe)] if threads > 1 else []
                 for name in (["reslab", "torch"] if round % 2 == 0 else ["torch", "reslab"]):
                     figure = measure(commands[name])
                     rates[name].append(figure["samples_per_s"])
                     peaks += [figure["peak_gflops"]] if "peak_gflops" in figure else []
             peak = f"   {statistics.median(peaks):.0f}" if peaks else ""
-            print(row(label, threads, rates["reslab"], rates["torch"]) + peak, flush=True)
+            trip = f"   {statistics.median(trips):.0f} ({min(trips)}–{max(trips)})" if trips else ""
+            print(row(label, threads, rates["reslab"], rates["torch"]) + peak + trip, flush=True)
 
 
 if __name__ == "__main__":
