@@ -44,6 +44,18 @@ def round_trip(probe):
     return int(subprocess.run([probe], check=True, capture_output=True, text=True).stdout)
 
 
+# Round trips above this many nanoseconds mean the host has placed the two
+# CPUs far apart (320-360 ns on this machine, against 60-80 near each other).
+FAR_APART = 150
+
+
+def built_probe(directory):
+    """core_to_core.c compiled into `directory`; returns the executable's path."""
+    probe = os.path.join(directory, "core_to_core")
+    subprocess.run(["cc", "-O2", "-pthread", "-o", probe, os.path.join(HERE, "core_to_core.c")], check=True)
+    return probe
+
+
 def row(label, threads, numerators, denominators, digits=0):
     """One table row: the label, the thread count, the medians of two series
     timed in alternating rounds, their ratio, and the median and range of the
@@ -64,9 +76,7 @@ def main():
     args = parser.parse_args()
     reslab = os.path.join(ROOT, ".build", "release", "reslab")
     with tempfile.TemporaryDirectory() as directory:
-        probe = os.path.join(directory, "core_to_core")
-        subprocess.run(["cc", "-O2", "-pthread", "-o", probe, os.path.join(HERE, "core_to_core.c")], check=True)
-        compare(args, reslab, probe)
+        compare(args, reslab, built_probe(directory))
 
 
 def compare(args, reslab, probe):

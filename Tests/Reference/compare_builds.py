@@ -11,16 +11,23 @@ OLD and NEW are `reslab` executables (for example a copy of
 runs the same `reslab bench` command one right after the other, the first
 of the pair alternating from round to round, so that the shared machine's
 slow spells fall on both alike. Besides the ratio of the medians, the table
-gives the median and the range of the ratios of the pairs.
+gives the median and the range of the ratios of the pairs. On two threads
+or more, a cache line's round trip between the CPUs is timed before and
+after each pair (core_to_core.c), and two more rows give the pairs that
+ran with the CPUs near each other throughout and those that ran far apart
+throughout: the host moves them, and far apart every two-thread step is
+1.4-1.6 times slower (core_distance.py), so a pair split across a move
+compares two placements, not two builds.
 """
 import argparse
 import json
 import os
 import subprocess
 import sys
+import tempfile
 
 sys.path.insert(0, os.path.dirname(__file__))
-from compare import WORKLOADS, row  # noqa: E402
+from compare import FAR_APART, WORKLOADS, built_probe, round_trip, row  # noqa: E402
 
 
 def figures(executable, arguments):
@@ -64,15 +71,40 @@ def main():
         commands = [common + ["--gemm"]]
     else:
         commands = [common + ["--workload", w] for w in args.workload or WORKLOADS]
-    values = {}
-    for round in range(args.rounds):
-        for command in commands:
-            for build in (["old", "new"] if round % 2 == 0 else ["new", "old"]):
-                for name, value in figures(getattr(args, build), command).items():
-                    values.setdefault(name, {"old": [], "new": []})[build].append(value)
+    with tempfile.TemporaryDirectory() as directory:
+        probe = built_probe(directory) if args.threads > 1 else None
+        values = time_pairs(args, commands, probe)
     print(f"{'figure':16} {'threads':>7} {'new':>10} {'old':>10} {'ratio':>7}   pairs: median (range)")
     for name, runs in values.items():
         print(row(name, args.threads, runs["new"], runs["old"], digits=1), flush=True)
+        for placement in ("near", "far"):
+            pairs = [(new, old) for new, old, where in zip(runs["new"], runs["old"], runs["placement"])
+                     if where == placement]
+            if pairs:
+                label = f"  {placement} ({len(pairs)})"
+                print(row(label, args.threads, [p[0] for p in pairs], [p[1] for p in pairs], digits=1), flush=True)
+
+
+def time_pairs(args, commands, probe):
+    """{figure: {"old": [...], "new": [...], "placement": [...]}}, one entry
+    per pair: "near" or "far" when the round trips timed before and after
+    the pair agree, else "moved" (and None without a probe)."""
+    values = {}
+    for round in range(args.rounds):
+        for command in commands:
+            before = round_trip(probe) if probe else None
+            pair = {}
+            for build in (["old", "new"] if round % 2 == 0 else ["new", "old"]):
+                pair[build] = figures(getattr(args, build), command)
+            after = round_trip(probe) if probe else None
+            places = {"far" if trip > FAR_APART else "near" for trip in (before, after)} if probe else {None}
+            placement = places.pop() if len(places) == 1 else "moved"
+            for name in pair["old"]:
+                runs = values.setdefault(name, {"old": [], "new": [], "placement": []})
+                runs["old"].append(pair["old"][name])
+                runs["new"].append(pair["new"][name])
+                runs["placement"].append(placement)
+    return values
 
 
 if __name__ == "__main__":
