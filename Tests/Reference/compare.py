@@ -14,10 +14,12 @@ the pairs, and the last column the median arithmetic peak that `reslab
 bench` timed beside ResLab's figures: it tells a quiet hour (about 370-410
 GFLOP/s on two threads of this machine) from a busy one (about 200). On
 two threads a further column gives the median and range of a cache line's
-round trip between the two CPUs, timed before each round
+round trip between the two CPUs, timed before and after each pair
 (core_to_core.c): this virtual machine's host places them near each other
 (60-80 ns) or far apart (320-360 ns), and every two-thread step is
-1.4-1.6 times slower far apart (core_distance.py).
+1.4-1.6 times slower far apart (core_distance.py). Two more rows then give
+the pairs that ran near each other throughout and those that ran far
+apart throughout; a pair split across a move compares two placements.
 """
 import argparse
 import json
@@ -56,6 +58,24 @@ def built_probe(directory):
     return probe
 
 
+def placement(before, after):
+    """"near" or "far" when the round trips timed before and after a pair
+    agree, else "moved"."""
+    places = {"far" if trip > FAR_APART else "near" for trip in (before, after)}
+    return places.pop() if len(places) == 1 else "moved"
+
+
+def placement_rows(threads, numerators, denominators, placements, digits=0):
+    """`row`s for the pairs that ran near each other throughout and for
+    those that ran far apart throughout, with how many pairs each holds."""
+    rows = []
+    for place in ("near", "far"):
+        pairs = [(a, b) for a, b, where in zip(numerators, denominators, placements) if where == place]
+        if pairs:
+            rows.append(row(f"  {place} ({len(pairs)})", threads, [a for a, _ in pairs], [b for _, b in pairs], digits))
+    return rows
+
+
 def row(label, threads, numerators, denominators, digits=0):
     """One table row: the label, the thread count, the medians of two series
     timed in alternating rounds, their ratio, and the median and range of the
@@ -92,16 +112,22 @@ def compare(args, reslab, probe):
             commands = {"reslab": [reslab, "bench", "--json", "--rounds", "1"] + common,
                         "torch": [sys.executable, os.path.join(HERE, "bench_pytorch.py")] + common}
             rates = {"reslab": [], "torch": []}
-            peaks, trips = [], []
+            peaks, trips, placements = [], [], []
             for round in range(args.rounds):
-                trips += [round_trip(probe)] if threads > 1 else []
+                before = round_trip(probe) if threads > 1 else None
                 for name in (["reslab", "torch"] if round % 2 == 0 else ["torch", "reslab"]):
                     figure = measure(commands[name])
                     rates[name].append(figure["samples_per_s"])
                     peaks += [figure["peak_gflops"]] if "peak_gflops" in figure else []
+                if threads > 1:
+                    after = round_trip(probe)
+                    trips += [before, after]
+                    placements.append(placement(before, after))
             peak = f"   {statistics.median(peaks):.0f}" if peaks else ""
             trip = f"   {statistics.median(trips):.0f} ({min(trips)}–{max(trips)})" if trips else ""
             print(row(label, threads, rates["reslab"], rates["torch"]) + peak + trip, flush=True)
+            for line in placement_rows(threads, rates["reslab"], rates["torch"], placements):
+                print(line, flush=True)
 
 
 if __name__ == "__main__":

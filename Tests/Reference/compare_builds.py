@@ -27,7 +27,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(__file__))
-from compare import FAR_APART, WORKLOADS, built_probe, round_trip, row  # noqa: E402
+from compare import WORKLOADS, built_probe, placement, placement_rows, round_trip, row  # noqa: E402
 
 
 def figures(executable, arguments):
@@ -77,12 +77,8 @@ def main():
     print(f"{'figure':16} {'threads':>7} {'new':>10} {'old':>10} {'ratio':>7}   pairs: median (range)")
     for name, runs in values.items():
         print(row(name, args.threads, runs["new"], runs["old"], digits=1), flush=True)
-        for placement in ("near", "far"):
-            pairs = [(new, old) for new, old, where in zip(runs["new"], runs["old"], runs["placement"])
-                     if where == placement]
-            if pairs:
-                label = f"  {placement} ({len(pairs)})"
-                print(row(label, args.threads, [p[0] for p in pairs], [p[1] for p in pairs], digits=1), flush=True)
+        for line in placement_rows(args.threads, runs["new"], runs["old"], runs["placement"], digits=1):
+            print(line, flush=True)
 
 
 def time_pairs(args, commands, probe):
@@ -96,14 +92,12 @@ def time_pairs(args, commands, probe):
             pair = {}
             for build in (["old", "new"] if round % 2 == 0 else ["new", "old"]):
                 pair[build] = figures(getattr(args, build), command)
-            after = round_trip(probe) if probe else None
-            places = {"far" if trip > FAR_APART else "near" for trip in (before, after)} if probe else {None}
-            placement = places.pop() if len(places) == 1 else "moved"
+            where = placement(before, round_trip(probe)) if probe else None
             for name in pair["old"]:
                 runs = values.setdefault(name, {"old": [], "new": [], "placement": []})
                 runs["old"].append(pair["old"][name])
                 runs["new"].append(pair["new"][name])
-                runs["placement"].append(placement)
+                runs["placement"].append(where)
     return values
 
 
