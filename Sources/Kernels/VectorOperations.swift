@@ -244,7 +244,7 @@ private func addMeasuring(_ a: inout [Float], _ b: [Float],
     }
 }
 
-/// The walk of `addInPlace` that sums squares: `first` those of `a` or
+/// The walk of the additions that sum squares: `first` those of `a` or
 /// of the sum, `second` those of `b` when the operands are measured.
 private struct MeasuredAddition: VectorStep {
     let a: UnsafeMutablePointer<Float>, b: UnsafePointer<Float>
