@@ -34,16 +34,49 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 WORKLOADS = ["mlp-spiral", "mlp-fashion", "conv-fashion"]
 
 
+def run(command):
+    """The standard output of `command`; if it cannot start or fails, the
+    script stops with one line naming it and the last line it printed to
+    standard error."""
+    try:
+        return subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    except (OSError, subprocess.CalledProcessError) as failure:
+        detail = (getattr(failure, "stderr", None) or str(failure)).strip().splitlines() or ["no output"]
+        sys.exit(f"error: {os.path.basename(command[0])} failed: {detail[-1]}")
+
+
+def records(command):
+    """The JSON objects `command` prints, one a line; the script stops with
+    one line if any line is not one."""
+    found = []
+    for line in run(command).splitlines():
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except ValueError:
+            record = None
+        if not isinstance(record, dict):
+            sys.exit(f"error: {os.path.basename(command[0])} printed {line[:40]!r}, not a JSON object")
+        found.append(record)
+    return found
+
+
 def measure(command):
     """Runs one benchmark command and returns its workload's JSON figure
     (`reslab bench` reports the arithmetic peak first)."""
-    output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
-    return [json.loads(line) for line in output.split("\n") if "samples_per_s" in line][0]
+    figures = [record for record in records(command) if isinstance(record.get("samples_per_s"), (int, float))]
+    if not figures:
+        sys.exit(f"error: {os.path.basename(command[0])} printed no samples/s figure")
+    return figures[0]
 
 
 def round_trip(probe):
     """Nanoseconds of a cache line's round trip between CPUs 0 and 1."""
-    return int(subprocess.run([probe], check=True, capture_output=True, text=True).stdout)
+    output = run([probe]).strip()
+    if not output.isdigit() or not 0 < int(output) < 10**6:
+        sys.exit(f"error: core_to_core printed {output[:40]!r}, not a round trip in nanoseconds")
+    return int(output)
 
 
 # Round trips above this many nanoseconds mean the host has placed the two
@@ -54,7 +87,7 @@ FAR_APART = 150
 def built_probe(directory):
     """core_to_core.c compiled into `directory`; returns the executable's path."""
     probe = os.path.join(directory, "core_to_core")
-    subprocess.run(["cc", "-O2", "-pthread", "-o", probe, os.path.join(HERE, "core_to_core.c")], check=True)
+    run(["cc", "-O2", "-pthread", "-o", probe, os.path.join(HERE, "core_to_core.c")])
     return probe
 
 
@@ -94,7 +127,13 @@ def main():
     parser.add_argument("--workload", action="append", choices=WORKLOADS, help="workloads (default: all)")
     parser.add_argument("--depth", type=int, action="append", help="blocks (default: each workload's own)")
     args = parser.parse_args()
+    if not (1 <= args.rounds <= 1000 and 0 < args.seconds <= 3600
+            and all(1 <= t <= 1024 for t in args.threads or []) and all(1 <= d <= 1000 for d in args.depth or [])):
+        sys.exit("error: --rounds must be 1 to 1000, --seconds above 0 and at most 3600, "
+                 "--threads 1 to 1024, --depth 1 to 1000")
     reslab = os.path.join(ROOT, ".build", "release", "reslab")
+    if not (os.path.isfile(reslab) and os.access(reslab, os.X_OK)):
+        sys.exit(f"error: {reslab} is not an executable reslab (swift build -c release)")
     with tempfile.TemporaryDirectory() as directory:
         compare(args, reslab, built_probe(directory))
 

@@ -20,14 +20,12 @@ throughout: the host moves them, and far apart every two-thread step is
 compares two placements, not two builds.
 """
 import argparse
-import json
 import os
-import subprocess
 import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(__file__))
-from compare import WORKLOADS, built_probe, placement, placement_rows, round_trip, row  # noqa: E402
+from compare import WORKLOADS, built_probe, placement, placement_rows, records, round_trip, row  # noqa: E402
 
 
 def figures(executable, arguments):
@@ -36,16 +34,13 @@ def figures(executable, arguments):
     counting the useful arithmetic where a product reports it, so that two
     builds doing the same convolution by different algorithms compare by
     speed."""
-    output = subprocess.run([executable, "bench", "--json"] + arguments, check=True, capture_output=True,
-                            text=True).stdout
     results = {}
-    for line in output.split("\n"):
-        if not line.strip():
-            continue
-        record = json.loads(line)
-        if record["workload"] == "fma-peak":
+    for record in records([executable, "bench", "--json"] + arguments):
+        if record.get("workload") == "fma-peak":
             continue
         value = record.get("samples_per_s") or record.get("useful_gflops") or record.get("gflops")
+        if not isinstance(record.get("workload"), str) or not isinstance(value, (int, float)):
+            sys.exit(f"error: {executable} printed a figure without a workload and a value: {str(record)[:60]}")
         results[record["workload"]] = value
     return results
 

@@ -13,22 +13,19 @@ with the round trip; the arithmetic peak, which each core reaches alone,
 does not move.
 """
 import argparse
-import json
 import os
-import subprocess
 import sys
 import tempfile
 
-WORKLOADS = ["mlp-spiral", "mlp-fashion", "conv-fashion"]
+sys.path.insert(0, os.path.dirname(__file__))
+from compare import WORKLOADS, built_probe, measure, round_trip  # noqa: E402
 
 
 def timed(reslab, workload):
     """One second of `workload` on two threads: its milliseconds per step
     and the peak timed beside it, in GFLOP/s."""
-    output = subprocess.run([reslab, "bench", "--json", "--workload", workload, "--threads", "2",
-                             "--rounds", "1", "--seconds", "1"], check=True, capture_output=True, text=True).stdout
-    records = [json.loads(line) for line in output.splitlines() if line.strip()]
-    record = next(r for r in records if r["workload"] == workload)
+    record = measure([reslab, "bench", "--json", "--workload", workload, "--threads", "2",
+                      "--rounds", "1", "--seconds", "1"])
     return record["ms_per_step"], record["peak_gflops"]
 
 
@@ -41,13 +38,11 @@ def main():
         sys.exit(f"error: {args.reslab} is not an executable reslab (swift build -c release)")
     if not 1 <= args.rounds <= 1000:
         sys.exit("error: --rounds must be 1 to 1000")
-    source = os.path.join(os.path.dirname(os.path.abspath(__file__)), "core_to_core.c")
     with tempfile.TemporaryDirectory() as directory:
-        probe = os.path.join(directory, "core_to_core")
-        subprocess.run(["cc", "-O2", "-pthread", "-o", probe, source], check=True)
+        probe = built_probe(directory)
         print(f"{'round trip (ns)':>15}{'peak GFLOP/s':>14}" + "".join(f"{w + ' ms/step':>22}" for w in WORKLOADS))
         for _ in range(args.rounds):
-            trip = subprocess.run([probe], check=True, capture_output=True, text=True).stdout.strip()
+            trip = round_trip(probe)
             figures = [timed(args.reslab, w) for w in WORKLOADS]
             print(f"{trip:>15}{figures[0][1]:>14.0f}" + "".join(f"{ms:>22.2f}" for ms, _ in figures), flush=True)
 
