@@ -28,6 +28,8 @@ public struct Dataset: Sendable {
 
 /// Samples with integer labels. Points are stored as floats; images as bytes
 /// (a quarter of the memory) and normalised only when a batch is gathered.
+/// The set is the `count` samples from `firstSample` on in its storage, so
+/// that two sets can share one array (the training and validation images).
 public struct LabeledSamples: Sendable {
     /// How feature values are kept.
     public enum Storage: Sendable {
@@ -39,11 +41,14 @@ public struct LabeledSamples: Sendable {
     public let storage: Storage
     public let labels: [Int]
     public let featureCount: Int
+    /// Where the set's samples start in `storage`, in samples.
+    public let firstSample: Int
 
-    public init(storage: Storage, labels: [Int], featureCount: Int) {
+    public init(storage: Storage, labels: [Int], featureCount: Int, firstSample: Int = 0) {
         self.storage = storage
         self.labels = labels
         self.featureCount = featureCount
+        self.firstSample = firstSample
     }
 
     public var count: Int { labels.count }
@@ -63,7 +68,7 @@ public struct LabeledSamples: Sendable {
         labels.removeAll(keepingCapacity: true)
         features.withUnsafeMutableBufferPointer { out in
             for (row, index) in indices.enumerated() {
-                let (from, to) = (index * featureCount, row * featureCount)
+                let (from, to) = ((firstSample + index) * featureCount, row * featureCount)
                 switch storage {
                 case .floats(let values):
                     for j in 0..<featureCount { out[to + j] = values[from + j] }
@@ -79,12 +84,13 @@ public struct LabeledSamples: Sendable {
     /// The samples at `indices`, as a new set (used to split one pool of samples).
     public func subset(_ indices: [Int]) -> LabeledSamples {
         let f = featureCount
+        let runs = indices.map { firstSample + $0 }
         let picked: Storage
         switch storage {
         case .floats(let values):
-            picked = .floats(values.runs(at: indices, length: f))
+            picked = .floats(values.runs(at: runs, length: f))
         case .bytes(let bytes, let mean, let std):
-            picked = .bytes(bytes.runs(at: indices, length: f), mean: mean, std: std)
+            picked = .bytes(bytes.runs(at: runs, length: f), mean: mean, std: std)
         }
         return LabeledSamples(storage: picked, labels: indices.map { labels[$0] }, featureCount: f)
     }
@@ -101,12 +107,17 @@ extension Array {
         return picked
     }
 
-    /// Keeps the runs of `length` elements that start at `length·r` for each
-    /// `r` in `runs` (ascending), moved to the front in that order, and
-    /// drops the rest, in the array's own storage.
-    mutating func keepRuns(at runs: [Int], length: Int) {
-        precondition(zip(runs, runs.dropFirst()).allSatisfy { $0 < $1 } && (runs.last ?? -1) < count / Swift.max(length, 1),
+    /// Moves the runs of `length` elements that start at `length·r` for each
+    /// `r` in `runs` (ascending) to the front, in that order, and the other
+    /// runs behind them, in their order, in the array's own storage: only
+    /// the runs that go behind are copied out on the way.
+    mutating func moveRunsToFront(_ runs: [Int], length: Int) {
+        let total = count / Swift.max(length, 1)
+        precondition(zip(runs, runs.dropFirst()).allSatisfy { $0 < $1 } && (runs.last ?? -1) < total,
                      "runs must ascend within the array")
+        var chosen = [Bool](repeating: false, count: total)
+        for r in runs { chosen[r] = true }
+        let behind = self.runs(at: (0..<total).filter { !chosen[$0] }, length: length)
         withUnsafeMutableBufferPointer { elements in
             for (target, source) in runs.enumerated() where target != source {
                 // The source is never before the target, so copying forward
@@ -114,6 +125,6 @@ extension Array {
                 for offset in 0..<length { elements[target * length + offset] = elements[source * length + offset] }
             }
         }
-        removeSubrange(runs.count * length..<count)
+        replaceSubrange(runs.count * length..<runs.count * length + behind.count, with: behind)
     }
 }

@@ -62,9 +62,10 @@ public enum ImageDatasets {
 
     /// Splits a fixed 1/12 of the training images off as the validation set
     /// (the same images whatever the run's seed) and normalises with the
-    /// training images' mean and standard deviation. The validation images
-    /// are copied out and the training images moved down in `train`'s own
-    /// arrays: a copy of them would need their size again.
+    /// training images' mean and standard deviation. The training images
+    /// are moved to the front of their own array and the validation images
+    /// behind them, and both sets read that one array: a copy of either
+    /// would keep its megabytes resident twice.
     static func assemble(name: String, sampleShape: [Int], classNames: [String],
                          train: inout (pixels: [UInt8], labels: [Int]),
                          test: (pixels: [UInt8], labels: [Int])) -> Dataset {
@@ -73,16 +74,15 @@ public enum ImageDatasets {
         var order = Array(0..<train.labels.count)
         var generator = SeededGenerator(seed: 2016)
         order.seededShuffle(using: &generator)
-        let validationCount = order.count / 12
-        let validation = LabeledSamples(storage: .bytes(train.pixels, mean: mean, std: std), labels: train.labels,
-                                        featureCount: features).subset(order[..<validationCount].sorted())
-        let kept = order[validationCount...].sorted()
-        train.pixels.keepRuns(at: kept, length: features)
-        train.labels.keepRuns(at: kept, length: 1)
+        let kept = order[(order.count / 12)...].sorted()
+        train.pixels.moveRunsToFront(kept, length: features)
+        train.labels.moveRunsToFront(kept, length: 1)
+        let pixels = LabeledSamples.Storage.bytes(train.pixels, mean: mean, std: std)
         return Dataset(name: name, sampleShape: sampleShape, classNames: classNames,
-                       train: LabeledSamples(storage: .bytes(train.pixels, mean: mean, std: std), labels: train.labels,
+                       train: LabeledSamples(storage: pixels, labels: Array(train.labels[..<kept.count]),
                                              featureCount: features),
-                       validation: validation,
+                       validation: LabeledSamples(storage: pixels, labels: Array(train.labels[kept.count...]),
+                                                  featureCount: features, firstSample: kept.count),
                        test: LabeledSamples(storage: .bytes(test.pixels, mean: mean, std: std), labels: test.labels,
                                             featureCount: features))
     }

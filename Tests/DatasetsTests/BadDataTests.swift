@@ -65,8 +65,9 @@ struct IDXReaderTests {
         }
     }
 
-    /// The split moves the training images down in their own array: each
-    /// image must land whole, once, in order, beside its own label.
+    /// The split moves the training images to the front of their own array
+    /// and the validation images behind them: each image must land whole,
+    /// once, in order, beside its own label, and both sets read that array.
     @Test func splitKeepsEveryImageWholeAndInOrder() throws {
         try withTemporaryDirectory { directory in
             let count = 36
@@ -78,16 +79,17 @@ struct IDXReaderTests {
             let set = try ImageDatasets.mnist(directory: directory)
             func images(_ samples: LabeledSamples) -> [Int] {
                 guard case .bytes(let bytes, _, _) = samples.storage else { return [] }
-                #expect(bytes.count == samples.count * 784)
-                return (0..<samples.count).map { i in
+                #expect(bytes.count == count * 784)
+                return (samples.firstSample..<samples.firstSample + samples.count).map { i in
                     let image = bytes[i * 784..<(i + 1) * 784]
                     #expect(Set(image).count == 1, "image \(i) is not whole")
-                    #expect(samples.labels[i] == Int(image.first!) % 10, "image \(i) lost its label")
+                    #expect(samples.labels[i - samples.firstSample] == Int(image.first!) % 10, "image \(i) lost its label")
                     return Int(image.first!)
                 }
             }
             let (train, validation) = (images(set.train), images(set.validation))
             #expect(validation.count == count / 12)
+            #expect(set.train.firstSample == 0 && set.validation.firstSample == set.train.count)
             #expect(train == train.sorted() && validation == validation.sorted())
             #expect((train + validation).sorted() == Array(0..<count))
         }
@@ -250,7 +252,8 @@ struct FashionMNISTPackageTests {
             Issue.record("images should be held as bytes")
             return
         }
-        #expect(pixels.count == set.train.count * 784)
+        #expect(pixels.count == 60_000 * 784, "the validation images share the training images' array")
+        #expect(set.validation.firstSample == set.train.count)
         #expect(abs(mean - 0.286) < 0.01 && abs(std - 0.353) < 0.01)
     }
 }

@@ -66,4 +66,17 @@ struct BatchSamplerTests {
         #expect(labels == [0, 1])
         #expect(zip(features, [-0.6, -0.2, -1, 1]).allSatisfy { abs($0 - $1) < 1e-5 })
     }
+
+    /// A set that starts further into a shared array reads its own samples,
+    /// whether gathered or copied out as a subset.
+    @Test func aSetFromLaterInItsStorageReadsItsOwnSamples() {
+        let storage = LabeledSamples.Storage.floats([0, 1, 10, 11, 20, 21, 30, 31])
+        let later = LabeledSamples(storage: storage, labels: [2, 3], featureCount: 2, firstSample: 2)
+        var features: [Float] = [], labels: [Int] = []
+        later.gather([1, 0], features: &features, labels: &labels)
+        #expect(features == [30, 31, 20, 21] && labels == [3, 2])
+        let picked = later.subset([1])
+        picked.gather([0], features: &features, labels: &labels)
+        #expect(picked.firstSample == 0 && features == [30, 31] && labels == [3])
+    }
 }
