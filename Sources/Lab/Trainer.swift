@@ -73,15 +73,15 @@ public final class Trainer {
     /// the gradients of a finite loss accumulated. On one thread the batch
     /// is gathered straight into the network's input.
     ///
-    /// With more than one thread, a dense network's batch is shared out: each
-    /// thread takes its share through the whole network. A convolutional
-    /// network instead splits each layer's work, which its large layers
-    /// divide well (`conv-fashion`, 2 threads: 637 samples/s against 623
-    /// with the batch shared out; `mlp-fashion` gains a fifth).
+    /// With more than one thread, the batch is shared out: each thread takes
+    /// its share through the whole network (see `DataParallelNetwork`).
+    /// Splitting each layer's work instead hands every activation between
+    /// the cores, which costs most when the host places them far apart:
+    /// `conv-fashion` then took 63–67 ms a step against 41–44 shared out.
     private func computeGradients(_ samples: LabeledSamples, _ indices: ArraySlice<Int>,
                                   modes: [BlockMode]) -> (loss: Float, correct: Int) {
         let shape = shape(of: indices.count, samples)
-        if threads > 1 && network.spec.kind == .dense && indices.count >= threads {
+        if threads > 1 && indices.count >= threads {
             let parallel = dataParallel ?? DataParallelNetwork(network: network, shards: threads)
             dataParallel = parallel
             samples.gather(indices, features: &features, labels: &labels)

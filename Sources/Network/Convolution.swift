@@ -11,7 +11,9 @@ public final class Convolution: Layer {
     public let stride: Int
     public let padding: Int
     private var input = Tensor.empty
-    private let workspaces: [ConvolutionWorkspace]
+    /// Where it runs its images, one share per workspace (see
+    /// `ResNet.runConvolutions(in:)`).
+    var workspaces: [ConvolutionWorkspace]
     private var store = TensorStore()
     /// The output shape of the last input shape, kept so that a step does
     /// not build the same small array again.

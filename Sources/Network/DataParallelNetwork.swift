@@ -46,6 +46,9 @@ public final class DataParallelNetwork {
     /// (loss, correct predictions), kept from step to step; each shard
     /// touches only its own.
     private let parts: [ShardPart]
+    /// The network's first convolution workspace, in which its own shard
+    /// runs its images as one share (see `init`).
+    private let firstWorkspace: [ConvolutionWorkspace]
 
     public var shards: Int { shardNetworks.count }
 
@@ -54,11 +57,21 @@ public final class DataParallelNetwork {
     /// step lends them the network's. Their batch norms' running statistics
     /// are their own, updated alike and never read: training normalises with
     /// the batch's statistics, and only the network evaluates.
+    ///
+    /// Each shard runs its convolutions' images as one share, on its own
+    /// core, in a workspace of the network's: shard `i` in the network's
+    /// `i`-th, which outside a step serves the `i`-th share of the network's
+    /// own passes. The replicas' scratch memory is then the network's.
     public init(network: ResNet, shards: Int) {
         precondition(shards >= 2 && shards <= WorkerPool.shared.capacity,
                      "\(shards) shards need as many threads, of \(WorkerPool.shared.capacity)")
         self.network = network
         let replicas = (1..<shards).map { _ in ResNet(spec: network.spec, seed: 0) }
+        let workspaces = network.convolutionWorkspaces
+        for (index, replica) in replicas.enumerated() where index + 1 < workspaces.count {
+            replica.runConvolutions(in: [workspaces[index + 1]])
+        }
+        firstWorkspace = Array(workspaces.prefix(1))
         shardNetworks = [network] + replicas
         exchange = ShardExchange(shards: shards)
         func tensors(of network: ResNet) -> [Parameter] { network.parameters.map(\.parameter) }
@@ -92,10 +105,12 @@ public final class DataParallelNetwork {
         precondition(labels.count >= shards, "a batch of \(labels.count) cannot be shared among \(shards) shards")
         for layer in networkNorms { layer.shardExchange = (exchange, 0) }
         network.keepsLinearGradientInputs = shardsMeet
+        network.runConvolutions(in: firstWorkspace)
         lendWeights(true)
         defer {
             if shardsMeet { for shard in shardNetworks { shard.releaseActivations() } }
             network.keepsLinearGradientInputs = false
+            network.runConvolutions(in: network.convolutionWorkspaces)
             lendWeights(false)
             for layer in networkNorms { layer.shardExchange = nil }
         }

@@ -96,6 +96,19 @@ public final class Sequential: Layer {
         for entry in layers { entry.layer.releaseActivations() }
     }
 
+    /// Drops what the layers kept, except what the linear layers keep for
+    /// their parameter gradients in a data-parallel step (their input and
+    /// output gradient) and what the layer before each keeps: its output,
+    /// which is that input too, must go back to the store with it, never
+    /// while the linear layer still holds it.
+    func releaseActivationsKeepingLinearInputs() {
+        for index in layers.indices {
+            let feedsLinear = index + 1 < layers.count && layers[index + 1].layer is Linear
+            if layers[index].layer is Linear || feedsLinear { continue }
+            layers[index].layer.releaseActivations()
+        }
+    }
+
     public func use(_ store: TensorStore) {
         for entry in layers { entry.layer.use(store) }
     }

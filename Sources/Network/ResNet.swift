@@ -22,13 +22,17 @@ public final class ResNet {
 
     /// Set on the shards of a data-parallel step: `accumulateGradients`
     /// then leaves the linear layers' parameter gradients to be added for
-    /// the whole batch after the shards are done, keeping what they need,
-    /// and releases nothing until `releaseActivations()`.
+    /// the whole batch after the shards are done, keeping what they need
+    /// until `releaseActivations()`; the rest it releases as it goes.
     var keepsLinearGradientInputs = false {
         didSet { for linear in linears { linear.keepsOutputGradient = keepsLinearGradientInputs } }
     }
     /// Every linear layer, stem to head.
     let linears: [Linear]
+    /// Every convolution, and the workspaces in which they run their
+    /// images, one share per core (none in a dense network).
+    let convolutions: [Convolution]
+    let convolutionWorkspaces: [ConvolutionWorkspace]
 
     /// Builds the network described by `spec` and initialises it from `seed`.
     public init(spec: ModelSpec, seed: UInt64) {
@@ -39,6 +43,10 @@ public final class ResNet {
         case .conv: (stem, blocks, head) = Self.conv(spec)
         }
         linears = Self.chain(stem, blocks, head).flatMap { $0.layers.compactMap { $0.layer as? Linear } }
+        convolutions = Self.chain(stem, blocks, head).flatMap { part in
+            part.layers.compactMap { ($0.layer as? Convolution) ?? ($0.layer as? PreActivatedConvolution)?.convolution }
+        } + blocks.compactMap { $0.shortcut as? Convolution }
+        convolutionWorkspaces = convolutions.first?.workspaces ?? []
         parameters = stem.parameters.prefixed("stem")
             + blocks.enumerated().flatMap { $0.element.parameters.prefixed("blocks.\($0.offset)") }
             + head.parameters.prefixed("head")
@@ -65,13 +73,7 @@ public final class ResNet {
     public func forward(shape: [Int], modes: [BlockMode], training: Bool, order: [Int]? = nil,
                         fill: (inout [Float]) -> Void) -> Tensor {
         precondition(modes.count == blocks.count, "\(modes.count) modes for \(blocks.count) blocks")
-        // An evaluation between training steps, or another batch size,
-        // needs other sizes: what the store kept would only add to the
-        // memory that pass takes, so it is let go.
-        if lastPass != (training, shape[0]) {
-            store.removeAll()
-            lastPass = (training, shape[0])
-        }
+        prepareStore(training: training, batch: shape[0])
         var batch = store.takeTensor(shape)
         fill(&batch.data)
         var x = stem.forward(consume batch, training: training)
@@ -82,6 +84,24 @@ public final class ResNet {
             store.settle()
         }
         return head.forward(x, training: training)
+    }
+
+    /// Readies the store for a pass: an evaluation between training steps,
+    /// or another batch size, needs other sizes, and what the store kept
+    /// would only add to the memory that pass takes, so it is let go.
+    /// A data-parallel step calls it for the whole batch before its shards
+    /// run, since the network's own shard sees only its part.
+    func prepareStore(training: Bool, batch: Int) {
+        guard lastPass != (training, batch) else { return }
+        store.removeAll()
+        lastPass = (training, batch)
+    }
+
+    /// Makes every convolution run its images in `workspaces`, one share
+    /// each: the network's own by default, one per core; a data-parallel
+    /// shard runs its part of the batch as one share, in one of them.
+    func runConvolutions(in workspaces: [ConvolutionWorkspace]) {
+        for convolution in convolutions { convolution.workspaces = workspaces }
     }
 
     /// Groups of blocks that can swap places: same input and output shape.
@@ -114,8 +134,7 @@ public final class ResNet {
     /// drops its saved activations as soon as its backward pass is done,
     /// so that the step's peak of memory is at its start and not near its end.
     public func accumulateGradients(_ logitsGradient: consuming Tensor) {
-        stem.accumulateParameterGradients(backwardToStem(logitsGradient, routes: nil,
-                                                         releasing: !keepsLinearGradientInputs))
+        stem.accumulateParameterGradients(backwardToStem(logitsGradient, routes: nil, releasing: true))
         guard !keepsLinearGradientInputs else { return }
         stem.releaseActivations()
         store.settle()
@@ -135,14 +154,20 @@ public final class ResNet {
     }
 
     /// `∂L/∂(stem output)`, through the head and the blocks, which release
-    /// their activations behind them when `releasing`.
+    /// their activations behind them when `releasing` (all but what
+    /// `keepsLinearGradientInputs` keeps).
     private func backwardToStem(_ logitsGradient: consuming Tensor, routes: [GradientRoute]?, releasing: Bool) -> Tensor {
         var g = head.backward(logitsGradient)
-        if releasing { head.releaseActivations() }
+        if releasing {
+            if keepsLinearGradientInputs { head.releaseActivationsKeepingLinearInputs() } else { head.releaseActivations() }
+        }
         store.settle()
         for index in blocks.indices.reversed() {
             g = blocks[index].backward(consume g, route: routes?[index])
-            if releasing { blocks[index].releaseActivations() }
+            if releasing {
+                let block = blocks[index]
+                if keepsLinearGradientInputs { block.releaseActivationsKeepingLinearInputs() } else { block.releaseActivations() }
+            }
             store.settle()
         }
         return g

@@ -89,6 +89,13 @@ public final class ResidualBlock {
         shortcut?.releaseActivations()
     }
 
+    /// `releaseActivations`, keeping what linear layers keep for a
+    /// data-parallel step's parameter gradients (see `Sequential`).
+    func releaseActivationsKeepingLinearInputs() {
+        branch.releaseActivationsKeepingLinearInputs()
+        if !(shortcut is Linear) { shortcut?.releaseActivations() }
+    }
+
     /// Makes the block's layers share `store` (see `TensorStore`).
     public func use(_ store: TensorStore) {
         self.store = store

@@ -7,15 +7,19 @@ import Testing
 /// against the same step on the whole batch at once.
 struct DataParallelTests {
     /// Nine samples, so that the shards are uneven (four and five), in
-    /// every norm and with every block mode in the chain.
-    @Test(.enabled(if: WorkerPool.shared.capacity >= 2), arguments: NormKind.allCases)
-    func shardsComputeTheWholeBatchsGradients(norm: NormKind) {
-        let spec = ModelSpec(kind: .dense, inputShape: [6], classes: 3, depth: 4, width: 8, norm: norm)
-        let modes: [BlockMode] = [.residual, .plain, .deleted, .residual]
+    /// every norm and with every block mode in the chain; convolutional
+    /// shards run their images in the network's workspaces, one share each.
+    @Test(.enabled(if: WorkerPool.shared.capacity >= 2),
+          arguments: NormKind.allCases.map { (ModelKind.dense, $0) } + [(.conv, .batch), (.conv, .none)])
+    func shardsComputeTheWholeBatchsGradients(kind: ModelKind, norm: NormKind) {
+        let spec = kind == .dense
+            ? ModelSpec(kind: .dense, inputShape: [6], classes: 3, depth: 4, width: 8, norm: norm)
+            : ModelSpec(kind: .conv, inputShape: [1, 6, 6], classes: 3, depth: 1, width: 4, norm: norm)
+        let modes = Array([BlockMode.residual, .plain, .deleted, .residual].prefix(spec.blockCount))
         var rng = SeededGenerator(seed: 21)
-        let batch = 9
+        let batch = 9, features = spec.inputShape.reduce(1, *)
         // Offset inputs, so that batch statistics are far from zero mean.
-        let input = Tensor(shape: [batch, 6], data: (0..<batch * 6).map { _ in 3 + rng.normal() })
+        let input = Tensor(shape: [batch, features], data: (0..<batch * features).map { _ in 3 + rng.normal() })
         let labels = (0..<batch).map { $0 % 3 }
 
         let whole = ResNet(spec: spec, seed: 5)
