@@ -24,7 +24,7 @@ public final class Trainer {
     private var optimizer: Optimizer
     /// Threads a training step may use.
     public let threads: Int
-    /// Replicas that share a dense network's training steps out among the
+    /// Replicas that share the network's training steps out among the
     /// threads, built at the first step.
     private var dataParallel: DataParallelNetwork?
     private let settings: OptimizerSettings

@@ -30,9 +30,9 @@ struct TrainerTests {
     /// A whole training step as the engine takes it (gathering the batch
     /// from bytes or floats, forward, loss, backward and the optimizer's
     /// update) allocates nothing once it is steady. On two threads, where
-    /// a dense network's shards and a convolution's shares of images are
-    /// handed to the worker pool, this counts the calling thread's
-    /// allocations: posting a job there must allocate nothing either.
+    /// the network's shards are handed to the worker pool, this counts the
+    /// calling thread's allocations: posting a job there must allocate
+    /// nothing either.
     @Test(arguments: [ModelKind.dense, .conv], [true, false])
     func aSteadyTrainingStepAllocatesNothing(kind: ModelKind, bytes: Bool) {
         let spec = ModelSpec(kind: kind, inputShape: kind == .dense ? [16] : [1, 4, 4], classes: 3, depth: 1, width: 4)
