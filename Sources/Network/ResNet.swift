@@ -73,7 +73,13 @@ public final class ResNet {
     public func forward(shape: [Int], modes: [BlockMode], training: Bool, order: [Int]? = nil,
                         fill: (inout [Float]) -> Void) -> Tensor {
         precondition(modes.count == blocks.count, "\(modes.count) modes for \(blocks.count) blocks")
-        prepareStore(training: training, batch: shape[0])
+        // An evaluation between training steps, or another batch size,
+        // needs other sizes: what the store kept would only add to the
+        // memory that pass takes, so it is let go.
+        if lastPass != (training, shape[0]) {
+            store.removeAll()
+            lastPass = (training, shape[0])
+        }
         var batch = store.takeTensor(shape)
         fill(&batch.data)
         var x = stem.forward(consume batch, training: training)
@@ -84,17 +90,6 @@ public final class ResNet {
             store.settle()
         }
         return head.forward(x, training: training)
-    }
-
-    /// Readies the store for a pass: an evaluation between training steps,
-    /// or another batch size, needs other sizes, and what the store kept
-    /// would only add to the memory that pass takes, so it is let go.
-    /// A data-parallel step calls it for the whole batch before its shards
-    /// run, since the network's own shard sees only its part.
-    func prepareStore(training: Bool, batch: Int) {
-        guard lastPass != (training, batch) else { return }
-        store.removeAll()
-        lastPass = (training, batch)
     }
 
     /// Makes every convolution run its images in `workspaces`, one share
