@@ -30,7 +30,8 @@ public final class ResNet {
     /// Every linear layer, stem to head.
     let linears: [Linear]
     /// Every convolution, and the workspaces in which they run their
-    /// images, one share per core (none in a dense network).
+    /// images, one share per core (none in a dense network): one set for
+    /// all of them, since they never run at the same time (see `conv`).
     let convolutions: [Convolution]
     let convolutionWorkspaces: [ConvolutionWorkspace]
 
