@@ -93,18 +93,18 @@ public final class Sequential: Layer {
     public var batchNorms: [BatchNorm] { layers.flatMap(\.layer.batchNorms) }
 
     public func releaseActivations() {
-        for entry in layers { entry.layer.releaseActivations() }
+        releaseActivations(keepingLinearInputs: false)
     }
 
-    /// Drops what the layers kept, except what the linear layers keep for
-    /// their parameter gradients in a data-parallel step (their input and
-    /// output gradient) and what the layer before each keeps: its output,
-    /// which is that input too, must go back to the store with it, never
-    /// while the linear layer still holds it.
-    func releaseActivationsKeepingLinearInputs() {
+    /// Drops what the layers kept. `keepingLinearInputs` spares what the
+    /// linear layers keep for their parameter gradients in a data-parallel
+    /// step (their input and output gradient) and what the layer before
+    /// each keeps: its output, which is that input too, must go back to the
+    /// store with it, never while the linear layer still holds it.
+    func releaseActivations(keepingLinearInputs: Bool) {
         for index in layers.indices {
             let feedsLinear = index + 1 < layers.count && layers[index + 1].layer is Linear
-            if layers[index].layer is Linear || feedsLinear { continue }
+            if keepingLinearInputs && (layers[index].layer is Linear || feedsLinear) { continue }
             layers[index].layer.releaseActivations()
         }
     }

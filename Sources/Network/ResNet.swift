@@ -154,16 +154,11 @@ public final class ResNet {
     /// `keepsLinearGradientInputs` keeps).
     private func backwardToStem(_ logitsGradient: consuming Tensor, routes: [GradientRoute]?, releasing: Bool) -> Tensor {
         var g = head.backward(logitsGradient)
-        if releasing {
-            if keepsLinearGradientInputs { head.releaseActivationsKeepingLinearInputs() } else { head.releaseActivations() }
-        }
+        if releasing { head.releaseActivations(keepingLinearInputs: keepsLinearGradientInputs) }
         store.settle()
         for index in blocks.indices.reversed() {
             g = blocks[index].backward(consume g, route: routes?[index])
-            if releasing {
-                let block = blocks[index]
-                if keepsLinearGradientInputs { block.releaseActivationsKeepingLinearInputs() } else { block.releaseActivations() }
-            }
+            if releasing { blocks[index].releaseActivations(keepingLinearInputs: keepsLinearGradientInputs) }
             store.settle()
         }
         return g

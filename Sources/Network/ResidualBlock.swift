@@ -83,17 +83,12 @@ public final class ResidualBlock {
         return dx
     }
 
-    /// Drops what the last forward pass kept for the backward pass.
-    public func releaseActivations() {
-        branch.releaseActivations()
+    /// Drops what the last forward pass kept for the backward pass, but for
+    /// what the branch's linear layers keep for a data-parallel step's
+    /// parameter gradients when `keepingLinearInputs` (see `Sequential`).
+    public func releaseActivations(keepingLinearInputs: Bool = false) {
+        branch.releaseActivations(keepingLinearInputs: keepingLinearInputs)
         shortcut?.releaseActivations()
-    }
-
-    /// `releaseActivations`, keeping what linear layers keep for a
-    /// data-parallel step's parameter gradients (see `Sequential`).
-    func releaseActivationsKeepingLinearInputs() {
-        branch.releaseActivationsKeepingLinearInputs()
-        if !(shortcut is Linear) { shortcut?.releaseActivations() }
     }
 
     /// Makes the block's layers share `store` (see `TensorStore`).
