@@ -1,3 +1,5 @@
+import Kernels
+
 /// A labelled classification dataset, already split.
 public struct Dataset: Sendable {
     /// The name used on the command line (`spirals`, `fashion-mnist`, …).
@@ -45,6 +47,14 @@ public struct LabeledSamples: Sendable {
     public let firstSample: Int
 
     public init(storage: Storage, labels: [Int], featureCount: Int, firstSample: Int = 0) {
+        let stored: Int
+        switch storage {
+        case .floats(let values): stored = values.count
+        case .bytes(let bytes, _, _): stored = bytes.count
+        }
+        let needed = checkedSum([firstSample, labels.count]).flatMap { checkedProduct([$0, featureCount], atMost: stored) }
+        precondition(needed != nil,
+                     "\(labels.count) samples of \(featureCount) from sample \(firstSample) do not fit in \(stored) stored values")
         self.storage = storage
         self.labels = labels
         self.featureCount = featureCount

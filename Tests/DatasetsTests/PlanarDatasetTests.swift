@@ -79,4 +79,20 @@ struct BatchSamplerTests {
         picked.gather([0], features: &features, labels: &labels)
         #expect(picked.firstSample == 0 && features == [30, 31] && labels == [3])
     }
+
+    /// A set that would reach past its storage, or start before it, is
+    /// refused at once with a sentence, not read out of bounds later.
+    @Test func aSetPastItsStorageIsRefused() async {
+        let storage = LabeledSamples.Storage.floats([0, 1, 10, 11])
+        await #expect(processExitsWith: .failure) {
+            _ = LabeledSamples(storage: .floats([0, 1, 10, 11]), labels: [0, 1], featureCount: 2, firstSample: 1)
+        }
+        await #expect(processExitsWith: .failure) {
+            _ = LabeledSamples(storage: .floats([0, 1]), labels: [0], featureCount: 2, firstSample: -1)
+        }
+        await #expect(processExitsWith: .failure) {
+            _ = LabeledSamples(storage: .floats([0, 1]), labels: [0], featureCount: 2, firstSample: .max)
+        }
+        #expect(LabeledSamples(storage: storage, labels: [1], featureCount: 2, firstSample: 1).count == 1)
+    }
 }
