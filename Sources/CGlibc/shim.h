@@ -47,3 +47,17 @@ static inline void reslab_release_free_heap_pages(void) { (void)malloc_trim(0); 
 #else
 static inline void reslab_release_free_heap_pages(void) {}
 #endif
+
+// Sixteen floats stored straight to memory at `p`, which must be 64-byte
+// aligned (x86-64: vmovntps), and the fence that orders such stores before
+// the stores that follow it (sfence), which must come before another
+// thread may read them. Swift has neither.
+typedef float reslab_float16 __attribute__((ext_vector_type(16)));
+static inline void reslab_store_streaming(float *p, reslab_float16 v) {
+    __builtin_nontemporal_store(v, (reslab_float16 *)p);
+}
+#if defined(__x86_64__)
+static inline void reslab_streaming_fence(void) { _mm_sfence(); }
+#else
+static inline void reslab_streaming_fence(void) { __atomic_thread_fence(__ATOMIC_SEQ_CST); }
+#endif

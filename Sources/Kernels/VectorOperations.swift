@@ -1,3 +1,5 @@
+import CGlibc
+
 /// Element-wise kernels on whole arrays, sixteen lanes at a time.
 ///
 /// Layers call these instead of writing element loops over arrays: a plain
@@ -19,6 +21,29 @@ func loadVector(_ p: UnsafePointer<Float>, count: Int = 16) -> SIMD16<Float> {
 func storeVector(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>, count: Int = 16) {
     if count >= 16 { return UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD16<Float>.self) }
     withUnsafeBytes(of: v) { UnsafeMutableRawPointer(p).copyMemory(from: $0.baseAddress!, byteCount: count * 4) }
+}
+
+/// Stores `v` at `p`, which must be 64-byte aligned, straight to memory:
+/// the store neither reads the line first nor waits for other cores'
+/// copies of it to be dropped. Such stores are weakly ordered, so
+/// `finishStreamingStores()` must follow them before another thread may
+/// read what they wrote.
+@inline(__always)
+func storeVectorStreaming(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>) {
+    reslab_store_streaming(p, v)
+}
+
+/// Orders the calling thread's streaming stores before its later stores
+/// (such as the one that tells the pool a part has finished).
+@inline(__always)
+func finishStreamingStores() {
+    reslab_streaming_fence()
+}
+
+/// How many elements from `p` come before the first 64-byte boundary.
+@inline(__always)
+func elementsBeforeVectorBoundary(_ p: UnsafeMutablePointer<Float>) -> Int {
+    (64 - Int(bitPattern: p) % 64) % 64 / MemoryLayout<Float>.stride
 }
 
 /// Work done on a range a vector at a time: `apply(at:lanes:)` handles the

@@ -39,19 +39,29 @@ public final class Optimizer {
 
     /// Applies one update with learning rate `rate`. The tensors are shared
     /// out among the threads; each is updated whole by one of them, so the
-    /// result does not depend on the thread count.
+    /// result does not depend on the thread count. With more than one
+    /// thread, the new weights are stored streaming when the cores sit far
+    /// apart (see `sgdUpdate`), which changes the speed, not the values.
     public func step(rate: Float) {
         steps += 1
-        WorkerPool.shared.forEach(states, ParameterUpdates(settings: settings, step: steps, rate: rate))
+        var streamingWeights = false
+        if WorkerPool.shared.threads > 1 {
+            CorePlacement.shared.refreshIfStale()
+            streamingWeights = CorePlacement.shared.coresSitFarApart
+        }
+        WorkerPool.shared.forEach(states, ParameterUpdates(settings: settings, step: steps, rate: rate,
+                                                           streamingWeights: streamingWeights))
     }
 }
 
 /// One update of every parameter, each tensor an item for the worker pool.
 private struct ParameterUpdates: ItemWork {
-    let settings: OptimizerSettings, step: Int, rate: Float
+    let settings: OptimizerSettings, step: Int, rate: Float, streamingWeights: Bool
 
     func weight(of state: ParameterState) -> Int { state.parameter.count }
-    func run(_ state: ParameterState) { state.update(settings: settings, step: step, rate: rate) }
+    func run(_ state: ParameterState) {
+        state.update(settings: settings, step: step, rate: rate, streamingWeights: streamingWeights)
+    }
 }
 
 /// One parameter and the optimizer's running state for it.
@@ -67,17 +77,18 @@ private final class ParameterState {
     }
 
     /// One update; `step` counts from 1.
-    func update(settings: OptimizerSettings, step: Int, rate: Float) {
+    func update(settings: OptimizerSettings, step: Int, rate: Float, streamingWeights: Bool) {
         let p = parameter
         switch settings.kind {
         case .sgd:
             sgdUpdate(&p.value, gradient: p.gradient, velocity: &firstMoment, rate: rate, momentum: settings.momentum,
-                      decay: settings.weightDecay, nesterov: settings.nesterov, first: step == 1)
+                      decay: settings.weightDecay, nesterov: settings.nesterov, first: step == 1,
+                      streamingWeights: streamingWeights)
         case .adam:
             let corrections = (1 - pow(settings.beta1, Float(step)), 1 - pow(settings.beta2, Float(step)))
             adamUpdate(&p.value, gradient: p.gradient, firstMoment: &firstMoment, secondMoment: &secondMoment,
                        rate: rate, betas: (settings.beta1, settings.beta2), epsilon: settings.epsilon,
-                       decay: settings.weightDecay, corrections: corrections)
+                       decay: settings.weightDecay, corrections: corrections, streamingWeights: streamingWeights)
         }
     }
 }
