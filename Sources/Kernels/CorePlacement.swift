@@ -1,7 +1,7 @@
 import Dispatch
 import Synchronization
 
-/// Whether the cores that run the pool's first two threads sit near each
+/// Whether the cores that run two of the pool's threads sit near each
 /// other or far apart, from how long a handoff between them takes.
 ///
 /// A virtual machine's CPUs are placed by its host, and the placement can
@@ -22,8 +22,8 @@ public final class CorePlacement: Sendable {
     /// How many round trips one measurement averages.
     static let roundTrips = 8
     /// Nanoseconds a measurement stays current: the host moves the CPUs
-    /// about once a minute at most, and a measurement costs a few
-    /// microseconds, a job for both threads.
+    /// over minutes, not milliseconds, and a measurement costs a few
+    /// microseconds of both threads.
     static let measurementLifetime: UInt64 = 100_000_000
 
     private let pool: WorkerPool
