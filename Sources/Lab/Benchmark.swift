@@ -63,6 +63,10 @@ public struct BenchmarkResult: Codable, Sendable {
     public var peakFraction: Double?
     /// The arithmetic peak measured just before this figure, in the same round.
     public var peakGflops: Double?
+    /// On two threads or more, the round trip between two of the pool's
+    /// CPUs measured just before this figure's round (`CorePlacement`): it
+    /// tells whether the host had placed them near each other or far apart.
+    public var roundTripNanoseconds: Int?
     /// Busy programs that ran beside the measurement (`--contention`).
     public var busyNeighbours: Int?
     /// The peak resident memory of a training run, in kB (`--memory`).
@@ -75,12 +79,18 @@ public struct BenchmarkResult: Codable, Sendable {
         case usefulGflops = "useful_gflops"
         case peakFraction = "peak_fraction"
         case peakGflops = "peak_gflops"
+        case roundTripNanoseconds = "round_trip_ns"
         case busyNeighbours = "busy_neighbours"
         case peakResidentKilobytes = "peak_resident_kb"
     }
 }
 
 extension BenchmarkResult {
+    /// Whether the figure's round found the CPUs far apart; nil if not measured.
+    public var cpusSatFarApart: Bool? {
+        roundTripNanoseconds.map { $0 > CorePlacement.farApartRoundTrip }
+    }
+
     /// A memory figure: the peak resident size of a training run of
     /// `workload`'s network, and the run's wall time.
     public init(peakMemoryOf workload: BenchmarkWorkload, threads: Int, seconds: Double, kilobytes: Int) {
@@ -128,11 +138,13 @@ public enum Benchmark {
         var peaks: [Double] = []
         let results = figures.map { figure in
             let timed = (0..<rounds).map { _ in
+                if threads > 1 { CorePlacement.shared.measure() }
                 let peak = WorkerPool.withThreads(threads) { arithmeticPeak(seconds: share / 2) }
                 let (calls, elapsed) = figure.time(seconds: share)
                 var result = figure.result(calls: calls, seconds: elapsed)
                 result.peakGflops = peak
                 result.peakFraction = (result.usefulGflops ?? result.gflops ?? 0) / peak
+                if threads > 1 { result.roundTripNanoseconds = CorePlacement.shared.roundTrip }
                 return result
             }
             peaks += timed.compactMap(\.peakGflops)

@@ -60,21 +60,28 @@ struct BenchCommand: AsyncParsableCommand {
         func name(_ result: BenchmarkResult) -> String {
             result.workload.padding(toLength: 14, withPad: " ", startingAt: 0) + "\(result.threads) threads  "
         }
+        /// The figure's share of the peak, and where its CPUs sat, if measured.
+        func shareAndPlacement(_ result: BenchmarkResult) -> String {
+            let share = result.peakFraction.map { String(format: "  %3.0f %% of peak", $0 * 100) } ?? ""
+            let placement = result.roundTripNanoseconds.map { nanoseconds in
+                "  CPUs \(result.cpusSatFarApart == true ? "far apart" : "near each other") (round trip \(nanoseconds) ns)"
+            } ?? ""
+            return share + placement
+        }
         func report(_ result: BenchmarkResult) {
             if json {
                 print(String(decoding: (try? encoder.encode(result)) ?? Data(), as: UTF8.self))
             } else if let rate = result.samplesPerSecond {
                 let sized = scaling || depth != nil || width != nil
                 let size = sized ? String(format: "depth %3d width %3d  ", result.depth ?? 0, result.width ?? 0) : ""
-                let share = result.peakFraction.map { String(format: "  %3.0f %% of peak", $0 * 100) } ?? ""
                 print(name(result) + size + String(format: "%10.0f samples/s %7.1f GFLOP/s %8.2f ms/step",
-                                                   rate, result.gflops ?? 0, result.millisecondsPerStep ?? 0) + share)
+                                                   rate, result.gflops ?? 0, result.millisecondsPerStep ?? 0)
+                      + shareAndPlacement(result))
             } else if let kilobytes = result.peakResidentKilobytes {
                 let command = PeakMemory.trainArguments(threads: threads, steps: steps).joined(separator: " ")
                 print(name(result) + "\(kilobytes) kB peak resident (reslab \(command))")
             } else if let gflops = result.gflops {
-                let share = result.peakFraction.map { String(format: "  %3.0f %% of peak", $0 * 100) } ?? ""
-                print(name(result) + String(format: "%7.1f GFLOP/s", gflops) + share)
+                print(name(result) + String(format: "%7.1f GFLOP/s", gflops) + shareAndPlacement(result))
             }
         }
         let sizes: [(BenchmarkWorkload, Int?, Int?)] = scaling

@@ -232,12 +232,29 @@ struct CommandLineTests {
             let counted = try #require(object["gflops"] as? Double)
             let fraction = try #require(object["peak_fraction"] as? Double)
             #expect(abs(fraction * peak - useful) <= 1e-9 * useful)
+            // On two threads each figure says where its round found the CPUs.
+            let threads = try #require(object["threads"] as? Int)
+            #expect((object["round_trip_ns"] as? Int).map { $0 > 0 } ?? (threads == 1), "threads \(threads)")
             if object["workload"] as? String == "conv-fashion" {
                 #expect(counted < 0.45 * useful && counted > 0.25 * useful, "useful \(useful), counted \(counted)")
             } else {
                 #expect(abs(useful - counted) <= 1e-6 * counted, "useful \(useful), counted \(counted)")
             }
         }
+    }
+
+    /// On two threads a text line names the CPUs' placement and its round
+    /// trip; on one, where no line crosses between cores, it names none.
+    @Test func workloadBenchmarkNamesWhereTheCPUsSat() async throws {
+        let one = try await reslab("bench", "--workload", "mlp-spiral", "--seconds", "0.01", "--rounds", "1",
+                                   "--threads", "1")
+        #expect(one.status == 0 && one.stdout.contains("of peak") && !one.stdout.contains("CPUs"))
+        guard ProcessInfo.processInfo.activeProcessorCount >= 2 else { return }
+        let two = try await reslab("bench", "--workload", "mlp-spiral", "--seconds", "0.01", "--rounds", "1",
+                                   "--threads", "2")
+        let line = try #require(two.stdout.split(separator: "\n").first { $0.hasPrefix("mlp-spiral") })
+        #expect(line.contains("CPUs near each other (round trip ") || line.contains("CPUs far apart (round trip "),
+                "\(line)")
     }
 
     /// `--contention` measures 1 thread and all of them beside one busy
