@@ -1,3 +1,4 @@
+import AllocationCounter
 import Testing
 import Kernels
 
@@ -14,6 +15,17 @@ struct CorePlacementTests {
         // Even a busy machine hands a line over well within a second.
         #expect(roundTrip > 0 && roundTrip < 1_000_000_000)
         #expect(placement.coresSitFarApart == (roundTrip > CorePlacement.farApartRoundTrip))
+    }
+
+    /// The optimizer measures inside training steps, which allocate nothing.
+    @Test(.enabled(if: WorkerPool.shared.capacity >= 2))
+    func aMeasurementAllocatesNothingOnceWarm() {
+        let placement = CorePlacement(pool: .shared)
+        placement.measure()
+        let before = reslab_thread_allocations()
+        for _ in 0..<5 { placement.measure() }
+        #expect(reslab_thread_allocations() - before == 0)
+        #expect(placement.roundTrip != nil)
     }
 
     @Test func aPoolOfOneThreadMeasuresNothing() {
