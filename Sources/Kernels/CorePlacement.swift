@@ -49,7 +49,12 @@ public final class CorePlacement: Sendable {
 
     /// Whether the last measurement found the cores far apart.
     public var coresSitFarApart: Bool {
-        (roundTrip ?? 0) > Self.farApartRoundTrip
+        roundTrip.map(Self.farApart) ?? false
+    }
+
+    /// Whether a round trip of `nanoseconds` means cores far apart.
+    public static func farApart(roundTrip nanoseconds: Int) -> Bool {
+        nanoseconds > farApartRoundTrip
     }
 
     /// Measures the round trip again if the last measurement is older than

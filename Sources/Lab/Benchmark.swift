@@ -88,7 +88,7 @@ public struct BenchmarkResult: Codable, Sendable {
 extension BenchmarkResult {
     /// Whether the figure's round found the CPUs far apart; nil if not measured.
     public var cpusSatFarApart: Bool? {
-        roundTripNanoseconds.map { $0 > CorePlacement.farApartRoundTrip }
+        roundTripNanoseconds.map(CorePlacement.farApart)
     }
 
     /// A memory figure: the peak resident size of a training run of
