@@ -2,7 +2,8 @@ import Foundation
 import RunProtocol
 
 /// The lesion tab: the single-block sweep as one bar per block (accuracy,
-/// with a mark at the intact accuracy) above the k-deletion curve.
+/// with a mark at the intact accuracy) above the k-deletion curve. Short of
+/// six rows for both, the sweep alone.
 public struct LesionView {
     public var sweep: SingleLesionResult?
     public var curve: [KDeletionResult]?
@@ -23,12 +24,13 @@ public struct LesionView {
             return
         }
         let remaining = rect.y + rect.height - top
-        let sweepHeight = curve == nil ? remaining : (sweep == nil ? 0 : remaining / 2)
-        if let sweep, sweepHeight >= 3 {
+        let curveHeight = curve == nil ? 0 : (sweep == nil ? remaining : (remaining >= 6 ? max(4, remaining - remaining / 2) : 0))
+        let sweepHeight = remaining - curveHeight
+        if let sweep, sweepHeight >= 2 {
             drawSweep(sweep, into: &canvas, in: Rect(x: rect.x, y: top, width: rect.width, height: sweepHeight))
         }
-        if let curve, remaining - sweepHeight >= 4 {
-            let area = Rect(x: rect.x, y: top + sweepHeight, width: rect.width, height: remaining - sweepHeight)
+        if let curve, curveHeight >= 4 {
+            let area = Rect(x: rect.x, y: top + sweepHeight, width: rect.width, height: curveHeight)
             canvas.put("accuracy with k random blocks deleted", x: area.x + 1, y: area.y, style: CellStyle(.title))
             var chart = BrailleChart(series: [ChartSeries(role: .lesioned, points: curve.map { (Double($0.k), Double($0.mean)) })])
             chart.yRange = 0...1
@@ -39,12 +41,14 @@ public struct LesionView {
 
     /// Rows of `accuracy` bars, several blocks per row when there are more blocks than rows.
     func drawSweep(_ sweep: SingleLesionResult, into canvas: inout Canvas, in rect: Rect) {
-        var title = String(format: "one block deleted · intact %.1f %% (│)", 100 * sweep.intact)
+        let intact = String(format: "intact %.1f %% (│)", 100 * sweep.intact)
+        var titles = ["one block deleted · " + intact, intact]
         if let downsampling = sweep.groupMeans.downsampling {
-            title += String(format: " · ordinary %.1f %% · ↓ downsampling %.1f %%", 100 * sweep.groupMeans.ordinary, 100 * downsampling)
+            let ordinary = String(format: "ordinary %.1f %%", 100 * sweep.groupMeans.ordinary)
+            titles = [titles[0] + " · \(ordinary) · ↓ downsampling", titles[1] + " · \(ordinary) · ↓"]
+                .map { $0 + String(format: " %.1f %%", 100 * downsampling) }
         }
-        canvas.putFitted(title, x: rect.x + 1, y: rect.y,
-                         style: CellStyle(.title), limit: rect.width - 1)
+        putTitle(titles, into: &canvas, x: rect.x + 1, y: rect.y, limit: rect.width - 1)
         let rows = rect.height - 1
         let perRow = max(1, Int((Double(sweep.accuracy.count) / Double(max(rows, 1))).rounded(.up)))
         let barWidth = rect.width - 16
@@ -67,6 +71,13 @@ public struct LesionView {
     }
 }
 
+/// Writes the first of `titles` that fits in `limit` columns (the last one
+/// cut, if none fits): a panel's title, longest and clearest first.
+func putTitle(_ titles: [String], into canvas: inout Canvas, x: Int, y: Int, limit: Int) {
+    let title = titles.first { $0.count <= limit } ?? titles.last ?? ""
+    canvas.putFitted(title, x: x, y: y, style: CellStyle(.title), limit: limit)
+}
+
 /// Draws the running experiment's progress line, if any, on the first row of
 /// `rect`; returns the first free row.
 func drawProgress(_ progress: ExperimentProgress?, into canvas: inout Canvas, in rect: Rect) -> Int {
@@ -78,7 +89,8 @@ func drawProgress(_ progress: ExperimentProgress?, into canvas: inout Canvas, in
 
 /// The paths tab: the distribution of path lengths, the gradient per path
 /// (log), and the share of the total gradient per length, with the range
-/// that carries 90 % of it.
+/// that carries 90 % of it. Too short for three charts, it shows the last,
+/// which holds the answer.
 public struct PathsView {
     public var result: PathResult?
     public var progress: ExperimentProgress?
@@ -95,17 +107,21 @@ public struct PathsView {
             return
         }
         let lengths = (0...result.blocks).map(Double.init)
-        let panels: [(String, [Double], Bool, Role)] = [
-            ("paths of each length (Binomial)", result.distribution, false, .train),
-            ("gradient per path (log)", result.gradientPerPath, true, .validation),
-            ("share of the total gradient · 90 % from lengths \(result.effectiveRange[0])–\(result.effectiveRange[1])",
+        let range = "\(result.effectiveRange[0])–\(result.effectiveRange[1])"
+        let panels: [([String], [Double], Bool, Role)] = [
+            (["paths of each length (Binomial)"], result.distribution, false, .train),
+            (["gradient per path (log)"], result.gradientPerPath, true, .validation),
+            (["share of the total gradient · 90 % from lengths \(range)", "90 % of the gradient: lengths \(range)",
+              "90 %: lengths \(range)"],
              result.totalGradient, false, .lesioned),
         ]
-        let height = (rect.y + rect.height - top) / panels.count
+        let room = rect.y + rect.height - top
+        let shown = room / panels.count >= 3 ? panels[...] : panels.suffix(1)
+        let height = room / shown.count
         guard height >= 3 else { return }
-        for (index, (title, values, log, role)) in panels.enumerated() {
+        for (index, (titles, values, log, role)) in shown.enumerated() {
             let y = top + index * height
-            canvas.putFitted(title, x: rect.x + 1, y: y, style: CellStyle(.title), limit: rect.width - 2)
+            putTitle(titles, into: &canvas, x: rect.x + 1, y: y, limit: rect.width - 2)
             var chart = BrailleChart(series: [ChartSeries(role: role, points: Array(zip(lengths, values)))])
             chart.logScale = log
             chart.formatY = { String(format: log ? "%.0e" : "%.2f", $0) }

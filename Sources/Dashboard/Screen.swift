@@ -20,13 +20,14 @@ public enum Screen {
             return canvas
         }
         Header.draw(model.snapshot, lost: model.lostEngine, into: &canvas)
-        let strip = captionLines(model, width: width, room: height >= 20 ? 3 : 1)
-        for (row, line) in strip.enumerated() {
-            let isVerdict = model.verdict != nil && row < strip.count - (height >= 20 ? 1 : 0)
+        let strip = captionStrip(model, width: width, room: height >= 24 ? 4 : height >= 20 ? 3 : 2)
+        for (row, line) in (strip.verdict + strip.caption).enumerated() {
+            let isVerdict = row < strip.verdict.count
             canvas.fill(Rect(x: 0, y: 1 + row, width: width, height: 1), style: CellStyle(isVerdict ? .title : .text, reverse: isVerdict))
             canvas.put(" " + line, x: 0, y: 1 + row, style: CellStyle(isVerdict ? .title : .accent, bold: true, reverse: isVerdict))
         }
-        let body = Rect(x: 0, y: 1 + strip.count, width: width, height: height - 2 - strip.count)
+        let stripHeight = strip.verdict.count + strip.caption.count
+        let body = Rect(x: 0, y: 1 + stripHeight, width: width, height: height - 2 - stripHeight)
         let full = width >= fullWidth && height >= fullHeight
         if model.projector {
             projectorLayout(&model, into: &canvas, in: body)
@@ -61,8 +62,19 @@ public enum Screen {
         EventLogView.draw(model, into: &canvas, in: Rect(x: body.x, y: body.y + room, width: body.width, height: eventHeight))
     }
 
-    /// Charts and bars only, for terminals smaller than 100×30.
+    /// Charts and bars only, for terminals smaller than 100×30. Once a lesion
+    /// sweep or a path report has been asked for, its panel takes the loss
+    /// chart's place, so the lesson it belongs to stays on screen.
     static func compactLayout(_ model: inout DashboardModel, into canvas: inout Canvas, in body: Rect) {
+        if showsExperimentPanel(model) {
+            let chartHeight = body.height / 2, half = body.width / 2
+            accuracyChart(model, into: &canvas, in: Rect(x: body.x, y: body.y, width: half, height: chartHeight))
+            let panelRect = Rect(x: body.x + half, y: body.y, width: body.width - half, height: chartHeight)
+            panel(&canvas, panelRect, legend: [(model.tab.rawValue, .title)])
+            tabContent(model, into: &canvas, in: panelRect.inner)
+            bars(&model, into: &canvas, in: Rect(x: body.x, y: body.y + chartHeight, width: body.width, height: body.height - chartHeight))
+            return
+        }
         let chartHeight = min(max(6, body.height - barsHeight(model)), body.height / 2)
         charts(model, into: &canvas, in: Rect(x: body.x, y: body.y, width: body.width, height: chartHeight))
         bars(&model, into: &canvas, in: Rect(x: body.x, y: body.y + chartHeight, width: body.width, height: body.height - chartHeight))
@@ -75,15 +87,19 @@ public enum Screen {
         bars(&model, into: &canvas, in: Rect(x: body.x, y: body.y + chartHeight, width: body.width, height: body.height - chartHeight))
     }
 
-    /// The verdict of a finished twin run, wrapped at its fields, and the
-    /// lesson's caption: at most `room` lines of the screen's width.
-    static func captionLines(_ model: DashboardModel, width: Int, room: Int) -> [String] {
-        var lines: [String] = []
-        if let verdict = model.verdict {
-            lines = wrapFields(verdict.fields, width: width - 2)
+    /// The lesson's caption, wrapped at words, below the verdict of a
+    /// finished twin run, wrapped at its fields: at most `room` lines of the
+    /// screen's width. The caption takes its lines first, so what to press
+    /// next is never cut while there is room for it; the verdict gets the rest.
+    static func captionStrip(_ model: DashboardModel, width: Int, room: Int) -> (verdict: [String], caption: [String]) {
+        var caption = wrap(LessonGuide.caption(model), width: width - 2)
+        if caption.count > room {
+            caption = Array(caption.prefix(room - 1)) + [caption[(room - 1)...].joined(separator: " ")]
         }
-        if lines.count < room { lines.append(LessonGuide.caption(model)) }
-        return Array(lines.prefix(room)).map { line in line.count <= width - 2 ? line : fitted(line, width: width - 2) }
+        let verdict = model.verdict.map { wrapFields($0.fields, width: width - 2) } ?? []
+        let lines = verdict.prefix(room - caption.count) + caption
+        let fittedLines = lines.map { fitted($0, width: width - 2) }
+        return (Array(fittedLines.dropLast(caption.count)), Array(fittedLines.suffix(caption.count)))
     }
 
     /// `fields` joined with `separator`, broken into lines of at most
@@ -220,6 +236,7 @@ public enum Screen {
         for row in 0..<max(0, min(rows, model.barValues.count - first)) { model.barRows[top + row] = first + row }
     }
 
+    /// The tabbed panel: every tab's name in its top edge, the chosen one's content inside.
     static func tabs(_ model: DashboardModel, into canvas: inout Canvas, in rect: Rect) {
         canvas.box(rect)
         var x = rect.x + 2
@@ -228,7 +245,22 @@ public enum Screen {
             canvas.put(" \(tab.rawValue) ", x: x, y: rect.y, style: CellStyle(active ? .title : .dim, bold: active, reverse: active))
             x += tab.rawValue.count + 3
         }
-        let inner = rect.inner
+        tabContent(model, into: &canvas, in: rect.inner)
+    }
+
+    /// Whether the lesion or paths tab is chosen and has a result or a
+    /// running experiment to show.
+    static func showsExperimentPanel(_ model: DashboardModel) -> Bool {
+        let s = model.snapshot
+        switch model.tab {
+        case .lesions: return s.lesionSweep != nil || s.kDeletions != nil || s.experiment != nil
+        case .paths: return s.paths != nil || s.experiment != nil
+        case .heatmap, .decisions: return false
+        }
+    }
+
+    /// The chosen tab's content, inside its frame.
+    static func tabContent(_ model: DashboardModel, into canvas: inout Canvas, in inner: Rect) {
         switch model.tab {
         case .heatmap:
             GradientHeatmap(columns: model.gradientHistory, axis: model.gradientAxis(withHeatmap: true), colour: model.colour)

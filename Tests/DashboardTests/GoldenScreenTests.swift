@@ -124,6 +124,45 @@ struct GoldenScreenTests {
         }
     }
 
+    /// The lesson's caption, which says what to press next, is on screen
+    /// whole, wrapped at words, at every width from 60 columns on 20 rows or
+    /// more, and from 80 columns on 16 rows; the twin's verdict keeps its
+    /// first line from 20 rows on.
+    @Test(arguments: ScreenFixtures.names)
+    func captionIsNeverCut(name: String) {
+        for width in 60...220 {
+            for height in [16, 20, 24, 42] where height >= 20 || width >= 80 {
+                var model = ScreenFixtures.model(name)
+                let caption = LessonGuide.caption(model)
+                let lines = Screen.render(&model, width: width, height: height).lines
+                let text = lines.map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
+                #expect(text.contains(caption), "\(name) at \(width)×\(height): \(lines.prefix(5).joined(separator: "\n"))")
+                if model.verdict != nil && height >= 20 {
+                    #expect(lines[1].contains("test accuracy: residual"), "\(name) at \(width)×\(height): \(lines[1])")
+                }
+            }
+        }
+    }
+
+    /// Below 100×30 the lesion sweep and the path report keep a panel of
+    /// their own, so the caption that points to them points to something:
+    /// the intact accuracy and the range that carries 90 % of the gradient
+    /// are on screen at every compact size.
+    @Test func compactScreensShowTheExperimentsResult() {
+        for width in 60..<100 {
+            for height in 16..<30 {
+                var lesion = ScreenFixtures.model("lesion"), paths = ScreenFixtures.model("paths")
+                let lesionText = Screen.render(&lesion, width: width, height: height).lines.joined(separator: "\n")
+                let pathsText = Screen.render(&paths, width: width, height: height).lines.joined(separator: "\n")
+                #expect(lesionText.contains("lesion sweep") && lesionText.contains("intact 100.0 %"), "lesion at \(width)×\(height)")
+                #expect(pathsText.contains("lengths 1–5"), "paths at \(width)×\(height)")
+            }
+        }
+        var other = ScreenFixtures.model("lesion")
+        other.tab = .decisions
+        #expect(Screen.render(&other, width: 80, height: 24).lines.contains { $0.contains("┌─ loss") })
+    }
+
     /// Narrow headers drop whole fields, least important first.
     @Test func headerDropsWholeFields() {
         var model = ScreenFixtures.model("vanishing")
