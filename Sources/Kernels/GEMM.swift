@@ -1,3 +1,4 @@
+import CGlibc
 import Synchronization
 
 /// Whether a GEMM operand is read as stored or transposed.
@@ -12,6 +13,12 @@ let microRows = 8
 let microColumns = 32
 /// Depth of one packed panel: a B micro-panel (kc × 32 floats) stays in L1.
 let depthBlock = 256
+/// The deepest block: a B whose rows are far apart takes all of a depth up
+/// to this in one block, so that C is stored once instead of being read
+/// back for a short last block (`gemm-conv`, depth 288: 80–84 % of the
+/// peak in one block, 71–72 % as 256 + 32). Packed, such a block is
+/// narrower than `columnBlock`, to fit the same buffer.
+let deepestBlock = depthBlock * 3 / 2
 /// Rows of A packed at once: the packed block stays in L2.
 let rowBlock = 64
 /// Columns of B packed at once.
@@ -25,11 +32,17 @@ let inPlaceColumns = 8 * microColumns
 /// sets and evict one another; below it, the copy costs more than it saves.
 let packedBRows = 256
 /// A B whose stored rows are at least this many floats (a 4 KB page) apart
-/// is packed whatever C's rows: read in place, each of a panel's `kc` rows
-/// is a stream of its own, more than the hardware prefetcher follows, and
-/// every row waits on memory (`gemm-conv`, M=32 and N=50176: 1.5× faster
-/// packed).
+/// is read in blocks of `prefetchedColumns` columns when C has few rows.
+/// Each of a panel's `kc` rows is then a stream of its own, more than the
+/// hardware prefetcher follows, so the tiles of each block prefetch the
+/// rows of the next (`RowPrefetch`).
 let farApartRows = 1024
+/// Columns of a block of B read in place from rows far apart: the next
+/// block's rows (`gemm-conv`: 288 rows of 256 bytes, 72 KB) arrive in L1
+/// and L2 while this one's tiles run (`gemm-conv`: 64 or 128 columns
+/// 76–84 % of the peak, 256 columns 71–75 %, 512 columns 70 %; packed, as
+/// before, 50–52 %).
+let prefetchedColumns = 64
 
 /// Floating-point operations (2·m·n·k) of every `sgemm` call since launch,
 /// and of every direct convolution tile (DirectConvolution.swift), so that
@@ -123,16 +136,30 @@ struct GemmOperands {
     /// `compute`'s blocked loops, packing into the two buffers given.
     private func multiply(rows: Range<Int>, columns: Range<Int>,
                           packedA: UnsafeMutablePointer<Float>, packedB: UnsafeMutablePointer<Float>) {
-        for jc in stride(from: columns.lowerBound, to: columns.upperBound, by: columnBlock) {
-            let nc = min(columnBlock, columns.upperBound - jc)
-            for pc in stride(from: 0, to: k, by: depthBlock) {
-                let kc = min(depthBlock, k - pc)
+        // The depth blocks decide the order of each element's sum, so they
+        // depend on the operands alone, never on the rows a thread was given.
+        let farApart = transB == .none && bRowOffsets == nil && ldb >= farApartRows
+        let fetchesAhead = farApart && rows.count < packedBRows
+        let depth = farApart && k <= deepestBlock ? k : depthBlock
+        let packedWidth = min(columnBlock, depthBlock * columnBlock / depth / microColumns * microColumns)
+        let width = fetchesAhead ? prefetchedColumns : packedWidth
+        for jc in stride(from: columns.lowerBound, to: columns.upperBound, by: width) {
+            let nc = min(width, columns.upperBound - jc)
+            var ahead = fetchesAhead ? rowsOfBlock(after: jc, columns: columns) : RowPrefetch()
+            let lines = ahead.linesLeft
+            var products = 0
+            for pc in stride(from: 0, to: k, by: depth) {
+                let kc = min(depth, k - pc)
                 let panels = bPanels(packedInto: packedB, depth: pc, kc: kc, column: jc, nc: nc, rows: rows.count)
                 for ic in stride(from: rows.lowerBound, to: rows.upperBound, by: rowBlock) {
                     let mc = min(rowBlock, rows.upperBound - ic)
+                    // Each block fetches the share of the next columns' lines
+                    // that its arithmetic is of these columns' arithmetic.
+                    products += kc * mc
+                    ahead.quota = lines * products / (k * rows.count) - (lines - ahead.linesLeft)
                     let aPanels = aPanels(packedInto: packedA, row: ic, mc: mc, depth: pc, kc: kc, nc: nc)
                     multiplyBlock(aPanels: aPanels, bPanels: panels, row: ic, mc: mc, column: jc, nc: nc, kc: kc,
-                                  overwrite: beta == 0 && pc == 0)
+                                  overwrite: beta == 0 && pc == 0, ahead: &ahead)
                 }
             }
         }
@@ -209,16 +236,16 @@ struct GemmOperands {
         }
     }
 
-    /// When B is stored untransposed, C has fewer than `packedBRows` rows
-    /// here, and B's rows are tabulated or less than `farApartRows` apart,
-    /// its full panels are read in place: each depth row of a panel is
-    /// already 32 contiguous floats, and the blocking keeps them in cache.
+    /// When B is stored untransposed and C has fewer than `packedBRows` rows
+    /// here, B's full panels are read in place: each depth row of a panel
+    /// is already 32 contiguous floats, and the blocking keeps them in cache
+    /// (or, from rows far apart, the tiles before fetch them: `RowPrefetch`).
     /// Only a partly filled last panel is packed, padded with zero columns.
     /// Otherwise B is packed whole into `dst`, as panels of 32 columns,
     /// depth-major inside a panel.
     private func bPanels(packedInto dst: UnsafeMutablePointer<Float>, depth: Int, kc: Int, column: Int, nc: Int,
                          rows: Int) -> BPanels {
-        if transB == .none && rows < packedBRows && (bRowOffsets != nil || ldb < farApartRows) {
+        if transB == .none && rows < packedBRows {
             let offsets = bRowOffsets.map { $0 + depth }
             var panels = BPanels(start: offsets == nil ? b + depth * ldb + column : b + column,
                                  panelStride: microColumns, rowStride: ldb, rowOffsets: offsets)
@@ -240,6 +267,15 @@ struct GemmOperands {
             }
         }
         return BPanels(start: dst, panelStride: microColumns * kc, rowStride: microColumns, rowOffsets: nil)
+    }
+
+    /// The stored rows of B, all `k` of them, that the columns after
+    /// `column` will read in place, `prefetchedColumns` wide, for the tiles
+    /// of this block to prefetch.
+    private func rowsOfBlock(after column: Int, columns: Range<Int>) -> RowPrefetch {
+        let next = column + prefetchedColumns
+        guard next < columns.upperBound else { return RowPrefetch() }
+        return RowPrefetch(start: b + next, stride: ldb, rows: k, width: min(prefetchedColumns, columns.upperBound - next))
     }
 
     /// Packs an untransposed `B[depth..<depth+kc, column..<column+nc]` as
@@ -289,7 +325,8 @@ struct GemmOperands {
     /// (`gemm-1024` 1.09× on one thread). Every tile sums in the same
     /// order either way.
     private func multiplyBlock(aPanels: APanels, bPanels: BPanels,
-                               row: Int, mc: Int, column: Int, nc: Int, kc: Int, overwrite: Bool) {
+                               row: Int, mc: Int, column: Int, nc: Int, kc: Int, overwrite: Bool,
+                               ahead: inout RowPrefetch) {
         var edgeTile = (SIMD16<Float>(), SIMD16<Float>(), SIMD16<Float>(), SIMD16<Float>(),
                         SIMD16<Float>(), SIMD16<Float>(), SIMD16<Float>(), SIMD16<Float>(),
                         SIMD16<Float>(), SIMD16<Float>(), SIMD16<Float>(), SIMD16<Float>(),
@@ -305,23 +342,26 @@ struct GemmOperands {
             /// read in place, and for B rows at a stride or at tabulated
             /// offsets; storing from `start` (a bias) when given.
             func kernel(c: UnsafeMutablePointer<Float>, ldc: Int, overwrite: Bool, start: UnsafePointer<Float>?) {
-                func run<Rows: RowAddresses>(_ rows: Rows) {
+                func run<Rows: RowAddresses, Ahead: AheadFetch>(_ rows: Rows, _ fetch: inout Ahead) {
                     switch aPanels.layout {
                     case .packed:
                         microKernel(kc: kc, a: aPanel, aRow: 1, aStep: microRows, b: rows, c: c, ldc: ldc,
-                                    alpha: alpha, overwrite: overwrite, start: start)
+                                    alpha: alpha, overwrite: overwrite, start: start, ahead: &fetch)
                     case .storedRows:
                         microKernel(kc: kc, a: aPanel, aRow: lda, aStep: 1, b: rows, c: c, ldc: ldc,
-                                    alpha: alpha, overwrite: overwrite, start: start)
+                                    alpha: alpha, overwrite: overwrite, start: start, ahead: &fetch)
                     case .storedColumns:
                         microKernel(kc: kc, a: aPanel, aRow: 1, aStep: lda, b: rows, c: c, ldc: ldc,
-                                    alpha: alpha, overwrite: overwrite, start: start)
+                                    alpha: alpha, overwrite: overwrite, start: start, ahead: &fetch)
                     }
                 }
+                var none = NoFetch()
                 if let bOffsets {
-                    run(TabulatedRows(start: bPanel, offsets: bOffsets))
+                    run(TabulatedRows(start: bPanel, offsets: bOffsets), &none)
+                } else if ahead.linesLeft > 0 {
+                    run(StridedRows(start: bPanel, stride: ldb), &ahead)
                 } else {
-                    run(StridedRows(start: bPanel, stride: ldb))
+                    run(StridedRows(start: bPanel, stride: ldb), &none)
                 }
             }
             let target = c + (row + ir) * ldc + column + jr
@@ -341,15 +381,66 @@ struct GemmOperands {
                 }
             }
         }
+        let tiles = (nc + microColumns - 1) / microColumns * ((mc + microRows - 1) / microRows)
+        let linesPerTile = (ahead.quota + tiles - 1) / tiles
         if nc <= inPlaceColumns {
             for jr in stride(from: 0, to: nc, by: microColumns) {
-                for ir in stride(from: 0, to: mc, by: microRows) { tile(ir, jr) }
+                for ir in stride(from: 0, to: mc, by: microRows) { ahead.budget = linesPerTile; tile(ir, jr) }
             }
         } else {
             for ir in stride(from: 0, to: mc, by: microRows) {
-                for jr in stride(from: 0, to: nc, by: microColumns) { tile(ir, jr) }
+                for jr in stride(from: 0, to: nc, by: microColumns) { ahead.budget = linesPerTile; tile(ir, jr) }
             }
         }
+    }
+}
+
+/// Cache lines that a micro-kernel fetches ahead, one per depth step, while
+/// its arithmetic runs: none, or the stored rows of B that the next block
+/// will pack (`RowPrefetch`).
+protocol AheadFetch {
+    mutating func fetchOne()
+}
+
+/// Nothing to fetch ahead: the ordinary micro-kernel.
+struct NoFetch: AheadFetch {
+    @inline(__always) mutating func fetchOne() {}
+}
+
+/// Stored rows to prefetch into L2, line after line and row after row, at
+/// most `budget` lines before the budget is renewed: spread over a block's
+/// tiles, so that a few requests at a time are in flight and the next
+/// block's packing reads L2 instead of memory (a C model of `gemm-conv`'s
+/// blocks on this machine: packing 10 GB/s from memory, 48 GB/s prefetched).
+struct RowPrefetch: AheadFetch {
+    private var next: UnsafeRawPointer?
+    private let linesPerRow: Int, rowJump: Int
+    private var lineInRow: Int
+    /// Lines left to fetch in all; of them, the lines the current block is
+    /// to fetch, and the lines the current tile may still fetch.
+    private(set) var linesLeft: Int
+    var quota = 0, budget = 0
+
+    /// Nothing to prefetch.
+    init() { (next, linesPerRow, rowJump, lineInRow, linesLeft) = (nil, 1, 0, 1, 0) }
+
+    /// `rows` rows of `width` floats, `stride` floats apart from `start`.
+    init(start: UnsafePointer<Float>, stride: Int, rows: Int, width: Int) {
+        next = UnsafeRawPointer(start)
+        linesPerRow = (width * 4 + 63) / 64
+        rowJump = stride * 4 - linesPerRow * 64
+        lineInRow = linesPerRow
+        linesLeft = rows * linesPerRow
+    }
+
+    @inline(__always) mutating func fetchOne() {
+        guard budget > 0, linesLeft > 0, let line = next else { return }
+        reslab_prefetch(line)
+        budget -= 1
+        linesLeft -= 1
+        lineInRow -= 1
+        next = line + (lineInRow == 0 ? 64 + rowJump : 64)
+        if lineInRow == 0 { lineInRow = linesPerRow }
     }
 }
 
@@ -389,9 +480,11 @@ struct TabulatedRows: RowAddresses {
 /// 16-lane accumulators, two B vectors and one broadcast A value live in
 /// registers; each step is 16 fused multiply-adds.
 @inline(__always)
-func microKernel<Rows: RowAddresses>(kc: Int, a: UnsafePointer<Float>, aRow: Int, aStep: Int, b: Rows,
-                                     c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, overwrite: Bool,
-                                     start: UnsafePointer<Float>?) {
+func microKernel<Rows: RowAddresses, Ahead: AheadFetch>(
+    kc: Int, a: UnsafePointer<Float>, aRow: Int, aStep: Int, b: Rows,
+    c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, overwrite: Bool, start: UnsafePointer<Float>?,
+    ahead: inout Ahead
+) {
     var c00 = SIMD16<Float>(), c01 = SIMD16<Float>(), c10 = SIMD16<Float>(), c11 = SIMD16<Float>()
     var c20 = SIMD16<Float>(), c21 = SIMD16<Float>(), c30 = SIMD16<Float>(), c31 = SIMD16<Float>()
     var c40 = SIMD16<Float>(), c41 = SIMD16<Float>(), c50 = SIMD16<Float>(), c51 = SIMD16<Float>()
@@ -410,6 +503,7 @@ func microKernel<Rows: RowAddresses>(kc: Int, a: UnsafePointer<Float>, aRow: Int
         x = SIMD16<Float>(repeating: ap[6 * aRow]); c60.addProduct(x, b0); c61.addProduct(x, b1)
         x = SIMD16<Float>(repeating: ap[7 * aRow]); c70.addProduct(x, b0); c71.addProduct(x, b1)
         ap += aStep
+        ahead.fetchOne()
     }
     // Plain vectors and a flag, not an optional pair: the optional made the
     // compiler spill the accumulators (mlp-spiral 0.90×).

@@ -8,12 +8,12 @@ import Darwin
 /// by the thread's first product and kept until the thread ends, so that a
 /// training step's matrix products allocate nothing.
 ///
-/// A buffer holds the largest packed A block (`rowBlock × depthBlock`) and
+/// A buffer holds the largest packed A block (`rowBlock × deepestBlock`) and
 /// the largest packed B block (`depthBlock × columnBlock`) that
 /// `GemmOperands.compute` fills. A thread runs one `compute` at a time, so it
 /// never needs two.
 enum PackingBuffers {
-    static let aCapacity = rowBlock * depthBlock
+    static let aCapacity = rowBlock * deepestBlock
     static let bCapacity = depthBlock * columnBlock
 
     /// Where each thread keeps its buffer; the buffer is freed when its thread ends.

@@ -29,9 +29,13 @@ struct GEMMTests {
         (1, 129, 7), (129, 1, 33), (7, 33, 300), (70, 300, 5), (9, 2100, 17),
         // Enough rows of C that an untransposed B is packed as well.
         (260, 70, 300),
-        // B's rows so far apart that it is packed with few rows of C, and
-        // its last panel only partly filled.
-        (20, 1030, 40),
+        // B's rows so far apart that, with few rows of C, it is read in
+        // place a narrow block at a time while the block before prefetches
+        // it; its last panel only partly filled; depths in one block (with A
+        // packed, deeper than an ordinary block) and in two.
+        (20, 1030, 40), (20, 1030, 300), (16, 1100, 500),
+        // The same with enough rows of C that B is packed, in one deep block.
+        (260, 1030, 300),
         // Whole 8-row panels of A and few B panels: A read in place, its
         // stored rows or (transposed) its stored columns, over two depth blocks.
         (64, 40, 300),
@@ -123,22 +127,26 @@ struct GEMMTests {
         }
     }
 
-    @Test func resultDoesNotDependOnThreadCount() {
+    /// One thread and two give the same bits: with B transposed, and with
+    /// B's rows far apart (500 columns of rows 1 100 floats apart), where
+    /// one thread's 300 rows of C pack B and two threads' 150 rows each
+    /// read it ahead in place.
+    @Test(arguments: [(Transpose.transposed, 200, 700, 300, 300), (.none, 300, 500, 300, 1100)])
+    func resultDoesNotDependOnThreadCount(transB: Transpose, m: Int, n: Int, k: Int, ldb: Int) {
         var rng = SeededGenerator(seed: 3)
-        let (m, n, k) = (200, 700, 300)
-        let a = randomArray(m * k, &rng), b = randomArray(k * n, &rng)
+        let a = randomArray(m * k, &rng), b = randomArray((transB == .none ? k : n) * ldb, &rng)
         var one = [Float](repeating: 0, count: m * n), two = one
         let counts = [1, 2].map { threads in
             WorkerPool.withThreads(threads) {
                 if threads == 1 {
-                    gemm(.none, .transposed, m: m, n: n, k: k, a, lda: k, b, ldb: k, &one, ldc: n)
+                    gemm(.none, transB, m: m, n: n, k: k, a, lda: k, b, ldb: ldb, &one, ldc: n)
                 } else {
-                    gemm(.none, .transposed, m: m, n: n, k: k, a, lda: k, b, ldb: k, &two, ldc: n)
+                    gemm(.none, transB, m: m, n: n, k: k, a, lda: k, b, ldb: ldb, &two, ldc: n)
                 }
                 return WorkerPool.shared.threads
             }
         }
         #expect(counts == [1, 2], "the thread counts compared must be the ones claimed")
-        #expect(one == two)
+        #expect(zip(one, two).filter { $0.bitPattern != $1.bitPattern }.isEmpty, "the two results differ")
     }
 }
