@@ -19,7 +19,7 @@ public struct LesionView {
         let top = drawProgress(progress, into: &canvas, in: rect)
         guard sweep != nil || curve != nil else {
             if progress == nil {
-                canvas.put("L: delete each block in turn   K: delete k random blocks", x: rect.x + 1, y: top, style: CellStyle(.dim))
+                putHint(["L: delete each block in turn", "K: delete k random blocks"], into: &canvas, in: rect, y: top)
             }
             return
         }
@@ -71,6 +71,15 @@ public struct LesionView {
     }
 }
 
+/// An empty panel's hint: each of `lines` wrapped at words to the panel's
+/// width, from row `y` down, as many rows as the panel has.
+func putHint(_ lines: [String], into canvas: inout Canvas, in rect: Rect, y: Int) {
+    let rows = lines.flatMap { Screen.wrap($0, width: rect.width - 2) }
+    for (index, line) in rows.prefix(max(0, rect.y + rect.height - y)).enumerated() {
+        canvas.put(line, x: rect.x + 1, y: y + index, style: CellStyle(.dim))
+    }
+}
+
 /// Writes the first of `titles` that fits in `limit` columns (the last one
 /// cut, if none fits): a panel's title, longest and clearest first.
 func putTitle(_ titles: [String], into canvas: inout Canvas, x: Int, y: Int, limit: Int) {
@@ -103,7 +112,7 @@ public struct PathsView {
     public func draw(into canvas: inout Canvas, in rect: Rect) {
         let top = drawProgress(progress, into: &canvas, in: rect)
         guard let result else {
-            if progress == nil { canvas.put("P: measure the gradient per path length", x: rect.x + 1, y: top, style: CellStyle(.dim)) }
+            if progress == nil { putHint(["P: measure the gradient per path length"], into: &canvas, in: rect, y: top) }
             return
         }
         let lengths = (0...result.blocks).map(Double.init)

@@ -236,15 +236,25 @@ public enum Screen {
         for row in 0..<max(0, min(rows, model.barValues.count - first)) { model.barRows[top + row] = first + row }
     }
 
-    /// The tabbed panel: every tab's name in its top edge, the chosen one's content inside.
+    /// The tabbed panel: the tabs' names in its top edge, as many as fit,
+    /// and the chosen one's content inside. When the chosen name is not
+    /// among those that fit, it stands alone, with the key that moves on.
     static func tabs(_ model: DashboardModel, into canvas: inout Canvas, in rect: Rect) {
         canvas.box(rect)
+        var room = rect.width - 2
+        let fitting = Tab.allCases.prefix { tab in
+            room -= tab.rawValue.count + 3
+            return room > 0
+        }
+        let shown = fitting.contains(model.tab) ? Array(fitting) : [model.tab]
         var x = rect.x + 2
-        for tab in Tab.allCases where x + tab.rawValue.count + 2 < rect.x + rect.width {
+        for tab in shown {
             let active = tab == model.tab
             canvas.put(" \(tab.rawValue) ", x: x, y: rect.y, style: CellStyle(active ? .title : .dim, bold: active, reverse: active))
             x += tab.rawValue.count + 3
         }
+        let hint = " tab: next panel "
+        if shown.count == 1 && x + hint.count < rect.x + rect.width { canvas.put(hint, x: x, y: rect.y, style: CellStyle(.dim)) }
         tabContent(model, into: &canvas, in: rect.inner)
     }
 

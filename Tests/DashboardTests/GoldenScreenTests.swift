@@ -163,6 +163,35 @@ struct GoldenScreenTests {
         #expect(Screen.render(&other, width: 80, height: 24).lines.contains { $0.contains("┌─ loss") })
     }
 
+    /// The chosen tab's name is always in the panel's top edge: among the
+    /// others when it fits with them, alone with the key to move on when not.
+    @Test func chosenTabIsAlwaysNamed() {
+        for width in 100...220 {
+            for tab in Tab.allCases {
+                var model = ScreenFixtures.model("lesion")
+                model.tab = tab
+                let lines = Screen.render(&model, width: width, height: 30).lines
+                let edge = lines.first { $0.contains("‖∂L/∂W‖ per block") }!
+                #expect(edge.contains(" \(tab.rawValue) "), "\(tab) at \(width): \(edge)")
+                let named = Tab.allCases.filter { edge.contains(" \($0.rawValue) ") }
+                #expect(named.count > 1 || edge.contains("tab: next panel"), "\(tab) at \(width): \(edge)")
+            }
+        }
+    }
+
+    /// An empty lesion or paths panel says which key fills it, wrapped at
+    /// words rather than cut at the panel's edge.
+    @Test func emptyPanelsNameTheirKeysWhole() {
+        for width in 100...220 {
+            for (tab, ending) in [(Tab.lesions, "K: delete k random blocks"), (.paths, "path length")] {
+                var model = ScreenFixtures.model("default")
+                model.tab = tab
+                let text = Screen.render(&model, width: width, height: 30).lines.joined(separator: "\n")
+                #expect(text.contains(ending), "\(tab) at \(width)")
+            }
+        }
+    }
+
     /// Narrow headers drop whole fields, least important first.
     @Test func headerDropsWholeFields() {
         var model = ScreenFixtures.model("vanishing")
