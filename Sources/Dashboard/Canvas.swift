@@ -58,9 +58,9 @@ public struct Canvas: Sendable {
     public let width: Int
     public let height: Int
     public private(set) var cells: [Cell]
-    /// Words with a digit that `put` had to cut short (they ran past their
+    /// Words and numbers that `put` had to cut short (they ran past their
     /// limit or the edge). A correct screen has none: tests check it.
-    public private(set) var cutNumbers: [String] = []
+    public private(set) var cutWords: [String] = []
 
     public init(width: Int, height: Int) {
         self.width = max(0, width)
@@ -96,14 +96,13 @@ public struct Canvas: Sendable {
         put(kept.trimmingCharacters(in: .whitespaces) + "…", x: x, y: y, style: style)
     }
 
-    /// Records the word cut at `index` if it holds a digit.
+    /// Records the word cut at `index`.
     private mutating func noteCut(_ characters: [Character], at index: Int) {
         guard index > 0, !characters[index - 1].isWhitespace, !characters[index].isWhitespace else { return }
         var start = index - 1, end = index
         while start > 0 && !characters[start - 1].isWhitespace { start -= 1 }
         while end < characters.count && !characters[end].isWhitespace { end += 1 }
-        let word = String(characters[start..<end])
-        if word.contains(where: \.isNumber) { cutNumbers.append(word) }
+        cutWords.append(String(characters[start..<end]))
     }
 
     /// Fills a rectangle with one character.

@@ -31,7 +31,8 @@ public struct LesionView {
         }
         if let curve, curveHeight >= 4 {
             let area = Rect(x: rect.x, y: top + sweepHeight, width: rect.width, height: curveHeight)
-            canvas.put("accuracy with k random blocks deleted", x: area.x + 1, y: area.y, style: CellStyle(.title))
+            putTitle(["accuracy with k random blocks deleted", "k random blocks deleted", "k deleted"],
+                     into: &canvas, x: area.x + 1, y: area.y, limit: area.width - 1)
             var chart = BrailleChart(series: [ChartSeries(role: .lesioned, points: curve.map { (Double($0.k), Double($0.mean)) })])
             chart.yRange = 0...1
             chart.formatY = { String(format: "%.0f%%", 100 * $0) }

@@ -11,15 +11,16 @@ struct CanvasTests {
         #expect(canvas.lines == ["  hello ", "cd      "])
     }
 
-    @Test func cutNumbersAreRecordedAndFittedTextIsNeverCut() {
+    @Test func cutWordsAreRecordedAndFittedTextIsNeverCut() {
         var canvas = Canvas(width: 12, height: 2)
         canvas.put("lr 4.33e-07", x: 0, y: 0, limit: 9)
         canvas.put("three words", x: 0, y: 1, limit: 5)
-        #expect(canvas.cutNumbers == ["4.33e-07"])
+        canvas.put("cut", x: 10, y: 1)
+        #expect(canvas.cutWords == ["4.33e-07", "cut"])
         var fitted = Canvas(width: 12, height: 1)
         fitted.putFitted("acc 93.6 % → 86.7 %", x: 0, y: 0, limit: 12)
         #expect(fitted.lines == ["acc 93.6 %… "])
-        #expect(fitted.cutNumbers.isEmpty)
+        #expect(fitted.cutWords.isEmpty)
     }
 
     @Test func boxDrawsCornersEdgesAndTitle() {
