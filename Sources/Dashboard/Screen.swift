@@ -91,8 +91,12 @@ public enum Screen {
     /// finished twin run, wrapped at its fields: at most `room` lines of the
     /// screen's width. The caption takes its lines first, so what to press
     /// next is never cut while there is room for it; the verdict gets the rest.
+    /// A caption of fields (`a · b · c`) breaks between fields when each fits.
     static func captionStrip(_ model: DashboardModel, width: Int, room: Int) -> (verdict: [String], caption: [String]) {
-        var caption = wrap(LessonGuide.caption(model), width: width - 2)
+        let text = LessonGuide.caption(model)
+        let fields = text.components(separatedBy: " · ")
+        var caption = fields.allSatisfy { $0.count <= width - 2 }
+            ? wrapFields(fields, width: width - 2) : wrap(text, width: width - 2)
         if caption.count > room {
             caption = Array(caption.prefix(room - 1)) + [caption[(room - 1)...].joined(separator: " ")]
         }
