@@ -62,6 +62,6 @@ static inline void reslab_streaming_fence(void) { _mm_sfence(); }
 static inline void reslab_streaming_fence(void) { __atomic_thread_fence(__ATOMIC_SEQ_CST); }
 #endif
 
-// Asks the caches to fetch the 64-byte line at `p` into L2 ahead of its
-// first read (x86-64: prefetcht1), without waiting for it. Swift has none.
+// Asks the caches to fetch the 64-byte line at `p` into L1 and L2 ahead of
+// its first read (x86-64: prefetcht0), without waiting for it. Swift has none.
 static inline void reslab_prefetch(const void *p) { __builtin_prefetch(p, 0, 3); }

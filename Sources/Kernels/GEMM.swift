@@ -407,11 +407,12 @@ struct NoFetch: AheadFetch {
     @inline(__always) mutating func fetchOne() {}
 }
 
-/// Stored rows to prefetch into L2, line after line and row after row, at
-/// most `budget` lines before the budget is renewed: spread over a block's
-/// tiles, so that a few requests at a time are in flight and the next
-/// block's packing reads L2 instead of memory (a C model of `gemm-conv`'s
-/// blocks on this machine: packing 10 GB/s from memory, 48 GB/s prefetched).
+/// Stored rows to prefetch into L1 and L2, line after line and row after
+/// row, at most `budget` lines before the budget is renewed: spread over a
+/// block's tiles, so that a few requests at a time are in flight and the
+/// next block's tiles read B from cache instead of waiting on memory (a C
+/// model of `gemm-conv`'s blocks on this machine copied them at 10 GB/s from
+/// memory and at 48 GB/s prefetched).
 struct RowPrefetch: AheadFetch {
     private var next: UnsafeRawPointer?
     private let linesPerRow: Int, rowJump: Int
