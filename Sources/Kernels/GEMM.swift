@@ -83,20 +83,43 @@ public func sgemm(
     let operands = GemmOperands(transA: transA, transB: transB, k: k, alpha: alpha,
                                 a: a, lda: lda, b: b, ldb: ldb, bRowOffsets: bRowOffsets,
                                 beta: beta, bias: bias, c: c, ldc: ldc)
-    // Each thread packs the A rows of its share. A small untransposed B is
-    // read in place from cache, so splitting the rows then duplicates no
-    // packing; otherwise splitting the columns shares B's packing (or its
-    // trip from memory) between the threads.
-    let flops = 2 * m * n * max(k, 1)
-    let threads = pool.availableThreads
-    let rowsSplit = m >= 2 * microRows * threads, columnsSplit = n >= 2 * microColumns * threads
-    let bInCache = transB == .none && bRowOffsets == nil && k * n <= 1 << 18
-    if flops < 1 << 17 || threads == 1 || !(rowsSplit || columnsSplit) {
-        operands.compute(rows: 0..<m, columns: 0..<n)
-    } else if columnsSplit && !(bInCache && rowsSplit) {
-        pool.forEachChunk(of: n, grain: microColumns, ColumnsOfProduct(operands: operands, rows: m))
-    } else {
-        pool.forEachChunk(of: m, grain: microRows, RowsOfProduct(operands: operands, columns: n))
+    switch ProductSplit(m: m, n: n, k: k, bInCache: transB == .none && bRowOffsets == nil && k * n <= 1 << 18,
+                        threads: pool.availableThreads) {
+    case .whole: operands.compute(rows: 0..<m, columns: 0..<n)
+    case .columns: pool.forEachChunk(of: n, grain: microColumns, ColumnsOfProduct(operands: operands, rows: m))
+    case .rows: pool.forEachChunk(of: m, grain: microRows, RowsOfProduct(operands: operands, columns: n))
+    }
+}
+
+/// How `sgemm` shares a product out among the threads: each thread
+/// packs the A rows of its share.
+public enum ProductSplit: Equatable, Sendable {
+    /// One thread: the product is too small to share, or cannot be cut.
+    case whole
+    /// Each thread computes some rows of C. A small untransposed B is read
+    /// in place from cache (`bInCache`), so this duplicates no packing. A C
+    /// of many rows is split by rows too: split by columns, two threads
+    /// would write into one cache line of every row wherever the rows do
+    /// not start on a line (a large Swift array's elements start 48 bytes
+    /// into one), and that line would move between the cores at every
+    /// depth block of every row (`gemm-1024` with the CPUs far apart:
+    /// 195–209 GFLOP/s by rows, 158–205 by columns).
+    case rows
+    /// Each thread computes some columns of C: the threads share B's
+    /// packing (or its trip from memory), for a C of few rows.
+    case columns
+
+    /// The split of an `m`×`n` product of depth `k` on `threads` threads,
+    /// whose B is small, untransposed and read in place (`bInCache`) or not.
+    public init(m: Int, n: Int, k: Int, bInCache: Bool, threads: Int) {
+        let rowsSplit = m >= 2 * microRows * threads, columnsSplit = n >= 2 * microColumns * threads
+        if 2 * m * n * max(k, 1) < 1 << 17 || threads == 1 || !(rowsSplit || columnsSplit) {
+            self = .whole
+        } else if columnsSplit && !(rowsSplit && (bInCache || m >= packedBRows)) {
+            self = .columns
+        } else {
+            self = .rows
+        }
     }
 }
 

@@ -127,11 +127,13 @@ struct GEMMTests {
         }
     }
 
-    /// One thread and two give the same bits: with B transposed, and with
-    /// B's rows far apart (500 columns of rows 1 100 floats apart), where
-    /// one thread's 300 rows of C pack B and two threads' 150 rows each
-    /// read it ahead in place.
-    @Test(arguments: [(Transpose.transposed, 200, 700, 300, 300), (.none, 300, 500, 300, 1100)])
+    /// One thread and two give the same bits: with B transposed (split by
+    /// columns for 200 rows of C, by rows for 300), and with B's rows far
+    /// apart (500 columns of rows 1 100 floats apart), where one thread's
+    /// 300 rows of C pack B and two threads' 150 rows each read it ahead in
+    /// place.
+    @Test(arguments: [(Transpose.transposed, 200, 700, 300, 300), (.transposed, 300, 700, 300, 300),
+                      (.none, 300, 500, 300, 1100)])
     func resultDoesNotDependOnThreadCount(transB: Transpose, m: Int, n: Int, k: Int, ldb: Int) {
         var rng = SeededGenerator(seed: 3)
         let a = randomArray(m * k, &rng), b = randomArray((transB == .none ? k : n) * ldb, &rng)
@@ -148,5 +150,21 @@ struct GEMMTests {
         }
         #expect(counts == [1, 2], "the thread counts compared must be the ones claimed")
         #expect(zip(one, two).filter { $0.bitPattern != $1.bitPattern }.isEmpty, "the two results differ")
+    }
+
+    /// Threads that compute parts of the same rows of C write into the
+    /// cache line at their boundary in every row (C's rows seldom start on
+    /// a line): a C of many rows is split by rows, and only one of few rows,
+    /// whose B streams from memory, by columns.
+    @Test func manyRowsAreSplitByRows() {
+        for m in [256, 300, 1024, 4096] {
+            for n in [64, 128, 1024, 50176] {
+                #expect(ProductSplit(m: m, n: n, k: 256, bInCache: false, threads: 2) == .rows, "m=\(m) n=\(n)")
+            }
+        }
+        #expect(ProductSplit(m: 32, n: 50176, k: 288, bInCache: false, threads: 2) == .columns)
+        #expect(ProductSplit(m: 64, n: 64, k: 64, bInCache: true, threads: 2) == .rows)
+        #expect(ProductSplit(m: 1024, n: 1024, k: 1024, bInCache: false, threads: 1) == .whole)
+        #expect(ProductSplit(m: 8, n: 8, k: 8, bInCache: true, threads: 2) == .whole)
     }
 }
