@@ -245,12 +245,14 @@ public enum Screen {
     /// among those that fit, it stands alone, with the key that moves on.
     static func tabs(_ model: DashboardModel, into canvas: inout Canvas, in rect: Rect) {
         canvas.box(rect)
-        var room = rect.width - 2
-        let fitting = Tab.allCases.prefix { tab in
-            room -= tab.rawValue.count + 3
-            return room > 0
+        // Each name takes its length and three columns: its padding and the gap.
+        var fitting: [Tab] = [], used = 0
+        for tab in Tab.allCases {
+            used += tab.rawValue.count + 3
+            guard used < rect.width - 2 else { break }
+            fitting.append(tab)
         }
-        let shown = fitting.contains(model.tab) ? Array(fitting) : [model.tab]
+        let shown = fitting.contains(model.tab) ? fitting : [model.tab]
         var x = rect.x + 2
         for tab in shown {
             let active = tab == model.tab

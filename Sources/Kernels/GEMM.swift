@@ -113,7 +113,9 @@ public enum ProductSplit: Equatable, Sendable {
     /// whose B is small, untransposed and read in place (`bInCache`) or not.
     public init(m: Int, n: Int, k: Int, bInCache: Bool, threads: Int) {
         let rowsSplit = m >= 2 * microRows * threads, columnsSplit = n >= 2 * microColumns * threads
-        if 2 * m * n * max(k, 1) < 1 << 17 || threads == 1 || !(rowsSplit || columnsSplit) {
+        // In floating point, so that no size can overflow the count.
+        let operations = 2 * Double(m) * Double(n) * Double(max(k, 1))
+        if operations < Double(1 << 17) || threads == 1 || !(rowsSplit || columnsSplit) {
             self = .whole
         } else if columnsSplit && !(rowsSplit && (bInCache || m >= packedBRows)) {
             self = .columns
@@ -420,7 +422,7 @@ struct GemmOperands {
 
 /// Cache lines that a micro-kernel fetches ahead, one per depth step, while
 /// its arithmetic runs: none, or the stored rows of B that the next block
-/// will pack (`RowPrefetch`).
+/// will read in place (`RowPrefetch`).
 protocol AheadFetch {
     mutating func fetchOne()
 }

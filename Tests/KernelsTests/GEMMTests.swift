@@ -137,19 +137,15 @@ struct GEMMTests {
     func resultDoesNotDependOnThreadCount(transB: Transpose, m: Int, n: Int, k: Int, ldb: Int) {
         var rng = SeededGenerator(seed: 3)
         let a = randomArray(m * k, &rng), b = randomArray((transB == .none ? k : n) * ldb, &rng)
-        var one = [Float](repeating: 0, count: m * n), two = one
-        let counts = [1, 2].map { threads in
+        let runs = [1, 2].map { threads in
             WorkerPool.withThreads(threads) {
-                if threads == 1 {
-                    gemm(.none, transB, m: m, n: n, k: k, a, lda: k, b, ldb: ldb, &one, ldc: n)
-                } else {
-                    gemm(.none, transB, m: m, n: n, k: k, a, lda: k, b, ldb: ldb, &two, ldc: n)
-                }
-                return WorkerPool.shared.threads
+                var c = [Float](repeating: 0, count: m * n)
+                gemm(.none, transB, m: m, n: n, k: k, a, lda: k, b, ldb: ldb, &c, ldc: n)
+                return (threads: WorkerPool.shared.threads, c: c)
             }
         }
-        #expect(counts == [1, 2], "the thread counts compared must be the ones claimed")
-        #expect(zip(one, two).filter { $0.bitPattern != $1.bitPattern }.isEmpty, "the two results differ")
+        #expect(runs.map(\.threads) == [1, 2], "the thread counts compared must be the ones claimed")
+        #expect(zip(runs[0].c, runs[1].c).filter { $0.bitPattern != $1.bitPattern }.isEmpty, "the two results differ")
     }
 
     /// Threads that compute parts of the same rows of C write into the
