@@ -162,5 +162,7 @@ struct GEMMTests {
         #expect(ProductSplit(m: 64, n: 64, k: 64, bInCache: true, threads: 2) == .rows)
         #expect(ProductSplit(m: 1024, n: 1024, k: 1024, bInCache: false, threads: 1) == .whole)
         #expect(ProductSplit(m: 8, n: 8, k: 8, bInCache: true, threads: 2) == .whole)
+        // Sizes whose operation count overflows an Int are still split.
+        #expect(ProductSplit(m: 1 << 40, n: 1 << 40, k: 1 << 40, bInCache: false, threads: 2) == .rows)
     }
 }
