@@ -50,9 +50,10 @@ public struct BenchmarkResult: Codable, Sendable {
     /// products a training step runs (workloads), or of the product (GEMM).
     public let gflops: Double?
     public let seconds: Double
-    /// The network's depth and width (workloads).
+    /// The network's depth and width, and the samples of a step (workloads).
     public var depth: Int?
     public var width: Int?
+    public var batch: Int?
     /// Milliseconds per training step (workloads).
     public var millisecondsPerStep: Double?
     /// Billions per second of the operations a step needs (workloads):
@@ -73,7 +74,7 @@ public struct BenchmarkResult: Codable, Sendable {
     public var peakResidentKilobytes: Int?
 
     enum CodingKeys: String, CodingKey {
-        case kind, workload, threads, seconds, gflops, depth, width
+        case kind, workload, threads, seconds, gflops, depth, width, batch
         case samplesPerSecond = "samples_per_s"
         case millisecondsPerStep = "ms_per_step"
         case usefulGflops = "useful_gflops"
@@ -106,8 +107,9 @@ public enum Benchmark {
     /// share of the peak counts only the arithmetic a step needs, not the
     /// kernels' padding. `depth` and `width`, if given, replace the workloads' own.
     public static func workloadsAgainstPeak(_ workloads: [BenchmarkWorkload], seconds: Double, threads: Int,
-                                            rounds: Int, depth: Int? = nil, width: Int? = nil) -> [BenchmarkResult] {
-        againstPeak(workloads.map { TimedTraining($0, threads: threads, depth: depth, width: width) },
+                                            rounds: Int, depth: Int? = nil, width: Int? = nil,
+                                            batch: Int? = nil) -> [BenchmarkResult] {
+        againstPeak(workloads.map { TimedTraining($0, threads: threads, depth: depth, width: width, batch: batch) },
                     seconds: seconds, threads: threads, rounds: rounds)
     }
 
@@ -194,11 +196,16 @@ public enum Benchmark {
         }
     }
 
-    /// The GEMM shapes of `reslab bench --gemm`: three cubes and the shape of
-    /// the first conv-fashion stage (M=32, N=64·28·28, K=32·9).
+    /// The GEMM shapes of `reslab bench --gemm`: three cubes, the shape of
+    /// the first conv-fashion stage (M=32, N=64·28·28, K=32·9), and the
+    /// shapes of an `mlp-spiral` shard's products (128 rows of width 32):
+    /// forward and input gradient, 128×32 of depth 32, and weight gradient,
+    /// 32×32 of depth 128, here all untransposed. A training step runs those
+    /// whole, one shard to a thread, so their one-thread figures show how
+    /// close to the peak the small step's arithmetic itself can run.
     public static let gemmShapes: [(name: String, m: Int, n: Int, k: Int)] = [
         ("gemm-128", 128, 128, 128), ("gemm-256", 256, 256, 256), ("gemm-1024", 1024, 1024, 1024),
-        ("gemm-conv", 32, 50176, 288),
+        ("gemm-conv", 32, 50176, 288), ("gemm-dense", 128, 32, 32), ("gemm-dense-dw", 32, 32, 128),
     ]
 
     /// The stages of `conv-fashion` (channels and image size), whose
@@ -211,8 +218,9 @@ public enum Benchmark {
     /// Why `workload` at this size cannot be timed, if it cannot: a loss
     /// that is not finite on the benchmark's batch would leave every step
     /// without its backward pass.
-    public static func problem(_ workload: BenchmarkWorkload, depth: Int? = nil, width: Int? = nil) -> String? {
-        let run = TimedTraining(workload, threads: 1, depth: depth, width: width)
+    public static func problem(_ workload: BenchmarkWorkload, depth: Int? = nil, width: Int? = nil,
+                               batch: Int? = nil) -> String? {
+        let run = TimedTraining(workload, threads: 1, depth: depth, width: width, batch: batch)
         guard !run.lastLoss.isFinite else { return nil }
         return "\(workload.rawValue) at depth \(run.spec.depth), width \(run.spec.width): the loss on the benchmark's "
             + "batch is \(run.lastLoss), so its steps would skip the backward pass; choose a smaller --depth or --width"

@@ -58,6 +58,8 @@ final class TimedTraining: TimedFigure {
     let workload: BenchmarkWorkload
     let spec: ModelSpec
     let threads: Int
+    /// Samples per step: the workload's own batch, or the one asked for.
+    let batchSize: Int
     private let trainer: Trainer
     private let samples: LabeledSamples
     private let modes: [BlockMode]
@@ -66,13 +68,13 @@ final class TimedTraining: TimedFigure {
     /// Floating-point operations of the matrix products of one step, as `sgemm` counts them.
     private(set) var operationsPerStep = 0.0
 
-    init(_ workload: BenchmarkWorkload, threads: Int, depth: Int?, width: Int?) {
+    init(_ workload: BenchmarkWorkload, threads: Int, depth: Int?, width: Int?, batch: Int? = nil) {
         let spec = workload.spec(depth: depth, width: width)
         var rng = SeededGenerator(seed: 99)
-        let batch = workload.batchSize
+        let batch = batch ?? workload.batchSize
         let features = (0..<batch * spec.inputFeatures).map { _ in rng.normal() }
         let labels = (0..<batch).map { _ in rng.index(below: spec.classes) }
-        (self.workload, self.spec, self.threads) = (workload, spec, threads)
+        (self.workload, self.spec, self.threads, batchSize) = (workload, spec, threads, batch)
         samples = LabeledSamples(storage: .floats(features), labels: labels, featureCount: spec.inputFeatures)
         trainer = Trainer(spec: spec, optimizer: OptimizerSettings(kind: .sgd, nesterov: false), seed: 1,
                           threads: threads)
@@ -99,12 +101,13 @@ final class TimedTraining: TimedFigure {
 
     func result(calls steps: Int, seconds: Double) -> BenchmarkResult {
         var result = BenchmarkResult(workload: workload.rawValue, threads: threads,
-                                     samplesPerSecond: Double(steps * workload.batchSize) / seconds,
+                                     samplesPerSecond: Double(steps * batchSize) / seconds,
                                      gflops: operationsPerStep * Double(steps) / seconds / 1e9, seconds: seconds)
         result.depth = spec.depth
         result.width = spec.width
+        result.batch = batchSize
         result.millisecondsPerStep = seconds / Double(steps) * 1000
-        result.usefulGflops = Double(steps * workload.batchSize) * spec.trainingOperationsPerSample / seconds / 1e9
+        result.usefulGflops = Double(steps * batchSize) * spec.trainingOperationsPerSample / seconds / 1e9
         return result
     }
 }

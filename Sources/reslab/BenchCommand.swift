@@ -9,7 +9,7 @@ struct BenchCommand: AsyncParsableCommand {
         abstract: "Measure training samples/s of the reference workloads (or GEMM GFLOP/s with --gemm, memory with --memory).")
 
     @Option(help: "Workloads to run (default: all).") var workload: [BenchmarkWorkload] = []
-    @Flag(help: "Measure the GEMM kernel instead: square products, and the products of conv-fashion's convolutions as a training step makes them.") var gemm = false
+    @Flag(help: "Measure the GEMM kernel instead: square products, the shapes of mlp-spiral's products, and the products of conv-fashion's convolutions as a training step makes them.") var gemm = false
     @Flag(help: "Measure mlp-fashion at depths 10-80 and widths 64-512 instead.") var scaling = false
     @Flag(help: "Run the workloads beside one busy program per core, on 1 thread and on all, side by side.")
     var contention = false
@@ -18,6 +18,7 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "With --memory: the measured run's training steps (default: one epoch).") var steps: Int?
     @Option(help: "Blocks of the workloads' networks, instead of their own.") var depth: Int?
     @Option(help: "Width of the workloads' networks, instead of their own.") var width: Int?
+    @Option(help: "Samples per step of the workloads, instead of their own (at least one per thread).") var batch: Int?
     @Option(help: "Threads.") var threads: Int = RunConfiguration().threads
     @Option(help: "Seconds to time each figure.") var seconds: Double = 3
     @Option(help: "Rounds in which every figure is timed in turn (--scaling, --contention) or just after the peak loop (otherwise); each figure is their median.")
@@ -48,10 +49,33 @@ struct BenchCommand: AsyncParsableCommand {
         if memory && (!workload.isEmpty || depth != nil || width != nil) {
             throw ValidationError("--memory measures one run, conv-fashion's network at its own size: --workload, --depth and --width do not apply")
         }
+        if let batch {
+            guard !(gemm || scaling || contention || memory) else {
+                throw ValidationError("--batch applies to the workloads' own timing only, not to --gemm, --scaling, --contention or --memory")
+            }
+            if let problem = Self.batchProblem(batch, threads: threads) { throw ValidationError(problem) }
+            for workload in BenchmarkWorkload.allCases {
+                let spec = workload.spec(depth: depth, width: width)
+                if let problem = spec.memoryProblem(batchSize: batch, shards: threads, optimizerCopies: 1) {
+                    throw ValidationError(problem)
+                }
+            }
+        }
         if let steps {
             guard memory else { throw ValidationError("--steps applies to --memory only") }
             if let problem = RunConfiguration.stepsProblem(steps) { throw ValidationError(problem) }
         }
+    }
+
+    /// Why `batch` samples cannot make a benchmark's step on `threads`
+    /// threads, if they cannot: each thread's shard needs a sample, and a
+    /// dense network's batch norm needs two to normalise over.
+    static func batchProblem(_ batch: Int, threads: Int) -> String? {
+        if batch < max(2, threads) {
+            return "--batch \(batch) is too small: at least \(max(2, threads)) (2, and one sample per thread)"
+        }
+        if batch > 1 << 16 { return "--batch \(batch) is too large (at most 65536)" }
+        return nil
     }
 
     func run() async throws {
@@ -73,7 +97,8 @@ struct BenchCommand: AsyncParsableCommand {
                 print(String(decoding: (try? encoder.encode(result)) ?? Data(), as: UTF8.self))
             } else if let rate = result.samplesPerSecond {
                 let sized = scaling || depth != nil || width != nil
-                let size = sized ? String(format: "depth %3d width %3d  ", result.depth ?? 0, result.width ?? 0) : ""
+                let size = (sized ? String(format: "depth %3d width %3d  ", result.depth ?? 0, result.width ?? 0) : "")
+                    + (batch != nil ? String(format: "batch %5d  ", result.batch ?? 0) : "")
                 print(name(result) + size + String(format: "%10.0f samples/s %7.1f GFLOP/s %8.2f ms/step",
                                                    rate, result.gflops ?? 0, result.millisecondsPerStep ?? 0)
                       + shareAndPlacement(result))
@@ -88,7 +113,7 @@ struct BenchCommand: AsyncParsableCommand {
             ? Benchmark.scalingSizes.map { (.mlpFashion, $0.depth, $0.width) }
             : gemm || memory ? [] : (workload.isEmpty ? BenchmarkWorkload.allCases : workload).map { ($0, depth, width) }
         for (workload, depth, width) in sizes {
-            if let problem = Benchmark.problem(workload, depth: depth, width: width) {
+            if let problem = Benchmark.problem(workload, depth: depth, width: width, batch: batch) {
                 printError(problem)
                 throw ExitCode.failure
             }
@@ -117,7 +142,8 @@ struct BenchCommand: AsyncParsableCommand {
             Benchmark.productsAgainstPeak(seconds: seconds, threads: threads, rounds: rounds).forEach(report)
         } else {
             Benchmark.workloadsAgainstPeak(workload.isEmpty ? BenchmarkWorkload.allCases : workload, seconds: seconds,
-                                           threads: threads, rounds: rounds, depth: depth, width: width).forEach(report)
+                                           threads: threads, rounds: rounds, depth: depth, width: width,
+                                           batch: batch).forEach(report)
         }
     }
 }

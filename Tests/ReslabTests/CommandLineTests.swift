@@ -166,8 +166,8 @@ struct CommandLineTests {
             }
             return object["workload"] as? String ?? ""
         }
-        #expect(names == ["fma-peak", "gemm-128", "gemm-256", "gemm-1024", "gemm-conv",
-                          "conv-28x28x16", "conv-14x14x32", "conv-7x7x64"])
+        #expect(names == ["fma-peak", "gemm-128", "gemm-256", "gemm-1024", "gemm-conv", "gemm-dense",
+                          "gemm-dense-dw", "conv-28x28x16", "conv-14x14x32", "conv-7x7x64"])
     }
 
     /// Every size is reported, and its GFLOP/s counts exactly the matrix
@@ -209,6 +209,30 @@ struct CommandLineTests {
         #expect(diverging.status == 1 && diverging.stderr.contains("would skip the backward pass"), "\(diverging.stderr)")
         #expect(try await reslab("bench", "--depth", "0").status == 64)
         #expect(try await reslab("bench", "--width", "100000").status == 64)
+    }
+
+    /// `--batch` times a workload's step on that many samples: its figures
+    /// count that batch's samples and arithmetic (`mlp-spiral`: 369 472
+    /// operations a sample, 3 × (2·32 + 30·2·32·32 + 32·3) − 2·32 multiply-adds),
+    /// and a batch that cannot make a step is refused.
+    @Test func benchmarkRunsAWorkloadAtAGivenBatch() async throws {
+        let result = try await reslab("bench", "--workload", "mlp-spiral", "--batch", "48", "--threads", "2",
+                                      "--seconds", "0.01", "--rounds", "1", "--json")
+        #expect(result.status == 0)
+        let line = try #require(result.stdout.split(separator: "\n").last)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        let milliseconds = try #require(object["ms_per_step"] as? Double)
+        #expect(object["batch"] as? Int == 48)
+        let samples = (object["samples_per_s"] as? Double ?? 0) * milliseconds / 1000
+        #expect(abs(samples - 48) <= 1e-6 * 48)
+        for key in ["gflops", "useful_gflops"] {
+            let operations = (object[key] as? Double ?? 0) * milliseconds * 1e6
+            #expect(abs(operations - 48 * 369_472) <= 1e-6 * 48 * 369_472, "\(key): \(operations)")
+        }
+        for arguments in [["--batch", "1", "--threads", "1"], ["--batch", "65537"], ["--gemm", "--batch", "8"]] {
+            let refused = try await reslab(arguments: ["bench"] + arguments)
+            #expect(refused.status == 64 && refused.stderr.contains("Error: --batch"), "\(arguments): \(refused.stderr)")
+        }
     }
 
     /// A workload's share of the peak (timed just before it, in each round)
