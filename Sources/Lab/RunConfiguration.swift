@@ -133,6 +133,12 @@ public struct RunConfiguration: Codable, Sendable, Equatable {
     public static let maximumArms = 64
     public static let maximumSteps = 1_000_000_000
     public static let maximumEpochs = 100_000
+    public static let maximumBatch = 1 << 16
+
+    /// Why a batch of `size` samples is too large to take, if it is.
+    public static func largeBatchProblem(_ size: Int) -> String? {
+        size > maximumBatch ? "--batch \(size) is too large (at most \(maximumBatch))" : nil
+    }
 
     /// Why the network this configuration asks for cannot be built or
     /// trained here (its architecture, or the memory it would need), checked
@@ -185,7 +191,7 @@ public struct RunConfiguration: Codable, Sendable, Equatable {
         }
         if !(momentum >= 0 && momentum < 1) { found.append("--momentum must be in [0, 1) (got \(momentum))") }
         if !(weightDecay >= 0) { found.append("--weight-decay must be zero or positive (got \(weightDecay))") }
-        if resolvedBatchSize > 1 << 16 { found.append("--batch \(resolvedBatchSize) is too large (at most 65536)") }
+        if let problem = Self.largeBatchProblem(resolvedBatchSize) { found.append(problem) }
         if let problem = batchProblem(resolvedBatchSize) { found.append(problem) }
         if found.isEmpty, let problem = sizeProblem { found.append(problem) }
         return found

@@ -74,8 +74,7 @@ struct BenchCommand: AsyncParsableCommand {
         if batch < max(2, threads) {
             return "--batch \(batch) is too small: at least \(max(2, threads)) (2, and one sample per thread)"
         }
-        if batch > 1 << 16 { return "--batch \(batch) is too large (at most 65536)" }
-        return nil
+        return RunConfiguration.largeBatchProblem(batch)
     }
 
     func run() async throws {

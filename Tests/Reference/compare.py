@@ -45,11 +45,11 @@ def run(command):
         sys.exit(f"error: {os.path.basename(command[0])} failed: {detail[-1]}")
 
 
-def records(command):
-    """The JSON objects `command` prints, one a line; the script stops with
-    one line if any line is not one."""
+def json_lines(output, name):
+    """The JSON objects in `output`, one a line; the script stops with one
+    line naming the program `name` if any line is not one."""
     found = []
-    for line in run(command).splitlines():
+    for line in output.splitlines():
         if not line.strip():
             continue
         try:
@@ -57,18 +57,35 @@ def records(command):
         except ValueError:
             record = None
         if not isinstance(record, dict):
-            sys.exit(f"error: {os.path.basename(command[0])} printed {line[:40]!r}, not a JSON object")
+            sys.exit(f"error: {name} printed {line[:40]!r}, not a JSON object")
         found.append(record)
     return found
 
 
-def measure(command):
-    """Runs one benchmark command and returns its workload's JSON figure
-    (`reslab bench` reports the arithmetic peak first)."""
-    figures = [record for record in records(command) if isinstance(record.get("samples_per_s"), (int, float))]
+def records(command):
+    """The JSON objects `command` prints, one a line (see `json_lines`)."""
+    return json_lines(run(command), os.path.basename(command[0]))
+
+
+def workload_figure(found, name):
+    """The first of a benchmark's JSON figures that has samples/s (`reslab
+    bench` reports the arithmetic peak first); the script stops with one
+    line naming the program `name` if there is none."""
+    figures = [record for record in found if isinstance(record.get("samples_per_s"), (int, float))]
     if not figures:
-        sys.exit(f"error: {os.path.basename(command[0])} printed no samples/s figure")
+        sys.exit(f"error: {name} printed no samples/s figure")
     return figures[0]
+
+
+def measure(command):
+    """Runs one benchmark command and returns its workload's JSON figure."""
+    return workload_figure(records(command), os.path.basename(command[0]))
+
+
+def require_reslab(path, hint=" (swift build -c release)"):
+    """Stops the script with one line unless `path` is an executable file."""
+    if not (os.path.isfile(path) and os.access(path, os.X_OK)):
+        sys.exit(f"error: {path} is not an executable reslab{hint}")
 
 
 def round_trip(probe):
@@ -132,8 +149,7 @@ def main():
         sys.exit("error: --rounds must be 1 to 1000, --seconds above 0 and at most 3600, "
                  "--threads 1 to 1024, --depth 1 to 1000")
     reslab = os.path.join(ROOT, ".build", "release", "reslab")
-    if not (os.path.isfile(reslab) and os.access(reslab, os.X_OK)):
-        sys.exit(f"error: {reslab} is not an executable reslab (swift build -c release)")
+    require_reslab(reslab)
     with tempfile.TemporaryDirectory() as directory:
         compare(args, reslab, built_probe(directory))
 

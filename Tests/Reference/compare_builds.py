@@ -25,7 +25,8 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(__file__))
-from compare import WORKLOADS, built_probe, placement, placement_rows, records, round_trip, row  # noqa: E402
+from compare import (WORKLOADS, built_probe, placement, placement_rows, records, require_reslab,  # noqa: E402
+                     round_trip, row)
 
 
 def figures(executable, arguments):
@@ -56,8 +57,7 @@ def main():
     parser.add_argument("--workload", action="append", choices=WORKLOADS, help="workloads (default: all)")
     args = parser.parse_args()
     for build in (args.old, args.new):
-        if not (os.path.isfile(build) and os.access(build, os.X_OK)):
-            sys.exit(f"error: {build} is not an executable reslab")
+        require_reslab(build, hint="")
     if not (1 <= args.rounds <= 1000 and 0 < args.seconds <= 3600 and 1 <= args.threads <= 1024):
         sys.exit("error: --rounds must be 1 to 1000, --seconds above 0 and at most 3600, --threads 1 to 1024")
     # One timing per figure and call (after its peak loop): this script makes the rounds.

@@ -18,7 +18,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(__file__))
-from compare import WORKLOADS, built_probe, measure, round_trip  # noqa: E402
+from compare import WORKLOADS, built_probe, measure, require_reslab, round_trip  # noqa: E402
 
 
 def timed(reslab, workload):
@@ -34,8 +34,7 @@ def main():
     parser.add_argument("--reslab", default=".build/release/reslab")
     parser.add_argument("--rounds", type=int, default=12)
     args = parser.parse_args()
-    if not (os.path.isfile(args.reslab) and os.access(args.reslab, os.X_OK)):
-        sys.exit(f"error: {args.reslab} is not an executable reslab (swift build -c release)")
+    require_reslab(args.reslab)
     if not 1 <= args.rounds <= 1000:
         sys.exit("error: --rounds must be 1 to 1000")
     with tempfile.TemporaryDirectory() as directory:

@@ -16,14 +16,14 @@ figure, against one process's) and by what the threads share: the
 gradients added up, the update, the weights read by both.
 """
 import argparse
-import json
 import os
 import subprocess
 import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(__file__))
-from compare import WORKLOADS, built_probe, measure, round_trip  # noqa: E402
+from compare import (WORKLOADS, built_probe, json_lines, measure, require_reslab,  # noqa: E402
+                     round_trip, workload_figure)
 
 # Each workload's own batch (`BenchmarkWorkload.batchSize`).
 BATCHES = {"mlp-spiral": 256, "mlp-fashion": 128, "conv-fashion": 64}
@@ -38,16 +38,18 @@ def bench(reslab, workload, threads, seconds, extra=()):
 def pinned_side_by_side(command):
     """Runs `command` twice at once, on CPU 0 and on CPU 1, and returns
     the two runs' samples/s; the script stops with one line if either fails."""
-    running = [subprocess.Popen(["taskset", "-c", str(cpu), *command], stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True) for cpu in (0, 1)]
-    figures = []
+    try:
+        running = [subprocess.Popen(["taskset", "-c", str(cpu), *command], stdout=subprocess.PIPE,
+                                    stderr=subprocess.PIPE, text=True) for cpu in (0, 1)]
+    except OSError as failure:
+        sys.exit(f"error: taskset could not start: {failure}")
+    name, figures = os.path.basename(command[0]), []
     for process in running:
         output, errors = process.communicate()
-        lines = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
-        rates = [line["samples_per_s"] for line in lines if isinstance(line.get("samples_per_s"), (int, float))]
-        if process.returncode != 0 or not rates:
-            sys.exit(f"error: taskset {' '.join(command[:4])} ... failed: {errors.strip()[-200:] or 'no figure'}")
-        figures.append(rates[0])
+        if process.returncode != 0:
+            detail = errors.strip().splitlines() or ["no output"]
+            sys.exit(f"error: {name} pinned to a CPU failed: {detail[-1]}")
+        figures.append(workload_figure(json_lines(output, name), name)["samples_per_s"])
     return figures
 
 
@@ -58,12 +60,9 @@ def main():
     parser.add_argument("--rounds", type=int, default=6)
     parser.add_argument("--seconds", type=float, default=1.0)
     args = parser.parse_args()
-    if not (os.path.isfile(args.reslab) and os.access(args.reslab, os.X_OK)):
-        sys.exit(f"error: {args.reslab} is not an executable reslab (swift build -c release)")
-    if not 1 <= args.rounds <= 1000:
-        sys.exit("error: --rounds must be 1 to 1000")
-    if not 0.01 <= args.seconds <= 600:
-        sys.exit("error: --seconds must be 0.01 to 600")
+    require_reslab(args.reslab)
+    if not (1 <= args.rounds <= 1000 and 0 < args.seconds <= 3600):
+        sys.exit("error: --rounds must be 1 to 1000, --seconds above 0 and at most 3600")
     if (os.cpu_count() or 1) < 2:
         sys.exit("error: this needs two CPUs")
     half = str(BATCHES[args.workload] // 2)
