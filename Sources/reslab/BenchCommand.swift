@@ -72,7 +72,7 @@ struct BenchCommand: AsyncParsableCommand {
     /// dense network's batch norm needs two to normalise over.
     static func batchProblem(_ batch: Int, threads: Int) -> String? {
         if batch < max(2, threads) {
-            return "--batch \(batch) is too small: at least \(max(2, threads)) (2, and one sample per thread)"
+            return "--batch \(batch) is too small: a step takes at least 2 samples, and one per thread (--threads \(threads))"
         }
         return RunConfiguration.largeBatchProblem(batch)
     }
